@@ -1,0 +1,345 @@
+"""Plain AST nodes for gdsl, built by the parser and annotated by the type checker.
+
+Every node carries `pos` (line, column), 1-based, so that any later stage can
+point at the source. The type checker fills in `ty` on expressions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+Pos = tuple  # (line, column)
+
+
+@dataclass
+class Node:
+    pos: Pos = field(default=(0, 0), kw_only=True)
+
+
+# ---------------------------------------------------------------- types
+
+@dataclass
+class TypeExpr(Node):
+    pass
+
+
+@dataclass
+class BoolTypeExpr(TypeExpr):
+    pass
+
+
+@dataclass
+class IntTypeExpr(TypeExpr):
+    pass
+
+
+@dataclass
+class RangeTypeExpr(TypeExpr):
+    lo: "Expr"
+    hi: "Expr"
+
+
+@dataclass
+class SetTypeExpr(TypeExpr):
+    elem: TypeExpr
+
+
+@dataclass
+class MapTypeExpr(TypeExpr):
+    key: TypeExpr
+    value: TypeExpr
+    total: bool
+
+
+@dataclass
+class SeqTypeExpr(TypeExpr):
+    elem: TypeExpr
+    bound: "Expr"
+
+
+@dataclass
+class OptionTypeExpr(TypeExpr):
+    inner: TypeExpr
+
+
+@dataclass
+class TupleTypeExpr(TypeExpr):
+    items: list
+
+
+@dataclass
+class ScalarsetTypeExpr(TypeExpr):
+    size: "Expr"
+
+
+@dataclass
+class NamedTypeExpr(TypeExpr):
+    name: str
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass
+class Expr(Node):
+    ty: Any = field(default=None, kw_only=True, compare=False, repr=False)
+
+
+@dataclass
+class IntLit(Expr):
+    value: int
+
+
+@dataclass
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass
+class NoneLit(Expr):
+    pass
+
+
+@dataclass
+class Name(Expr):
+    name: str
+    # filled by the type checker: what the name refers to
+    kind: str = field(default="", kw_only=True, compare=False)   # var, const, local, enum, type, def
+    ref: Any = field(default=None, kw_only=True, compare=False, repr=False)
+
+
+@dataclass
+class Primed(Expr):
+    name: str
+
+
+@dataclass
+class Call(Expr):
+    func: str
+    args: list          # positional Expr
+    named: list         # [(name, Expr)] for record construction
+    kind: str = field(default="", kw_only=True, compare=False)  # builtin, def, record
+    ref: Any = field(default=None, kw_only=True, compare=False, repr=False)
+
+
+@dataclass
+class Index(Expr):
+    base: Expr
+    index: Expr
+
+
+@dataclass
+class Field(Expr):
+    base: Expr
+    name: str
+    slot: int = field(default=-1, kw_only=True, compare=False)
+
+
+@dataclass
+class TupleGet(Expr):
+    base: Expr
+    index: int
+
+
+@dataclass
+class Unary(Expr):
+    op: str       # "not", "-"
+    operand: Expr
+
+
+@dataclass
+class Binary(Expr):
+    op: str       # + - * / % == != < <= > >= subseteq union intersect minus and or => in notin ..
+    left: Expr
+    right: Expr
+
+
+@dataclass
+class IfExpr(Expr):
+    cond: Expr
+    then: Expr
+    orelse: Expr
+
+
+@dataclass
+class Binder(Node):
+    names: list
+    domain: Expr
+
+
+@dataclass
+class Quant(Expr):
+    kind: str     # forall | exists
+    binders: list
+    body: Expr
+
+
+@dataclass
+class TupleLit(Expr):
+    items: list
+
+
+@dataclass
+class SetLit(Expr):
+    items: list
+
+
+@dataclass
+class MapLit(Expr):
+    entries: list   # [(key Expr, value Expr)]
+
+
+@dataclass
+class SeqLit(Expr):
+    items: list
+
+
+@dataclass
+class Comprehension(Expr):
+    kind: str             # set | map | seq
+    var: str
+    domain: Expr
+    cond: Optional[Expr]
+    elem: Expr            # set/seq element, or map value
+    key: Optional[Expr] = None   # map key
+
+
+# ---------------------------------------------------------------- statements
+
+@dataclass
+class Stmt(Node):
+    pass
+
+
+@dataclass
+class LValue(Node):
+    name: str
+    selectors: list   # [("index", Expr) | ("field", str)]
+    kind: str = field(default="", kw_only=True, compare=False)   # var | local
+    root_type: Any = field(default=None, kw_only=True, compare=False, repr=False)
+
+
+@dataclass
+class Assign(Stmt):
+    target: LValue
+    value: Expr
+
+
+@dataclass
+class Let(Stmt):
+    name: str
+    type: Optional[TypeExpr]
+    value: Expr
+
+
+@dataclass
+class If(Stmt):
+    cond: Expr
+    then: list
+    orelse: list
+
+
+@dataclass
+class For(Stmt):
+    var: str
+    domain: Expr
+    body: list
+
+
+@dataclass
+class Require(Stmt):
+    cond: Expr
+
+
+@dataclass
+class Choose(Stmt):
+    var: str
+    domain: Expr
+
+
+@dataclass
+class Return(Stmt):
+    value: Expr
+
+
+# ---------------------------------------------------------------- declarations
+
+@dataclass
+class Decl(Node):
+    name: str
+
+
+@dataclass
+class SpecDecl(Decl):
+    pass
+
+
+@dataclass
+class ConstDecl(Decl):
+    type: TypeExpr
+    default: Expr
+
+
+@dataclass
+class TypeDecl(Decl):
+    type: TypeExpr
+
+
+@dataclass
+class EnumDecl(Decl):
+    values: list
+    value_pos: list
+
+
+@dataclass
+class RecordDecl(Decl):
+    fields: list   # [(name, TypeExpr, pos)]
+
+
+@dataclass
+class VarDecl(Decl):
+    type: TypeExpr
+    init: Optional[Expr]
+
+
+@dataclass
+class InitDecl(Decl):
+    body: list
+
+
+@dataclass
+class Param(Node):
+    name: str
+    type: Optional[TypeExpr] = None     # p: T
+    domain: Optional[Expr] = None       # p in S
+
+
+@dataclass
+class DefDecl(Decl):
+    params: list
+    result: TypeExpr
+    body: Any          # Expr, or list of statements
+
+
+@dataclass
+class ActionDecl(Decl):
+    params: list
+    guard: Optional[Expr]
+    body: list
+
+
+@dataclass
+class InvariantDecl(Decl):
+    expr: Expr
+
+
+@dataclass
+class ActionPropertyDecl(Decl):
+    expr: Expr
+
+
+@dataclass
+class Spec(Node):
+    name: str
+    decls: list
+    path: str = ""
+    source: str = ""

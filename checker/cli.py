@@ -1,0 +1,208 @@
+"""`modelcheck`: the command line. Parses options, runs an engine, reports, exits.
+
+Exit codes (TLC's, plus ours): 0 every property holds on a complete search;
+11 deadlock; 12 invariant or action property violated; 75 the spec failed while
+being evaluated (TLC's code); 3 a bound stopped the search with nothing found;
+2 bad input; 130 interrupted; 1 internal error only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import SpecError, UsageError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # bad options exit 2 with the option named, as argparse does
+        self.print_usage(sys.stderr)
+        print(f"modelcheck: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _positive_int(option):
+    def parse(text):
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} takes a whole number of 1 or more, not {text!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"{option} takes a whole number of 1 or more, not {n}")
+        return n
+    return parse
+
+
+def _const(text):
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"--const takes NAME=VALUE (e.g. --const RM=5), not {text!r}")
+    name, value = text.split("=", 1)
+    if not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"--const takes NAME=VALUE (e.g. --const RM=5), not {text!r}")
+    return name.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="modelcheck", description="Explicit-state model checker for gdsl specs.")
+    p.add_argument("spec", help="the .gdsl spec file to check")
+    p.add_argument("--const", dest="consts", action="append", type=_const, default=[],
+                   metavar="NAME=VALUE", help="override a constant's default (repeatable)")
+    p.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
+                   help="check only this property (invariant or action property; repeatable)")
+    p.add_argument("--max-states", type=_positive_int("--max-states"), metavar="N",
+                   help="stop after N distinct states (exit 3 if nothing was found)")
+    p.add_argument("--max-depth", type=_positive_int("--max-depth"), metavar="N",
+                   help="explore states up to depth N only (exit 3 if deeper states exist)")
+    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--out", default="counterexamples", metavar="DIR",
+                   help="where counterexample traces are written (default: counterexamples)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the result")
+    p.add_argument("--describe", action="store_true",
+                   help="print the spec's constants, variables, actions and properties; do not explore")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--version", action="version", version=f"modelcheck {__version__}")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except SpecError as e:
+        return _fail(args, e.format(), EXIT_BAD_INPUT)
+    except UsageError as e:
+        return _fail(args, f"modelcheck: error: {e}", EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception:  # a bug in modelcheck itself, never in the user's input
+        traceback.print_exc()
+        return _fail(args, "modelcheck: internal error (a bug in modelcheck; the trace above says where)",
+                     EXIT_INTERNAL)
+
+
+def _fail(args, text, code) -> int:
+    print(text, file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"verdict": "error", "property": None, "message": text, "exit_code": code}))
+    return code
+
+
+def _run(args) -> int:
+    from .model import compile_model, load_spec
+    from .explore import bfs, print_progress
+
+    consts = dict(args.consts)
+    if len(consts) != len(args.consts):
+        raise UsageError("--const names the same constant twice")
+    checked = load_spec(args.spec, consts)
+    model = compile_model(checked, args.invariants or None)
+    if args.describe:
+        return _describe(model, args)
+
+    out = sys.stdout
+    if not args.json:
+        print(f"modelcheck {__version__}: checking {model.name} ({model.path})", file=out)
+        if checked.consts:
+            print("Constants: " + ", ".join(f"{n} = {model.constant_text(n)}" for n in checked.consts), file=out)
+        props = [p.name for p in model.invariants] + [p.name for p in model.action_properties]
+        print("Properties: " + (", ".join(props) if props else "(none)")
+              + ("" if args.no_deadlock else "; deadlock check on"), file=out)
+        out.flush()
+    progress = None if (args.json or args.quiet) else print_progress
+    result = bfs(model, max_states=args.max_states, max_depth=args.max_depth,
+                 check_deadlock=not args.no_deadlock, progress=progress)
+
+    trace_path = None
+    if result.trace is not None:
+        from .itf import write_trace
+        trace_path = Path(args.out) / model.name / f"{result.property}.itf.json"
+        write_trace(trace_path, model, result.trace, property_name=result.property,
+                    description=_describe_result(result))
+
+    if args.json:
+        print(json.dumps(_json_result(model, result, trace_path)))
+    else:
+        _print_result(model, result, trace_path)
+    return result.exit_code
+
+
+def _describe_result(result) -> str:
+    from .report import describe_verdict
+    return describe_verdict(result)
+
+
+def _print_result(model, result, trace_path):
+    from .report import describe_verdict, format_trace, summary_lines
+    print(describe_verdict(result))
+    if result.trace is not None:
+        print("The behavior up to this point is:" if result.verdict != "error"
+              else "The behavior that reaches the failing state is:")
+        print(format_trace(model, result.trace))
+        print(f"Trace ({len(result.trace)} states) written to {trace_path}")
+    for line in summary_lines(result):
+        print(line)
+
+
+def _json_result(model, result, trace_path) -> dict:
+    return {
+        "verdict": result.verdict,
+        "property": result.property,
+        "property_kind": result.property_kind,
+        "message": result.message,
+        "stopped_by": result.stopped_by,
+        "spec": model.name,
+        "path": model.path,
+        "constants": {n: model.constant_text(n) for n in model.checked.consts},
+        "distinct_states": result.distinct,
+        "states_generated": result.generated,
+        "states_left_on_queue": result.queue_left,
+        "depth": result.depth,
+        "elapsed_s": round(result.elapsed, 4),
+        "trace": str(trace_path) if trace_path else None,
+        "trace_length": len(result.trace) if result.trace else None,
+        "exit_code": result.exit_code,
+    }
+
+
+def _describe(model, args) -> int:
+    c = model.checked
+    data = {
+        "spec": model.name,
+        "path": model.path,
+        "constants": [{"name": n, "type": str(ci.type), "value": model.constant_text(n),
+                       "overridden": ci.overridden} for n, ci in c.consts.items()],
+        "variables": [{"name": v.name, "type": str(v.type)} for v in c.vars],
+        "actions": [{"name": a.name, "params": [{"name": n, "type": str(t)} for n, t, _ in a.params],
+                     "line": a.decl.pos[0]} for a in c.actions],
+        "properties": [{"name": p.name, "kind": p.kind, "line": p.pos[0],
+                        "checked": p in model.invariants or p in model.action_properties}
+                       for p in c.properties],
+    }
+    if args.json:
+        print(json.dumps(data, indent=1))
+        return 0
+    print(f"spec {data['spec']} ({data['path']})")
+    for k in ("constants", "variables"):
+        print(f"{k}:")
+        for item in data[k]:
+            extra = f" = {item['value']}" if "value" in item else ""
+            print(f"  {item['name']}: {item['type']}{extra}")
+    print("actions:")
+    for a in data["actions"]:
+        print(f"  {a['name']}(" + ", ".join(f"{p['name']}: {p['type']}" for p in a["params"]) + ")")
+    print("properties:")
+    for p in data["properties"]:
+        print(f"  {p['name']} ({p['kind']})")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,616 @@
+"""Compile a type-checked spec once into Python source: no AST walking per state.
+
+The generated module has, for the whole spec:
+  init_states()            -> list of initial states
+  successors(s)            -> list of successor states (the hot path of every engine)
+  labelled_successors(s)   -> list of (action index, ((param, value), ...), state)
+  check_invariants(s)      -> index of the first violated invariant, or -1
+  check_steps(s, t)        -> index of the first violated action property, or -1
+
+A state is a flat tuple of variable values (see checker/types.py for values).
+Inside an action, variables are renamed in SSA style (x, x_1, x_2 ...) so a body
+reads as imperative code without copying the state; `require` and `choose` are
+compiled in continuation style (the rest of the body nests under them), so a
+failed guard or a nondeterministic choice costs nothing extra.
+"""
+from __future__ import annotations
+
+import itertools
+
+from . import ast as A
+from . import runtime
+from .errors import SpecError
+from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
+                    domain, key_count, key_offset, naturally_ordered, sort_key)
+
+
+class _Writer:
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, depth, text):
+        self.lines.append("    " * depth + text)
+
+
+class Compiler:
+    """Turns a CheckedSpec into the source of one Python module, then loads it."""
+
+    def __init__(self, checked):
+        self.c = checked
+        self.consts = {}          # python source of a constant value -> module name
+        self.const_defs = []      # module-level "NAME = expr" lines
+        self.namespace = dict(runtime.HELPERS)
+        self.counter = itertools.count(1)
+        self.var_names = [v.name for v in checked.vars]
+        self.var_types = {v.name: v.type for v in checked.vars}
+        self.labels = {}          # action index -> {param name: Type}
+
+    # ------------------------------------------------------------------ entry
+    def build(self, invariants, action_properties):
+        """Generate and load the module; properties are lists of PropertyInfo."""
+        w = _Writer()
+        for info in self.c.defs.values():
+            self.def_function(w, info)
+        self.init_function(w)
+        self.successor_function(w, "successors", labelled=False)
+        self.successor_function(w, "labelled_successors", labelled=True)
+        self.property_function(w, "check_invariants", invariants, primes=False)
+        self.property_function(w, "check_steps", action_properties, primes=True)
+        source = "\n".join(self.const_defs) + "\n\n" + "\n".join(w.lines) + "\n"
+        ns = self.namespace
+        try:
+            exec(compile(source, f"<gdsl:{self.c.name}>", "exec"), ns)
+        except (ArithmeticError, LookupError, ValueError, TypeError, runtime.EvalError) as e:
+            raise SpecError(f"a constant expression of the spec fails: {runtime.describe(e)}") from None
+        return ns, source
+
+    # ------------------------------------------------------------------ module constants
+    def module_const(self, value_src: str, prefix="K") -> str:
+        if value_src not in self.consts:
+            name = f"{prefix}{next(self.counter)}"
+            self.consts[value_src] = name
+            self.const_defs.append(f"{name} = {value_src}")
+        return self.consts[value_src]
+
+    def python_value(self, value, hint="V") -> str:
+        """A module constant holding an arbitrary Python value."""
+        name = f"{hint}{next(self.counter)}"
+        self.namespace[name] = value
+        return name
+
+    def type_set(self, t) -> str:
+        return self.module_const(f"frozenset({domain(t)!r})", "T")
+
+    def type_tuple(self, t) -> str:
+        return self.module_const(f"tuple({domain(t)!r})", "TL")
+
+    def sorter(self, t):
+        key = sort_key(t)
+        return None if key is None else self.python_value(key, "SK")
+
+    # ------------------------------------------------------------------ functions
+    def def_function(self, w, info):
+        d = info.decl
+        reads = sorted(info.reads)
+        env = {n: f"p_{n}" for n, _ in info.params}
+        env.update({v: f"s_{v}" for v in reads})
+        args = [f"p_{n}" for n, _ in info.params] + [f"s_{v}" for v in reads]
+        w(0, f"def d_{d.name}({', '.join(args)}):")
+        if isinstance(d.body, list):
+            self.pure_block(w, 1, d.body, env)
+        else:
+            w(1, f"return {self.expr(d.body, env)}")
+        w(0, "")
+
+    def init_function(self, w):
+        w(0, "def init_states():")
+        w(1, "_out = []")
+        self.cps_block(w, 1, self.c.init, 0, {}, lambda depth, env, _picks: w(depth, f"_out.append({self.state_tuple(env)})"))
+        w(1, "return _out")
+        w(0, "")
+
+    def state_tuple(self, env) -> str:
+        parts = []
+        for v in self.var_names:
+            if v not in env:
+                decl = self.c.var(v).decl
+                raise SpecError(f"variable {v!r} is not given an initial value on every path of init", decl.pos)
+            parts.append(env[v])
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+    def unpack(self, w, depth, source="s", prefix="s_"):
+        names = [f"{prefix}{v}" for v in self.var_names]
+        w(depth, f"{', '.join(names)}{',' if len(names) == 1 else ''} = {source}")
+        return {v: f"{prefix}{v}" for v in self.var_names}
+
+    def successor_function(self, w, fname, labelled):
+        w(0, f"def {fname}(s):")
+        w(1, "_out = []")
+        base = self.unpack(w, 1)
+        for act in self.c.actions:
+            self.action_code(w, act, base, labelled)
+        w(1, "return _out")
+        w(0, "")
+
+    def action_code(self, w, act, base, labelled):
+        d = act.decl
+        w(1, f"# action {act.name} (line {d.pos[0]})")
+        env = dict(base)
+        depth = 1
+        picks = []
+        self.labels[act.index] = {}
+        for name, t, dom in act.params:
+            py = f"p_{name}"
+            src = self.iter_domain(dom, env) if dom is not None else self.type_tuple(t)
+            w(depth, f"for {py} in {src}:")
+            env[name] = py
+            picks.append((name, py))
+            self.labels[act.index][name] = t
+            depth += 1
+        body = list(d.body)
+        if d.guard is not None:
+            body.insert(0, A.Require(d.guard, pos=d.guard.pos))
+
+        def emit(dep, env2, picks2):
+            state = self.state_tuple(env2)
+            if labelled:
+                lab = "(" + "".join(f"({n!r}, {p}), " for n, p in picks2) + ")"
+                w(dep, f"_out.append(({act.index}, {lab}, {state}))")
+            else:
+                w(dep, f"_out.append({state})")
+
+        self.cps_block(w, depth, body, 0, env, emit, picks, act.index)
+
+    def property_function(self, w, fname, props, primes):
+        w(0, f"def {fname}(s{', t' if primes else ''}):")
+        env = self.unpack(w, 1)
+        if primes:
+            env.update({f"{v}'": f"t_{v}" for v in self.var_names})
+            self.unpack(w, 1, "t", "t_")
+        for i, p in enumerate(props):
+            w(1, f"if not ({self.expr(p.expr, env)}):")
+            w(2, f"return {i}")
+        w(1, "return -1")
+        w(0, "")
+
+    # ------------------------------------------------------------------ statements
+    def fresh(self, base: str) -> str:
+        return f"{base}_{next(self.counter)}"
+
+    def cps_block(self, w, depth, stmts, i, env, emit, picks=(), action=None):
+        """Compile stmts[i:] then `emit`; require/choose nest the rest below them."""
+        picks = list(picks)
+        while i < len(stmts):
+            s = stmts[i]
+            if isinstance(s, A.Require):
+                w(depth, f"if {self.expr(s.cond, env)}:")
+                depth += 1
+            elif isinstance(s, A.Choose):
+                py = self.fresh(f"c_{s.var}")
+                w(depth, f"for {py} in {self.iter_domain(s.domain, env)}:")
+                env = {**env, s.var: py}
+                picks.append((s.var, py))
+                if action is not None:
+                    self.labels[action].setdefault(s.var, s.domain.ty.elem)
+                depth += 1
+            elif isinstance(s, A.If) and _nondeterministic(s):
+                rest = stmts[i + 1:]
+                w(depth, f"if {self.expr(s.cond, env)}:")
+                self.cps_block(w, depth + 1, s.then + rest, 0, dict(env), emit, picks, action)
+                w(depth, "else:")
+                self.cps_block(w, depth + 1, s.orelse + rest, 0, dict(env), emit, picks, action)
+                return
+            else:
+                env = self.stmt(w, depth, s, env)
+            i += 1
+        emit(depth, env, picks)
+
+    def pure_block(self, w, depth, stmts, env):
+        start = len(w.lines)
+        for s in stmts:
+            env = self.stmt(w, depth, s, env)
+        if len(w.lines) == start:
+            w(depth, "pass")
+        return env
+
+    def stmt(self, w, depth, s, env) -> dict:
+        """Compile one deterministic statement; return the environment after it."""
+        if isinstance(s, A.Assign):
+            return self.assign(w, depth, s, env)
+        if isinstance(s, A.Let):
+            py = self.fresh(f"l_{s.name}")
+            w(depth, f"{py} = {self.expr(s.value, env)}")
+            return {**env, s.name: py}
+        if isinstance(s, A.Return):
+            w(depth, f"return {self.expr(s.value, env)}")
+            return env
+        if isinstance(s, A.If):
+            return self.if_stmt(w, depth, s, env)
+        if isinstance(s, A.For):
+            return self.for_stmt(w, depth, s, env)
+        raise SpecError("this statement is not allowed here", s.pos)  # pragma: no cover
+
+    def if_stmt(self, w, depth, s, env):
+        w(depth, f"if {self.expr(s.cond, env)}:")
+        then_w, else_w = _Writer(), _Writer()
+        env_t = self.pure_block(then_w, depth + 1, s.then, dict(env))
+        env_e = self.pure_block(else_w, depth + 1, s.orelse, dict(env))
+        merged = dict(env)
+        tail_t, tail_e = [], []
+        for name in sorted(set(env_t) | set(env_e)):
+            a, b = env_t.get(name), env_e.get(name)
+            if a == b:
+                if a is not None and name in env:
+                    merged[name] = a
+                continue
+            if a is None or b is None:      # assigned on one path only
+                merged.pop(name, None)
+                continue
+            if name not in env and not self.is_var(name):
+                continue                    # a let local of one branch
+            py = self.fresh(self.ssa_base(name))
+            tail_t.append(f"{py} = {a}")
+            tail_e.append(f"{py} = {b}")
+            merged[name] = py
+        w.lines.extend(then_w.lines)
+        for line in tail_t:
+            w(depth + 1, line)
+        if else_w.lines and any(l.strip() != "pass" for l in else_w.lines) or tail_e:
+            w(depth, "else:")
+            w.lines.extend(l for l in else_w.lines if l.strip() != "pass")
+            for line in tail_e:
+                w(depth + 1, line)
+        return merged
+
+    def for_stmt(self, w, depth, s, env):
+        carried = {}
+        for name in sorted(_assigned(s.body)):
+            if name in env:
+                py = self.fresh(self.ssa_base(name))
+                w(depth, f"{py} = {env[name]}")
+                carried[name] = py
+        loop_var = self.fresh(f"f_{s.var}")
+        dom = self.iter_domain(s.domain, env, ordered=True)
+        w(depth, f"for {loop_var} in {dom}:")
+        inner = {**env, **carried, s.var: loop_var}
+        start = len(w.lines)
+        after = inner
+        for st in s.body:
+            after = self.stmt(w, depth + 1, st, after)
+        for name, py in carried.items():
+            if after.get(name) != py:
+                if name not in after:
+                    raise SpecError(f"{name!r} may be left unassigned by this loop", s.pos)
+                w(depth + 1, f"{py} = {after[name]}")
+        if len(w.lines) == start:
+            w(depth + 1, "pass")
+        return {**env, **carried}
+
+    def is_var(self, name):
+        return name in self.var_types
+
+    @staticmethod
+    def ssa_base(name):
+        return f"v_{name}"
+
+    def assign(self, w, depth, s: A.Assign, env) -> dict:
+        lv = s.target
+        value = self.expr(s.value, env)
+        if not lv.selectors:
+            py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
+            w(depth, f"{py} = {value}")
+            self.bounds_check(w, depth, py, lv.root_type, s.value, lv.name)
+            return {**env, lv.name: py}
+        if lv.name not in env:
+            raise SpecError(f"{lv.name!r} is updated before it has a value", lv.pos)
+        # walk down the selectors, remembering each container and index
+        containers = []
+        cur = env[lv.name]
+        path_t = self._lvalue_types(lv, env)
+        for (kind, sel), ct in zip(lv.selectors, path_t):
+            box = self.fresh("_box")
+            w(depth, f"{box} = {cur}")
+            if kind == "index":
+                idx = self.fresh("_i")
+                w(depth, f"{idx} = {self.key_index(ct, self.expr(sel, env))}")
+                containers.append((box, idx, ct))
+                cur = f"{box}[{idx}]"
+            else:
+                slot = ct.slot(sel)
+                containers.append((box, str(slot), ct))
+                cur = f"{box}[{slot}]"
+        new = self.fresh("_new")
+        w(depth, f"{new} = {value}")
+        leaf_t = path_t[-1]
+        last_kind, last_sel = lv.selectors[-1]
+        leaf_type = self._leaf_type(leaf_t, last_kind, last_sel)
+        self.bounds_check(w, depth, new, leaf_type, s.value, lv.name)
+        for box, idx, ct in reversed(containers):
+            nxt = self.fresh("_new")
+            if isinstance(ct, (SeqT,)) or (isinstance(ct, MapT) and isinstance(ct.key, IntT)):
+                w(depth, f"{nxt} = _upd({box}, {idx}, {new})")
+            else:
+                w(depth, f"{nxt} = {box}[:{idx}] + ({new},) + {box}[{idx} + 1:]")
+            new = nxt
+        py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
+        w(depth, f"{py} = {new}")
+        return {**env, lv.name: py}
+
+    def _lvalue_types(self, lv, env):
+        """The type of each container along an lvalue's selector path."""
+        t = lv.root_type
+        out = []
+        for kind, sel in lv.selectors:
+            out.append(t)
+            if kind == "index":
+                t = t.value if isinstance(t, MapT) else t.elem
+            else:
+                t = t.fields[t.slot(sel)][1]
+        return out
+
+    @staticmethod
+    def _leaf_type(ct, kind, sel):
+        if kind == "index":
+            return ct.value if isinstance(ct, MapT) else ct.elem
+        return ct.fields[ct.slot(sel)][1]
+
+    def bounds_check(self, w, depth, py, t, value_expr, what):
+        if isinstance(t, IntT) and t.finite:
+            vt = value_expr.ty
+            if isinstance(vt, IntT) and vt.finite and t.lo <= vt.lo and vt.hi <= t.hi:
+                return
+            w(depth, f"if not ({t.lo} <= {py} <= {t.hi}): _out_of_range({what!r}, {py}, {t.lo}, {t.hi})")
+        elif isinstance(t, SeqT) and t.bound is not None:
+            w(depth, f"if len({py}) > {t.bound}: _seq_overflow({what!r}, {py}, {t.bound})")
+
+    # ------------------------------------------------------------------ expressions
+    def key_index(self, map_or_seq_t, key_src: str) -> str:
+        if isinstance(map_or_seq_t, MapT):
+            off = key_offset(map_or_seq_t.key)
+            return f"({key_src}) - {off}" if off else key_src
+        return key_src
+
+    def iter_domain(self, e, env, ordered=False) -> str:
+        """Source iterating a set, sequence or map-keys expression."""
+        if isinstance(e, A.Binary) and e.op == "..":
+            return f"range({self.expr(e.left, env)}, ({self.expr(e.right, env)}) + 1)"
+        if isinstance(e, A.Name) and e.kind == "type":
+            return self.type_tuple(e.ref)
+        src = self.expr(e, env)
+        t = e.ty
+        if isinstance(t, MapT):
+            src = f"_map_keys({src}, {self.type_tuple(t.key)})" if not t.total else self.type_tuple(t.key)
+            return src
+        if ordered and isinstance(t, SetT):
+            key = self.sorter(t.elem)
+            return f"sorted({src}{', key=' + key if key else ''})"
+        return src
+
+    def expr(self, e, env) -> str:
+        src = self._expr(e, env)
+        if _is_constant(e) and not isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name)):
+            return self.module_const(src)
+        return src
+
+    def _expr(self, e, env) -> str:
+        if isinstance(e, A.IntLit):
+            return str(e.value)
+        if isinstance(e, A.BoolLit):
+            return "True" if e.value else "False"
+        if isinstance(e, A.NoneLit):
+            return "None"
+        if isinstance(e, A.Name):
+            if e.kind in ("local", "var"):
+                if e.name not in env:
+                    raise SpecError(f"{e.name!r} is read before it is given a value", e.pos)
+                return env[e.name]
+            if e.kind == "const":
+                return repr(self.c.consts[e.name].value)
+            if e.kind == "enum":
+                return str(e.ref[1])
+            if e.kind == "type":
+                return self.type_set(e.ref)
+            raise SpecError(f"cannot use {e.name!r} here", e.pos)  # pragma: no cover
+        if isinstance(e, A.Primed):
+            return env[f"{e.name}'"]
+        if isinstance(e, A.Unary):
+            x = self.expr(e.operand, env)
+            return f"(not {x})" if e.op == "not" else f"(-{x})"
+        if isinstance(e, A.Binary):
+            return self.binary(e, env)
+        if isinstance(e, A.IfExpr):
+            return f"({self.expr(e.then, env)} if {self.expr(e.cond, env)} else {self.expr(e.orelse, env)})"
+        if isinstance(e, A.Quant):
+            gens, inner = self.generators(e.binders, env)
+            fn = "all" if e.kind == "forall" else "any"
+            return f"{fn}({self.expr(e.body, inner)} {gens})"
+        if isinstance(e, A.Index):
+            base, key = self.expr(e.base, env), self.expr(e.index, env)
+            bt = e.base.ty
+            if isinstance(bt, MapT):
+                idx = self.key_index(bt, key)
+                if not bt.total:
+                    return f"_pget({base}, {idx})"
+                if isinstance(bt.key, IntT):
+                    return f"_iget({base}, {idx})"
+                return f"{base}[{idx}]"
+            return f"_iget({base}, {key})"
+        if isinstance(e, A.Field):
+            if e.slot == -2:
+                return str(e.base.ref[1])
+            return f"{self.expr(e.base, env)}[{e.slot}]"
+        if isinstance(e, A.TupleGet):
+            return f"{self.expr(e.base, env)}[{e.index}]"
+        if isinstance(e, A.Call):
+            return self.call(e, env)
+        if isinstance(e, A.TupleLit):
+            return "(" + ", ".join(self.expr(x, env) for x in e.items) + ")"
+        if isinstance(e, A.SetLit):
+            if not e.items:
+                return "_EMPTY"
+            return "frozenset((" + "".join(self.expr(x, env) + ", " for x in e.items) + "))"
+        if isinstance(e, A.SeqLit):
+            return "(" + "".join(self.expr(x, env) + ", " for x in e.items) + ")"
+        if isinstance(e, A.MapLit):
+            t = e.ty
+            if not e.entries:
+                if isinstance(t.key, AnyT):
+                    raise SpecError("cannot tell which map `{:}` is; use it where its type is known", e.pos)
+                return self.module_const(f"(None,) * {key_count(t.key)}")
+            pairs = "(" + "".join(f"({self.key_index(t, self.expr(k, env))}, {self.expr(v, env)}), "
+                                  for k, v in e.entries) + ")"
+            return f"_mkmap({key_count(t.key)}, {pairs})"
+        if isinstance(e, A.Comprehension):
+            return self.comprehension(e, env)
+        raise SpecError("cannot compile this expression", e.pos)  # pragma: no cover
+
+    def generators(self, binders, env):
+        parts = []
+        inner = dict(env)
+        for b in binders:
+            for n in b.names:
+                py = self.fresh(f"b_{n}")
+                parts.append(f"for {py} in {self.iter_domain(b.domain, inner)}")
+                inner[n] = py
+        return " ".join(parts), inner
+
+    def comprehension(self, e: A.Comprehension, env) -> str:
+        py = self.fresh(f"b_{e.var}")
+        ordered = e.kind == "seq"
+        dom = self.iter_domain(e.domain, env, ordered=ordered)
+        inner = {**env, e.var: py}
+        cond = f" if {self.expr(e.cond, inner)}" if e.cond is not None else ""
+        val = self.expr(e.elem, inner)
+        if e.kind == "set":
+            return f"frozenset({val} for {py} in {dom}{cond})"
+        if e.kind == "seq":
+            return f"tuple({val} for {py} in {dom}{cond})"
+        t = e.ty
+        if t.total:
+            return f"tuple({val} for {py} in {self.type_tuple(t.key)})"
+        key = self.key_index(t, self.expr(e.key, inner))
+        return f"_mkmap({key_count(t.key)}, (({key}, {val}) for {py} in {dom}{cond}))"
+
+    def binary(self, e: A.Binary, env) -> str:
+        op = e.op
+        if op == "..":
+            return f"frozenset(range({self.expr(e.left, env)}, ({self.expr(e.right, env)}) + 1))"
+        l, r = self.expr(e.left, env), self.expr(e.right, env)
+        py = {"and": "and", "or": "or", "+": "+", "-": "-", "*": "*", "/": "//", "%": "%",
+              "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+              "in": "in", "notin": "not in", "union": "|", "intersect": "&", "minus": "-",
+              "subseteq": "<="}.get(op)
+        if op == "=>":
+            return f"((not {l}) or {r})"
+        if op == "/":
+            return f"_div({l}, {r})"
+        return f"({l} {py} {r})"
+
+    def call(self, e: A.Call, env) -> str:
+        args = [self.expr(a, env) for a in e.args]
+        if e.kind == "record":
+            return "(" + "".join(a + ", " for a in args) + ")"
+        if e.kind == "def":
+            info = e.ref
+            extra = [env[v] if v in env else env.get(v, f"s_{v}") for v in sorted(info.reads)]
+            return f"d_{e.func}({', '.join(args + extra)})"
+        f = e.func
+        ts = [a.ty for a in e.args]
+        if f in ("size", "len"):
+            t = ts[0]
+            if isinstance(t, MapT):
+                return str(key_count(t.key)) if t.total else f"_psize({args[0]})"
+            return f"len({args[0]})"
+        if f == "keys":
+            t = ts[0]
+            return self.type_set(t.key) if t.total else f"frozenset(_map_keys({args[0]}, {self.type_tuple(t.key)}))"
+        if f == "values":
+            return f"frozenset({args[0]})" if ts[0].total else f"frozenset(v for v in {args[0]} if v is not None)"
+        if f == "has":
+            t = ts[0]
+            return "True" if t.total else f"(_iget({args[0]}, {self.key_index(t, args[1])}) is not None)"
+        if f == "get":
+            return f"_get({args[0]})"
+        if f == "some":
+            return args[0]
+        if f == "is_some":
+            return f"({args[0]} is not None)"
+        if f == "is_none":
+            return f"({args[0]} is None)"
+        if f in ("min", "max", "abs", "sum"):
+            return f"_{f}({', '.join(args)})" if f in ("min", "max") and len(args) == 1 else f"{f}({', '.join(args)})"
+        if f == "sorted":
+            key = self.sorter(ts[0].elem)
+            return f"tuple(sorted({args[0]}{', key=' + key if key else ''}))"
+        if f == "append":
+            return f"({args[0]} + ({args[1]},))"
+        if f == "concat":
+            return f"({args[0]} + {args[1]})"
+        if f == "head":
+            return f"_iget({args[0]}, 0)"
+        if f == "last":
+            return f"_last({args[0]})"
+        if f == "tail":
+            return f"_tail({args[0]})"
+        if f == "index_of":
+            return f"_index_of({args[0]}, {args[1]})"
+        if f == "to_set":
+            return f"frozenset({args[0]})"
+        if f == "put":
+            t = ts[0]
+            return f"_upd({args[0]}, {self.key_index(t, args[1])}, {args[2]})"
+        if f == "remove":
+            t = ts[0]
+            return f"_upd({args[0]}, {self.key_index(t, args[1])}, None)"
+        if f == "union_all":
+            return f"_EMPTY.union(*{args[0]})"
+        raise SpecError(f"cannot compile builtin {f}", e.pos)  # pragma: no cover
+
+
+def _nondeterministic(s) -> bool:
+    """Does this statement (or one inside it) contain require or choose?"""
+    if isinstance(s, (A.Require, A.Choose)):
+        return True
+    if isinstance(s, A.If):
+        return any(_nondeterministic(x) for x in s.then + s.orelse)
+    return False
+
+
+def _assigned(stmts) -> set:
+    out = set()
+    for s in stmts:
+        if isinstance(s, A.Assign):
+            out.add(s.target.name)
+        elif isinstance(s, A.If):
+            out |= _assigned(s.then) | _assigned(s.orelse)
+        elif isinstance(s, A.For):
+            out |= _assigned(s.body)
+    return out
+
+
+def _is_constant(e) -> bool:
+    """No state, locals or primes inside: safe to compute once per module."""
+    if isinstance(e, A.Name):
+        return e.kind in ("const", "enum", "type")
+    if isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit)):
+        return True
+    if isinstance(e, A.Primed):
+        return False
+    if isinstance(e, A.Call):
+        if e.kind == "def":
+            return False
+        return all(_is_constant(a) for a in e.args)
+    if isinstance(e, (A.Quant, A.Comprehension)):
+        return False
+    if isinstance(e, A.MapLit):
+        return False
+    children = []
+    for name in getattr(e, "__dataclass_fields__", {}):
+        if name in ("ty", "pos", "ref", "kind"):
+            continue
+        v = getattr(e, name)
+        if isinstance(v, A.Expr):
+            children.append(v)
+        elif isinstance(v, list):
+            children.extend(x for x in v if isinstance(x, A.Expr))
+    return all(_is_constant(c) for c in children)

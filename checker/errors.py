@@ -1,0 +1,49 @@
+"""Errors a user can act on: spec errors located in the source, and bad options.
+
+A SpecError prints as `file:line:col: error: message`, then the source line and a
+caret under the column, the format compilers use and editors understand.
+"""
+from __future__ import annotations
+
+
+class SpecError(Exception):
+    """A problem in a spec (syntax, names, types, constants), with its location."""
+
+    def __init__(self, message: str, pos=(0, 0), path: str = "", source: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.line, self.col = pos if pos else (0, 0)
+        self.path = path
+        self.source = source
+
+    def located(self, path: str, source: str) -> "SpecError":
+        """Fill in the file this error belongs to, unless it already knows."""
+        if not self.path:
+            self.path, self.source = path, source
+        return self
+
+    def format(self) -> str:
+        where = self.path or "<spec>"
+        if self.line <= 0:
+            return f"{where}: error: {self.message}"
+        text = f"{where}:{self.line}:{self.col}: error: {self.message}"
+        lines = self.source.splitlines()
+        if 0 < self.line <= len(lines):
+            src = lines[self.line - 1].replace("\t", " ")
+            text += f"\n    {src}\n    {' ' * (max(self.col, 1) - 1)}^"
+        return text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class UsageError(Exception):
+    """A bad command-line value: names the option and what it accepts."""
+
+
+class EvalError(Exception):
+    """A spec expression failed while the checker ran it (a runtime type error).
+
+    Raised by compiled code, e.g. a value outside its variable's range, `get` of
+    none, a sequence past its bound. Reported with the trace that reaches it.
+    """

@@ -1,0 +1,208 @@
+"""The explicit-state engine: breadth-first search over every interleaving.
+
+Counts as TLC does (see shared/known-answers/README.md):
+  distinct  - unique reachable states found;
+  generated - initial states, plus one per successor of every explored state
+              (duplicates and self-loops included);
+  depth     - BFS levels, the initial states being level 1.
+Breadth-first order makes the first counterexample a shortest one. The visited set
+maps each state to its index; parent indices rebuild traces, and the step labels
+(action and parameters) are recomputed only for the states on a trace.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+import time
+import traceback
+from array import array
+from dataclasses import dataclass, field
+
+from .errors import EvalError
+from .runtime import describe
+
+# Errors a spec can raise while being evaluated (the compiled code is plain Python);
+# anything else escaping compiled code is a checker bug and surfaces as exit 1.
+SPEC_FAILURES = (EvalError, ArithmeticError, LookupError, ValueError, RecursionError)
+
+
+@dataclass
+class Step:
+    action: str | None        # None for an initial state
+    params: tuple             # ((name, value), ...)
+    state: tuple
+
+
+@dataclass
+class Result:
+    verdict: str                      # ok | violation | deadlock | incomplete | error
+    distinct: int
+    generated: int
+    depth: int
+    queue_left: int
+    elapsed: float
+    property: str | None = None
+    property_kind: str | None = None  # invariant | action | deadlock | error
+    trace: list | None = None         # [Step]
+    message: str | None = None
+    stopped_by: str | None = None     # max-states | max-depth | interrupted
+    coverage: dict = field(default_factory=dict)
+
+    @builtins.property          # `property` is a field name above
+    def exit_code(self) -> int:
+        if self.stopped_by == "interrupted":
+            return 130
+        # 75 is TLC's code for an error while evaluating the spec
+        return {"ok": 0, "violation": 12, "deadlock": 11, "incomplete": 3, "error": 75}[self.verdict]
+
+
+class _Stop(Exception):
+    def __init__(self, verdict, index, **info):
+        self.verdict, self.index, self.info = verdict, index, info
+
+
+def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
+        check_deadlock: bool = True, progress=None, progress_every: float = 2.0) -> Result:
+    """Explore `model` breadth-first; stop at the first violation."""
+    start = time.perf_counter()
+    successors = model.successors
+    check_inv = model.check_invariants if model.invariants else None
+    check_step = model.check_steps if model.action_properties else None
+    seen: dict = {}
+    states: list = []
+    parent = array("q")
+    generated = 0
+    depth = 0
+    level_start = level_end = 0
+    i = -1
+    try:
+        try:
+            inits = model.init_states()
+        except SPEC_FAILURES as e:
+            raise _Stop("error", -1, message=f"in init: {_failure(e, model)}")
+        for s in inits:
+            generated += 1
+            n = len(states)
+            if seen.setdefault(s, n) == n:
+                states.append(s)
+                parent.append(-1)
+                if check_inv is not None:
+                    bad = check_inv(s)
+                    if bad >= 0:
+                        raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
+        level_end = len(states)
+        depth = 1 if states else 0
+        next_report = time.perf_counter() + progress_every
+        while level_start < level_end:
+            frozen = max_depth is not None and depth >= max_depth
+            for i in range(level_start, level_end):
+                s = states[i]
+                try:
+                    succ = successors(s)
+                except SPEC_FAILURES as e:
+                    raise _Stop("error", i, message=_failure(e, model))
+                generated += len(succ)
+                if not succ and check_deadlock:
+                    raise _Stop("deadlock", i)
+                for t in succ:
+                    if check_step is not None:
+                        bad = check_step(s, t)
+                        if bad >= 0:
+                            n = seen.get(t)
+                            if n is None:
+                                n = len(states)
+                                seen[t] = n
+                                states.append(t)
+                                parent.append(i)
+                            raise _Stop("violation", n, prop=model.action_properties[bad],
+                                        kind="action", via=i)
+                    n = len(states)
+                    if seen.setdefault(t, n) == n:
+                        if frozen:
+                            del seen[t]
+                            raise _Stop("incomplete", -1, stopped_by="max-depth")
+                        states.append(t)
+                        parent.append(i)
+                        if check_inv is not None:
+                            bad = check_inv(t)
+                            if bad >= 0:
+                                raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
+                if (i & 1023) == 0:
+                    if max_states is not None and len(states) >= max_states:
+                        raise _Stop("incomplete", -1, stopped_by="max-states")
+                    if progress is not None and time.perf_counter() >= next_report:
+                        progress(len(states), generated, depth, len(states) - i - 1,
+                                 time.perf_counter() - start)
+                        next_report = time.perf_counter() + progress_every
+            if max_states is not None and len(states) >= max_states and len(states) > level_end:
+                raise _Stop("incomplete", -1, stopped_by="max-states")
+            level_start, level_end = level_end, len(states)
+            if level_start < level_end:
+                depth += 1
+    except _Stop as stop:
+        elapsed = time.perf_counter() - start
+        if len(states) > level_end:      # the search had reached into the next level
+            depth += 1
+        queue_left = max(0, len(states) - (i + 1)) if i >= 0 else len(states)
+        res = Result(stop.verdict, len(states), generated, depth, queue_left, elapsed,
+                     stopped_by=stop.info.get("stopped_by"), message=stop.info.get("message"))
+        if stop.verdict in ("violation", "deadlock", "error"):
+            if stop.verdict == "violation":
+                prop = stop.info["prop"]
+                res.property, res.property_kind = prop.name, stop.info["kind"]
+            elif stop.verdict == "deadlock":
+                res.property, res.property_kind = "Deadlock", "deadlock"
+            else:
+                res.property, res.property_kind = "EvaluationError", "error"
+            if stop.index >= 0:
+                res.trace = build_trace(model, states, parent, stop.index)
+        return res
+    except KeyboardInterrupt:
+        elapsed = time.perf_counter() - start
+        return Result("incomplete", len(states), generated, depth, max(0, len(states) - i - 1),
+                      elapsed, stopped_by="interrupted")
+    elapsed = time.perf_counter() - start
+    return Result("ok", len(states), generated, depth, 0, elapsed)
+
+
+def build_trace(model, states, parent, index) -> list:
+    """Follow parent links back to an initial state; label each step with its action."""
+    chain = []
+    while index >= 0:
+        chain.append(states[index])
+        index = parent[index]
+    chain.reverse()
+    steps = [Step(None, (), chain[0])]
+    for a, b in zip(chain, chain[1:]):
+        lab = model.label(a, b)
+        name, picks = (lab[0], lab[1]) if lab else ("?", ())
+        steps.append(Step(name, picks, b))
+    return steps
+
+
+def _failure(exc, model) -> str:
+    """Describe an exception raised by compiled spec code, naming the action if we can."""
+    text = describe(exc)
+    where = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename.startswith("<gdsl:"):
+            where = lineno
+    if where is not None:
+        lines = model.source.splitlines()
+        # the generated module starts with its constants; find the enclosing action comment
+        for k in range(min(where, len(lines)) - 1, -1, -1):
+            line = lines[k].strip()
+            if line.startswith("# action "):
+                return f"{text} (in {line[2:]})"
+            if line.startswith("def d_"):
+                return f"{text} (in function {line[6:line.index('(')]})"
+            if line.startswith("def check_invariants") or line.startswith("def check_steps"):
+                return f"{text} (while evaluating a property)"
+    return text
+
+
+def print_progress(distinct, generated, depth, queue, elapsed, stream=sys.stderr):
+    rate = distinct / elapsed if elapsed > 0 else 0.0
+    print(f"Progress: {generated:,} states generated, {distinct:,} distinct states found, "
+          f"{queue:,} states left on queue, depth {depth} ({rate:,.0f} states/s, {elapsed:.0f}s)",
+          file=stream, flush=True)

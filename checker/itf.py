@@ -1,0 +1,69 @@
+"""Counterexample traces on disk in ITF (the Informal Trace Format of Apalache/Quint).
+
+Each state's `#meta` names the action that led to it and its parameters; the
+Quint fields `mbt::actionTaken` and `mbt::nondetPicks` say the same for tools that
+read those. Files are written atomically: a reader never sees half a trace.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .values import to_itf
+
+
+def trace_to_itf(model, trace, *, property_name=None, description=None, loop=None) -> dict:
+    states = []
+    for i, step in enumerate(trace):
+        picks = {}
+        types = model.action_params.get(model.action_names.index(step.action), {}) \
+            if step.action in model.action_names else {}
+        for name, value in step.params:
+            t = types.get(name)
+            picks[name] = to_itf(value, t) if t is not None else {"#unserializable": repr(value)}
+        st = {"#meta": {"index": i, "action": step.action or "init", "params": picks}}
+        st["mbt::actionTaken"] = step.action or "init"
+        st["mbt::nondetPicks"] = {k: {"tag": "Some", "value": v} for k, v in picks.items()}
+        for name, t, value in zip(model.var_names, model.var_types, step.state):
+            st[name] = to_itf(value, t)
+        states.append(st)
+    meta = {"format": "ITF", "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
+            "source": model.path, "spec": model.name,
+            "constants": {n: model.constant_text(n) for n in model.checked.consts},
+            "generated-by": "modelcheck"}
+    if property_name:
+        meta["property"] = property_name
+    if description:
+        meta["description"] = description
+    out = {"#meta": meta, "vars": list(model.var_names) + ["mbt::actionTaken", "mbt::nondetPicks"],
+           "states": states}
+    if loop is not None:
+        out["loop"] = loop
+    return out
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to path so that the file is either the old one or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_trace(path, model, trace, **kw) -> Path:
+    data = trace_to_itf(model, trace, **kw)
+    write_atomic(Path(path), json.dumps(data, indent=1) + "\n")
+    return Path(path)

@@ -1,0 +1,103 @@
+"""A compiled spec as engines see it: initial states, successors, properties.
+
+Like stateright's Model, this is kept apart from the engines that explore it
+(checker/explore.py) and the writers that show what they found.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import parser, typecheck
+from .compiler import Compiler
+from .errors import SpecError, UsageError
+
+
+@dataclass
+class Model:
+    name: str
+    path: str
+    checked: typecheck.CheckedSpec
+    var_names: list
+    var_types: list
+    action_names: list
+    action_params: dict            # action index -> {name: Type}, parameters and choices
+    invariants: list               # PropertyInfo, the ones being checked
+    action_properties: list
+    init_states: object            # () -> [state]
+    successors: object             # state -> [state]
+    labelled_successors: object    # state -> [(action index, ((name, value), ...), state)]
+    check_invariants: object       # state -> index of violated invariant or -1
+    check_steps: object            # (state, state) -> index of violated action property or -1
+    source: str = field(repr=False, default="")
+
+    @property
+    def constants(self) -> dict:
+        return {n: c.value for n, c in self.checked.consts.items()}
+
+    def constant_text(self, name) -> str:
+        from .values import show
+        c = self.checked.consts[name]
+        return show(c.value, c.type)
+
+    def label(self, state_from, state_to):
+        """The (action name, params) of a step from one state to another, or None."""
+        for act, picks, t in self.labelled_successors(state_from):
+            if t == state_to:
+                return self.action_names[act], picks, act
+        return None
+
+
+def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.CheckedSpec:
+    """Read, parse and type-check a spec file; errors are located SpecErrors."""
+    path = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a spec file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
+    if b"\0" in raw:
+        raise SpecError("this is a binary file, not a gdsl spec", (0, 0), path, "")
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise SpecError("the file is not valid UTF-8 text", (line, 1), path, "") from None
+    spec = parser.parse(source, path)
+    return typecheck.check(spec, consts)
+
+
+def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None) -> Model:
+    """Compile a checked spec; `invariants` names the properties to check (default: all)."""
+    props = checked.properties
+    if invariants:
+        known = {p.name for p in props}
+        for name in invariants:
+            if name not in known:
+                listing = ", ".join(sorted(known)) or "none"
+                raise UsageError(f"--invariant {name}: the spec has no property named {name!r} "
+                                 f"(its properties: {listing})")
+        props = [p for p in props if p.name in set(invariants)]
+    invs = [p for p in props if p.kind == "invariant"]
+    steps = [p for p in props if p.kind == "action"]
+    try:
+        comp = Compiler(checked)
+        ns, source = comp.build(invs, steps)
+    except SpecError as e:
+        raise e.located(checked.spec.path, checked.spec.source)
+    return Model(
+        name=checked.name, path=checked.spec.path, checked=checked,
+        var_names=[v.name for v in checked.vars], var_types=[v.type for v in checked.vars],
+        action_names=[a.name for a in checked.actions], action_params=comp.labels,
+        invariants=invs, action_properties=steps,
+        init_states=ns["init_states"], successors=ns["successors"],
+        labelled_successors=ns["labelled_successors"], check_invariants=ns["check_invariants"],
+        check_steps=ns["check_steps"], source=source)
+
+
+def load(path: str | Path, consts: dict | None = None, invariants: list | None = None) -> Model:
+    """Spec file -> compiled Model, in one call."""
+    return compile_model(load_spec(path, consts), invariants)

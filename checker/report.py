@@ -1,0 +1,62 @@
+"""What a person reads: the TLC-style summary and traces showing only what changed."""
+from __future__ import annotations
+
+from .values import show
+
+
+def step_title(model, step) -> str:
+    if step.action is None:
+        return "<Initial state>"
+    if not step.params:
+        return step.action
+    act = model.action_names.index(step.action) if step.action in model.action_names else -1
+    types = model.action_params.get(act, {})
+    args = ", ".join(f"{n}={show(v, types[n]) if n in types else v}" for n, v in step.params)
+    return f"{step.action}({args})"
+
+
+def format_trace(model, trace, loop=None) -> str:
+    """Numbered states, each headed by its action; after the first, only changed variables."""
+    out = []
+    prev = None
+    for i, step in enumerate(trace, 1):
+        out.append(f"State {i}: {step_title(model, step)}")
+        for name, t, value, old in zip(model.var_names, model.var_types, step.state,
+                                       prev.state if prev else [None] * len(step.state)):
+            if prev is None:
+                out.append(f"  {name} = {show(value, t)}")
+            elif value != old:
+                out.append(f"  {name} = {show(value, t)}    (was {show(old, t)})")
+        if prev is not None and step.state == prev.state:
+            out.append("  (nothing changed)")
+        prev = step
+    if loop is not None:
+        out.append(f"Then repeats from state {loop + 1} forever.")
+    return "\n".join(out)
+
+
+def describe_verdict(result) -> str:
+    v = result.verdict
+    if v == "ok":
+        return "Model checking completed. No error has been found."
+    if v == "violation":
+        kind = "Invariant" if result.property_kind == "invariant" else "Action property"
+        return f"Error: {kind} {result.property} is violated."
+    if v == "deadlock":
+        return "Error: Deadlock reached."
+    if v == "error":
+        return f"Error: the spec failed while being evaluated: {result.message}"
+    if result.stopped_by == "interrupted":
+        return "Interrupted: the search was stopped before it was complete; nothing was found so far."
+    return (f"Incomplete: the search stopped at --{result.stopped_by} before it was complete; "
+            f"no error was found in what was explored, which is not a pass.")
+
+
+def summary_lines(result) -> list:
+    return [
+        f"{result.generated} states generated, {result.distinct} distinct states found, "
+        f"{result.queue_left} states left on queue.",
+        f"The depth of the {'complete ' if result.verdict == 'ok' else ''}state graph search is {result.depth}.",
+        f"Finished in {result.elapsed:.2f}s"
+        + (f" ({result.distinct / result.elapsed:,.0f} distinct states/s)." if result.elapsed > 0 else "."),
+    ]

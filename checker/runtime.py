@@ -1,0 +1,112 @@
+"""Helpers the generated code calls: the few operations too long to inline.
+
+Each raises EvalError with a message a spec author understands when the spec
+asks for something impossible (an absent key, `get(none)`, a value out of range).
+"""
+from __future__ import annotations
+
+from .errors import EvalError
+
+_EMPTY = frozenset()
+
+
+def _upd(t, i, v):
+    """t with position i replaced by v (a map entry or sequence element)."""
+    if not 0 <= i < len(t):
+        raise EvalError(f"index {i} is outside 0..{len(t) - 1}")
+    return t[:i] + (v,) + t[i + 1:]
+
+
+def _iget(t, i):
+    if not 0 <= i < len(t):
+        raise EvalError(f"index {i} is outside 0..{len(t) - 1}")
+    return t[i]
+
+
+def _pget(t, i):
+    v = _iget(t, i)
+    if v is None:
+        raise EvalError("the partial map has no entry for this key (test it with has(m, k) first)")
+    return v
+
+
+def _get(o):
+    if o is None:
+        raise EvalError("get(none): the option is empty")
+    return o
+
+
+def _mkmap(n, pairs):
+    out = [None] * n
+    for i, v in pairs:
+        if not 0 <= i < n:
+            raise EvalError(f"map key index {i} is outside the key type")
+        out[i] = v
+    return tuple(out)
+
+
+def _map_keys(t, keys):
+    return [keys[i] for i, v in enumerate(t) if v is not None]
+
+
+def _psize(t):
+    return sum(1 for v in t if v is not None)
+
+
+def _min(s):
+    if not s:
+        raise EvalError("min of an empty collection")
+    return min(s)
+
+
+def _max(s):
+    if not s:
+        raise EvalError("max of an empty collection")
+    return max(s)
+
+
+def _last(s):
+    if not s:
+        raise EvalError("last of an empty sequence")
+    return s[-1]
+
+
+def _tail(s):
+    if not s:
+        raise EvalError("tail of an empty sequence")
+    return s[1:]
+
+
+def _index_of(s, x):
+    try:
+        return s.index(x)
+    except ValueError:
+        raise EvalError("index_of: the value is not in the sequence") from None
+
+
+def _div(a, b):
+    if b == 0:
+        raise EvalError("division by zero")
+    return a // b
+
+
+def _out_of_range(what, value, lo, hi):
+    raise EvalError(f"{what} would become {value}, outside its type {lo}..{hi}")
+
+
+def _seq_overflow(what, value, bound):
+    raise EvalError(f"{what} would hold {len(value)} elements, more than its bound {bound}")
+
+
+HELPERS = {k: v for k, v in globals().items() if k.startswith("_") and not k.startswith("__")}
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception raised while evaluating a spec."""
+    if isinstance(exc, EvalError):
+        return str(exc)
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, IndexError):
+        return "index out of range"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,962 @@
+"""The type checker: resolves every name, gives every expression a type, evaluates
+constants, and rejects an ill-typed spec before anything is explored.
+
+Its output, a `CheckedSpec`, is what the compiler (and later engines) consume.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .errors import SpecError
+from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT,
+                    ScalarsetT, SeqT, SetT, TupleT, Type, assignable, has_domain,
+                    is_key_type, key_count, unify)
+
+# Builtin functions; the checker gives each its own typing rule (see _call_builtin).
+BUILTINS = ("size", "keys", "has", "get", "some", "is_some", "is_none", "min", "max", "abs",
+            "sum", "sorted", "append", "head", "tail", "last", "to_set", "put", "remove",
+            "union_all", "len", "values", "index_of", "concat")
+
+
+@dataclass
+class ConstInfo:
+    name: str
+    type: Type
+    value: object
+    decl: A.ConstDecl
+    overridden: bool = False
+
+
+@dataclass
+class VarInfo:
+    name: str
+    type: Type
+    decl: A.VarDecl
+    index: int
+
+
+@dataclass
+class DefInfo:
+    name: str
+    params: list          # [(name, Type)]
+    result: Type
+    decl: A.DefDecl
+    reads: set = field(default_factory=set)    # state variables read (transitively)
+    calls: set = field(default_factory=set)
+
+
+@dataclass
+class ActionInfo:
+    name: str
+    params: list          # [(name, Type, domain Expr | None)]
+    decl: A.ActionDecl
+    index: int
+
+
+@dataclass
+class PropertyInfo:
+    name: str
+    expr: A.Expr
+    pos: tuple
+    kind: str             # invariant | action
+
+
+@dataclass
+class CheckedSpec:
+    name: str
+    spec: A.Spec
+    consts: dict
+    types: dict
+    vars: list
+    init: list
+    defs: dict
+    actions: list
+    properties: list
+
+    def var(self, name):
+        return next(v for v in self.vars if v.name == name)
+
+    def property(self, name):
+        return next((p for p in self.properties if p.name == name), None)
+
+
+class _Scope:
+    """Local names (parameters, lets, bound variables): name -> (Type, assignable)."""
+
+    def __init__(self, parent=None):
+        self.names = {}
+        self.parent = parent
+
+    def lookup(self, name):
+        s = self
+        while s is not None:
+            if name in s.names:
+                return s.names[name]
+            s = s.parent
+        return None
+
+    def child(self):
+        return _Scope(self)
+
+
+@dataclass
+class _Ctx:
+    """Where we are: what statements and names are allowed."""
+    where: str                 # init | action | def | invariant | action property | const
+    loop_depth: int = 0
+    primes: bool = False
+    state: bool = True         # may read state variables
+    reads: set = None          # collects state variables read (defs)
+    calls: set = None          # collects defs called
+
+
+def check(spec: A.Spec, overrides: dict | None = None) -> CheckedSpec:
+    """Type-check a parsed spec; `overrides` are --const NAME=VALUE texts."""
+    try:
+        return _Checker(spec, overrides or {}).run()
+    except SpecError as e:
+        raise e.located(spec.path, spec.source)
+
+
+class _Checker:
+    def __init__(self, spec: A.Spec, overrides: dict):
+        self.spec = spec
+        self.overrides = dict(overrides)
+        self.consts: dict[str, ConstInfo] = {}
+        self.types: dict[str, Type] = {}
+        self.enum_members: dict[str, list] = {}
+        self.vars: dict[str, VarInfo] = {}
+        self.defs: dict[str, DefInfo] = {}
+        self.actions: list[ActionInfo] = []
+        self.properties: list[PropertyInfo] = []
+        self.init: list = []
+        self.global_names: dict[str, tuple] = {}   # name -> (kind, pos)
+
+    # ------------------------------------------------------------------ driver
+    def run(self) -> CheckedSpec:
+        decls = self.spec.decls
+        if not any(not isinstance(d, A.SpecDecl) for d in decls):
+            raise SpecError("the spec is empty: it declares no variables or actions", (1, 1))
+        for d in decls:
+            if isinstance(d, A.SpecDecl) and d is not decls[0]:
+                raise SpecError("`spec NAME` must be the first declaration", d.pos)
+        for d in decls:
+            if isinstance(d, A.ConstDecl):
+                self.const_decl(d)
+            elif isinstance(d, A.TypeDecl):
+                self.declare(d.name, "type", d.pos)
+                self.types[d.name] = self.resolve_type(d.type, d.name)
+            elif isinstance(d, A.EnumDecl):
+                self.enum_decl(d)
+            elif isinstance(d, A.RecordDecl):
+                self.record_decl(d)
+        unknown = sorted(set(self.overrides) - set(self.consts))
+        if unknown:
+            known = ", ".join(self.consts) or "none"
+            raise SpecError(f"--const {unknown[0]}: the spec has no constant named {unknown[0]!r} "
+                            f"(its constants: {known})")
+        for d in decls:
+            if isinstance(d, A.VarDecl):
+                self.declare(d.name, "variable", d.pos)
+                t = self.resolve_type(d.type)
+                self.require_finite(t, d.type.pos, f"variable {d.name!r}")
+                self.vars[d.name] = VarInfo(d.name, t, d, len(self.vars))
+        if not self.vars:
+            raise SpecError("the spec declares no state variables (`var NAME: TYPE`)", (1, 1))
+        for d in decls:
+            if isinstance(d, A.DefDecl):
+                self.declare(d.name, "function", d.pos)
+                params = []
+                for p in d.params:
+                    params.append((p.name, self.resolve_type(p.type)))
+                self.defs[d.name] = DefInfo(d.name, params, self.resolve_type(d.result), d)
+        for d in decls:
+            if isinstance(d, A.VarDecl) and d.init is not None:
+                self.init.append(A.Assign(A.LValue(d.name, [], pos=d.pos), d.init, pos=d.init.pos))
+        inits = [d for d in decls if isinstance(d, A.InitDecl)]
+        if len(inits) > 1:
+            raise SpecError("a spec has at most one `init` block", inits[1].pos)
+        for d in inits:
+            self.init.extend(d.body)
+        self.block(self.init, _Scope(), _Ctx("init"))
+        for d in decls:
+            if isinstance(d, A.DefDecl):
+                self.def_body(d)
+            elif isinstance(d, A.ActionDecl):
+                self.action_decl(d)
+            elif isinstance(d, (A.InvariantDecl, A.ActionPropertyDecl)):
+                self.property_decl(d)
+        if not self.actions:
+            raise SpecError("the spec declares no actions (`action NAME { ... }`)", (1, 1))
+        self.close_reads()
+        name = next((d.name for d in decls if isinstance(d, A.SpecDecl)), self.spec.name)
+        return CheckedSpec(name, self.spec, self.consts, self.types,
+                           sorted(self.vars.values(), key=lambda v: v.index),
+                           self.init, self.defs, self.actions, self.properties)
+
+    def declare(self, name, kind, pos):
+        if name in BUILTINS:
+            raise SpecError(f"{name!r} is a builtin function and cannot be redeclared", pos)
+        if name in self.global_names:
+            k, p = self.global_names[name]
+            raise SpecError(f"{name!r} is already declared as a {k} at line {p[0]}", pos)
+        self.global_names[name] = (kind, pos)
+
+    # ------------------------------------------------------------------ declarations
+    def const_decl(self, d: A.ConstDecl):
+        self.declare(d.name, "constant", d.pos)
+        t = self.resolve_type(d.type)
+        if not isinstance(t, (IntT, BoolT, EnumT)):
+            raise SpecError(f"constant {d.name!r} must be an int, bool or enum, not {t}", d.type.pos)
+        vt = self.expr(d.default, _Scope(), _Ctx("const", state=False))
+        self.expect(t, vt, d.default.pos, f"the default of constant {d.name!r}")
+        value = self.const_eval(d.default)
+        overridden = False
+        if d.name in self.overrides:
+            value = self.parse_override(d, t, self.overrides.pop(d.name))
+            overridden = True
+        if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
+            raise SpecError(f"constant {d.name} = {value} is outside its type {t}", d.pos)
+        self.consts[d.name] = ConstInfo(d.name, t, value, d, overridden)
+
+    def parse_override(self, d, t, text):
+        text = text.strip()
+        if isinstance(t, IntT):
+            try:
+                return int(text)
+            except ValueError:
+                raise SpecError(f"--const {d.name}={text}: {d.name} is an integer constant; "
+                                f"give an integer, e.g. --const {d.name}=3", d.pos) from None
+        if isinstance(t, BoolT):
+            if text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            raise SpecError(f"--const {d.name}={text}: {d.name} is a bool constant; "
+                            f"give true or false", d.pos)
+        if text in t.values:
+            return t.values.index(text)
+        raise SpecError(f"--const {d.name}={text}: {d.name} is a {t.name}; "
+                        f"give one of {', '.join(t.values)}", d.pos)
+
+    def enum_decl(self, d: A.EnumDecl):
+        self.declare(d.name, "type", d.pos)
+        if len(set(d.values)) != len(d.values):
+            dup = next(v for v in d.values if d.values.count(v) > 1)
+            raise SpecError(f"enum {d.name} lists {dup!r} twice", d.pos)
+        t = EnumT(d.name, tuple(d.values))
+        self.types[d.name] = t
+        for i, (v, p) in enumerate(zip(d.values, d.value_pos)):
+            if v in self.global_names and self.global_names[v][0] != "enum value":
+                raise SpecError(f"enum value {v!r} clashes with the {self.global_names[v][0]} {v!r}", p)
+            self.global_names.setdefault(v, ("enum value", p))
+            self.enum_members.setdefault(v, []).append((t, i))
+
+    def record_decl(self, d: A.RecordDecl):
+        self.declare(d.name, "type", d.pos)
+        seen = set()
+        fields = []
+        for fname, ftype, fpos in d.fields:
+            if fname in seen:
+                raise SpecError(f"record {d.name} has two fields named {fname!r}", fpos)
+            seen.add(fname)
+            fields.append((fname, self.resolve_type(ftype)))
+        self.types[d.name] = RecordT(d.name, tuple(fields))
+
+    def def_body(self, d: A.DefDecl):
+        info = self.defs[d.name]
+        scope = _Scope()
+        for (n, t), p in zip(info.params, d.params):
+            if scope.lookup(n):
+                raise SpecError(f"parameter {n!r} appears twice", p.pos)
+            scope.names[n] = (t, False)
+        ctx = _Ctx("def", reads=info.reads, calls=info.calls)
+        if isinstance(d.body, list):
+            self.block(d.body, scope, ctx, result=info.result)
+            if not _always_returns(d.body):
+                raise SpecError(f"function {d.name!r} can end without `return`", d.pos)
+        else:
+            t = self.expr(d.body, scope, ctx)
+            self.expect(info.result, t, d.body.pos, f"the result of {d.name!r}")
+
+    def action_decl(self, d: A.ActionDecl):
+        self.declare(d.name, "action", d.pos)
+        scope = _Scope()
+        params = []
+        ctx = _Ctx("action")
+        for p in d.params:
+            if scope.lookup(p.name):
+                raise SpecError(f"parameter {p.name!r} appears twice", p.pos)
+            if p.type is not None:
+                t = self.resolve_type(p.type)
+                if not has_domain(t):
+                    raise SpecError(f"parameter {p.name!r} needs a finite type to range over, not {t}", p.pos)
+                params.append((p.name, t, None))
+            else:
+                dt = self.expr(p.domain, scope, ctx)
+                t = self.element_type(dt, p.domain.pos)
+                params.append((p.name, t, p.domain))
+            scope.names[p.name] = (t, False)
+        if d.guard is not None:
+            self.expect(BOOL, self.expr(d.guard, scope, ctx), d.guard.pos, "an action guard")
+        self.block(d.body, scope.child(), ctx)
+        self.actions.append(ActionInfo(d.name, params, d, len(self.actions)))
+
+    def property_decl(self, d):
+        kind = "invariant" if isinstance(d, A.InvariantDecl) else "action"
+        self.declare(d.name, "property", d.pos)
+        ctx = _Ctx("invariant" if kind == "invariant" else "action property", primes=kind == "action")
+        self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"property {d.name!r}")
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind))
+
+    def close_reads(self):
+        changed = True
+        while changed:
+            changed = False
+            for info in self.defs.values():
+                for callee in list(info.calls):
+                    extra = self.defs[callee].reads - info.reads
+                    if extra:
+                        info.reads |= extra
+                        changed = True
+
+    # ------------------------------------------------------------------ types
+    def resolve_type(self, te: A.TypeExpr, alias_name: str | None = None) -> Type:
+        if isinstance(te, A.BoolTypeExpr):
+            return BOOL
+        if isinstance(te, A.IntTypeExpr):
+            return INT
+        if isinstance(te, A.RangeTypeExpr):
+            lo, hi = self.const_int(te.lo), self.const_int(te.hi)
+            return IntT(lo, hi)
+        if isinstance(te, A.SetTypeExpr):
+            return SetT(self.resolve_type(te.elem))
+        if isinstance(te, A.MapTypeExpr):
+            k = self.resolve_type(te.key)
+            if not is_key_type(k):
+                raise SpecError(f"a map's key type must be bool, an enum, a scalarset or an integer "
+                                f"range, not {k}", te.key.pos)
+            v = self.resolve_type(te.value)
+            if not te.total and isinstance(v, OptionT):
+                raise SpecError("a partial map's values cannot be optional (an absent key already "
+                                "means none); use map[K, option[V]]", te.value.pos)
+            return MapT(k, v, te.total)
+        if isinstance(te, A.SeqTypeExpr):
+            return SeqT(self.resolve_type(te.elem), self.const_int(te.bound))
+        if isinstance(te, A.OptionTypeExpr):
+            inner = self.resolve_type(te.inner)
+            if isinstance(inner, OptionT):
+                raise SpecError("option[option[...]] is not allowed", te.pos)
+            return OptionT(inner)
+        if isinstance(te, A.TupleTypeExpr):
+            return TupleT(tuple(self.resolve_type(t) for t in te.items))
+        if isinstance(te, A.ScalarsetTypeExpr):
+            if alias_name is None:
+                raise SpecError("a scalarset must be named: `type NAME = scalarset(N)`", te.pos)
+            n = self.const_int(te.size)
+            if n < 1:
+                raise SpecError(f"scalarset {alias_name} must have at least one value, not {n}", te.pos)
+            return ScalarsetT(alias_name, n)
+        if isinstance(te, A.NamedTypeExpr):
+            if te.name in self.types:
+                return self.types[te.name]
+            raise SpecError(f"unknown type {te.name!r}" + self.suggest(te.name, self.types), te.pos)
+        raise SpecError("unsupported type", te.pos)
+
+    def require_finite(self, t: Type, pos, what):
+        if isinstance(t, IntT) and not t.finite:
+            raise SpecError(f"{what} needs a finite type: use a range such as 0..10 instead of int", pos)
+        for sub in _children(t):
+            self.require_finite(sub, pos, what)
+
+    def const_int(self, e: A.Expr) -> int:
+        t = self.expr(e, _Scope(), _Ctx("const", state=False))
+        self.expect(INT, t, e.pos, "a constant integer expression")
+        return self.const_eval(e)
+
+    def const_eval(self, e: A.Expr):
+        """Evaluate a constant expression (literals, constants, enum values, arithmetic)."""
+        if isinstance(e, (A.IntLit, A.BoolLit)):
+            return e.value
+        if isinstance(e, A.Name):
+            if e.kind == "const":
+                return self.consts[e.name].value
+            if e.kind == "enum":
+                return e.ref[1]
+        if isinstance(e, A.Unary):
+            v = self.const_eval(e.operand)
+            return -v if e.op == "-" else (not v)
+        if isinstance(e, A.IfExpr):
+            return self.const_eval(e.then) if self.const_eval(e.cond) else self.const_eval(e.orelse)
+        if isinstance(e, A.Call) and e.func in ("min", "max", "abs") and e.kind == "builtin":
+            vals = [self.const_eval(a) for a in e.args]
+            return {"min": min, "max": max, "abs": lambda x: abs(x)}[e.func](*vals)
+        if isinstance(e, A.Binary):
+            a, b = self.const_eval(e.left), self.const_eval(e.right)
+            ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                   "/": lambda: a // b, "%": lambda: a % b, "==": lambda: a == b,
+                   "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b,
+                   ">": lambda: a > b, ">=": lambda: a >= b, "and": lambda: a and b,
+                   "or": lambda: a or b, "=>": lambda: (not a) or b}
+            if e.op in ops:
+                try:
+                    return ops[e.op]()
+                except ZeroDivisionError:
+                    raise SpecError("division by zero in a constant expression", e.pos) from None
+        raise SpecError("this must be a constant expression (literals, constants and arithmetic)", e.pos)
+
+    # ------------------------------------------------------------------ statements
+    def block(self, stmts, scope: _Scope, ctx: _Ctx, result: Type | None = None):
+        for s in stmts:
+            self.stmt(s, scope, ctx, result)
+
+    def stmt(self, s, scope: _Scope, ctx: _Ctx, result):
+        if isinstance(s, A.Assign):
+            target_t = self.lvalue(s.target, scope, ctx)
+            vt = self.expr(s.value, scope, ctx)
+            self.expect(target_t, vt, s.value.pos, f"the assignment to {s.target.name!r}")
+            _settle(s.value, target_t)
+        elif isinstance(s, A.Let):
+            self.check_fresh_local(s.name, scope, s.pos)
+            t = _widen(self.expr(s.value, scope, ctx))
+            if s.type is not None:
+                declared = self.resolve_type(s.type)
+                self.expect(declared, t, s.value.pos, f"the definition of {s.name!r}")
+                _settle(s.value, declared)
+                t = declared
+            if isinstance(t, AnyT) or _has_any(t):
+                raise SpecError(f"cannot tell the type of {s.name!r} from an empty literal; "
+                                f"give it one: `let {s.name}: set[T] = {{}}`", s.value.pos)
+            scope.names[s.name] = (t, True)
+        elif isinstance(s, A.If):
+            self.expect(BOOL, self.expr(s.cond, scope, ctx), s.cond.pos, "an if condition")
+            self.block(s.then, scope.child(), ctx, result)
+            self.block(s.orelse, scope.child(), ctx, result)
+        elif isinstance(s, A.For):
+            dt = self.expr(s.domain, scope, ctx)
+            et = self.element_type(dt, s.domain.pos, allow_map=True)
+            inner = scope.child()
+            self.check_fresh_local(s.var, scope, s.pos)
+            inner.names[s.var] = (et, False)
+            ctx.loop_depth += 1
+            self.block(s.body, inner, ctx, result)
+            ctx.loop_depth -= 1
+        elif isinstance(s, A.Require):
+            if ctx.where not in ("action", "init"):
+                raise SpecError(f"`require` belongs in an action or init, not in a {ctx.where}", s.pos)
+            if ctx.loop_depth:
+                raise SpecError("`require` cannot be inside a `for` loop; "
+                                "put a `forall` in the guard instead", s.pos)
+            self.expect(BOOL, self.expr(s.cond, scope, ctx), s.cond.pos, "`require`")
+        elif isinstance(s, A.Choose):
+            if ctx.where not in ("action", "init"):
+                raise SpecError(f"`choose` belongs in an action or init, not in a {ctx.where}", s.pos)
+            if ctx.loop_depth:
+                raise SpecError("`choose` cannot be inside a `for` loop", s.pos)
+            dt = self.expr(s.domain, scope, ctx)
+            et = self.element_type(dt, s.domain.pos)
+            self.check_fresh_local(s.var, scope, s.pos)
+            scope.names[s.var] = (et, False)
+        elif isinstance(s, A.Return):
+            if result is None:
+                raise SpecError("`return` belongs in a function body", s.pos)
+            self.expect(result, self.expr(s.value, scope, ctx), s.value.pos, "the returned value")
+            _settle(s.value, result)
+        else:  # pragma: no cover - parser produces nothing else
+            raise SpecError("unsupported statement", s.pos)
+
+    def check_fresh_local(self, name, scope, pos):
+        if scope.lookup(name) is not None:
+            raise SpecError(f"{name!r} is already defined here", pos)
+        if name in self.vars or name in self.consts:
+            raise SpecError(f"{name!r} would hide the {self.global_names[name][0]} of that name", pos)
+
+    def lvalue(self, lv: A.LValue, scope, ctx) -> Type:
+        local = scope.lookup(lv.name)
+        if local is not None:
+            t, mutable = local
+            if not mutable:
+                raise SpecError(f"{lv.name!r} is a parameter or bound variable and cannot be assigned", lv.pos)
+            lv.kind = "local"
+        elif lv.name in self.vars:
+            if ctx.where not in ("action", "init"):
+                raise SpecError(f"a {ctx.where} cannot assign the state variable {lv.name!r}", lv.pos)
+            t = self.vars[lv.name].type
+            lv.kind = "var"
+        else:
+            raise SpecError(f"cannot assign {lv.name!r}: not a state variable or local"
+                            + self.suggest(lv.name, self.vars), lv.pos)
+        lv.root_type = t
+        for sel in lv.selectors:
+            if sel[0] == "index":
+                if isinstance(t, MapT):
+                    self.expect(t.key, self.expr(sel[1], scope, ctx), sel[1].pos, "a map key")
+                    t = t.value
+                elif isinstance(t, SeqT):
+                    self.expect(INT, self.expr(sel[1], scope, ctx), sel[1].pos, "a sequence index")
+                    t = t.elem
+                else:
+                    raise SpecError(f"cannot index a {t}", sel[1].pos)
+            else:
+                if not isinstance(t, RecordT) or t.slot(sel[1]) < 0:
+                    raise SpecError(f"{t} has no field {sel[1]!r}", lv.pos)
+                t = t.fields[t.slot(sel[1])][1]
+        return t
+
+    # ------------------------------------------------------------------ expressions
+    def expect(self, want: Type, got: Type, pos, what):
+        if not assignable(want, got):
+            if isinstance(want, MapT) and isinstance(got, MapT) and unify(want, got):
+                raise SpecError(f"{what} needs a total map over every {want.key}; this map may leave keys "
+                                f"out (build it with `{{k: v for k in {want.key}}}`)", pos)
+            raise SpecError(f"type mismatch in {what}: expected {want}, found {got}", pos)
+
+    def element_type(self, t: Type, pos, allow_map=False) -> Type:
+        if isinstance(t, (SetT, SeqT)):
+            return t.elem
+        if allow_map and isinstance(t, MapT):
+            return t.key
+        raise SpecError(f"expected a set{' or sequence' if not allow_map else ', sequence or map'} "
+                        f"to range over, found {t}", pos)
+
+    def expr(self, e: A.Expr, scope: _Scope, ctx: _Ctx) -> Type:
+        t = self._expr(e, scope, ctx)
+        e.ty = t
+        return t
+
+    def _expr(self, e, scope, ctx) -> Type:
+        if isinstance(e, A.IntLit):
+            return IntT(e.value, e.value)
+        if isinstance(e, A.BoolLit):
+            return BOOL
+        if isinstance(e, A.NoneLit):
+            return OptionT(ANY)
+        if isinstance(e, A.Name):
+            return self.name(e, scope, ctx)
+        if isinstance(e, A.Primed):
+            if not ctx.primes:
+                raise SpecError(f"{e.name}' (a primed variable) is only allowed in an action property", e.pos)
+            if e.name not in self.vars:
+                raise SpecError(f"only state variables can be primed; {e.name!r} is not one", e.pos)
+            return self.vars[e.name].type
+        if isinstance(e, A.Unary):
+            t = self.expr(e.operand, scope, ctx)
+            if e.op == "not":
+                self.expect(BOOL, t, e.operand.pos, "`not`")
+                return BOOL
+            self.expect(INT, t, e.operand.pos, "unary minus")
+            return INT
+        if isinstance(e, A.Binary):
+            return self.binary(e, scope, ctx)
+        if isinstance(e, A.IfExpr):
+            self.expect(BOOL, self.expr(e.cond, scope, ctx), e.cond.pos, "an if condition")
+            a, b = self.expr(e.then, scope, ctx), self.expr(e.orelse, scope, ctx)
+            u = unify(a, b)
+            if u is None:
+                raise SpecError(f"the branches of this if have different types: {a} and {b}", e.pos)
+            return u
+        if isinstance(e, A.Quant):
+            inner = scope.child()
+            for b in e.binders:
+                et = self.element_type(self.expr(b.domain, inner, ctx), b.domain.pos, allow_map=True)
+                for n in b.names:
+                    self.check_fresh_local(n, inner, b.pos)
+                    inner.names[n] = (et, False)
+            self.expect(BOOL, self.expr(e.body, inner, ctx), e.body.pos, f"the body of `{e.kind}`")
+            return BOOL
+        if isinstance(e, A.Index):
+            bt = self.expr(e.base, scope, ctx)
+            it = self.expr(e.index, scope, ctx)
+            if isinstance(bt, MapT):
+                self.expect(bt.key, it, e.index.pos, "a map key")
+                return bt.value
+            if isinstance(bt, SeqT):
+                self.expect(INT, it, e.index.pos, "a sequence index")
+                return bt.elem
+            raise SpecError(f"cannot index a value of type {bt}", e.pos)
+        if isinstance(e, A.Field):
+            return self.field(e, scope, ctx)
+        if isinstance(e, A.TupleGet):
+            bt = self.expr(e.base, scope, ctx)
+            if not isinstance(bt, TupleT) or not (0 <= e.index < len(bt.items)):
+                raise SpecError(f"{bt} has no component .{e.index}", e.pos)
+            return bt.items[e.index]
+        if isinstance(e, A.Call):
+            return self.call(e, scope, ctx)
+        if isinstance(e, A.TupleLit):
+            return TupleT(tuple(self.expr(x, scope, ctx) for x in e.items))
+        if isinstance(e, A.SetLit):
+            return SetT(self.common(e.items, scope, ctx, "the elements of this set"))
+        if isinstance(e, A.SeqLit):
+            return SeqT(self.common(e.items, scope, ctx, "the elements of this sequence"))
+        if isinstance(e, A.MapLit):
+            kt = self.common([k for k, _ in e.entries], scope, ctx, "the keys of this map")
+            vt = self.common([v for _, v in e.entries], scope, ctx, "the values of this map")
+            if not isinstance(kt, AnyT) and not is_key_type(kt):
+                raise SpecError(f"a map's keys must be bool, enum, scalarset or integer range values, not {kt}", e.pos)
+            return MapT(kt, vt, False)
+        if isinstance(e, A.Comprehension):
+            return self.comprehension(e, scope, ctx)
+        raise SpecError("unsupported expression", e.pos)
+
+    def common(self, items, scope, ctx, what) -> Type:
+        t = ANY
+        for x in items:
+            xt = self.expr(x, scope, ctx)
+            u = unify(t, xt)
+            if u is None:
+                raise SpecError(f"{what} have different types: {t} and {xt}", x.pos)
+            t = u
+        return t
+
+    def name(self, e: A.Name, scope, ctx) -> Type:
+        local = scope.lookup(e.name)
+        if local is not None:
+            e.kind = "local"
+            return local[0]
+        if e.name in self.vars:
+            if not ctx.state:
+                raise SpecError(f"the state variable {e.name!r} cannot be used in a constant expression", e.pos)
+            e.kind = "var"
+            if ctx.reads is not None:
+                ctx.reads.add(e.name)
+            return self.vars[e.name].type
+        if e.name in self.consts:
+            e.kind = "const"
+            return self.consts[e.name].type
+        if e.name in self.enum_members:
+            members = self.enum_members[e.name]
+            if len(members) > 1:
+                names = " and ".join(m[0].name for m in members)
+                raise SpecError(f"{e.name!r} is a value of {names}; write {members[0][0].name}.{e.name} "
+                                f"to say which", e.pos)
+            e.kind, e.ref = "enum", members[0]
+            return members[0][0]
+        if e.name in self.types:
+            t = self.types[e.name]
+            if not has_domain(t):
+                raise SpecError(f"the type {e.name} has too many values to be used as a set", e.pos)
+            e.kind, e.ref = "type", t
+            return SetT(t)
+        if e.name in self.defs:
+            raise SpecError(f"{e.name!r} is a function; call it with ({', '.join(p[0] for p in self.defs[e.name].params)})", e.pos)
+        known = {**self.vars, **self.consts, **self.enum_members, **self.types}
+        for s in _scope_names(scope):
+            known[s] = None
+        raise SpecError(f"unknown name {e.name!r}" + self.suggest(e.name, known), e.pos)
+
+    def field(self, e: A.Field, scope, ctx) -> Type:
+        if isinstance(e.base, A.Name) and scope.lookup(e.base.name) is None and e.base.name in self.types \
+                and e.base.name not in self.vars:
+            t = self.types[e.base.name]
+            if isinstance(t, EnumT):
+                if e.name not in t.values:
+                    raise SpecError(f"enum {t.name} has no value {e.name!r}", e.pos)
+                # a qualified enum value: rewrite in place as a resolved name
+                e.base.kind, e.base.ref = "enum", (t, t.values.index(e.name))
+                e.slot = -2
+                return t
+        bt = self.expr(e.base, scope, ctx)
+        if not isinstance(bt, RecordT):
+            raise SpecError(f"a value of type {bt} has no fields (.{e.name})", e.pos)
+        slot = bt.slot(e.name)
+        if slot < 0:
+            raise SpecError(f"record {bt.name} has no field {e.name!r}; its fields: "
+                            + ", ".join(f[0] for f in bt.fields), e.pos)
+        e.slot = slot
+        return bt.fields[slot][1]
+
+    def comprehension(self, e: A.Comprehension, scope, ctx) -> Type:
+        dt = self.expr(e.domain, scope, ctx)
+        et = self.element_type(dt, e.domain.pos, allow_map=True)
+        inner = scope.child()
+        self.check_fresh_local(e.var, scope, e.pos)
+        inner.names[e.var] = (et, False)
+        if e.cond is not None:
+            self.expect(BOOL, self.expr(e.cond, inner, ctx), e.cond.pos, "a comprehension's condition")
+        vt = self.expr(e.elem, inner, ctx)
+        if e.kind == "set":
+            return SetT(vt)
+        if e.kind == "seq":
+            return SeqT(vt)
+        kt = self.expr(e.key, inner, ctx)
+        if not is_key_type(kt):
+            raise SpecError(f"a map's keys must be bool, enum, scalarset or integer range values, not {kt}", e.key.pos)
+        total = (e.cond is None and isinstance(e.domain, A.Name) and e.domain.kind == "type"
+                 and isinstance(e.key, A.Name) and e.key.name == e.var)
+        if isinstance(kt, IntT) and not kt.finite:
+            kt = et if isinstance(et, IntT) and et.finite else kt
+            if not kt.finite:
+                raise SpecError("cannot tell the key range of this map; range over a range type "
+                                "(`type P = 0..N`) or a typed parameter", e.key.pos)
+        return MapT(kt, vt, total)
+
+    def binary(self, e: A.Binary, scope, ctx) -> Type:
+        op = e.op
+        lt = self.expr(e.left, scope, ctx)
+        rt = self.expr(e.right, scope, ctx)
+        if op in ("and", "or", "=>"):
+            self.expect(BOOL, lt, e.left.pos, f"`{op}`")
+            self.expect(BOOL, rt, e.right.pos, f"`{op}`")
+            return BOOL
+        if op in ("+", "-", "*", "/", "%"):
+            self.expect(INT, lt, e.left.pos, f"`{op}`")
+            self.expect(INT, rt, e.right.pos, f"`{op}`")
+            return INT
+        if op in ("<", "<=", ">", ">="):
+            self.expect(INT, lt, e.left.pos, f"`{op}`")
+            self.expect(INT, rt, e.right.pos, f"`{op}`")
+            return BOOL
+        if op in ("==", "!="):
+            if unify(lt, rt) is None:
+                raise SpecError(f"cannot compare {lt} with {rt}", e.pos)
+            _settle(e.left, rt)
+            _settle(e.right, lt)
+            return BOOL
+        if op == "..":
+            self.expect(INT, lt, e.left.pos, "a range bound")
+            self.expect(INT, rt, e.right.pos, "a range bound")
+            return SetT(INT)
+        if op in ("in", "notin"):
+            if isinstance(rt, SetT) or isinstance(rt, SeqT):
+                if unify(rt.elem, lt) is None:
+                    raise SpecError(f"`{op}`: a {lt} is never an element of a {rt}", e.pos)
+                return BOOL
+            raise SpecError(f"`{op}` needs a set or sequence on its right, found {rt}", e.right.pos)
+        if op in ("union", "intersect", "minus", "subseteq"):
+            for side, t in ((e.left, lt), (e.right, rt)):
+                if not isinstance(t, SetT):
+                    raise SpecError(f"`{op}` works on sets, found {t}", side.pos)
+            u = unify(lt, rt)
+            if u is None:
+                raise SpecError(f"`{op}` of sets of different types: {lt} and {rt}", e.pos)
+            return BOOL if op == "subseteq" else u
+        raise SpecError(f"unknown operator {op}", e.pos)
+
+    def call(self, e: A.Call, scope, ctx) -> Type:
+        if e.func in self.types and isinstance(self.types[e.func], RecordT):
+            return self.record_ctor(e, self.types[e.func], scope, ctx)
+        if e.named:
+            raise SpecError(f"named arguments are for building records; {e.func!r} is not a record type", e.pos)
+        if e.func in self.defs:
+            info = self.defs[e.func]
+            if len(e.args) != len(info.params):
+                raise SpecError(f"{e.func} takes {len(info.params)} argument(s), given {len(e.args)}", e.pos)
+            if not ctx.state and info.reads:
+                raise SpecError(f"{e.func} reads state and cannot be used in a constant expression", e.pos)
+            for a, (pn, pt) in zip(e.args, info.params):
+                self.expect(pt, self.expr(a, scope, ctx), a.pos, f"argument {pn!r} of {e.func}")
+                _settle(a, pt)
+            e.kind, e.ref = "def", info
+            if ctx.calls is not None:
+                ctx.calls.add(e.func)
+            if ctx.where not in ("def",) and not ctx.state:
+                pass
+            return info.result
+        if e.func in BUILTINS:
+            e.kind = "builtin"
+            ts = [self.expr(a, scope, ctx) for a in e.args]
+            return self.builtin(e, ts)
+        raise SpecError(f"unknown function {e.func!r}"
+                        + self.suggest(e.func, {**self.defs, **{b: None for b in BUILTINS}}), e.pos)
+
+    def record_ctor(self, e: A.Call, rt: RecordT, scope, ctx) -> Type:
+        fields = dict(rt.fields)
+        given = {}
+        if e.args and e.named:
+            raise SpecError(f"build {rt.name} with all fields named or all positional", e.pos)
+        if e.args:
+            if len(e.args) != len(rt.fields):
+                raise SpecError(f"{rt.name} has {len(rt.fields)} fields, given {len(e.args)}", e.pos)
+            given = {f[0]: a for f, a in zip(rt.fields, e.args)}
+        else:
+            for n, a in e.named:
+                if n not in fields:
+                    raise SpecError(f"record {rt.name} has no field {n!r}", a.pos)
+                if n in given:
+                    raise SpecError(f"field {n!r} given twice", a.pos)
+                given[n] = a
+            missing = [f for f in fields if f not in given]
+            if missing:
+                raise SpecError(f"{rt.name}(...) misses field(s) {', '.join(missing)}", e.pos)
+        for n, a in given.items():
+            self.expect(fields[n], self.expr(a, scope, ctx), a.pos, f"field {n!r} of {rt.name}")
+            _settle(a, fields[n])
+        e.args = [given[f[0]] for f in rt.fields]
+        e.named = []
+        e.kind, e.ref = "record", rt
+        return rt
+
+    def builtin(self, e: A.Call, ts) -> Type:
+        f, n = e.func, len(ts)
+
+        def arity(*ok):
+            if n not in ok:
+                raise SpecError(f"{f} takes {' or '.join(map(str, ok))} argument(s), given {n}", e.pos)
+
+        def need(i, cls, what):
+            if not isinstance(ts[i], cls):
+                raise SpecError(f"{f}: argument {i + 1} must be {what}, found {ts[i]}", e.args[i].pos)
+            return ts[i]
+
+        if f in ("size", "len"):
+            arity(1)
+            need(0, (SetT, SeqT, MapT), "a set, sequence or map")
+            return INT
+        if f == "keys":
+            arity(1)
+            return SetT(need(0, MapT, "a map").key)
+        if f == "values":
+            arity(1)
+            return SetT(need(0, MapT, "a map").value)
+        if f == "has":
+            arity(2)
+            m = need(0, MapT, "a map")
+            self.expect(m.key, ts[1], e.args[1].pos, "the key of has()")
+            return BOOL
+        if f == "get":
+            arity(1)
+            o = need(0, OptionT, "an option")
+            return o.inner
+        if f == "some":
+            arity(1)
+            if isinstance(ts[0], OptionT):
+                raise SpecError("some(x) of an option would nest options", e.pos)
+            return OptionT(ts[0])
+        if f in ("is_some", "is_none"):
+            arity(1)
+            need(0, OptionT, "an option")
+            return BOOL
+        if f in ("min", "max"):
+            arity(1, 2)
+            if n == 2:
+                self.expect(INT, ts[0], e.args[0].pos, f)
+                self.expect(INT, ts[1], e.args[1].pos, f)
+                return INT
+            s = need(0, (SetT, SeqT), "a set of integers")
+            self.expect(INT, s.elem, e.args[0].pos, f)
+            return INT
+        if f == "abs":
+            arity(1)
+            self.expect(INT, ts[0], e.args[0].pos, f)
+            return INT
+        if f == "sum":
+            arity(1)
+            s = need(0, (SetT, SeqT), "a set or sequence of integers")
+            self.expect(INT, s.elem, e.args[0].pos, f)
+            return INT
+        if f == "sorted":
+            arity(1)
+            s = need(0, (SetT, SeqT), "a set or sequence")
+            return SeqT(s.elem)
+        if f == "append":
+            arity(2)
+            s = need(0, SeqT, "a sequence")
+            u = unify(s.elem, ts[1])
+            if u is None:
+                raise SpecError(f"append: a {ts[1]} does not fit in a {s}", e.args[1].pos)
+            return SeqT(u, s.bound)
+        if f == "concat":
+            arity(2)
+            a, b = need(0, SeqT, "a sequence"), need(1, SeqT, "a sequence")
+            u = unify(a, b)
+            if u is None:
+                raise SpecError(f"concat of {a} and {b}", e.pos)
+            return u
+        if f in ("head", "last"):
+            arity(1)
+            return need(0, SeqT, "a sequence").elem
+        if f == "tail":
+            arity(1)
+            return need(0, SeqT, "a sequence")
+        if f == "index_of":
+            arity(2)
+            s = need(0, SeqT, "a sequence")
+            self.expect(s.elem, ts[1], e.args[1].pos, "index_of")
+            return INT
+        if f == "to_set":
+            arity(1)
+            return SetT(need(0, SeqT, "a sequence").elem)
+        if f == "put":
+            arity(3)
+            m = need(0, MapT, "a map")
+            self.expect(m.key, ts[1], e.args[1].pos, "the key of put()")
+            self.expect(m.value, ts[2], e.args[2].pos, "the value of put()")
+            return m
+        if f == "remove":
+            arity(2)
+            m = need(0, MapT, "a partial map")
+            if m.total:
+                raise SpecError("remove() works on partial maps (pmap); a total map has every key", e.pos)
+            self.expect(m.key, ts[1], e.args[1].pos, "the key of remove()")
+            return m
+        if f == "union_all":
+            arity(1)
+            s = need(0, SetT, "a set of sets")
+            if not isinstance(s.elem, (SetT, AnyT)):
+                raise SpecError(f"union_all needs a set of sets, found {s}", e.pos)
+            return s.elem if isinstance(s.elem, SetT) else SetT(ANY)
+        raise SpecError(f"unknown builtin {f}", e.pos)  # pragma: no cover
+
+    @staticmethod
+    def suggest(name, known) -> str:
+        import difflib
+        close = difflib.get_close_matches(name, [k for k in known if isinstance(k, str)], n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _children(t: Type):
+    if isinstance(t, SetT):
+        return [t.elem]
+    if isinstance(t, MapT):
+        return [t.key, t.value]
+    if isinstance(t, SeqT):
+        return [t.elem]
+    if isinstance(t, OptionT):
+        return [t.inner]
+    if isinstance(t, TupleT):
+        return list(t.items)
+    if isinstance(t, RecordT):
+        return [f[1] for f in t.fields]
+    return []
+
+
+def _settle(e, want: Type):
+    """An empty map literal `{:}` takes the map type its context expects."""
+    if isinstance(e, A.MapLit) and not e.entries and isinstance(want, MapT):
+        e.ty = MapT(want.key, want.value, False)
+
+
+def _widen(t: Type) -> Type:
+    """A local's type: literal int types like 3..3 widen to int (map keys keep their range)."""
+    if isinstance(t, IntT):
+        return INT
+    if isinstance(t, SetT):
+        return SetT(_widen(t.elem))
+    if isinstance(t, SeqT):
+        return SeqT(_widen(t.elem), t.bound)
+    if isinstance(t, OptionT):
+        return OptionT(_widen(t.inner))
+    if isinstance(t, TupleT):
+        return TupleT(tuple(_widen(x) for x in t.items))
+    if isinstance(t, MapT):
+        return MapT(t.key, _widen(t.value), t.total)
+    return t
+
+
+def _has_any(t: Type) -> bool:
+    return isinstance(t, AnyT) or any(_has_any(c) for c in _children(t))
+
+
+def _scope_names(scope):
+    while scope is not None:
+        yield from scope.names
+        scope = scope.parent
+
+
+def _always_returns(stmts) -> bool:
+    for s in stmts:
+        if isinstance(s, A.Return):
+            return True
+        if isinstance(s, A.If) and s.orelse and _always_returns(s.then) and _always_returns(s.orelse):
+            return True
+    return False
