@@ -139,7 +139,20 @@ class Compiler:
         depth = 1
         picks = []
         self.labels[act.index] = {}
-        for name, t, dom in act.params:
+        # Each conjunct of the guard is tested as soon as the parameters it uses are
+        # bound, never before a conjunct that precedes it (so `has(m, k) and m[k] ...`
+        # keeps its protection).
+        conjuncts = _conjuncts(d.guard) if d.guard is not None else []
+        params = [p[0] for p in act.params]
+
+        def place(level):
+            nonlocal depth, conjuncts
+            while conjuncts and _level(conjuncts[0], params) <= level:
+                w(depth, f"if {self.expr(conjuncts.pop(0), env)}:")
+                depth += 1
+
+        place(0)
+        for k, (name, t, dom) in enumerate(act.params):
             py = f"p_{name}"
             src = self.iter_domain(dom, env) if dom is not None else self.type_tuple(t)
             w(depth, f"for {py} in {src}:")
@@ -147,9 +160,8 @@ class Compiler:
             picks.append((name, py))
             self.labels[act.index][name] = t
             depth += 1
-        body = list(d.body)
-        if d.guard is not None:
-            body.insert(0, A.Require(d.guard, pos=d.guard.pos))
+            place(k + 1)
+        body = [A.Require(c, pos=c.pos) for c in conjuncts] + list(d.body)
 
         def emit(dep, env2, picks2):
             state = self.state_tuple(env2)
@@ -388,7 +400,8 @@ class Compiler:
 
     def expr(self, e, env) -> str:
         src = self._expr(e, env)
-        if _is_constant(e) and not isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name)):
+        if _is_constant(e) and not isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name)) \
+                and not src.lstrip("-").isdigit() and src not in ("True", "False", "None"):
             return self.module_const(src)
         return src
 
@@ -421,6 +434,9 @@ class Compiler:
         if isinstance(e, A.IfExpr):
             return f"({self.expr(e.then, env)} if {self.expr(e.cond, env)} else {self.expr(e.orelse, env)})"
         if isinstance(e, A.Quant):
+            unrolled = self.unrolled_quant(e, env)
+            if unrolled is not None:
+                return unrolled
             gens, inner = self.generators(e.binders, env)
             fn = "all" if e.kind == "forall" else "any"
             return f"{fn}({self.expr(e.body, inner)} {gens})"
@@ -463,6 +479,29 @@ class Compiler:
         if isinstance(e, A.Comprehension):
             return self.comprehension(e, env)
         raise SpecError("cannot compile this expression", e.pos)  # pragma: no cover
+
+    UNROLL_LIMIT = 16
+
+    def unrolled_quant(self, e, env):
+        """forall/exists over types with few values become a chain of and/or."""
+        names, domains = [], []
+        for b in e.binders:
+            if not (isinstance(b.domain, A.Name) and b.domain.kind == "type"):
+                return None
+            for n in b.names:
+                names.append(n)
+                domains.append(domain(b.domain.ref))
+        combos = 1
+        for d in domains:
+            combos *= len(d)
+        if combos > self.UNROLL_LIMIT or combos == 0:
+            return None
+        op = " and " if e.kind == "forall" else " or "
+        parts = []
+        for values in itertools.product(*domains):
+            inner = {**env, **{n: repr(v) for n, v in zip(names, values)}}
+            parts.append(self.expr(e.body, inner))
+        return "(" + op.join(parts) + ")"
 
     def generators(self, binders, env):
         parts = []
@@ -565,6 +604,47 @@ class Compiler:
         if f == "union_all":
             return f"_EMPTY.union(*{args[0]})"
         raise SpecError(f"cannot compile builtin {f}", e.pos)  # pragma: no cover
+
+
+def _conjuncts(e) -> list:
+    if isinstance(e, A.Binary) and e.op == "and":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+def _free_names(e) -> set:
+    """Names of locals and parameters an expression reads."""
+    out = set()
+
+    def walk(x):
+        if isinstance(x, A.Name) and x.kind == "local":
+            out.add(x.name)
+        for name in getattr(x, "__dataclass_fields__", {}):
+            if name in ("ty", "pos", "ref", "kind"):
+                continue
+            v = getattr(x, name)
+            if isinstance(v, A.Node):
+                walk(v)
+            elif isinstance(v, (list, tuple)):
+                for y in v:
+                    if isinstance(y, A.Node):
+                        walk(y)
+                    elif isinstance(y, tuple):
+                        for z in y:
+                            if isinstance(z, A.Node):
+                                walk(z)
+    walk(e)
+    return out
+
+
+def _level(e, params) -> int:
+    """How many leading parameters must be bound before e can be evaluated."""
+    used = _free_names(e)
+    level = 0
+    for k, p in enumerate(params):
+        if p in used:
+            level = k + 1
+    return level
 
 
 def _nondeterministic(s) -> bool:

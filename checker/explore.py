@@ -92,6 +92,7 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                         raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
         level_end = len(states)
         depth = 1 if states else 0
+        add_state, add_parent, setdefault = states.append, parent.append, seen.setdefault
         next_report = time.perf_counter() + progress_every
         while level_start < level_end:
             frozen = max_depth is not None and depth >= max_depth
@@ -117,12 +118,12 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                             raise _Stop("violation", n, prop=model.action_properties[bad],
                                         kind="action", via=i)
                     n = len(states)
-                    if seen.setdefault(t, n) == n:
+                    if setdefault(t, n) == n:
                         if frozen:
                             del seen[t]
                             raise _Stop("incomplete", -1, stopped_by="max-depth")
-                        states.append(t)
-                        parent.append(i)
+                        add_state(t)
+                        add_parent(i)
                         if check_inv is not None:
                             bad = check_inv(t)
                             if bad >= 0:
