@@ -229,6 +229,7 @@ class Let(Stmt):
     name: str
     type: Optional[TypeExpr]
     value: Expr
+    declared: Any = field(default=None, kw_only=True, compare=False, repr=False)  # resolved type
 
 
 @dataclass
@@ -259,6 +260,14 @@ class Choose(Stmt):
 @dataclass
 class Return(Stmt):
     value: Expr
+
+
+@dataclass
+class CallStmt(Stmt):
+    """A call of a proc: its statements run here, inlined by the compiler."""
+    name: str
+    args: list
+    ref: Any = field(default=None, kw_only=True, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- declarations
@@ -321,6 +330,12 @@ class DefDecl(Decl):
 
 
 @dataclass
+class ProcDecl(Decl):
+    params: list
+    body: list
+
+
+@dataclass
 class ActionDecl(Decl):
     params: list
     guard: Optional[Expr]
@@ -330,11 +345,19 @@ class ActionDecl(Decl):
 @dataclass
 class InvariantDecl(Decl):
     expr: Expr
+    refuted: bool = False     # documented not to hold: skipped unless asked for
+
+
+@dataclass
+class ConstraintDecl(Decl):
+    """A state constraint (TLC's CONSTRAINT): states outside it are not expanded."""
+    expr: Expr
 
 
 @dataclass
 class ActionPropertyDecl(Decl):
     expr: Expr
+    refuted: bool = False
 
 
 @dataclass

@@ -25,6 +25,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # bad options exit 2 with the option named, as argparse does
         self.print_usage(sys.stderr)
         print(f"modelcheck: error: {message}", file=sys.stderr)
+        if "--json" in sys.argv[1:]:
+            print(json.dumps({"verdict": "error", "property": None,
+                              "message": f"modelcheck: error: {message}", "exit_code": EXIT_BAD_INPUT}))
         sys.exit(EXIT_BAD_INPUT)
 
 
@@ -82,6 +85,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:            # `modelcheck ... | head`: the reader left
+        sys.stderr.close()
+        return 141
     except Exception:  # a bug in modelcheck itself, never in the user's input
         traceback.print_exc()
         return _fail(args, "modelcheck: internal error (a bug in modelcheck; the trace above says where)",
@@ -124,8 +130,12 @@ def _run(args) -> int:
     if result.trace is not None:
         from .itf import write_trace
         trace_path = Path(args.out) / model.name / f"{result.property}.itf.json"
-        write_trace(trace_path, model, result.trace, property_name=result.property,
-                    description=_describe_result(result))
+        try:
+            write_trace(trace_path, model, result.trace, property_name=result.property,
+                        description=_describe_result(result))
+        except OSError as e:
+            raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
+                             f"({e.strerror or e})") from None
 
     if args.json:
         print(json.dumps(_json_result(model, result, trace_path)))
@@ -164,6 +174,7 @@ def _json_result(model, result, trace_path) -> dict:
         "distinct_states": result.distinct,
         "states_generated": result.generated,
         "states_left_on_queue": result.queue_left,
+        "states_outside_constraints": result.constrained,
         "depth": result.depth,
         "elapsed_s": round(result.elapsed, 4),
         "trace": str(trace_path) if trace_path else None,
@@ -182,9 +193,10 @@ def _describe(model, args) -> int:
         "variables": [{"name": v.name, "type": str(v.type)} for v in c.vars],
         "actions": [{"name": a.name, "params": [{"name": n, "type": str(t)} for n, t, _ in a.params],
                      "line": a.decl.pos[0]} for a in c.actions],
-        "properties": [{"name": p.name, "kind": p.kind, "line": p.pos[0],
+        "properties": [{"name": p.name, "kind": p.kind, "line": p.pos[0], "refuted": p.refuted,
                         "checked": p in model.invariants or p in model.action_properties}
                        for p in c.properties],
+        "constraints": [{"name": p.name, "line": p.pos[0]} for p in c.constraints],
     }
     if args.json:
         print(json.dumps(data, indent=1))
@@ -200,7 +212,7 @@ def _describe(model, args) -> int:
         print(f"  {a['name']}(" + ", ".join(f"{p['name']}: {p['type']}" for p in a["params"]) + ")")
     print("properties:")
     for p in data["properties"]:
-        print(f"  {p['name']} ({p['kind']})")
+        print(f"  {p['name']} ({p['kind']}{', refuted: not checked by default' if p['refuted'] else ''})")
     return 0
 
 

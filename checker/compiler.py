@@ -21,7 +21,7 @@ from . import ast as A
 from . import runtime
 from .errors import SpecError
 from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                    domain, key_count, key_offset, naturally_ordered, sort_key)
+                    domain, is_simple_key, key_count, key_offset, naturally_ordered, sort_key)
 
 
 class _Writer:
@@ -56,6 +56,7 @@ class Compiler:
         self.successor_function(w, "labelled_successors", labelled=True)
         self.property_function(w, "check_invariants", invariants, primes=False)
         self.property_function(w, "check_steps", action_properties, primes=True)
+        self.property_function(w, "check_constraints", self.c.constraints, primes=False)
         source = "\n".join(self.const_defs) + "\n\n" + "\n".join(w.lines) + "\n"
         ns = self.namespace
         try:
@@ -205,6 +206,16 @@ class Compiler:
                 if action is not None:
                     self.labels[action].setdefault(s.var, s.domain.ty.elem)
                 depth += 1
+            elif isinstance(s, A.CallStmt) and s.ref.nondet:
+                caller_env = env
+
+                def resume(dep, env2, picks2, i=i, caller_env=caller_env):
+                    back = {**caller_env, **{v: env2[v] for v in self.var_names if v in env2}}
+                    self.cps_block(w, dep, stmts, i + 1, back, emit, picks2, action)
+
+                self.cps_block(w, depth, s.ref.decl.body, 0, self.proc_env(w, depth, s, env),
+                               resume, picks, action)
+                return
             elif isinstance(s, A.If) and _nondeterministic(s):
                 rest = stmts[i + 1:]
                 w(depth, f"if {self.expr(s.cond, env)}:")
@@ -232,6 +243,8 @@ class Compiler:
         if isinstance(s, A.Let):
             py = self.fresh(f"l_{s.name}")
             w(depth, f"{py} = {self.expr(s.value, env)}")
+            if s.declared is not None:
+                self.bounds_check(w, depth, py, s.declared, s.value, s.name)
             return {**env, s.name: py}
         if isinstance(s, A.Return):
             w(depth, f"return {self.expr(s.value, env)}")
@@ -240,7 +253,21 @@ class Compiler:
             return self.if_stmt(w, depth, s, env)
         if isinstance(s, A.For):
             return self.for_stmt(w, depth, s, env)
+        if isinstance(s, A.CallStmt):
+            inner = self.proc_env(w, depth, s, env)
+            for st in s.ref.decl.body:
+                inner = self.stmt(w, depth, st, inner)
+            return {**env, **{v: inner[v] for v in self.var_names if v in inner}}
         raise SpecError("this statement is not allowed here", s.pos)  # pragma: no cover
+
+    def proc_env(self, w, depth, s: A.CallStmt, env) -> dict:
+        """The environment a proc body runs in: the caller's state, and its arguments."""
+        inner = {v: env[v] for v in self.var_names if v in env}
+        for (name, _), arg in zip(s.ref.params, s.args):
+            py = self.fresh(f"a_{name}")
+            w(depth, f"{py} = {self.expr(arg, env)}")
+            inner[name] = py
+        return inner
 
     def if_stmt(self, w, depth, s, env):
         w(depth, f"if {self.expr(s.cond, env)}:")
@@ -339,7 +366,7 @@ class Compiler:
         self.bounds_check(w, depth, new, leaf_type, s.value, lv.name)
         for box, idx, ct in reversed(containers):
             nxt = self.fresh("_new")
-            if isinstance(ct, (SeqT,)) or (isinstance(ct, MapT) and isinstance(ct.key, IntT)):
+            if isinstance(ct, SeqT) or (isinstance(ct, MapT) and isinstance(ct.key, IntT)):
                 w(depth, f"{nxt} = _upd({box}, {idx}, {new})")
             else:
                 w(depth, f"{nxt} = {box}[:{idx}] + ({new},) + {box}[{idx} + 1:]")
@@ -377,8 +404,13 @@ class Compiler:
 
     # ------------------------------------------------------------------ expressions
     def key_index(self, map_or_seq_t, key_src: str) -> str:
+        """Source of the position of a key in a map's tuple (a sequence index as is)."""
         if isinstance(map_or_seq_t, MapT):
-            off = key_offset(map_or_seq_t.key)
+            kt = map_or_seq_t.key
+            if not is_simple_key(kt):   # records/tuples of keys: a precomputed position table
+                table = self.module_const(f"{{k: i for i, k in enumerate({domain(kt)!r})}}", "KIX")
+                return f"{table}[{key_src}]"
+            off = key_offset(kt)
             return f"({key_src}) - {off}" if off else key_src
         return key_src
 
@@ -648,15 +680,18 @@ def _level(e, params) -> int:
 
 
 def _nondeterministic(s) -> bool:
-    """Does this statement (or one inside it) contain require or choose?"""
+    """Does this statement (or one inside it, or a proc it calls) contain require or choose?"""
     if isinstance(s, (A.Require, A.Choose)):
         return True
+    if isinstance(s, A.CallStmt):
+        return s.ref.nondet
     if isinstance(s, A.If):
         return any(_nondeterministic(x) for x in s.then + s.orelse)
     return False
 
 
 def _assigned(stmts) -> set:
+    """Names a block may assign, including state variables assigned by procs it calls."""
     out = set()
     for s in stmts:
         if isinstance(s, A.Assign):
@@ -665,11 +700,24 @@ def _assigned(stmts) -> set:
             out |= _assigned(s.then) | _assigned(s.orelse)
         elif isinstance(s, A.For):
             out |= _assigned(s.body)
+        elif isinstance(s, A.CallStmt):
+            out |= {n for n in _assigned(s.ref.decl.body) if n not in {p[0] for p in s.ref.params}}
     return out
 
 
+# Builtins that may raise on some arguments: never computed ahead of their use.
+_PARTIAL_BUILTINS = {"get", "head", "tail", "last", "min", "max", "index_of", "put", "remove"}
+
+
 def _is_constant(e) -> bool:
-    """No state, locals or primes inside: safe to compute once per module."""
+    """No state, locals or primes inside, and nothing that can fail: safe to compute
+    once when the module loads (a failing one must fail only where it is used)."""
+    if isinstance(e, (A.Index,)):
+        return False
+    if isinstance(e, A.Binary) and e.op in ("/", "%"):
+        return False
+    if isinstance(e, A.Call) and e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
+        return False
     if isinstance(e, A.Name):
         return e.kind in ("const", "enum", "type")
     if isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit)):

@@ -46,6 +46,7 @@ class Result:
     trace: list | None = None         # [Step]
     message: str | None = None
     stopped_by: str | None = None     # max-states | max-depth | interrupted
+    constrained: int = 0              # distinct states outside the constraints (not expanded)
     coverage: dict = field(default_factory=dict)
 
     @builtins.property          # `property` is a field name above
@@ -68,6 +69,9 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
     successors = model.successors
     check_inv = model.check_invariants if model.invariants else None
     check_step = model.check_steps if model.action_properties else None
+    check_con = model.check_constraints if model.constraints else None
+    constrained = 0
+    limit = max_states - 1 if max_states is not None else float("inf")
     seen: dict = {}
     states: list = []
     parent = array("q")
@@ -87,7 +91,10 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                 states.append(s)
                 parent.append(-1)
                 if check_inv is not None:
-                    bad = check_inv(s)
+                    try:
+                        bad = check_inv(s)
+                    except SPEC_FAILURES as e:
+                        raise _Stop("error", n, message=_failure(e, model))
                     if bad >= 0:
                         raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
         level_end = len(states)
@@ -98,6 +105,14 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
             frozen = max_depth is not None and depth >= max_depth
             for i in range(level_start, level_end):
                 s = states[i]
+                if check_con is not None:
+                    try:
+                        outside = check_con(s) >= 0
+                    except SPEC_FAILURES as e:
+                        raise _Stop("error", i, message=_failure(e, model))
+                    if outside:
+                        constrained += 1      # TLC's CONSTRAINT: kept and checked, not expanded
+                        continue
                 try:
                     succ = successors(s)
                 except SPEC_FAILURES as e:
@@ -107,16 +122,13 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                     raise _Stop("deadlock", i)
                 for t in succ:
                     if check_step is not None:
-                        bad = check_step(s, t)
+                        try:
+                            bad = check_step(s, t)
+                        except SPEC_FAILURES as e:
+                            raise _Stop("error", i, message=_failure(e, model), step_to=t)
                         if bad >= 0:
-                            n = seen.get(t)
-                            if n is None:
-                                n = len(states)
-                                seen[t] = n
-                                states.append(t)
-                                parent.append(i)
-                            raise _Stop("violation", n, prop=model.action_properties[bad],
-                                        kind="action", via=i)
+                            raise _Stop("violation", i, prop=model.action_properties[bad],
+                                        kind="action", step_to=t)
                     n = len(states)
                     if setdefault(t, n) == n:
                         if frozen:
@@ -124,19 +136,20 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                             raise _Stop("incomplete", -1, stopped_by="max-depth")
                         add_state(t)
                         add_parent(i)
+                        if n >= limit:
+                            raise _Stop("incomplete", -1, stopped_by="max-states")
                         if check_inv is not None:
-                            bad = check_inv(t)
+                            try:
+                                bad = check_inv(t)
+                            except SPEC_FAILURES as e:
+                                raise _Stop("error", n, message=_failure(e, model))
                             if bad >= 0:
                                 raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
                 if (i & 1023) == 0:
-                    if max_states is not None and len(states) >= max_states:
-                        raise _Stop("incomplete", -1, stopped_by="max-states")
                     if progress is not None and time.perf_counter() >= next_report:
                         progress(len(states), generated, depth, len(states) - i - 1,
                                  time.perf_counter() - start)
                         next_report = time.perf_counter() + progress_every
-            if max_states is not None and len(states) >= max_states and len(states) > level_end:
-                raise _Stop("incomplete", -1, stopped_by="max-states")
             level_start, level_end = level_end, len(states)
             if level_start < level_end:
                 depth += 1
@@ -146,7 +159,8 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
             depth += 1
         queue_left = max(0, len(states) - (i + 1)) if i >= 0 else len(states)
         res = Result(stop.verdict, len(states), generated, depth, queue_left, elapsed,
-                     stopped_by=stop.info.get("stopped_by"), message=stop.info.get("message"))
+                     stopped_by=stop.info.get("stopped_by"), message=stop.info.get("message"),
+                     constrained=constrained)
         if stop.verdict in ("violation", "deadlock", "error"):
             if stop.verdict == "violation":
                 prop = stop.info["prop"]
@@ -157,13 +171,17 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                 res.property, res.property_kind = "EvaluationError", "error"
             if stop.index >= 0:
                 res.trace = build_trace(model, states, parent, stop.index)
+                if "step_to" in stop.info:         # the violating step itself
+                    t = stop.info["step_to"]
+                    lab = model.label(states[stop.index], t)
+                    res.trace.append(Step(lab[0] if lab else "?", lab[1] if lab else (), t))
         return res
     except KeyboardInterrupt:
         elapsed = time.perf_counter() - start
         return Result("incomplete", len(states), generated, depth, max(0, len(states) - i - 1),
                       elapsed, stopped_by="interrupted")
     elapsed = time.perf_counter() - start
-    return Result("ok", len(states), generated, depth, 0, elapsed)
+    return Result("ok", len(states), generated, depth, 0, elapsed, constrained=constrained)
 
 
 def build_trace(model, states, parent, index) -> list:

@@ -29,7 +29,10 @@ class Model:
     labelled_successors: object    # state -> [(action index, ((name, value), ...), state)]
     check_invariants: object       # state -> index of violated invariant or -1
     check_steps: object            # (state, state) -> index of violated action property or -1
+    constraints: list = field(default_factory=list)      # PropertyInfo: states outside are not expanded
+    check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
     source: str = field(repr=False, default="")
+    namespace: dict = field(repr=False, default_factory=dict)
 
     @property
     def constants(self) -> dict:
@@ -39,6 +42,53 @@ class Model:
         from .values import show
         c = self.checked.consts[name]
         return show(c.value, c.type)
+
+    # ---- a plain-Python view, for tests, scenarios and the simulator
+
+    def function(self, name):
+        """A spec function (def) as a Python callable on plain values (see values.from_plain).
+        Functions that read state variables take them as keyword arguments."""
+        from .values import from_plain, to_plain
+        info = self.checked.defs[name]
+        fn = self.namespace[f"d_{name}"]
+        reads = sorted(info.reads)
+
+        def call(*args, **state):
+            if len(args) != len(info.params):
+                raise TypeError(f"{name} takes {len(info.params)} argument(s)")
+            vals = [from_plain(a, t) for a, (_, t) in zip(args, info.params)]
+            vals += [from_plain(state[v], self.var_types[self.var_names.index(v)]) for v in reads]
+            return to_plain(fn(*vals), info.result)
+        return call
+
+    def plain(self, state) -> dict:
+        """A state as {variable: plain value}."""
+        from .values import to_plain
+        return {n: to_plain(v, t) for n, t, v in zip(self.var_names, self.var_types, state)}
+
+    def steps(self, state):
+        """Every enabled action instance: [(action, {param: plain value}, next state)]."""
+        from .values import to_plain
+        out = []
+        for act, picks, t in self.labelled_successors(state):
+            types = self.action_params.get(act, {})
+            out.append((self.action_names[act], {n: to_plain(v, types[n]) for n, v in picks}, t))
+        return out
+
+    def step(self, state, action, **params):
+        """The successor reached by one named action instance; ValueError if it is not
+        enabled (the message lists what is). Choices not given must be unambiguous."""
+        found = [t for a, p, t in self.steps(state)
+                 if a == action and all(p.get(k) == v for k, v in params.items())]
+        distinct = list(dict.fromkeys(found))
+        if len(distinct) == 1:
+            return distinct[0]
+        if not distinct:
+            enabled = sorted({f"{a}({', '.join(f'{k}={v}' for k, v in p.items())})"
+                              for a, p, _ in self.steps(state)})
+            raise ValueError(f"{action}{params} is not enabled; enabled: {', '.join(enabled)}")
+        raise ValueError(f"{action}{params} leads to {len(distinct)} different states; "
+                         f"give more parameters")
 
     def label(self, state_from, state_to):
         """The (action name, params) of a step from one state to another, or None."""
@@ -65,13 +115,16 @@ def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.Checked
         source = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
-        raise SpecError("the file is not valid UTF-8 text", (line, 1), path, "") from None
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError(f"the file is not valid UTF-8 text (byte 0x{raw[e.start]:02x})", (line, col), path,
+                        raw.decode("utf-8", errors="replace")) from None
     spec = parser.parse(source, path)
     return typecheck.check(spec, consts)
 
 
 def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None) -> Model:
-    """Compile a checked spec; `invariants` names the properties to check (default: all)."""
+    """Compile a checked spec; `invariants` names the properties to check (default: all
+    but the refuted ones, which the spec documents as not holding)."""
     props = checked.properties
     if invariants:
         known = {p.name for p in props}
@@ -81,6 +134,8 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
                 raise UsageError(f"--invariant {name}: the spec has no property named {name!r} "
                                  f"(its properties: {listing})")
         props = [p for p in props if p.name in set(invariants)]
+    else:
+        props = [p for p in props if not p.refuted]
     invs = [p for p in props if p.kind == "invariant"]
     steps = [p for p in props if p.kind == "action"]
     try:
@@ -95,7 +150,8 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         invariants=invs, action_properties=steps,
         init_states=ns["init_states"], successors=ns["successors"],
         labelled_successors=ns["labelled_successors"], check_invariants=ns["check_invariants"],
-        check_steps=ns["check_steps"], source=source)
+        check_steps=ns["check_steps"], constraints=checked.constraints,
+        check_constraints=ns["check_constraints"], source=source, namespace=ns)
 
 
 def load(path: str | Path, consts: dict | None = None, invariants: list | None = None) -> Model:

@@ -86,6 +86,14 @@ class _ToAst(Transformer):
         params = [p for p in rest[:-2] if p is not None]
         return A.DefDecl(str(name), params, rest[-2], rest[-1], pos=_pos(name))
 
+    def proc_decl(self, meta, c):
+        name, *rest = c
+        params = [p for p in rest[:-1] if p is not None]
+        return A.ProcDecl(str(name), params, rest[-1], pos=_pos(name))
+
+    def call_stmt(self, meta, c):
+        return A.CallStmt(str(c[0]), [a for a in c[1:] if a is not None], pos=_pos(c[0]))
+
     def expr_body(self, meta, c):
         return c[0]
 
@@ -105,10 +113,15 @@ class _ToAst(Transformer):
         return A.ActionDecl(str(name), params, guard, body, pos=_pos(name))
 
     def invariant_decl(self, meta, c):
-        return A.InvariantDecl(str(c[0]), c[1], pos=_pos(c[0]))
+        return A.InvariantDecl(str(c[1]), c[2], refuted=c[0] is not None, pos=_pos(c[1]))
+
+    def constraint_decl(self, meta, c):
+        return A.ConstraintDecl(str(c[0]), c[1], pos=_pos(c[0]))
 
     def action_property_decl(self, meta, c):
-        return A.ActionPropertyDecl(str(c[0]), c[1], pos=_pos(c[0]))
+        refuted = len(c) == 3
+        name, expr = c[-2], c[-1]
+        return A.ActionPropertyDecl(str(name), expr, refuted=refuted, pos=_pos(name))
 
     # ---- types
     def bool_type(self, meta, c):
@@ -244,6 +257,13 @@ class _ToAst(Transformer):
     def int_lit(self, meta, c):
         return A.IntLit(int(c[0]), pos=_pos(c[0]))
 
+    def string_lit(self, meta, c):
+        """A string is the sequence of its UTF-16 code units (what Java's String.hashCode sees)."""
+        text = str(c[0])[1:-1]
+        units = text.encode("utf-16-le")
+        codes = [int.from_bytes(units[i:i + 2], "little") for i in range(0, len(units), 2)]
+        return A.SeqLit([A.IntLit(u, pos=_pos(c[0])) for u in codes], pos=_pos(c[0]))
+
     def true_lit(self, meta, c):
         return A.BoolLit(True, pos=_pos(meta))
 
@@ -322,7 +342,7 @@ def _syntax_error(e, source, path) -> SpecError:
     line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
     if isinstance(e, lark.exceptions.UnexpectedToken):
         tok = e.token
-        found = "the end of the file" if tok.type == "$END" else f"'{tok}'"
+        found = "end of file" if tok.type == "$END" else f"'{tok}'"
         expected = sorted({_word(t) for t in (e.expected or ())})
         msg = f"unexpected {found}"
         if expected and len(expected) <= 8:

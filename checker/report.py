@@ -53,7 +53,11 @@ def describe_verdict(result) -> str:
 
 
 def summary_lines(result) -> list:
-    return [
+    extra = []
+    if result.constrained:
+        extra.append(f"{result.constrained} distinct states lie outside the state constraints "
+                     f"and were not expanded (as TLC's CONSTRAINT).")
+    return extra + [
         f"{result.generated} states generated, {result.distinct} distinct states found, "
         f"{result.queue_left} states left on queue.",
         f"The depth of the {'complete ' if result.verdict == 'ok' else ''}state graph search is {result.depth}.",

@@ -47,6 +47,15 @@ class DefInfo:
 
 
 @dataclass
+class ProcInfo:
+    name: str
+    params: list          # [(name, Type)]
+    decl: A.ProcDecl
+    nondet: bool = False  # contains require or choose (directly or through calls)
+    calls: set = field(default_factory=set)
+
+
+@dataclass
 class ActionInfo:
     name: str
     params: list          # [(name, Type, domain Expr | None)]
@@ -59,7 +68,8 @@ class PropertyInfo:
     name: str
     expr: A.Expr
     pos: tuple
-    kind: str             # invariant | action
+    kind: str             # invariant | action | constraint
+    refuted: bool = False # documented not to hold; checked only when named
 
 
 @dataclass
@@ -73,6 +83,8 @@ class CheckedSpec:
     defs: dict
     actions: list
     properties: list
+    procs: dict = field(default_factory=dict)
+    constraints: list = field(default_factory=list)   # PropertyInfo, kind "constraint"
 
     def var(self, name):
         return next(v for v in self.vars if v.name == name)
@@ -109,6 +121,7 @@ class _Ctx:
     state: bool = True         # may read state variables
     reads: set = None          # collects state variables read (defs)
     calls: set = None          # collects defs called
+    proc: object = None        # the ProcInfo whose body this is
 
 
 def check(spec: A.Spec, overrides: dict | None = None) -> CheckedSpec:
@@ -128,9 +141,12 @@ class _Checker:
         self.enum_members: dict[str, list] = {}
         self.vars: dict[str, VarInfo] = {}
         self.defs: dict[str, DefInfo] = {}
+        self.procs: dict[str, ProcInfo] = {}
         self.actions: list[ActionInfo] = []
         self.properties: list[PropertyInfo] = []
+        self.constraints: list[PropertyInfo] = []
         self.init: list = []
+        self.loop_calls: list = []       # proc calls inside loops: must not be nondeterministic
         self.global_names: dict[str, tuple] = {}   # name -> (kind, pos)
 
     # ------------------------------------------------------------------ driver
@@ -171,6 +187,12 @@ class _Checker:
                 for p in d.params:
                     params.append((p.name, self.resolve_type(p.type)))
                 self.defs[d.name] = DefInfo(d.name, params, self.resolve_type(d.result), d)
+            elif isinstance(d, A.ProcDecl):
+                self.declare(d.name, "proc", d.pos)
+                self.procs[d.name] = ProcInfo(d.name, [(p.name, self.resolve_type(p.type)) for p in d.params], d)
+        for info in self.procs.values():
+            self.proc_body(info)
+        self.close_procs()
         for d in decls:
             if isinstance(d, A.VarDecl) and d.init is not None:
                 self.init.append(A.Assign(A.LValue(d.name, [], pos=d.pos), d.init, pos=d.init.pos))
@@ -187,13 +209,23 @@ class _Checker:
                 self.action_decl(d)
             elif isinstance(d, (A.InvariantDecl, A.ActionPropertyDecl)):
                 self.property_decl(d)
+            elif isinstance(d, A.ConstraintDecl):
+                self.declare(d.name, "constraint", d.pos)
+                self.expect(BOOL, self.expr(d.expr, _Scope(), _Ctx("constraint")), d.expr.pos,
+                            f"constraint {d.name!r}")
+                self.constraints.append(PropertyInfo(d.name, d.expr, d.pos, "constraint"))
         if not self.actions:
             raise SpecError("the spec declares no actions (`action NAME { ... }`)", (1, 1))
+        for s, info in self.loop_calls:
+            if info.nondet:
+                raise SpecError(f"{info.name} contains require or choose, so it cannot be called "
+                                f"inside a `for` loop", s.pos)
         self.close_reads()
         name = next((d.name for d in decls if isinstance(d, A.SpecDecl)), self.spec.name)
         return CheckedSpec(name, self.spec, self.consts, self.types,
                            sorted(self.vars.values(), key=lambda v: v.index),
-                           self.init, self.defs, self.actions, self.properties)
+                           self.init, self.defs, self.actions, self.properties, self.procs,
+                           self.constraints)
 
     def declare(self, name, kind, pos):
         if name in BUILTINS:
@@ -278,6 +310,46 @@ class _Checker:
             t = self.expr(d.body, scope, ctx)
             self.expect(info.result, t, d.body.pos, f"the result of {d.name!r}")
 
+    def proc_body(self, info: ProcInfo):
+        scope = _Scope()
+        for (n, t), p in zip(info.params, info.decl.params):
+            if scope.lookup(n):
+                raise SpecError(f"parameter {n!r} appears twice", p.pos)
+            scope.names[n] = (t, False)
+        self.block(info.decl.body, scope, _Ctx("proc", proc=info))
+
+    def close_procs(self):
+        """Nondeterminism propagates through calls; recursion is refused (procs are inlined)."""
+        def visit(name, path):
+            if name in path:
+                cycle = " -> ".join(path[path.index(name):] + [name])
+                raise SpecError(f"procs cannot be recursive: {cycle}", self.procs[name].decl.pos)
+            info = self.procs[name]
+            for callee in info.calls:
+                visit(callee, path + [name])
+                info.nondet |= self.procs[callee].nondet
+        for name in self.procs:
+            visit(name, [])
+
+    def call_stmt(self, s: A.CallStmt, scope, ctx):
+        if s.name not in self.procs:
+            if s.name in self.defs or s.name in BUILTINS:
+                raise SpecError(f"{s.name!r} is a function: use its value, e.g. `let x = {s.name}(...)`", s.pos)
+            raise SpecError(f"unknown proc {s.name!r}" + self.suggest(s.name, self.procs), s.pos)
+        if ctx.where not in ("action", "init", "proc"):
+            raise SpecError(f"a {ctx.where} cannot call the proc {s.name!r} (procs change state)", s.pos)
+        info = self.procs[s.name]
+        if len(s.args) != len(info.params):
+            raise SpecError(f"{s.name} takes {len(info.params)} argument(s), given {len(s.args)}", s.pos)
+        for a, (pn, pt) in zip(s.args, info.params):
+            self.expect(pt, self.expr(a, scope, ctx), a.pos, f"argument {pn!r} of {s.name}")
+            _settle(a, pt)
+        s.ref = info
+        if ctx.proc is not None:
+            ctx.proc.calls.add(s.name)
+        if ctx.loop_depth:
+            self.loop_calls.append((s, info))
+
     def action_decl(self, d: A.ActionDecl):
         self.declare(d.name, "action", d.pos)
         scope = _Scope()
@@ -306,7 +378,7 @@ class _Checker:
         self.declare(d.name, "property", d.pos)
         ctx = _Ctx("invariant" if kind == "invariant" else "action property", primes=kind == "action")
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"property {d.name!r}")
-        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind))
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted))
 
     def close_reads(self):
         changed = True
@@ -333,8 +405,8 @@ class _Checker:
         if isinstance(te, A.MapTypeExpr):
             k = self.resolve_type(te.key)
             if not is_key_type(k):
-                raise SpecError(f"a map's key type must be bool, an enum, a scalarset or an integer "
-                                f"range, not {k}", te.key.pos)
+                raise SpecError(f"a map's key type must be bool, an enum, a scalarset, an integer "
+                                f"range, or a record or tuple of those, not {k}", te.key.pos)
             v = self.resolve_type(te.value)
             if not te.total and isinstance(v, OptionT):
                 raise SpecError("a partial map's values cannot be optional (an absent key already "
@@ -422,7 +494,7 @@ class _Checker:
                 declared = self.resolve_type(s.type)
                 self.expect(declared, t, s.value.pos, f"the definition of {s.name!r}")
                 _settle(s.value, declared)
-                t = declared
+                t = s.declared = declared
             if isinstance(t, AnyT) or _has_any(t):
                 raise SpecError(f"cannot tell the type of {s.name!r} from an empty literal; "
                                 f"give it one: `let {s.name}: set[T] = {{}}`", s.value.pos)
@@ -441,14 +513,18 @@ class _Checker:
             self.block(s.body, inner, ctx, result)
             ctx.loop_depth -= 1
         elif isinstance(s, A.Require):
-            if ctx.where not in ("action", "init"):
+            if ctx.proc is not None:
+                ctx.proc.nondet = True
+            if ctx.where not in ("action", "init", "proc"):
                 raise SpecError(f"`require` belongs in an action or init, not in a {ctx.where}", s.pos)
             if ctx.loop_depth:
                 raise SpecError("`require` cannot be inside a `for` loop; "
                                 "put a `forall` in the guard instead", s.pos)
             self.expect(BOOL, self.expr(s.cond, scope, ctx), s.cond.pos, "`require`")
         elif isinstance(s, A.Choose):
-            if ctx.where not in ("action", "init"):
+            if ctx.proc is not None:
+                ctx.proc.nondet = True
+            if ctx.where not in ("action", "init", "proc"):
                 raise SpecError(f"`choose` belongs in an action or init, not in a {ctx.where}", s.pos)
             if ctx.loop_depth:
                 raise SpecError("`choose` cannot be inside a `for` loop", s.pos)
@@ -456,6 +532,8 @@ class _Checker:
             et = self.element_type(dt, s.domain.pos)
             self.check_fresh_local(s.var, scope, s.pos)
             scope.names[s.var] = (et, False)
+        elif isinstance(s, A.CallStmt):
+            self.call_stmt(s, scope, ctx)
         elif isinstance(s, A.Return):
             if result is None:
                 raise SpecError("`return` belongs in a function body", s.pos)
@@ -478,7 +556,7 @@ class _Checker:
                 raise SpecError(f"{lv.name!r} is a parameter or bound variable and cannot be assigned", lv.pos)
             lv.kind = "local"
         elif lv.name in self.vars:
-            if ctx.where not in ("action", "init"):
+            if ctx.where not in ("action", "init", "proc"):
                 raise SpecError(f"a {ctx.where} cannot assign the state variable {lv.name!r}", lv.pos)
             t = self.vars[lv.name].type
             lv.kind = "var"
@@ -715,7 +793,10 @@ class _Checker:
         if op == "..":
             self.expect(INT, lt, e.left.pos, "a range bound")
             self.expect(INT, rt, e.right.pos, "a range bound")
-            return SetT(INT)
+            try:
+                return SetT(IntT(self.const_eval(e.left), self.const_eval(e.right)))
+            except SpecError:
+                return SetT(INT)
         if op in ("in", "notin"):
             if isinstance(rt, SetT) or isinstance(rt, SeqT):
                 if unify(rt.elem, lt) is None:
@@ -921,9 +1002,21 @@ def _children(t: Type):
 
 
 def _settle(e, want: Type):
-    """An empty map literal `{:}` takes the map type its context expects."""
+    """An empty map literal `{:}` takes the map type its context expects (also when
+    it sits inside a comprehension, an if-expression or a collection literal)."""
     if isinstance(e, A.MapLit) and not e.entries and isinstance(want, MapT):
         e.ty = MapT(want.key, want.value, False)
+    elif isinstance(e, A.Comprehension):
+        if e.kind == "map" and isinstance(want, MapT):
+            _settle(e.elem, want.value)
+        elif e.kind != "map" and isinstance(want, (SetT, SeqT)):
+            _settle(e.elem, want.elem)
+    elif isinstance(e, A.IfExpr):
+        _settle(e.then, want)
+        _settle(e.orelse, want)
+    elif isinstance(e, (A.SetLit, A.SeqLit)) and isinstance(want, (SetT, SeqT)):
+        for x in e.items:
+            _settle(x, want.elem)
 
 
 def _widen(t: Type) -> Type:

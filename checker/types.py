@@ -195,9 +195,30 @@ def assignable(target: Type, value: Type) -> bool:
 
 # ------------------------------------------------------------ domains of finite types
 
-def is_key_type(t: Type) -> bool:
-    """Types that can key a map (represented by position in a tuple)."""
+MAX_COMPOSITE_KEYS = 4096
+
+
+def is_simple_key(t: Type) -> bool:
+    """Keys whose position in the map is the value itself (minus an offset)."""
     return isinstance(t, (BoolT, EnumT, ScalarsetT)) or (isinstance(t, IntT) and t.finite)
+
+
+def is_key_type(t: Type) -> bool:
+    """Types that can key a map (a map is a tuple indexed by the key's position).
+
+    Simple keys (bool, enum, scalarset, range) and records or tuples of them, such as
+    a member id made of a consumer and an incarnation.
+    """
+    if is_simple_key(t):
+        return True
+    if isinstance(t, (TupleT, RecordT)):
+        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
+        if all(is_simple_key(x) for x in items):
+            n = 1
+            for x in items:
+                n *= key_count(x)
+            return n <= MAX_COMPOSITE_KEYS
+    return False
 
 
 def key_count(t: Type) -> int:
@@ -209,6 +230,8 @@ def key_count(t: Type) -> int:
         return t.size
     if isinstance(t, IntT):
         return max(0, t.hi - t.lo + 1)
+    if isinstance(t, (TupleT, RecordT)):
+        return len(domain(t))
     raise TypeError(t)
 
 

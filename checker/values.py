@@ -113,3 +113,75 @@ def from_itf(j, t):
             out[keys.index(from_itf(k, t.key))] = from_itf(x, t.value)
         return tuple(out)
     raise ValueError(f"cannot read a value of type {t}")
+
+
+def from_plain(v, t):
+    """A runtime value of type t from plain Python: names for enums and scalarsets
+    ("Consumer1") or indexes, dicts for records and maps, iterables for sets,
+    lists or strings for sequences, None for none."""
+    if isinstance(t, BoolT):
+        return bool(v)
+    if isinstance(t, IntT):
+        return int(v)
+    if isinstance(t, EnumT):
+        return t.values.index(v) if isinstance(v, str) else int(v)
+    if isinstance(t, ScalarsetT):
+        if isinstance(v, str):
+            return [t.label(i) for i in range(t.size)].index(v)
+        return int(v)
+    if isinstance(t, OptionT):
+        return None if v is None else from_plain(v, t.inner)
+    if isinstance(t, RecordT):
+        if isinstance(v, dict):
+            return tuple(from_plain(v[n], ft) for n, ft in t.fields)
+        return tuple(from_plain(x, ft) for x, (_, ft) in zip(v, t.fields))
+    if isinstance(t, TupleT):
+        return tuple(from_plain(x, it) for x, it in zip(v, t.items))
+    if isinstance(t, SetT):
+        return frozenset(from_plain(x, t.elem) for x in v)
+    if isinstance(t, SeqT):
+        if isinstance(v, str):
+            units = v.encode("utf-16-le")
+            return tuple(int.from_bytes(units[i:i + 2], "little") for i in range(0, len(units), 2))
+        return tuple(from_plain(x, t.elem) for x in v)
+    if isinstance(t, MapT):
+        keys = _keys(t)
+        out = [None] * len(keys)
+        for k, x in dict(v).items():
+            out[keys.index(from_plain(k, t.key))] = from_plain(x, t.value)
+        if t.total and any(x is None for x in out) and not isinstance(t.value, OptionT):
+            raise ValueError(f"a total map needs every key of {t.key}")
+        return tuple(out)
+    raise ValueError(f"cannot build a value of type {t}")
+
+
+def to_plain(v, t):
+    """Plain Python for a runtime value: the inverse of from_plain (names for enums
+    and scalarsets, dicts for records and maps, frozensets, tuples for sequences)."""
+    if isinstance(t, (BoolT, IntT)):
+        return v
+    if isinstance(t, EnumT):
+        return t.values[v]
+    if isinstance(t, ScalarsetT):
+        return t.label(v)
+    if isinstance(t, OptionT):
+        return None if v is None else to_plain(v, t.inner)
+    if isinstance(t, RecordT):
+        return {n: to_plain(x, ft) for (n, ft), x in zip(t.fields, v)}
+    if isinstance(t, TupleT):
+        return tuple(to_plain(x, it) for x, it in zip(v, t.items))
+    if isinstance(t, SetT):
+        return frozenset(_hashable(to_plain(x, t.elem)) for x in v)
+    if isinstance(t, SeqT):
+        return tuple(to_plain(x, t.elem) for x in v)
+    if isinstance(t, MapT):
+        return {_hashable(to_plain(k, t.key)): to_plain(x, t.value)
+                for k, x in zip(_keys(t), v) if t.total or x is not None}
+    return v
+
+
+def _hashable(x):
+    """Records become (field, value) tuples when they must be set elements or keys."""
+    if isinstance(x, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in x.items()))
+    return x
