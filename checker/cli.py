@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="NAME=VALUE", help="override a constant's default (repeatable)")
     p.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
                    help="check only this property (invariant or action property; repeatable)")
+    p.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
+                   help="check every default property but this one (repeatable)")
     p.add_argument("--max-states", type=_positive_int("--max-states"), metavar="N",
                    help="stop after N distinct states (exit 3 if nothing was found)")
     p.add_argument("--max-depth", type=_positive_int("--max-depth"), metavar="N",
@@ -109,7 +111,7 @@ def _run(args) -> int:
     if len(consts) != len(args.consts):
         raise UsageError("--const names the same constant twice")
     checked = load_spec(args.spec, consts)
-    model = compile_model(checked, args.invariants or None)
+    model = compile_model(checked, args.invariants or None, skip=args.skips)
     if args.describe:
         return _describe(model, args)
 

@@ -20,7 +20,7 @@ import itertools
 from . import ast as A
 from . import runtime
 from .errors import SpecError
-from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
+from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                     domain, is_simple_key, key_count, key_offset, naturally_ordered, sort_key)
 
 
@@ -39,11 +39,14 @@ class Compiler:
         self.c = checked
         self.consts = {}          # python source of a constant value -> module name
         self.const_defs = []      # module-level "NAME = expr" lines
+        self.late_defs = []       # the same, for values that call the spec's functions
         self.namespace = dict(runtime.HELPERS)
         self.counter = itertools.count(1)
         self.var_names = [v.name for v in checked.vars]
         self.var_types = {v.name: v.type for v in checked.vars}
         self.labels = {}          # action index -> {param name: Type}
+        self.cache = None         # def name -> local holding its value for this state (in successors)
+        self.base_env = {}
 
     # ------------------------------------------------------------------ entry
     def build(self, invariants, action_properties):
@@ -51,12 +54,14 @@ class Compiler:
         w = _Writer()
         for info in self.c.defs.values():
             self.def_function(w, info)
+        late_at = len(w.lines)
         self.init_function(w)
         self.successor_function(w, "successors", labelled=False)
         self.successor_function(w, "labelled_successors", labelled=True)
         self.property_function(w, "check_invariants", invariants, primes=False)
         self.property_function(w, "check_steps", action_properties, primes=True)
         self.property_function(w, "check_constraints", self.c.constraints, primes=False)
+        w.lines[late_at:late_at] = self.late_defs + [""]
         source = "\n".join(self.const_defs) + "\n\n" + "\n".join(w.lines) + "\n"
         ns = self.namespace
         try:
@@ -66,11 +71,13 @@ class Compiler:
         return ns, source
 
     # ------------------------------------------------------------------ module constants
-    def module_const(self, value_src: str, prefix="K") -> str:
+    def module_const(self, value_src: str, prefix="K", late=False) -> str:
+        """A name for a value computed once when the module loads (`late`: after the
+        spec's functions are defined, because it calls them)."""
         if value_src not in self.consts:
             name = f"{prefix}{next(self.counter)}"
             self.consts[value_src] = name
-            self.const_defs.append(f"{name} = {value_src}")
+            (self.late_defs if late else self.const_defs).append(f"{name} = {value_src}")
         return self.consts[value_src]
 
     def python_value(self, value, hint="V") -> str:
@@ -125,11 +132,20 @@ class Compiler:
         return {v: f"{prefix}{v}" for v in self.var_names}
 
     def successor_function(self, w, fname, labelled):
+        """All actions in one function. Zero-argument functions of the state that many
+        guards call (joinDue(), ...) are computed once per state at the top."""
         w(0, f"def {fname}(s):")
         w(1, "_out = []")
         base = self.unpack(w, 1)
+        body = _Writer()
+        self.cache, self.base_env = {}, base
         for act in self.c.actions:
-            self.action_code(w, act, base, labelled)
+            self.action_code(body, act, base, labelled)
+        for name, local in self.cache.items():
+            info = self.c.defs[name]
+            w(1, f"{local} = d_{name}({', '.join(base[v] for v in sorted(info.reads))})")
+        self.cache = None
+        w.lines.extend(body.lines)
         w(1, "return _out")
         w(0, "")
 
@@ -414,6 +430,12 @@ class Compiler:
             return f"({key_src}) - {off}" if off else key_src
         return key_src
 
+    def pmap_keys(self, t, src) -> str:
+        """Source listing the present keys of a partial map, in key order."""
+        if _always_truthy(t.value):
+            return f"_compress({self.type_tuple(t.key)}, {src})"
+        return f"_map_keys({src}, {self.type_tuple(t.key)})"
+
     def iter_domain(self, e, env, ordered=False) -> str:
         """Source iterating a set, sequence or map-keys expression."""
         if isinstance(e, A.Binary) and e.op == "..":
@@ -423,8 +445,7 @@ class Compiler:
         src = self.expr(e, env)
         t = e.ty
         if isinstance(t, MapT):
-            src = f"_map_keys({src}, {self.type_tuple(t.key)})" if not t.total else self.type_tuple(t.key)
-            return src
+            return self.type_tuple(t.key) if t.total else self.pmap_keys(t, src)
         if ordered and isinstance(t, SetT):
             key = self.sorter(t.elem)
             return f"sorted({src}{', key=' + key if key else ''})"
@@ -478,10 +499,11 @@ class Compiler:
             if isinstance(bt, MapT):
                 idx = self.key_index(bt, key)
                 if not bt.total:
-                    return f"_pget({base}, {idx})"
-                if isinstance(bt.key, IntT):
-                    return f"_iget({base}, {idx})"
-                return f"{base}[{idx}]"
+                    return f"_pget({base}, {idx})" if _key_in_range(e.index.ty, bt.key) \
+                        else f"_pget_checked({base}, {idx})"
+                if _key_in_range(e.index.ty, bt.key):
+                    return f"{base}[{idx}]"
+                return f"_iget({base}, {idx})"
             return f"_iget({base}, {key})"
         if isinstance(e, A.Field):
             if e.slot == -2:
@@ -583,7 +605,13 @@ class Compiler:
             return "(" + "".join(a + ", " for a in args) + ")"
         if e.kind == "def":
             info = e.ref
-            extra = [env[v] if v in env else env.get(v, f"s_{v}") for v in sorted(info.reads)]
+            reads = sorted(info.reads)
+            if not args and _safe_def(info, self.c.defs):
+                if not reads:                                   # a function of constants only
+                    return self.module_const(f"d_{e.func}()", late=True)
+                if self.cache is not None and all(env.get(v) == self.base_env.get(v) for v in reads):
+                    return self.cache.setdefault(e.func, f"_q_{e.func}")
+            extra = [env[v] for v in reads]
             return f"d_{e.func}({', '.join(args + extra)})"
         f = e.func
         ts = [a.ty for a in e.args]
@@ -594,12 +622,16 @@ class Compiler:
             return f"len({args[0]})"
         if f == "keys":
             t = ts[0]
-            return self.type_set(t.key) if t.total else f"frozenset(_map_keys({args[0]}, {self.type_tuple(t.key)}))"
+            return self.type_set(t.key) if t.total else f"frozenset({self.pmap_keys(t, args[0])})"
         if f == "values":
             return f"frozenset({args[0]})" if ts[0].total else f"frozenset(v for v in {args[0]} if v is not None)"
         if f == "has":
             t = ts[0]
-            return "True" if t.total else f"(_iget({args[0]}, {self.key_index(t, args[1])}) is not None)"
+            if t.total:
+                return "True"
+            get = "" if _key_in_range(ts[1], t.key) else "_iget"
+            idx = self.key_index(t, args[1])
+            return f"({args[0]}[{idx}] is not None)" if not get else f"(_iget({args[0]}, {idx}) is not None)"
         if f == "get":
             return f"_get({args[0]})"
         if f == "some":
@@ -636,6 +668,56 @@ class Compiler:
         if f == "union_all":
             return f"_EMPTY.union(*{args[0]})"
         raise SpecError(f"cannot compile builtin {f}", e.pos)  # pragma: no cover
+
+
+def _safe_def(info, defs, seen=None) -> bool:
+    """An expression-bodied function that cannot raise: safe to evaluate ahead of use."""
+    body = info.decl.body
+    if isinstance(body, list):
+        return False
+    seen = seen or set()
+    if info.name in seen:
+        return False
+    seen.add(info.name)
+
+    def ok(e) -> bool:
+        if isinstance(e, A.Index):
+            bt = e.base.ty
+            if not (isinstance(bt, MapT) and _key_in_range(e.index.ty, bt.key)):
+                return False
+        if isinstance(e, A.Binary) and e.op in ("/", "%"):
+            return False
+        if isinstance(e, A.Call):
+            if e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
+                return False
+            if e.kind == "def" and not _safe_def(e.ref, defs, seen):
+                return False
+        for name in getattr(e, "__dataclass_fields__", {}):
+            if name in ("ty", "pos", "ref", "kind"):
+                continue
+            v = getattr(e, name)
+            items = v if isinstance(v, list) else [v]
+            for x in items:
+                if isinstance(x, A.Binder):
+                    x = x.domain
+                if isinstance(x, A.Expr) and not ok(x):
+                    return False
+        return True
+    return ok(body)
+
+
+def _key_in_range(key_t, map_key_t) -> bool:
+    """Is every value of key_t a valid key of the map (so no bounds check is needed)?"""
+    if isinstance(map_key_t, IntT):
+        return isinstance(key_t, IntT) and key_t.finite and map_key_t.lo <= key_t.lo and key_t.hi <= map_key_t.hi
+    return True    # enums, scalarsets, bools and records of them are in range by typing
+
+
+def _always_truthy(t) -> bool:
+    """Values that are never falsy in Python: non-empty tuples (records, tuples)."""
+    if isinstance(t, RecordT):
+        return len(t.fields) > 0
+    return isinstance(t, TupleT) and len(t.items) > 0
 
 
 def _conjuncts(e) -> list:

@@ -78,6 +78,11 @@ class Model:
     def step(self, state, action, **params):
         """The successor reached by one named action instance; ValueError if it is not
         enabled (the message lists what is). Choices not given must be unambiguous."""
+        from .values import from_plain, to_plain
+        if action in self.action_names:       # any plain form of a parameter value will do
+            types = self.action_params.get(self.action_names.index(action), {})
+            params = {k: to_plain(from_plain(v, types[k]), types[k]) if k in types else v
+                      for k, v in params.items()}
         found = [t for a, p, t in self.steps(state)
                  if a == action and all(p.get(k) == v for k, v in params.items())]
         distinct = list(dict.fromkeys(found))
@@ -122,7 +127,8 @@ def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.Checked
     return typecheck.check(spec, consts)
 
 
-def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None) -> Model:
+def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None,
+                  skip: list | None = None) -> Model:
     """Compile a checked spec; `invariants` names the properties to check (default: all
     but the refuted ones, which the spec documents as not holding)."""
     props = checked.properties
@@ -136,6 +142,12 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         props = [p for p in props if p.name in set(invariants)]
     else:
         props = [p for p in props if not p.refuted]
+    for name in skip or ():
+        if name not in {p.name for p in checked.properties}:
+            listing = ", ".join(sorted(p.name for p in checked.properties)) or "none"
+            raise UsageError(f"--skip {name}: the spec has no property named {name!r} "
+                             f"(its properties: {listing})")
+    props = [p for p in props if p.name not in set(skip or ())]
     invs = [p for p in props if p.kind == "invariant"]
     steps = [p for p in props if p.kind == "action"]
     try:

@@ -5,6 +5,8 @@ asks for something impossible (an absent key, `get(none)`, a value out of range)
 """
 from __future__ import annotations
 
+from itertools import compress as _compress
+
 from .errors import EvalError
 
 _EMPTY = frozenset()
@@ -24,10 +26,21 @@ def _iget(t, i):
 
 
 def _pget(t, i):
-    v = _iget(t, i)
+    """m[k] of a partial map, k known to be a key of its type."""
+    v = t[i]
     if v is None:
         raise EvalError("the partial map has no entry for this key (test it with has(m, k) first)")
     return v
+
+
+def _pget_checked(t, i):
+    return _pget(t, _checked_index(t, i))
+
+
+def _checked_index(t, i):
+    if not 0 <= i < len(t):
+        raise EvalError(f"index {i} is outside 0..{len(t) - 1}")
+    return i
 
 
 def _get(o):

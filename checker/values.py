@@ -132,6 +132,9 @@ def from_plain(v, t):
     if isinstance(t, OptionT):
         return None if v is None else from_plain(v, t.inner)
     if isinstance(t, RecordT):
+        if isinstance(v, tuple) and v and all(isinstance(x, tuple) and len(x) == 2 and x[0] in dict(t.fields)
+                                              for x in v):
+            v = dict(v)          # the (field, value) pairs to_plain makes for keys and set elements
         if isinstance(v, dict):
             return tuple(from_plain(v[n], ft) for n, ft in t.fields)
         return tuple(from_plain(x, ft) for x, (_, ft) in zip(v, t.fields))
