@@ -206,8 +206,9 @@ class Compiler:
     def fresh(self, base: str) -> str:
         return f"{base}_{next(self.counter)}"
 
-    def cps_block(self, w, depth, stmts, i, env, emit, picks=(), action=None):
-        """Compile stmts[i:] then `emit`; require/choose nest the rest below them."""
+    def cps_block(self, w, depth, stmts, i, env, emit, picks=(), action=None, scope=""):
+        """Compile stmts[i:] then `emit`; require/choose nest the rest below them.
+        `scope` prefixes the labels of choices made inside an inlined proc ("pick.v")."""
         picks = list(picks)
         while i < len(stmts):
             s = stmts[i]
@@ -218,26 +219,26 @@ class Compiler:
                 py = self.fresh(f"c_{s.var}")
                 w(depth, f"for {py} in {self.iter_domain(s.domain, env)}:")
                 env = {**env, s.var: py}
-                picks.append((s.var, py))
+                picks.append((scope + s.var, py))
                 if action is not None:
-                    self.labels[action].setdefault(s.var, s.domain.ty.elem)
+                    self.labels[action].setdefault(scope + s.var, s.domain.ty.elem)
                 depth += 1
             elif isinstance(s, A.CallStmt) and s.ref.nondet:
                 caller_env = env
 
                 def resume(dep, env2, picks2, i=i, caller_env=caller_env):
                     back = {**caller_env, **{v: env2[v] for v in self.var_names if v in env2}}
-                    self.cps_block(w, dep, stmts, i + 1, back, emit, picks2, action)
+                    self.cps_block(w, dep, stmts, i + 1, back, emit, picks2, action, scope)
 
                 self.cps_block(w, depth, s.ref.decl.body, 0, self.proc_env(w, depth, s, env),
-                               resume, picks, action)
+                               resume, picks, action, f"{scope}{s.name}.")
                 return
             elif isinstance(s, A.If) and _nondeterministic(s):
                 rest = stmts[i + 1:]
                 w(depth, f"if {self.expr(s.cond, env)}:")
-                self.cps_block(w, depth + 1, s.then + rest, 0, dict(env), emit, picks, action)
+                self.cps_block(w, depth + 1, s.then + rest, 0, dict(env), emit, picks, action, scope)
                 w(depth, "else:")
-                self.cps_block(w, depth + 1, s.orelse + rest, 0, dict(env), emit, picks, action)
+                self.cps_block(w, depth + 1, s.orelse + rest, 0, dict(env), emit, picks, action, scope)
                 return
             else:
                 env = self.stmt(w, depth, s, env)
@@ -632,41 +633,19 @@ class Compiler:
             get = "" if _key_in_range(ts[1], t.key) else "_iget"
             idx = self.key_index(t, args[1])
             return f"({args[0]}[{idx}] is not None)" if not get else f"(_iget({args[0]}, {idx}) is not None)"
-        if f == "get":
-            return f"_get({args[0]})"
-        if f == "some":
-            return args[0]
-        if f == "is_some":
-            return f"({args[0]} is not None)"
-        if f == "is_none":
-            return f"({args[0]} is None)"
-        if f in ("min", "max", "abs", "sum"):
-            return f"_{f}({', '.join(args)})" if f in ("min", "max") and len(args) == 1 else f"{f}({', '.join(args)})"
+        if f in ("min", "max") and len(args) == 1:
+            return f"_{f}({args[0]})"
         if f == "sorted":
             key = self.sorter(ts[0].elem)
             return f"tuple(sorted({args[0]}{', key=' + key if key else ''}))"
-        if f == "append":
-            return f"({args[0]} + ({args[1]},))"
-        if f == "concat":
-            return f"({args[0]} + {args[1]})"
-        if f == "head":
-            return f"_iget({args[0]}, 0)"
-        if f == "last":
-            return f"_last({args[0]})"
-        if f == "tail":
-            return f"_tail({args[0]})"
-        if f == "index_of":
-            return f"_index_of({args[0]}, {args[1]})"
-        if f == "to_set":
-            return f"frozenset({args[0]})"
+        if f in _BUILTIN_TEMPLATES:
+            return _BUILTIN_TEMPLATES[f].format(*args)
         if f == "put":
             t = ts[0]
             return f"_upd({args[0]}, {self.key_index(t, args[1])}, {args[2]})"
         if f == "remove":
             t = ts[0]
             return f"_upd({args[0]}, {self.key_index(t, args[1])}, None)"
-        if f == "union_all":
-            return f"_EMPTY.union(*{args[0]})"
         raise SpecError(f"cannot compile builtin {f}", e.pos)  # pragma: no cover
 
 
@@ -759,6 +738,16 @@ def _level(e, params) -> int:
         if p in used:
             level = k + 1
     return level
+
+
+# Builtins that compile to a fixed Python expression of their arguments.
+_BUILTIN_TEMPLATES = {
+    "get": "_get({0})", "some": "{0}", "is_some": "({0} is not None)", "is_none": "({0} is None)",
+    "min": "min({0}, {1})", "max": "max({0}, {1})", "abs": "abs({0})", "sum": "sum({0})",
+    "append": "({0} + ({1},))", "concat": "({0} + {1})", "head": "_iget({0}, 0)",
+    "last": "_last({0})", "tail": "_tail({0})", "index_of": "_index_of({0}, {1})",
+    "to_set": "frozenset({0})", "union_all": "_EMPTY.union(*{0})",
+}
 
 
 def _nondeterministic(s) -> bool:

@@ -79,6 +79,16 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
     depth = 0
     level_start = level_end = 0
     i = -1
+
+    def check_new(n, t):
+        """Invariants of a newly found state (index n)."""
+        try:
+            bad = check_inv(t)
+        except SPEC_FAILURES as e:
+            raise _Stop("error", n, message=_failure(e, model))
+        if bad >= 0:
+            raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
+
     try:
         try:
             inits = model.init_states()
@@ -91,12 +101,7 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                 states.append(s)
                 parent.append(-1)
                 if check_inv is not None:
-                    try:
-                        bad = check_inv(s)
-                    except SPEC_FAILURES as e:
-                        raise _Stop("error", n, message=_failure(e, model))
-                    if bad >= 0:
-                        raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
+                    check_new(n, s)
         level_end = len(states)
         depth = 1 if states else 0
         add_state, add_parent, setdefault = states.append, parent.append, seen.setdefault
@@ -139,12 +144,7 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                         if n >= limit:
                             raise _Stop("incomplete", -1, stopped_by="max-states")
                         if check_inv is not None:
-                            try:
-                                bad = check_inv(t)
-                            except SPEC_FAILURES as e:
-                                raise _Stop("error", n, message=_failure(e, model))
-                            if bad >= 0:
-                                raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
+                            check_new(n, t)
                 if (i & 1023) == 0:
                     if progress is not None and time.perf_counter() >= next_report:
                         progress(len(states), generated, depth, len(states) - i - 1,

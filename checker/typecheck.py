@@ -759,8 +759,10 @@ class _Checker:
         kt = self.expr(e.key, inner, ctx)
         if not is_key_type(kt):
             raise SpecError(f"a map's keys must be bool, enum, scalarset or integer range values, not {kt}", e.key.pos)
-        total = (e.cond is None and isinstance(e.domain, A.Name) and e.domain.kind == "type"
-                 and isinstance(e.key, A.Name) and e.key.name == e.var)
+        whole_range = (isinstance(e.domain, A.Binary) and e.domain.op == ".." and isinstance(et, IntT)
+                       and et.finite)           # lo..hi with constant bounds: every key of that range
+        total = (e.cond is None and isinstance(e.key, A.Name) and e.key.name == e.var
+                 and (isinstance(e.domain, A.Name) and e.domain.kind == "type" or whole_range))
         if isinstance(kt, IntT) and not kt.finite:
             kt = et if isinstance(et, IntT) and et.finite else kt
             if not kt.finite:
