@@ -212,6 +212,10 @@ def _describe(model, args) -> int:
     print("actions:")
     for a in data["actions"]:
         print(f"  {a['name']}(" + ", ".join(f"{p['name']}: {p['type']}" for p in a["params"]) + ")")
+    if data["constraints"]:
+        print("constraints:")
+        for p in data["constraints"]:
+            print(f"  {p['name']}")
     print("properties:")
     for p in data["properties"]:
         print(f"  {p['name']} ({p['kind']}{', refuted: not checked by default' if p['refuted'] else ''})")

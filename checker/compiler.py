@@ -46,6 +46,7 @@ class Compiler:
         self.var_types = {v.name: v.type for v in checked.vars}
         self.labels = {}          # action index -> {param name: Type}
         self.cache = None         # def name -> local holding its value for this state (in successors)
+        self.result_type = None   # the declared result of the block-bodied function being compiled
         self.base_env = {}
 
     # ------------------------------------------------------------------ entry
@@ -104,10 +105,19 @@ class Compiler:
         env.update({v: f"s_{v}" for v in reads})
         args = [f"p_{n}" for n, _ in info.params] + [f"s_{v}" for v in reads]
         w(0, f"def d_{d.name}({', '.join(args)}):")
+        for (n, t), p in zip(info.params, d.params):
+            self.bounds_check(w, 1, f"p_{n}", t, None, f"argument {n} of {d.name}")
         if isinstance(d.body, list):
+            self.result_type = info.result
             self.pure_block(w, 1, d.body, env)
+            self.result_type = None
         else:
-            w(1, f"return {self.expr(d.body, env)}")
+            result = self.expr(d.body, env)
+            if _needs_check(info.result):
+                w(1, f"_r = {result}")
+                self.bounds_check(w, 1, "_r", info.result, d.body, f"the result of {d.name}")
+                result = "_r"
+            w(1, f"return {result}")
         w(0, "")
 
     def init_function(self, w):
@@ -264,7 +274,12 @@ class Compiler:
                 self.bounds_check(w, depth, py, s.declared, s.value, s.name)
             return {**env, s.name: py}
         if isinstance(s, A.Return):
-            w(depth, f"return {self.expr(s.value, env)}")
+            result = self.expr(s.value, env)
+            if self.result_type is not None and _needs_check(self.result_type):
+                w(depth, f"_r = {result}")
+                self.bounds_check(w, depth, "_r", self.result_type, s.value, "the result")
+                result = "_r"
+            w(depth, f"return {result}")
             return env
         if isinstance(s, A.If):
             return self.if_stmt(w, depth, s, env)
@@ -280,9 +295,10 @@ class Compiler:
     def proc_env(self, w, depth, s: A.CallStmt, env) -> dict:
         """The environment a proc body runs in: the caller's state, and its arguments."""
         inner = {v: env[v] for v in self.var_names if v in env}
-        for (name, _), arg in zip(s.ref.params, s.args):
+        for (name, t), arg in zip(s.ref.params, s.args):
             py = self.fresh(f"a_{name}")
             w(depth, f"{py} = {self.expr(arg, env)}")
+            self.bounds_check(w, depth, py, t, arg, f"argument {name} of {s.name}")
             inner[name] = py
         return inner
 
@@ -411,8 +427,10 @@ class Compiler:
         return ct.fields[ct.slot(sel)][1]
 
     def bounds_check(self, w, depth, py, t, value_expr, what):
+        """A run-time check that py holds a value of t's range (skipped when the value's
+        own type already guarantees it)."""
         if isinstance(t, IntT) and t.finite:
-            vt = value_expr.ty
+            vt = value_expr.ty if value_expr is not None else None
             if isinstance(vt, IntT) and vt.finite and t.lo <= vt.lo and vt.hi <= t.hi:
                 return
             w(depth, f"if not ({t.lo} <= {py} <= {t.hi}): _out_of_range({what!r}, {py}, {t.lo}, {t.hi})")
@@ -683,6 +701,10 @@ def _safe_def(info, defs, seen=None) -> bool:
                     return False
         return True
     return ok(body)
+
+
+def _needs_check(t) -> bool:
+    return isinstance(t, IntT) and t.finite or isinstance(t, SeqT) and t.bound is not None
 
 
 def _key_in_range(key_t, map_key_t) -> bool:

@@ -71,7 +71,7 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
     check_step = model.check_steps if model.action_properties else None
     check_con = model.check_constraints if model.constraints else None
     constrained = 0
-    limit = max_states - 1 if max_states is not None else float("inf")
+    limit = max_states if max_states is not None else float("inf")
     seen: dict = {}
     states: list = []
     parent = array("q")
@@ -98,6 +98,9 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
             generated += 1
             n = len(states)
             if seen.setdefault(s, n) == n:
+                if n >= limit:                    # --max-states: a state beyond the bound
+                    del seen[s]
+                    raise _Stop("incomplete", -1, stopped_by="max-states")
                 states.append(s)
                 parent.append(-1)
                 if check_inv is not None:
@@ -136,13 +139,11 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                                         kind="action", step_to=t)
                     n = len(states)
                     if setdefault(t, n) == n:
-                        if frozen:
+                        if frozen or n >= limit:      # a state beyond --max-depth / --max-states
                             del seen[t]
-                            raise _Stop("incomplete", -1, stopped_by="max-depth")
+                            raise _Stop("incomplete", -1, stopped_by="max-depth" if frozen else "max-states")
                         add_state(t)
                         add_parent(i)
-                        if n >= limit:
-                            raise _Stop("incomplete", -1, stopped_by="max-states")
                         if check_inv is not None:
                             check_new(n, t)
                 if (i & 1023) == 0:
@@ -215,8 +216,14 @@ def _failure(exc, model) -> str:
                 return f"{text} (in {line[2:]})"
             if line.startswith("def d_"):
                 return f"{text} (in function {line[6:line.index('(')]})"
-            if line.startswith("def check_invariants") or line.startswith("def check_steps"):
-                return f"{text} (while evaluating a property)"
+            for fname, props, kind in (("check_invariants", model.invariants, "invariant"),
+                                       ("check_steps", model.action_properties, "action property"),
+                                       ("check_constraints", model.constraints, "constraint")):
+                if line.startswith(f"def {fname}"):
+                    after = lines[where].strip() if where < len(lines) else ""
+                    if after.startswith("return ") and after[7:].isdigit() and int(after[7:]) < len(props):
+                        return f"{text} (in {kind} {props[int(after[7:])].name})"
+                    return f"{text} (while evaluating a {kind})"
     return text
 
 

@@ -122,4 +122,6 @@ def describe(exc: BaseException) -> str:
         return "division by zero"
     if isinstance(exc, IndexError):
         return "index out of range"
+    if isinstance(exc, KeyError):
+        return f"the key {exc.args[0]!r} is outside the map's key type"
     return f"{type(exc).__name__}: {exc}"
