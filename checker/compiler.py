@@ -20,8 +20,8 @@ import itertools
 from . import ast as A
 from . import runtime
 from .errors import SpecError
-from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
-                    domain, is_simple_key, key_count, key_offset, naturally_ordered, sort_key)
+from .types import (AnyT, IntT, MapT, RecordT, SeqT, SetT, TupleT,
+                    domain, is_simple_key, key_count, key_offset, sort_key)
 
 
 class _Writer:
@@ -173,7 +173,7 @@ class Compiler:
         params = [p[0] for p in act.params]
 
         def place(level):
-            nonlocal depth, conjuncts
+            nonlocal depth
             while conjuncts and _level(conjuncts[0], params) <= level:
                 w(depth, f"if {self.expr(conjuncts.pop(0), env)}:")
                 depth += 1

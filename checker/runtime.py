@@ -5,7 +5,7 @@ asks for something impossible (an absent key, `get(none)`, a value out of range)
 """
 from __future__ import annotations
 
-from itertools import compress as _compress
+from itertools import compress as _compress  # noqa: F401 (used by generated code via HELPERS)
 
 from .errors import EvalError
 

@@ -11,7 +11,7 @@ from . import ast as A
 from .errors import SpecError
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT,
                     ScalarsetT, SeqT, SetT, TupleT, Type, assignable, has_domain,
-                    is_key_type, key_count, unify)
+                    is_key_type, unify)
 
 # Builtin functions; the checker gives each its own typing rule (see _call_builtin).
 BUILTINS = ("size", "keys", "has", "get", "some", "is_some", "is_none", "min", "max", "abs",

@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from checker.explore import bfs
-from checker.model import load, load_spec, compile_model
-from checker.parser import parse
-from checker.typecheck import check
+from checker.model import load_spec, compile_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "group.gdsl"

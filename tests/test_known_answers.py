@@ -10,7 +10,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 
 from checker.explore import bfs
 from checker.model import load

@@ -12,7 +12,7 @@ import json
 import re
 import subprocess
 import sys
-from itertools import combinations
+
 from pathlib import Path
 
 import pytest
