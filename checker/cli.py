@@ -42,6 +42,18 @@ def _positive_int(option):
     return parse
 
 
+def _positive_number(option):
+    def parse(text):
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} takes a number of seconds above 0, not {text!r}") from None
+        if not x > 0:
+            raise argparse.ArgumentTypeError(f"{option} takes a number of seconds above 0, not {text}")
+        return x
+    return parse
+
+
 def _const(text):
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"--const takes NAME=VALUE (e.g. --const RM=5), not {text!r}")
@@ -64,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after N distinct states (exit 3 if nothing was found)")
     p.add_argument("--max-depth", type=_positive_int("--max-depth"), metavar="N",
                    help="explore states up to depth N only (exit 3 if deeper states exist)")
+    p.add_argument("--timeout", type=_positive_number("--timeout"), metavar="SECONDS",
+                   help="stop after this many seconds (exit 3 if nothing was found)")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
     p.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
@@ -124,7 +138,7 @@ def _run(args) -> int:
               + ("" if args.no_deadlock else "; deadlock check on"), file=out)
         out.flush()
     progress = None if (args.json or args.quiet) else print_progress
-    result = bfs(model, max_states=args.max_states, max_depth=args.max_depth,
+    result = bfs(model, max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
                  check_deadlock=not args.no_deadlock, progress=progress)
 
     trace_path = None

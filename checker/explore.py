@@ -45,7 +45,7 @@ class Result:
     property_kind: str | None = None  # invariant | action | deadlock | error
     trace: list | None = None         # [Step]
     message: str | None = None
-    stopped_by: str | None = None     # max-states | max-depth | interrupted
+    stopped_by: str | None = None     # max-states | max-depth | timeout | interrupted
     constrained: int = 0              # distinct states outside the constraints (not expanded)
     coverage: dict = field(default_factory=dict)
 
@@ -63,9 +63,12 @@ class _Stop(Exception):
 
 
 def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
-        check_deadlock: bool = True, progress=None, progress_every: float = 2.0) -> Result:
-    """Explore `model` breadth-first; stop at the first violation."""
+        timeout: float | None = None, check_deadlock: bool = True, progress=None,
+        progress_every: float = 2.0) -> Result:
+    """Explore `model` breadth-first; stop at the first violation, or at a bound
+    (max_states, max_depth, timeout in seconds) with the verdict "incomplete"."""
     start = time.perf_counter()
+    deadline = start + timeout if timeout is not None else float("inf")
     successors = model.successors
     check_inv = model.check_invariants if model.invariants else None
     check_step = model.check_steps if model.action_properties else None
@@ -146,8 +149,11 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                         add_parent(i)
                         if check_inv is not None:
                             check_new(n, t)
-                if (i & 1023) == 0:
-                    if progress is not None and time.perf_counter() >= next_report:
+                if (i & 255) == 0:
+                    now = time.perf_counter()
+                    if now >= deadline:
+                        raise _Stop("incomplete", -1, stopped_by="timeout")
+                    if progress is not None and now >= next_report:
                         progress(len(states), generated, depth, len(states) - i - 1,
                                  time.perf_counter() - start)
                         next_report = time.perf_counter() + progress_every

@@ -49,7 +49,7 @@ def describe_verdict(result) -> str:
     if result.stopped_by == "interrupted":
         return "Interrupted: the search was stopped before it was complete; nothing was found so far."
     return (f"Incomplete: the search stopped at --{result.stopped_by} before it was complete; "
-            f"no error was found in what was explored, which is not a pass.")
+            f"no error was found in the {result.distinct} states explored, which is not a pass.")
 
 
 def summary_lines(result) -> list:

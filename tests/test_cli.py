@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 
+from _support import ROOT
 from _support import (DIEHARD, EXIT_BAD_INPUT, EXIT_BOUND, EXIT_DEADLOCK, EXIT_OK, EXIT_VIOLATION, TCOMMIT,
                       TWOPHASE, console_script, one_json_object, run_cli, run_cli_many,
                       twophase_reference_levels)
@@ -282,3 +284,29 @@ def test_json_stdout_is_one_object_in_every_outcome(tmp_path):
         assert proc.returncode == code, (code, proc.stderr)
         data = _json(proc)
         assert data["exit_code"] == code
+
+
+def test_timeout_stops_with_exit_3_and_a_partial_summary():
+    """--timeout is a bound like --max-states: incomplete (exit 3), never a pass."""
+    import json as _json
+    p = subprocess.run([sys.executable, "-m", "checker.cli", str(ROOT / "spec" / "group.gdsl"),
+                        "--timeout", "0.5", "--json"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3
+    data = _json.loads(p.stdout)
+    assert data["verdict"] == "incomplete" and data["stopped_by"] == "timeout"
+    assert 0 < data["distinct_states"] and data["states_left_on_queue"] > 0
+
+
+def test_ctrl_c_prints_partial_counts_and_exits_130(tmp_path):
+    import signal
+    import time as _time
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", str(ROOT / "spec" / "group.gdsl"),
+                             "--quiet", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Interrupted" in out and "distinct states found" in out
+    assert "Traceback" not in out + err
+    assert not any(tmp_path.rglob("*.itf.json"))      # nothing half-written
