@@ -65,7 +65,9 @@ def _const(text):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="modelcheck", description="Explicit-state model checker for gdsl specs.")
-    p.add_argument("spec", help="the .gdsl spec file to check")
+    p.add_argument("specs", nargs="+", metavar="SPEC",
+                   help="the .gdsl spec file to check; several files, or directories of them, "
+                        "give one combined verdict")
     p.add_argument("--const", dest="consts", action="append", type=_const, default=[],
                    metavar="NAME=VALUE", help="override a constant's default (repeatable)")
     p.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
@@ -82,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the result")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per property)")
+    p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report (a result per violation)")
     p.add_argument("--describe", action="store_true",
                    help="print the spec's constants, variables, actions and properties; do not explore")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -116,17 +120,87 @@ def _fail(args, text, code) -> int:
     return code
 
 
-def _run(args) -> int:
-    from .model import compile_model, load_spec
-    from .explore import bfs, print_progress
+# How bad an exit code is, to combine several specs' verdicts into one.
+_SEVERITY = {0: 0, 3: 1, 11: 2, 12: 3, 13: 3, 75: 4, EXIT_BAD_INPUT: 5, EXIT_INTERNAL: 6, 130: 7}
 
+
+def _spec_paths(specs) -> list:
+    paths = []
+    for s in specs:
+        p = Path(s)
+        if p.is_dir():
+            found = sorted(p.rglob("*.gdsl"))
+            if not found:
+                raise UsageError(f"{s}: a directory with no .gdsl spec in it")
+            paths.extend(str(f) for f in found)
+        else:
+            paths.append(s)
+    return paths
+
+
+def _run(args) -> int:
     consts = dict(args.consts)
     if len(consts) != len(args.consts):
         raise UsageError("--const names the same constant twice")
-    checked = load_spec(args.spec, consts)
+    paths = _spec_paths(args.specs)
+    if len(paths) == 1:
+        code, run = _run_one(paths[0], args, consts)
+        _reports(args, [run] if run else [])
+        if args.json and run is not None:
+            print(json.dumps(run.json))
+        return code
+    codes, runs, lines = [], [], []
+    for path in paths:
+        try:
+            code, run = _run_one(path, args, consts)
+        except (SpecError, UsageError) as e:
+            text = e.format() if isinstance(e, SpecError) else f"modelcheck: error: {e}"
+            print(text, file=sys.stderr)
+            code, run = EXIT_BAD_INPUT, None
+            from .ci_reports import LoadFailure
+            run = LoadFailure(path, text, getattr(e, "line", 0), getattr(e, "col", 0))
+        codes.append(code)
+        runs.append(run)
+        lines.append((path, code, run))
+        if code == 130:
+            break
+    worst = max(codes, key=lambda c: _SEVERITY.get(c, 6))
+    _reports(args, runs)
+    if args.json:
+        print(json.dumps({"verdict": _verdict_of(worst), "exit_code": worst,
+                          "runs": [r.json for r in runs if r is not None]}))
+    elif not args.describe:
+        print(f"\n{len(paths)} specs checked:")
+        for path, code, run in lines:
+            print(f"  {_verdict_of(code):10} (exit {code:3})  {path}")
+    return worst
+
+
+def _verdict_of(code) -> str:
+    return {0: "ok", 3: "incomplete", 11: "deadlock", 12: "violation", 13: "violation",
+            75: "error", EXIT_BAD_INPUT: "error", EXIT_INTERNAL: "error", 130: "incomplete"}.get(code, "error")
+
+
+def _reports(args, runs):
+    if args.junit or args.sarif:
+        from .ci_reports import write_reports
+        try:
+            write_reports([r for r in runs if r is not None], args.junit, args.sarif,
+                          deadlock_checked=not args.no_deadlock)
+        except OSError as e:
+            raise UsageError(f"cannot write a report: {e.strerror or e} ({e.filename})") from None
+
+
+def _run_one(path, args, consts):
+    """Check one spec; return (exit code, ci_reports.Run or None for --describe)."""
+    from .model import compile_model, load_spec
+    from .explore import bfs, print_progress
+    from .ci_reports import Run
+
+    checked = load_spec(path, consts)
     model = compile_model(checked, args.invariants or None, skip=args.skips)
     if args.describe:
-        return _describe(model, args)
+        return _describe(model, args), None
 
     out = sys.stdout
     if not args.json:
@@ -152,11 +226,11 @@ def _run(args) -> int:
             raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
                              f"({e.strerror or e})") from None
 
-    if args.json:
-        print(json.dumps(_json_result(model, result, trace_path)))
-    else:
+    run = Run(model, result, trace_path)
+    run.json = _json_result(model, result, trace_path)
+    if not args.json:
         _print_result(model, result, trace_path)
-    return result.exit_code
+    return result.exit_code, run
 
 
 def _describe_result(result) -> str:

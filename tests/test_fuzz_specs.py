@@ -1,0 +1,340 @@
+"""Fuzz the front end with mutated copies of the real specs.
+
+Each variant is one of spec/examples/{diehard,tcommit,twophase}.gdsl or spec/group.gdsl
+(whole, or an excerpt of it: its declarations of types, constants and variables, one
+or two of its definitions, actions or properties, and what those call) with a few
+mutations: tokens deleted, duplicated, repeated, swapped, moved, copied over one another
+or replaced by keywords and punctuation; characters deleted, duplicated, swapped or
+inserted; lines deleted, duplicated or swapped.
+
+Every variant goes through the parser and the type checker, and through the compiler
+when it type-checks. The only acceptable outcomes are success or a SpecError that
+`.format()`s as `fuzz.gdsl:LINE:COL: error: ...` with LINE inside the file (or
+`fuzz.gdsl: error: ...` for an error about the whole file). Any other exception is a
+bug in the checker, and the test shows it with the diff that provokes it.
+
+Hypothesis runs derandomized with no example database, so every run (and CI) tries
+the same variants. A few mutated files also go through the command line, which must
+exit with one of its documented codes and never print a traceback.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+import random
+
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from checker import parser, typecheck
+from checker.errors import SpecError
+from checker.model import compile_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = {
+    "diehard": ROOT / "spec" / "examples" / "diehard.gdsl",
+    "tcommit": ROOT / "spec" / "examples" / "tcommit.gdsl",
+    "twophase": ROOT / "spec" / "examples" / "twophase.gdsl",
+    "group": ROOT / "spec" / "group.gdsl",
+}
+SOURCES = {name: path.read_text(encoding="utf-8") for name, path in SPECS.items()}
+FILENAME = "fuzz.gdsl"
+VARIANT_TIME_LIMIT_S = 10     # one variant through the front end; far more than it needs
+
+# ---------------------------------------------------------------- tokens and mutations
+
+_TOKEN = re.compile(r"""
+      (?P<ws>\s+)
+    | (?P<comment>//[^\n]*|/\*.*?\*/)
+    | (?P<string>"[^"\n]*")
+    | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+    | (?P<number>[0-9]+)
+    | (?P<op>==|!=|<=|>=|=>|\.\.|[{}()\[\]:,;=<>+\-*/%.'"])
+    | (?P<other>.)
+""", re.S | re.X)
+
+
+def tokenize(text: str) -> list[str]:
+    """The text as tokens, whitespace included, so that "".join(tokens) == text."""
+    return [m.group() for m in _TOKEN.finditer(text)]
+
+
+KEYWORDS = """spec const type enum record var init def proc action when in invariant
+    refuted constraint property bool int set map pmap seq option tuple scalarset let if
+    then else for require choose return forall exists not and or notin true false none
+    union intersect minus subseteq""".split()
+BUILTINS = """size keys has get some is_some is_none min max abs sum sorted append head
+    tail last to_set put remove union_all len values index_of concat""".split()
+PUNCTUATION = """{ } ( ) [ ] : , ; = == != <= >= < > => .. . ' + - * / % " // /* */""".split()
+LITERALS = ["0", "1", "-1", "3", "007", "99999999999999999999999", '"x"', '""', "{}", "{:}",
+            "[]", "()", "_", "x", "x'", "Foo", "init'", "1..0", "0..", "a.b", "{ : }"]
+INSERTS = KEYWORDS + BUILTINS + PUNCTUATION + LITERALS
+CHARS = list("{}()[]:,;=<>+-*/%.'\"_aZ09 \t\n\\#@$`~!?&|^") + ["\r", "\r\n", "\f", "\x00", "é", "λ",
+                                                                 "\u2028", "\ufeff", "𝔸"]
+
+OPS = ("tok_delete", "tok_delete_run", "tok_duplicate", "tok_repeat", "tok_swap_adjacent",
+       "tok_swap", "tok_move", "tok_copy", "tok_replace", "tok_insert",
+       "chr_delete", "chr_duplicate", "chr_swap", "chr_insert",
+       "line_delete", "line_duplicate", "line_swap")
+
+
+def mutate(text: str, op: str, a: int, b: int, k: int) -> str:
+    """Apply one mutation; a and b pick positions (modulo the length), k what to insert."""
+    if op.startswith("tok_"):
+        toks = tokenize(text)
+        where = [i for i, t in enumerate(toks) if not t.isspace()]
+        if not where:
+            return f" {INSERTS[k % len(INSERTS)]} " + text
+        i, j = where[a % len(where)], where[b % len(where)]
+        if op == "tok_delete":
+            toks[i] = ""
+        elif op == "tok_delete_run":                 # up to 8 tokens in a row
+            for n in where[a % len(where):][: 1 + b % 8]:
+                toks[n] = ""
+        elif op == "tok_duplicate":
+            toks[i] = toks[i] + " " + toks[i]
+        elif op == "tok_repeat":                     # deep nesting: ((((, not not not, - - -
+            toks[i] = " ".join([toks[i]] * (2 + b % 400))
+        elif op == "tok_swap_adjacent":
+            nxt = where[(a + 1) % len(where)]
+            toks[i], toks[nxt] = toks[nxt], toks[i]
+        elif op == "tok_swap":
+            toks[i], toks[j] = toks[j], toks[i]
+        elif op == "tok_move":
+            tok, toks[i] = toks[i], ""
+            toks[j] = f"{tok} {toks[j]}" if i != j else tok
+        elif op == "tok_copy":                       # a name or literal used out of place
+            toks[i] = toks[j]
+        elif op == "tok_replace":
+            toks[i] = INSERTS[k % len(INSERTS)]
+        elif op == "tok_insert":
+            toks[i] = f"{INSERTS[k % len(INSERTS)]} {toks[i]}"
+        return "".join(toks)
+    if op.startswith("chr_"):
+        if not text:
+            return CHARS[k % len(CHARS)]
+        i = a % len(text)
+        if op == "chr_delete":
+            return text[:i] + text[i + 1:]
+        if op == "chr_duplicate":
+            return text[:i] + text[i] + text[i:]
+        if op == "chr_swap":
+            return text[:i] + text[i + 1:i + 2] + text[i] + text[i + 2:]
+        return text[:i] + CHARS[k % len(CHARS)] + text[i:]
+    lines = text.split("\n")
+    i, j = a % len(lines), b % len(lines)
+    if op == "line_delete":
+        del lines[i]
+    elif op == "line_duplicate":
+        lines.insert(i, lines[i])
+    else:
+        lines[i], lines[j] = lines[j], lines[i]
+    return "\n".join(lines)
+
+
+def mutate_all(text: str, mutations) -> str:
+    for m in mutations:
+        text = mutate(text, *m)
+    return text
+
+
+mutation = st.tuples(st.sampled_from(OPS), st.integers(0, 1 << 20), st.integers(0, 1 << 20),
+                     st.integers(0, max(len(INSERTS), len(CHARS)) - 1))
+mutation_lists = st.lists(mutation, min_size=1, max_size=4)
+
+# ---------------------------------------------------------------- excerpts of group.gdsl
+
+_DECL = re.compile(r"^(spec|const|type|enum|record|var|init|def|proc|action|refuted|invariant"
+                   r"|constraint)\b")
+_BASE_KINDS = {"spec", "const", "type", "enum", "record", "var", "init"}
+
+
+def _chunks(text: str):
+    """[(keyword, name, text)] for each top-level declaration (with the comments after it)."""
+    out, current = [], None
+    for line in text.splitlines(keepends=True):
+        m = _DECL.match(line)
+        if m:
+            words = re.findall(r"[A-Za-z_]\w*", line)
+            name = next((w for w in words[1:] if w not in ("invariant", "action", "property")), "")
+            kind = "property" if re.match(r"(refuted\s+)?action\s+property\b", line) else m.group(1)
+            current = [kind, name, line]
+            out.append(current)
+        elif current is not None:
+            current[2] += line
+    return [tuple(c) for c in out]
+
+
+GROUP_CHUNKS = _chunks(SOURCES["group"])
+_CALLABLE = {c[1]: n for n, c in enumerate(GROUP_CHUNKS) if c[0] in ("def", "proc")}
+_BASE = [n for n, c in enumerate(GROUP_CHUNKS) if c[0] in _BASE_KINDS]
+BODY_CHUNKS = [n for n, c in enumerate(GROUP_CHUNKS) if c[0] not in _BASE_KINDS]
+
+
+def group_excerpt(picks) -> str:
+    """group.gdsl's base declarations, the picked chunks, and every def/proc they call."""
+    keep, todo = set(_BASE), [BODY_CHUNKS[p % len(BODY_CHUNKS)] for p in picks] + list(_BASE)
+    keep.update(todo)
+    while todo:
+        for word in set(re.findall(r"[A-Za-z_]\w*", GROUP_CHUNKS[todo.pop()][2])):
+            n = _CALLABLE.get(word)
+            if n is not None and n not in keep:
+                keep.add(n)
+                todo.append(n)
+    text = "".join(GROUP_CHUNKS[n][2] for n in sorted(keep))
+    if not any(GROUP_CHUNKS[n][0] == "action" for n in keep):
+        text += "\naction Idle when true {\n  crashes = crashes\n}\n"
+    return text
+
+
+# ---------------------------------------------------------------- the oracle
+
+# Errors that are about the whole file may have no location.
+_WHOLE_FILE = re.compile(r"spec is empty|declares no state variables|declares no actions"
+                         r"|binary file|not valid UTF-8")
+
+
+class VariantTimeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds):
+    def expire(signum, frame):
+        raise VariantTimeout(f"the front end took more than {seconds} s on one variant")
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def check_spec_error(e: SpecError, text: str) -> None:
+    out = e.format()
+    assert out.startswith(f"{FILENAME}:"), f"the error does not name the file: {out!r}"
+    n_lines = max(1, len(text.splitlines()))
+    if e.line <= 0:
+        assert _WHOLE_FILE.search(e.message), f"an error without a location: {out!r}"
+        assert out.startswith(f"{FILENAME}: error: "), out
+    else:
+        assert re.match(rf"{re.escape(FILENAME)}:\d+:\d+: error: \S", out), out
+        assert e.line <= n_lines, f"line {e.line} is past the end of a {n_lines}-line file: {out!r}"
+
+
+def front_end(text: str) -> str:
+    """Parse, type-check and compile `text`; return how far it got. Raises on a bug."""
+    with time_limit(VARIANT_TIME_LIMIT_S):
+        try:
+            spec = parser.parse(text, FILENAME)
+            checked = typecheck.check(spec)
+            compile_model(checked)
+            return "compiled"
+        except SpecError as e:
+            check_spec_error(e, text)
+            return "rejected"
+
+
+def show(original: str, text: str) -> None:
+    """Note the mutation as a diff (shown only for the failing example)."""
+    diff = difflib.unified_diff(original.splitlines(), text.splitlines(), "original", FILENAME,
+                                n=1, lineterm="")
+    note("\n".join(list(diff)[:60]))
+
+
+def run_variant(original: str, mutations) -> None:
+    text = mutate_all(original, mutations)
+    show(original, text)
+    front_end(text)
+
+
+# ---------------------------------------------------------------- the tests
+
+FUZZ = dict(derandomize=True, database=None, deadline=None, print_blob=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def test_the_specs_themselves_compile():
+    for name, text in SOURCES.items():
+        assert front_end(text) == "compiled", name
+    for p in range(len(BODY_CHUNKS)):
+        assert front_end(group_excerpt([p])) == "compiled", GROUP_CHUNKS[BODY_CHUNKS[p]][1]
+
+
+@settings(max_examples=900, **FUZZ)
+@given(mutations=mutation_lists)
+def test_fuzz_diehard(mutations):
+    run_variant(SOURCES["diehard"], mutations)
+
+
+@settings(max_examples=900, **FUZZ)
+@given(mutations=mutation_lists)
+def test_fuzz_tcommit(mutations):
+    run_variant(SOURCES["tcommit"], mutations)
+
+
+@settings(max_examples=900, **FUZZ)
+@given(mutations=mutation_lists)
+def test_fuzz_twophase(mutations):
+    run_variant(SOURCES["twophase"], mutations)
+
+
+@settings(max_examples=500, **FUZZ)
+@given(picks=st.lists(st.integers(0, len(BODY_CHUNKS) - 1), min_size=1, max_size=2),
+       mutations=mutation_lists)
+def test_fuzz_group_excerpts(picks, mutations):
+    run_variant(group_excerpt(picks), mutations)
+
+
+@settings(max_examples=60, **FUZZ)
+@given(mutations=mutation_lists)
+def test_fuzz_group_whole(mutations):
+    run_variant(SOURCES["group"], mutations)
+
+
+# ---------------------------------------------------------------- through the command line
+
+CLI_OK = {0, 2, 3, 11, 12, 75}   # documented exit codes; 75: the spec failed while running
+
+
+def _cli_variants(n=30, seed=20240611):
+    rnd = random.Random(seed)
+    names = ["diehard", "tcommit", "twophase"] * 3 + ["group"]
+    out = []
+    for i in range(n):
+        name = names[i % len(names)]
+        original = SOURCES[name] if name != "group" else group_excerpt([rnd.randrange(1 << 20)])
+        muts = [(rnd.choice(OPS), rnd.randrange(1 << 20), rnd.randrange(1 << 20),
+                 rnd.randrange(1 << 10)) for _ in range(rnd.randint(1, 3))]
+        out.append((f"{i:02d}_{name}", mutate_all(original, muts)))
+    return out
+
+
+def test_fuzz_cli(tmp_path):
+    variants = _cli_variants()
+    paths = []
+    for stem, text in variants:
+        path = tmp_path / f"{stem}.gdsl"
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        paths.append(path)
+
+    def run(path):
+        return subprocess.run([sys.executable, "-m", "checker.cli", str(path), "--max-states", "50",
+                               "--quiet", "--out", str(tmp_path / "out")],
+                              capture_output=True, text=True, errors="replace", cwd=str(ROOT),
+                              timeout=120)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        procs = list(pool.map(run, paths))
+    failures = []
+    for path, proc in zip(paths, procs):
+        if proc.returncode not in CLI_OK or "Traceback" in proc.stdout + proc.stderr:
+            failures.append(f"{path.name}: exit {proc.returncode}\n{proc.stderr[-2000:]}")
+    assert not failures, "\n\n".join(failures)
