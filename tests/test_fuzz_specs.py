@@ -65,6 +65,12 @@ def tokenize(text: str) -> list[str]:
     return [m.group() for m in _TOKEN.finditer(text)]
 
 
+def _kind(token: str) -> str:
+    m = _TOKEN.fullmatch(token)
+    kind = m.lastgroup if m else "other"
+    return "keyword" if kind == "name" and token in KEYWORDS else kind
+
+
 KEYWORDS = """spec const type enum record var init def proc action when in invariant
     refuted constraint property bool int set map pmap seq option tuple scalarset let if
     then else for require choose return forall exists not and or notin true false none
@@ -72,14 +78,14 @@ KEYWORDS = """spec const type enum record var init def proc action when in invar
 BUILTINS = """size keys has get some is_some is_none min max abs sum sorted append head
     tail last to_set put remove union_all len values index_of concat""".split()
 PUNCTUATION = """{ } ( ) [ ] : , ; = == != <= >= < > => .. . ' + - * / % " // /* */""".split()
-LITERALS = ["0", "1", "-1", "3", "007", "99999999999999999999999", '"x"', '""', "{}", "{:}",
+LITERALS = ["0", "1", "-1", "2", "3", "007", "1000", "99999999999999999999999", '"x"', '""', "{}", "{:}",
             "[]", "()", "_", "x", "x'", "Foo", "init'", "1..0", "0..", "a.b", "{ : }"]
 INSERTS = KEYWORDS + BUILTINS + PUNCTUATION + LITERALS
 CHARS = list("{}()[]:,;=<>+-*/%.'\"_aZ09 \t\n\\#@$`~!?&|^") + ["\r", "\r\n", "\f", "\x00", "é", "λ",
                                                                  "\u2028", "\ufeff", "𝔸"]
 
 OPS = ("tok_delete", "tok_delete_run", "tok_duplicate", "tok_repeat", "tok_swap_adjacent",
-       "tok_swap", "tok_move", "tok_copy", "tok_replace", "tok_insert",
+       "tok_swap", "tok_move", "tok_copy", "tok_same_kind", "tok_replace", "tok_insert",
        "chr_delete", "chr_duplicate", "chr_swap", "chr_insert",
        "line_delete", "line_duplicate", "line_swap")
 
@@ -111,6 +117,10 @@ def mutate(text: str, op: str, a: int, b: int, k: int) -> str:
             toks[j] = f"{tok} {toks[j]}" if i != j else tok
         elif op == "tok_copy":                       # a name or literal used out of place
             toks[i] = toks[j]
+        elif op == "tok_same_kind":                  # the same kind of token: it still parses
+            kind = _kind(toks[i])
+            same = [t for t in toks + INSERTS if _kind(t) == kind]
+            toks[i] = same[b % len(same)]
         elif op == "tok_replace":
             toks[i] = INSERTS[k % len(INSERTS)]
         elif op == "tok_insert":
