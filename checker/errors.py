@@ -37,6 +37,30 @@ class SpecError(Exception):
         return self.format()
 
 
+def too_deep(path: str, source: str) -> SpecError:
+    """A spec nested so deeply that Python's recursion limit stops the parser or the
+    checker, located at its deepest bracket (or its first line)."""
+    depth = best = 0
+    where = (1, 1)
+    line, col = 1, 0
+    for ch in source:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        elif ch in "([{":
+            depth += 1
+            if depth > best:
+                best, where = depth, (line, col)
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+    if best < 50:           # not brackets: a long chain of operators; point at the longest line
+        lines = source.splitlines() or [""]
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+        where = (longest + 1, 1)
+    return SpecError("this spec is nested too deeply to check (expressions or blocks hundreds of "
+                     "levels deep); split it with let or def", where, path, source)
+
+
 class UsageError(Exception):
     """A bad command-line value: names the option and what it accepts."""
 

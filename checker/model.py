@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import parser, typecheck
 from .compiler import Compiler
-from .errors import SpecError, UsageError
+from .errors import SpecError, UsageError, too_deep
 
 
 @dataclass
@@ -155,6 +155,8 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         ns, source = comp.build(invs, steps)
     except SpecError as e:
         raise e.located(checked.spec.path, checked.spec.source)
+    except (RecursionError, MemoryError):
+        raise too_deep(checked.spec.path, checked.spec.source) from None
     return Model(
         name=checked.name, path=checked.spec.path, checked=checked,
         var_names=[v.name for v in checked.vars], var_types=[v.type for v in checked.vars],

@@ -8,7 +8,7 @@ import lark
 from lark import Transformer, v_args
 
 from . import ast as A
-from .errors import SpecError
+from .errors import SpecError, too_deep
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -331,9 +331,13 @@ def parse(source: str, path: str = "<spec>") -> A.Spec:
     """Parse gdsl source text; raise SpecError (located) on a syntax error."""
     try:
         tree = _lark().parse(source)
+        decls = _ToAst().transform(tree)
     except lark.exceptions.UnexpectedInput as e:
         raise _syntax_error(e, source, path) from None
-    decls = _ToAst().transform(tree)
+    except (RecursionError, lark.exceptions.VisitError) as e:
+        if isinstance(e, lark.exceptions.VisitError) and not isinstance(e.orig_exc, RecursionError):
+            raise
+        raise too_deep(path, source) from None
     name = next((d.name for d in decls if isinstance(d, A.SpecDecl)), Path(path).stem)
     return A.Spec(name, decls, path=path, source=source)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import ast as A
-from .errors import SpecError
+from .errors import SpecError, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT,
                     ScalarsetT, SeqT, SetT, TupleT, Type, assignable, has_domain,
                     is_key_type, unify)
@@ -130,6 +130,8 @@ def check(spec: A.Spec, overrides: dict | None = None) -> CheckedSpec:
         return _Checker(spec, overrides or {}).run()
     except SpecError as e:
         raise e.located(spec.path, spec.source)
+    except RecursionError:
+        raise too_deep(spec.path, spec.source) from None
 
 
 class _Checker:

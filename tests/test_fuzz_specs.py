@@ -20,15 +20,18 @@ exit with one of its documented codes and never print a traceback.
 from __future__ import annotations
 
 import difflib
+import os
+import random
 import re
 import signal
 import subprocess
 import sys
+import traceback
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-import random
 
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
@@ -46,6 +49,8 @@ SPECS = {
 SOURCES = {name: path.read_text(encoding="utf-8") for name, path in SPECS.items()}
 FILENAME = "fuzz.gdsl"
 VARIANT_TIME_LIMIT_S = 10     # one variant through the front end; far more than it needs
+VARIANT_MEMORY_LIMIT = 2 << 30  # bytes one variant may add: a MemoryError, not an OOM kill
+CLI_STACK_FRAMES = 20           # frames the command line uses before it parses a spec
 
 # ---------------------------------------------------------------- tokens and mutations
 
@@ -88,6 +93,12 @@ OPS = ("tok_delete", "tok_delete_run", "tok_duplicate", "tok_repeat", "tok_swap_
        "tok_swap", "tok_move", "tok_copy", "tok_same_kind", "tok_replace", "tok_insert",
        "chr_delete", "chr_duplicate", "chr_swap", "chr_insert",
        "line_delete", "line_duplicate", "line_swap")
+
+
+# Mutations that often leave the spec parseable, so that the type checker and the
+# compiler see more than syntax errors.
+SOFT_OPS = ("tok_same_kind", "tok_delete", "tok_swap", "line_delete", "line_duplicate",
+            "line_swap", "chr_delete")
 
 
 def mutate(text: str, op: str, a: int, b: int, k: int) -> str:
@@ -154,9 +165,13 @@ def mutate_all(text: str, mutations) -> str:
     return text
 
 
-mutation = st.tuples(st.sampled_from(OPS), st.integers(0, 1 << 20), st.integers(0, 1 << 20),
+def _mutation(ops):
+    return st.tuples(st.sampled_from(ops), st.integers(0, 1 << 20), st.integers(0, 1 << 20),
                      st.integers(0, max(len(INSERTS), len(CHARS)) - 1))
-mutation_lists = st.lists(mutation, min_size=1, max_size=4)
+
+
+mutation_lists = st.one_of(st.lists(_mutation(OPS), min_size=1, max_size=4),
+                           st.lists(_mutation(SOFT_OPS), min_size=1, max_size=3))
 
 # ---------------------------------------------------------------- excerpts of group.gdsl
 
@@ -214,8 +229,26 @@ class VariantTimeout(Exception):
     pass
 
 
+class CheckerCrash(Exception):
+    """The front end raised something other than a SpecError: a bug in the checker."""
+
+
+def crash(e: BaseException) -> CheckerCrash:
+    """A short report of `e` (a RecursionError's thousand frames are slow to print). The
+    original stays the new exception's __context__, which Hypothesis uses to tell apart
+    crashes raised in different places."""
+    frames = traceback.extract_tb(e.__traceback__)
+    where = "".join(traceback.format_list(frames[-8:]))
+    return CheckerCrash(f"{type(e).__name__}: {str(e)[:500]}\n"
+                        f"(last {min(8, len(frames))} of {len(frames)} frames)\n{where}")
+
+
 @contextmanager
 def time_limit(seconds):
+    """A hang becomes a VariantTimeout (where SIGALRM exists)."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
     def expire(signum, frame):
         raise VariantTimeout(f"the front end took more than {seconds} s on one variant")
     old = signal.signal(signal.SIGALRM, expire)
@@ -225,6 +258,56 @@ def time_limit(seconds):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None
+
+
+def _address_space() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+MEMORY_GUARD = resource is not None and _address_space() is not None
+
+
+@contextmanager
+def memory_limit(extra: int):
+    """Huge allocations raise MemoryError instead of swapping or OOM-killing the run (Linux)."""
+    if not MEMORY_GUARD:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + extra
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            limit = min(limit, bound)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@contextmanager
+def cli_stack():
+    """The stack the checker gets under `modelcheck` (Python's default 1000 frames, less the
+    CLI's own), whatever pytest and Hypothesis have set: a RecursionError here is one there."""
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 1000 - CLI_STACK_FRAMES)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def check_spec_error(e: SpecError, text: str) -> None:
@@ -241,7 +324,10 @@ def check_spec_error(e: SpecError, text: str) -> None:
 
 def front_end(text: str) -> str:
     """Parse, type-check and compile `text`; return how far it got. Raises on a bug."""
-    with time_limit(VARIANT_TIME_LIMIT_S):
+    with ExitStack() as guards:
+        guards.enter_context(time_limit(VARIANT_TIME_LIMIT_S))
+        guards.enter_context(memory_limit(VARIANT_MEMORY_LIMIT))
+        guards.enter_context(cli_stack())
         try:
             spec = parser.parse(text, FILENAME)
             checked = typecheck.check(spec)
@@ -250,6 +336,8 @@ def front_end(text: str) -> str:
         except SpecError as e:
             check_spec_error(e, text)
             return "rejected"
+        except Exception as e:
+            raise crash(e) from None
 
 
 def show(original: str, text: str) -> None:
@@ -272,6 +360,7 @@ FUZZ = dict(derandomize=True, database=None, deadline=None, print_blob=False,
 
 
 def test_the_specs_themselves_compile():
+    """The fuzzers start from specs (and excerpts) that get all the way through."""
     for name, text in SOURCES.items():
         assert front_end(text) == "compiled", name
     for p in range(len(BODY_CHUNKS)):
@@ -296,7 +385,7 @@ def test_fuzz_twophase(mutations):
     run_variant(SOURCES["twophase"], mutations)
 
 
-@settings(max_examples=500, **FUZZ)
+@settings(max_examples=900, **FUZZ)
 @given(picks=st.lists(st.integers(0, len(BODY_CHUNKS) - 1), min_size=1, max_size=2),
        mutations=mutation_lists)
 def test_fuzz_group_excerpts(picks, mutations):
@@ -309,28 +398,78 @@ def test_fuzz_group_whole(mutations):
     run_variant(SOURCES["group"], mutations)
 
 
+# ---------------------------------------------------------------- crashes the fuzzing found
+
+def _nested(expr: str) -> str:
+    return ("spec S\nvar x: 0..1\ninit { x = 0 }\n"
+            f"action A {{ x = if ({expr}) == 1 then 0 else 1 }}\n")
+
+
+# Small specs that reproduce each crash the fuzzers (and probes around them) have found,
+# by the place that raises. Each must be accepted or rejected with a located SpecError.
+REPRODUCERS = {
+    "empty if inside an else": "spec S\nvar x: 0..1\ninit { x = 0 }\n"
+                               "action A {\n  if x == 0 { x = 1 } else { if x == 1 { } }\n}\n",
+    "deep nesting: parser (lark transformer)": _nested("- " * 500 + "1"),
+    "deep nesting: typecheck.expr": _nested("+".join(["1"] * 400)),
+    "deep nesting: typecheck._expr": _nested("abs(" * 250 + "1" + ")" * 250),
+    "deep nesting: compiler._is_constant": _nested("- " * 400 + "1"),
+    "deep nesting: compiler.expr": _nested("size(" + "{" * 300 + "1" + "}" * 300 + ")"),
+    "deep nesting: generated Python has too many parentheses":
+        _nested("min(" * 200 + "1" + ", 1)" * 200),
+    "constant function out of its result type (no location)":
+        "spec S\nvar x: 0..1\ndef f(): 0..1 = 5\ninit { x = 0 }\n"
+        "invariant I = f() == 1\naction A { x = 0 }\n",
+    "partial map over a huge key range (no location)":
+        "spec S\nvar x: pmap[0..99999999999999999999, 0..1]\ninit { x = {:} }\naction A { x = x }\n",
+}
+# These allocate without bound in the compiler; only run where a MemoryError can stop them.
+MEMORY_REPRODUCERS = {
+    "huge range as a module constant":
+        "spec S\nvar x: 0..1\ninit { x = 0 }\naction A { x = 0 }\n"
+        "invariant I = x in 0..99999999999999999999\n",
+    "comprehension over a huge key type":
+        "spec S\nvar x: map[0..99999999999, 0..1]\n"
+        "init { x = {k: 0 for k in 0..99999999999} }\naction A { x = x }\n",
+}
+
+
+@pytest.mark.parametrize("text", list(REPRODUCERS.values()), ids=list(REPRODUCERS))
+def test_reproducer(text):
+    front_end(text)
+
+
+@pytest.mark.skipif(not MEMORY_GUARD, reason="needs RLIMIT_AS and /proc to bound memory")
+@pytest.mark.parametrize("text", list(MEMORY_REPRODUCERS.values()), ids=list(MEMORY_REPRODUCERS))
+def test_memory_reproducer(text):
+    front_end(text)
+
+
 # ---------------------------------------------------------------- through the command line
 
 CLI_OK = {0, 2, 3, 11, 12, 75}   # documented exit codes; 75: the spec failed while running
+CLI_SOURCES = ["diehard", "tcommit", "twophase", "excerpt", "diehard", "tcommit", "twophase",
+               "excerpt", "group", "twophase"]
 
 
-def _cli_variants(n=30, seed=20240611):
+def cli_variants(n=30, seed=20240611):
+    """n mutated files, the same on every run: (file stem, text)."""
     rnd = random.Random(seed)
-    names = ["diehard", "tcommit", "twophase"] * 3 + ["group"]
     out = []
     for i in range(n):
-        name = names[i % len(names)]
-        original = SOURCES[name] if name != "group" else group_excerpt([rnd.randrange(1 << 20)])
-        muts = [(rnd.choice(OPS), rnd.randrange(1 << 20), rnd.randrange(1 << 20),
+        name = CLI_SOURCES[i % len(CLI_SOURCES)]
+        original = group_excerpt([rnd.randrange(len(BODY_CHUNKS))]) if name == "excerpt" \
+            else SOURCES[name]
+        ops = OPS if i % 2 else SOFT_OPS
+        muts = [(rnd.choice(ops), rnd.randrange(1 << 20), rnd.randrange(1 << 20),
                  rnd.randrange(1 << 10)) for _ in range(rnd.randint(1, 3))]
         out.append((f"{i:02d}_{name}", mutate_all(original, muts)))
     return out
 
 
 def test_fuzz_cli(tmp_path):
-    variants = _cli_variants()
     paths = []
-    for stem, text in variants:
+    for stem, text in cli_variants():
         path = tmp_path / f"{stem}.gdsl"
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
         paths.append(path)
@@ -343,8 +482,7 @@ def test_fuzz_cli(tmp_path):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         procs = list(pool.map(run, paths))
-    failures = []
-    for path, proc in zip(paths, procs):
-        if proc.returncode not in CLI_OK or "Traceback" in proc.stdout + proc.stderr:
-            failures.append(f"{path.name}: exit {proc.returncode}\n{proc.stderr[-2000:]}")
+    failures = [f"{path.name}: exit {proc.returncode}\n{proc.stdout[-1000:]}\n{proc.stderr[-3000:]}"
+                for path, proc in zip(paths, procs)
+                if proc.returncode not in CLI_OK or "Traceback" in proc.stdout + proc.stderr]
     assert not failures, "\n\n".join(failures)
