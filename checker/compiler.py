@@ -19,7 +19,7 @@ import itertools
 
 from . import ast as A
 from . import runtime
-from .errors import SpecError
+from .errors import SpecError, too_deep
 from .types import (AnyT, IntT, MapT, RecordT, SeqT, SetT, TupleT,
                     domain, is_simple_key, key_count, key_offset, sort_key)
 
@@ -40,6 +40,8 @@ class Compiler:
         self.consts = {}          # python source of a constant value -> module name
         self.const_defs = []      # module-level "NAME = expr" lines
         self.late_defs = []       # the same, for values that call the spec's functions
+        self.const_pos = {}       # module constant -> source position it came from
+        self.current_pos = None   # the declaration being compiled
         self.namespace = dict(runtime.HELPERS)
         self.counter = itertools.count(1)
         self.var_names = [v.name for v in checked.vars]
@@ -66,20 +68,34 @@ class Compiler:
         source = "\n".join(self.const_defs) + "\n\n" + "\n".join(w.lines) + "\n"
         ns = self.namespace
         try:
-            exec(compile(source, f"<gdsl:{self.c.name}>", "exec"), ns)
-        except (ArithmeticError, LookupError, ValueError, TypeError, runtime.EvalError) as e:
-            raise SpecError(f"a constant expression of the spec fails: {runtime.describe(e)}") from None
+            code = compile(source, f"<gdsl:{self.c.name}>", "exec")
+        except (SyntaxError, RecursionError, MemoryError):   # nested beyond CPython's parser limits
+            raise too_deep(self.c.spec.path, self.c.spec.source) from None
+        try:
+            exec(code, ns)
+        except (ArithmeticError, LookupError, ValueError, TypeError, MemoryError, runtime.EvalError) as e:
+            raise SpecError(f"a constant expression of the spec fails: {runtime.describe(e)}",
+                            self.failing_constant(ns)) from None
         return ns, source
 
     # ------------------------------------------------------------------ module constants
-    def module_const(self, value_src: str, prefix="K", late=False) -> str:
+    def module_const(self, value_src: str, prefix="K", late=False, pos=None) -> str:
         """A name for a value computed once when the module loads (`late`: after the
         spec's functions are defined, because it calls them)."""
         if value_src not in self.consts:
             name = f"{prefix}{next(self.counter)}"
             self.consts[value_src] = name
             (self.late_defs if late else self.const_defs).append(f"{name} = {value_src}")
+            self.const_pos[name] = pos or self.current_pos
         return self.consts[value_src]
+
+    def failing_constant(self, ns) -> tuple:
+        """The source position of the first module constant that was not computed."""
+        for line in self.const_defs + self.late_defs:
+            name = line.split(" = ", 1)[0]
+            if name not in ns:
+                return self.const_pos.get(name) or (0, 0)
+        return (0, 0)
 
     def python_value(self, value, hint="V") -> str:
         """A module constant holding an arbitrary Python value."""
@@ -327,9 +343,9 @@ class Compiler:
         w.lines.extend(then_w.lines)
         for line in tail_t:
             w(depth + 1, line)
-        if else_w.lines and any(l.strip() != "pass" for l in else_w.lines) or tail_e:
+        if tail_e or [l for l in else_w.lines if l.strip() != "pass"]:
             w(depth, "else:")
-            w.lines.extend(l for l in else_w.lines if l.strip() != "pass")
+            w.lines.extend(else_w.lines)
             for line in tail_e:
                 w(depth + 1, line)
         return merged
@@ -474,7 +490,7 @@ class Compiler:
         src = self._expr(e, env)
         if _is_constant(e) and not isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name)) \
                 and not src.lstrip("-").isdigit() and src not in ("True", "False", "None"):
-            return self.module_const(src)
+            return self.module_const(src, pos=e.pos)
         return src
 
     def _expr(self, e, env) -> str:
@@ -627,7 +643,7 @@ class Compiler:
             reads = sorted(info.reads)
             if not args and _safe_def(info, self.c.defs):
                 if not reads:                                   # a function of constants only
-                    return self.module_const(f"d_{e.func}()", late=True)
+                    return self.module_const(f"d_{e.func}()", late=True, pos=e.pos)
                 if self.cache is not None and all(env.get(v) == self.base_env.get(v) for v in reads):
                     return self.cache.setdefault(e.func, f"_q_{e.func}")
             extra = [env[v] for v in reads]
@@ -670,7 +686,7 @@ class Compiler:
 def _safe_def(info, defs, seen=None) -> bool:
     """An expression-bodied function that cannot raise: safe to evaluate ahead of use."""
     body = info.decl.body
-    if isinstance(body, list):
+    if isinstance(body, list) or _needs_check(info.result) or any(_needs_check(t) for _, t in info.params):
         return False
     seen = seen or set()
     if info.name in seen:

@@ -11,7 +11,11 @@ from . import ast as A
 from .errors import SpecError, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT,
                     ScalarsetT, SeqT, SetT, TupleT, Type, assignable, has_domain,
-                    is_key_type, unify)
+                    is_key_type, key_count, unify)
+
+# Sizes beyond which a map or a set built from a range cannot be represented.
+MAX_MAP_KEYS = 1_000_000
+MAX_RANGE_VALUES = 10_000_000
 
 # Builtin functions; the checker gives each its own typing rule (see _call_builtin).
 BUILTINS = ("size", "keys", "has", "get", "some", "is_some", "is_none", "min", "max", "abs",
@@ -406,6 +410,9 @@ class _Checker:
             return SetT(self.resolve_type(te.elem))
         if isinstance(te, A.MapTypeExpr):
             k = self.resolve_type(te.key)
+            if is_key_type(k) and key_count(k) > MAX_MAP_KEYS:
+                raise SpecError(f"a map over {key_count(k):,} keys is too large to represent "
+                                f"(at most {MAX_MAP_KEYS:,}); use a smaller key range", te.key.pos)
             if not is_key_type(k):
                 raise SpecError(f"a map's key type must be bool, an enum, a scalarset, an integer "
                                 f"range, or a record or tuple of those, not {k}", te.key.pos)
@@ -715,6 +722,9 @@ class _Checker:
             t = self.types[e.name]
             if not has_domain(t):
                 raise SpecError(f"the type {e.name} has too many values to be used as a set", e.pos)
+            if isinstance(t, IntT) and t.hi - t.lo >= MAX_RANGE_VALUES:
+                raise SpecError(f"the type {e.name} has {t.hi - t.lo + 1:,} values, too many to use "
+                                f"as a set (at most {MAX_RANGE_VALUES:,})", e.pos)
             e.kind, e.ref = "type", t
             return SetT(t)
         if e.name in self.defs:
@@ -798,9 +808,13 @@ class _Checker:
             self.expect(INT, lt, e.left.pos, "a range bound")
             self.expect(INT, rt, e.right.pos, "a range bound")
             try:
-                return SetT(IntT(self.const_eval(e.left), self.const_eval(e.right)))
+                lo, hi = self.const_eval(e.left), self.const_eval(e.right)
             except SpecError:
                 return SetT(INT)
+            if hi - lo >= MAX_RANGE_VALUES:
+                raise SpecError(f"this range has {hi - lo + 1:,} values, too many to build as a set "
+                                f"(at most {MAX_RANGE_VALUES:,})", e.pos)
+            return SetT(IntT(lo, hi))
         if op in ("in", "notin"):
             if isinstance(rt, SetT) or isinstance(rt, SeqT):
                 if unify(rt.elem, lt) is None:
