@@ -30,26 +30,15 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _positive_int(option):
+def _positive(option, kind=int, what="a whole number of 1 or more"):
+    """An option value that must be a positive number; a bad one names the option."""
     def parse(text):
         try:
-            n = int(text)
+            x = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} takes a whole number of 1 or more, not {text!r}") from None
-        if n < 1:
-            raise argparse.ArgumentTypeError(f"{option} takes a whole number of 1 or more, not {n}")
-        return n
-    return parse
-
-
-def _positive_number(option):
-    def parse(text):
-        try:
-            x = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} takes a number of seconds above 0, not {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{option} takes {what}, not {text!r}") from None
         if not x > 0:
-            raise argparse.ArgumentTypeError(f"{option} takes a number of seconds above 0, not {text}")
+            raise argparse.ArgumentTypeError(f"{option} takes {what}, not {text}")
         return x
     return parse
 
@@ -74,11 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check only this property (invariant or action property; repeatable)")
     p.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
                    help="check every default property but this one (repeatable)")
-    p.add_argument("--max-states", type=_positive_int("--max-states"), metavar="N",
+    p.add_argument("--max-states", type=_positive("--max-states"), metavar="N",
                    help="stop after N distinct states (exit 3 if nothing was found)")
-    p.add_argument("--max-depth", type=_positive_int("--max-depth"), metavar="N",
+    p.add_argument("--max-depth", type=_positive("--max-depth"), metavar="N",
                    help="explore states up to depth N only (exit 3 if deeper states exist)")
-    p.add_argument("--timeout", type=_positive_number("--timeout"), metavar="SECONDS",
+    p.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
                    help="stop after this many seconds (exit 3 if nothing was found)")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
     p.add_argument("--out", default="counterexamples", metavar="DIR",
