@@ -12,6 +12,7 @@ maps each state to its index; parent indices rebuild traces, and the step labels
 from __future__ import annotations
 
 import builtins
+import gc
 import sys
 import time
 import traceback
@@ -62,11 +63,24 @@ class _Stop(Exception):
         self.verdict, self.index, self.info = verdict, index, info
 
 
-def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
-        timeout: float | None = None, check_deadlock: bool = True, progress=None,
-        progress_every: float = 2.0) -> Result:
+def bfs(model, **options) -> Result:
     """Explore `model` breadth-first; stop at the first violation, or at a bound
-    (max_states, max_depth, timeout in seconds) with the verdict "incomplete"."""
+    (max_states, max_depth, timeout in seconds) with the verdict "incomplete".
+    Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every."""
+    # States are immutable tuples without cycles: the cyclic garbage collector has
+    # nothing to free during a search, and traversing millions of tuples costs time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _bfs(model, **options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
+         timeout: float | None = None, check_deadlock: bool = True, progress=None,
+         progress_every: float = 2.0) -> Result:
     start = time.perf_counter()
     deadline = start + timeout if timeout is not None else float("inf")
     successors = model.successors
@@ -111,6 +125,7 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
         level_end = len(states)
         depth = 1 if states else 0
         add_state, add_parent, setdefault = states.append, parent.append, seen.setdefault
+        pools = [{}.setdefault for _ in model.var_names]      # one value pool per variable
         next_report = time.perf_counter() + progress_every
         while level_start < level_end:
             frozen = max_depth is not None and depth >= max_depth
@@ -145,6 +160,11 @@ def bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                         if frozen or n >= limit:      # a state beyond --max-depth / --max-states
                             del seen[t]
                             raise _Stop("incomplete", -1, stopped_by="max-depth" if frozen else "max-states")
+                        # store the state with each variable's value shared with every equal
+                        # value already stored: states differ in few variables
+                        del seen[t]
+                        t = tuple([p(v, v) for p, v in zip(pools, t)])
+                        seen[t] = n
                         add_state(t)
                         add_parent(i)
                         if check_inv is not None:
