@@ -19,6 +19,7 @@ _TOKEN_WORDS = {
     "EQUAL": "'='", "SEMICOLON": "';'", "DOT": "'.'", "CMP_OP": "a comparison",
     "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'", "SET_OP": "a set operator",
     "QUANT": "'forall' or 'exists'", "$END": "the end of the file", "MINUS": "'-'",
+    "STRING": "a string",
 }
 
 
@@ -35,11 +36,16 @@ def _pos(meta_or_token):
 
 
 def _word(token_type: str) -> str:
+    """How an error message names a terminal: a word for the named ones, else its text."""
     if token_type in _TOKEN_WORDS:
         return _TOKEN_WORDS[token_type]
-    if token_type.startswith("__ANON") or token_type.isupper() and len(token_type) > 1:
-        return f"'{token_type.lower()}'" if token_type.isalpha() else token_type
-    return token_type
+    try:
+        pattern = _lark().get_terminal(token_type).pattern
+    except KeyError:
+        return token_type.lower()
+    if pattern.type == "str":
+        return f"'{pattern.value}'"
+    return token_type.lower()
 
 
 @v_args(meta=True)
