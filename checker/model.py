@@ -155,8 +155,12 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         ns, source = comp.build(invs, steps)
     except SpecError as e:
         raise e.located(checked.spec.path, checked.spec.source)
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise too_deep(checked.spec.path, checked.spec.source) from None
+    except MemoryError:
+        raise SpecError("compiling this spec needs more memory than there is: some type or "
+                        "constant is far too large (a range or map with billions of values?)",
+                        (0, 0), checked.spec.path, checked.spec.source) from None
     return Model(
         name=checked.name, path=checked.spec.path, checked=checked,
         var_names=[v.name for v in checked.vars], var_types=[v.type for v in checked.vars],
