@@ -39,10 +39,9 @@ class LoadFailure:
 
 
 def _checked_properties(model):
-    """(name, kind, line, column) of every property this run checked, deadlock included."""
-    props = [(p.name, "invariant" if p.kind == "invariant" else "action property", p.pos[0], p.pos[1])
-             for p in model.invariants + model.action_properties]
-    return props
+    """(name, kind, line, column) of every property this run checked (deadlock is not one)."""
+    return [(p.name, "invariant" if p.kind == "invariant" else "action property", p.pos[0], p.pos[1])
+            for p in model.invariants + model.action_properties]
 
 
 def _outcome(run, name):

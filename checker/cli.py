@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SpecError, UsageError
+from .report import describe_verdict
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -210,7 +211,7 @@ def _run_one(path, args, consts):
         trace_path = Path(args.out) / model.name / f"{result.property}.itf.json"
         try:
             write_trace(trace_path, model, result.trace, property_name=result.property,
-                        description=_describe_result(result))
+                        description=describe_verdict(result))
         except OSError as e:
             raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
                              f"({e.strerror or e})") from None
@@ -220,11 +221,6 @@ def _run_one(path, args, consts):
     if not args.json:
         _print_result(model, result, trace_path)
     return result.exit_code, run
-
-
-def _describe_result(result) -> str:
-    from .report import describe_verdict
-    return describe_verdict(result)
 
 
 def _print_result(model, result, trace_path):

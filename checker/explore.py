@@ -199,9 +199,7 @@ def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
             if stop.index >= 0:
                 res.trace = build_trace(model, states, parent, stop.index)
                 if "step_to" in stop.info:         # the violating step itself
-                    t = stop.info["step_to"]
-                    lab = model.label(states[stop.index], t)
-                    res.trace.append(Step(lab[0] if lab else "?", lab[1] if lab else (), t))
+                    res.trace.append(_step(model, states[stop.index], stop.info["step_to"]))
         return res
     except KeyboardInterrupt:
         elapsed = time.perf_counter() - start
@@ -218,12 +216,13 @@ def build_trace(model, states, parent, index) -> list:
         chain.append(states[index])
         index = parent[index]
     chain.reverse()
-    steps = [Step(None, (), chain[0])]
-    for a, b in zip(chain, chain[1:]):
-        lab = model.label(a, b)
-        name, picks = (lab[0], lab[1]) if lab else ("?", ())
-        steps.append(Step(name, picks, b))
-    return steps
+    return [Step(None, (), chain[0])] + [_step(model, a, b) for a, b in zip(chain, chain[1:])]
+
+
+def _step(model, a, b) -> Step:
+    """The step from state a to state b, labelled with the action that takes it."""
+    lab = model.label(a, b)
+    return Step(lab[0], lab[1], b) if lab else Step("?", (), b)
 
 
 def _failure(exc, model) -> str:

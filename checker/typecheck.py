@@ -848,8 +848,6 @@ class _Checker:
             e.kind, e.ref = "def", info
             if ctx.calls is not None:
                 ctx.calls.add(e.func)
-            if ctx.where not in ("def",) and not ctx.state:
-                pass
             return info.result
         if e.func in BUILTINS:
             e.kind = "builtin"
