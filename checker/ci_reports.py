@@ -23,6 +23,12 @@ class Run:
     result: object         # checker.explore.Result
     trace_path: Path | None
     json: dict | None = None
+    label: str | None = None                # the model file's name, when one was run
+    deadlock_checked: bool | None = None    # None: as the command line says
+
+    @property
+    def title(self) -> str:
+        return self.label or self.model.name
 
 
 @dataclass
@@ -75,9 +81,9 @@ def junit_xml(runs, deadlock_checked: bool) -> str:
             continue
         m, r = run.model, run.result
         cases = [(n, k) for n, k, _, _ in _checked_properties(m)]
-        if deadlock_checked:
+        if deadlock_checked if run.deadlock_checked is None else run.deadlock_checked:
             cases.append(("Deadlock", "deadlock"))
-        suite = ET.SubElement(suites, "testsuite", name=f"{m.name} ({m.path})",
+        suite = ET.SubElement(suites, "testsuite", name=f"{run.title} ({m.path})",
                               timestamp=datetime.now().isoformat(timespec="seconds"),
                               hostname=socket.gethostname(), time=f"{r.elapsed:.3f}")
         props = ET.SubElement(suite, "properties")
@@ -89,7 +95,7 @@ def junit_xml(runs, deadlock_checked: bool) -> str:
             ET.SubElement(props, "property", name=key, value=str(value))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for name, kind in cases:
-            case = ET.SubElement(suite, "testcase", classname=m.name, name=name, time=f"{r.elapsed:.3f}")
+            case = ET.SubElement(suite, "testcase", classname=run.title, name=name, time=f"{r.elapsed:.3f}")
             outcome, message = _outcome(run, name)
             counts["tests"] += 1
             if outcome == "failure":

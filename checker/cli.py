@@ -3,7 +3,8 @@
 Exit codes (TLC's, plus ours): 0 every property holds on a complete search;
 11 deadlock; 12 invariant or action property violated; 75 the spec failed while
 being evaluated (TLC's code); 3 a bound stopped the search with nothing found;
-2 bad input; 130 interrupted; 1 internal error only.
+2 bad input; 130 interrupted; 1 internal error only. With --expected, 0 when
+every model gives the verdict its file records and 10 when one does not.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .report import describe_verdict
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
+EXIT_UNEXPECTED = 10     # --expected: a model's verdict is not the one its file records
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,9 +57,10 @@ def _const(text):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="modelcheck", description="Explicit-state model checker for gdsl specs.")
-    p.add_argument("specs", nargs="+", metavar="SPEC",
-                   help="the .gdsl spec file to check; several files, or directories of them, "
-                        "give one combined verdict")
+    p.add_argument("specs", nargs="+", metavar="SPEC|MODEL",
+                   help="a .gdsl spec (checked with its defaults) or a .toml model file (a spec with "
+                        "constants, properties and options, see models/README.md); several files, "
+                        "or directories of them, give one combined verdict")
     p.add_argument("--const", dest="consts", action="append", type=_const, default=[],
                    metavar="NAME=VALUE", help="override a constant's default (repeatable)")
     p.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
@@ -76,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with the result")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per property)")
     p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report (a result per violation)")
+    p.add_argument("--expected", action="store_true",
+                   help="the CI gate over model files: each passes when its verdict is the one its "
+                        "[expect] table records (exit 0 when all do, 10 when any does not)")
     p.add_argument("--describe", action="store_true",
                    help="print the spec's constants, variables, actions and properties; do not explore")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -111,17 +117,18 @@ def _fail(args, text, code) -> int:
 
 
 # How bad an exit code is, to combine several specs' verdicts into one.
-_SEVERITY = {0: 0, 3: 1, 11: 2, 12: 3, 13: 3, 75: 4, EXIT_BAD_INPUT: 5, EXIT_INTERNAL: 6, 130: 7}
+_SEVERITY = {0: 0, 3: 1, 11: 2, 12: 3, 13: 3, EXIT_UNEXPECTED: 3, 75: 4, EXIT_BAD_INPUT: 5, EXIT_INTERNAL: 6, 130: 7}
 
 
 def _spec_paths(specs) -> list:
+    """The files to check: specs and model files as given, directories searched for both."""
     paths = []
     for s in specs:
         p = Path(s)
         if p.is_dir():
-            found = sorted(p.rglob("*.gdsl"))
+            found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml"))
             if not found:
-                raise UsageError(f"{s}: a directory with no .gdsl spec in it")
+                raise UsageError(f"{s}: a directory with no .gdsl spec or .toml model file in it")
             paths.extend(str(f) for f in found)
         else:
             paths.append(s)
@@ -160,14 +167,17 @@ def _run(args) -> int:
         print(json.dumps({"verdict": _verdict_of(worst), "exit_code": worst,
                           "runs": [r.json for r in runs if r is not None]}))
     elif not args.describe:
-        print(f"\n{len(paths)} specs checked:")
+        print(f"\n{len(paths)} {'models' if args.expected else 'specs'} checked:")
         for path, code, run in lines:
-            print(f"  {_verdict_of(code):10} (exit {code:3})  {path}")
+            print(f"  {_verdict_of(code):10} (exit {code:3})  {path}"
+                  + (f"  [{run.json['verdict']}, expected {run.json['expected']}]"
+                     if args.expected and run is not None and run.json and "expected" in run.json else ""))
     return worst
 
 
 def _verdict_of(code) -> str:
     return {0: "ok", 3: "incomplete", 11: "deadlock", 12: "violation", 13: "violation",
+            EXIT_UNEXPECTED: "unexpected",
             75: "error", EXIT_BAD_INPUT: "error", EXIT_INTERNAL: "error", 130: "incomplete"}.get(code, "error")
 
 
@@ -182,45 +192,96 @@ def _reports(args, runs):
 
 
 def _run_one(path, args, consts):
-    """Check one spec; return (exit code, ci_reports.Run or None for --describe)."""
-    from .model import compile_model, load_spec
+    """Check one spec or model file; return (exit code, ci_reports.Run or None for --describe)."""
     from .explore import bfs, print_progress
     from .ci_reports import Run
+    from .modelfile import Expectation, is_model_file, load_model_file
 
-    checked = load_spec(path, consts)
-    model = compile_model(checked, args.invariants or None, skip=args.skips)
+    mf = load_model_file(path) if is_model_file(path) else None
+    checked, model, opts = _configure(path, mf, args, consts)
     if args.describe:
         return _describe(model, args), None
 
     out = sys.stdout
     if not args.json:
-        print(f"modelcheck {__version__}: checking {model.name} ({model.path})", file=out)
+        what = f"model {mf.name} ({mf.path}): " if mf else ""
+        print(f"modelcheck {__version__}: checking {what}{model.name} ({model.path})", file=out)
         if checked.consts:
             print("Constants: " + ", ".join(f"{n} = {model.constant_text(n)}" for n in checked.consts), file=out)
+        if mf and mf.variation:
+            print("Variation: " + ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
+                  + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), file=out)
         props = [p.name for p in model.invariants] + [p.name for p in model.action_properties]
         print("Properties: " + (", ".join(props) if props else "(none)")
-              + ("" if args.no_deadlock else "; deadlock check on"), file=out)
+              + ("; deadlock check on" if opts["check_deadlock"] else ""), file=out)
         out.flush()
     progress = None if (args.json or args.quiet) else print_progress
-    result = bfs(model, max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
-                 check_deadlock=not args.no_deadlock, progress=progress)
+    result = bfs(model, progress=progress, **opts)
 
     trace_path = None
     if result.trace is not None:
         from .itf import write_trace
-        trace_path = Path(args.out) / model.name / f"{result.property}.itf.json"
+        trace_path = Path(args.out) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
+        extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
         try:
             write_trace(trace_path, model, result.trace, property_name=result.property,
-                        description=describe_verdict(result))
+                        description=describe_verdict(result), extra_meta=extra)
         except OSError as e:
             raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
                              f"({e.strerror or e})") from None
 
-    run = Run(model, result, trace_path)
+    run = Run(model, result, trace_path, label=mf.name if mf else None,
+              deadlock_checked=opts["check_deadlock"])
     run.json = _json_result(model, result, trace_path)
+    code = result.exit_code
+    expect = mf.expect if mf else Expectation()       # a spec is expected to pass
+    as_expected = expect.matches(result.verdict, result.property)
+    run.json.update(expected=str(expect), as_expected=as_expected)
+    if mf:
+        run.json.update(model=str(mf.path), variation=mf.variation)
+    if args.expected and code in _VERDICT_CODES:
+        code = 0 if as_expected else EXIT_UNEXPECTED
+        run.json["exit_code"] = code
     if not args.json:
         _print_result(model, result, trace_path)
-    return result.exit_code, run
+        if args.expected or expect.verdict != "ok":
+            print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
+                  + str(expect) + ".")
+    return code, run
+
+
+# Exit codes that are a verdict (rather than an error), which --expected compares.
+_VERDICT_CODES = (0, 3, 11, 12, 13)
+
+
+def _configure(path, mf, args, consts):
+    """Load and compile what one file asks for: a spec with the command line's options,
+    or a model file's spec, constants and options, the command line taking precedence."""
+    from .errors import BadConstant
+    from .model import compile_model, load_spec
+
+    opts = dict(max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
+                check_deadlock=not args.no_deadlock)
+    if mf is None:
+        checked = load_spec(path, consts)
+        return checked, compile_model(checked, args.invariants or None, skip=args.skips), opts
+    try:
+        checked = load_spec(mf.spec, {**mf.all_constants(), **consts})
+    except BadConstant as e:
+        raise (e if e.name in consts else mf.relocate(e)) from None
+    except UsageError as e:
+        raise mf.error(f"spec = {mf.spec}: {e}", "spec") from None
+    known = {p.name for p in checked.properties}
+    for key, names in (("invariants", mf.invariants or []), ("skip", mf.skip),
+                       ("property", [mf.expect.property] if mf.expect.property else [])):
+        for name in names:
+            if name not in known:
+                raise mf.error(f"{key}: the spec has no property named {name!r} "
+                               f"(its properties: {', '.join(sorted(known))})", key)
+    model = compile_model(checked, args.invariants or mf.invariants, skip=mf.skip + args.skips)
+    opts.update(max_states=args.max_states or mf.max_states, max_depth=args.max_depth or mf.max_depth,
+                timeout=args.timeout or mf.timeout, check_deadlock=mf.deadlock and not args.no_deadlock)
+    return checked, model, opts
 
 
 def _print_result(model, result, trace_path):

@@ -61,6 +61,17 @@ def too_deep(path: str, source: str) -> SpecError:
                      "levels deep); split it with let or def", where, path, source)
 
 
+class BadConstant(SpecError):
+    """A constant override (`--const NAME=VALUE`, or a model file's constant) that the
+    spec refuses. `detail` says why without naming where the value came from, so a
+    model file can report it at its own line."""
+
+    def __init__(self, name: str, text: str | None, detail: str, pos=(0, 0)):
+        given = f"--const {name}" + (f"={text}" if text is not None else "")
+        super().__init__(f"{given}: {detail}", pos)
+        self.name, self.text, self.detail = name, text, detail
+
+
 class UsageError(Exception):
     """A bad command-line value: names the option and what it accepts."""
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from .values import to_itf
 
 
-def trace_to_itf(model, trace, *, property_name=None, description=None, loop=None) -> dict:
+def trace_to_itf(model, trace, *, property_name=None, description=None, loop=None,
+                 extra_meta=None) -> dict:
     states = []
     for i, step in enumerate(trace):
         picks = {}
@@ -37,6 +38,7 @@ def trace_to_itf(model, trace, *, property_name=None, description=None, loop=Non
         meta["property"] = property_name
     if description:
         meta["description"] = description
+    meta.update(extra_meta or {})
     out = {"#meta": meta, "vars": list(model.var_names) + ["mbt::actionTaken", "mbt::nondetPicks"],
            "states": states}
     if loop is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import ast as A
-from .errors import SpecError, too_deep
+from .errors import BadConstant, SpecError, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT,
                     ScalarsetT, SeqT, SetT, TupleT, Type, assignable, has_domain,
                     is_key_type, key_count, unify)
@@ -176,8 +176,8 @@ class _Checker:
         unknown = sorted(set(self.overrides) - set(self.consts))
         if unknown:
             known = ", ".join(self.consts) or "none"
-            raise SpecError(f"--const {unknown[0]}: the spec has no constant named {unknown[0]!r} "
-                            f"(its constants: {known})")
+            raise BadConstant(unknown[0], None, f"the spec has no constant named {unknown[0]!r} "
+                                                f"(its constants: {known})")
         for d in decls:
             if isinstance(d, A.VarDecl):
                 self.declare(d.name, "variable", d.pos)
@@ -252,8 +252,11 @@ class _Checker:
         value = self.const_eval(d.default)
         overridden = False
         if d.name in self.overrides:
-            value = self.parse_override(d, t, self.overrides.pop(d.name))
+            text = self.overrides.pop(d.name)
+            value = self.parse_override(d, t, text)
             overridden = True
+            if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
+                raise BadConstant(d.name, text, f"{value} is outside {d.name}'s type {t}", d.pos)
         if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
             raise SpecError(f"constant {d.name} = {value} is outside its type {t}", d.pos)
         self.consts[d.name] = ConstInfo(d.name, t, value, d, overridden)
@@ -264,17 +267,16 @@ class _Checker:
             try:
                 return int(text)
             except ValueError:
-                raise SpecError(f"--const {d.name}={text}: {d.name} is an integer constant; "
-                                f"give an integer, e.g. --const {d.name}=3", d.pos) from None
+                raise BadConstant(d.name, text, f"{d.name} is an integer constant; give an integer, "
+                                                f"e.g. {d.name}=3", d.pos) from None
         if isinstance(t, BoolT):
             if text.lower() in ("true", "false"):
                 return text.lower() == "true"
-            raise SpecError(f"--const {d.name}={text}: {d.name} is a bool constant; "
-                            f"give true or false", d.pos)
+            raise BadConstant(d.name, text, f"{d.name} is a bool constant; give true or false", d.pos)
         if text in t.values:
             return t.values.index(text)
-        raise SpecError(f"--const {d.name}={text}: {d.name} is a {t.name}; "
-                        f"give one of {', '.join(t.values)}", d.pos)
+        raise BadConstant(d.name, text, f"{d.name} is a {t.name}; give one of {', '.join(t.values)}",
+                          d.pos)
 
     def enum_decl(self, d: A.EnumDecl):
         self.declare(d.name, "type", d.pos)

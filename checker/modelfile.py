@@ -1,0 +1,203 @@
+"""Model files: a named configuration of a spec, as a TLC .cfg or Toolbox model is.
+
+A model file (TOML) names the spec, its constant values, the properties to check,
+the search options and, for the catalogue of Kafka bugs, a variation: constants
+that switch one of the spec's documented fixes off. It may record the verdict it
+is expected to give, so a CI gate can check a whole folder of models at once
+(`modelcheck --expected models/`). The format is documented in models/README.md.
+
+Paths inside a model file are relative to the file. Every mistake in one is
+reported as `file:line:col: error: ...` at the offending key.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadConstant, SpecError, UsageError
+
+VERDICTS = ("ok", "violation", "deadlock", "incomplete")
+
+# table -> the keys it may hold and their Python types (None: any constant value)
+_SCHEMA = {
+    "": {"spec": str, "description": str},
+    "constants": None,
+    "variation": None,
+    "check": {"invariants": list, "skip": list, "deadlock": bool, "max_states": int,
+              "max_depth": int, "timeout": (int, float)},
+    "expect": {"verdict": str, "property": str, "trace": str},
+    "bug": {"jira": str, "prs": list, "component": str, "summary": str, "property": str},
+}
+
+
+@dataclass
+class Expectation:
+    """The verdict a model is recorded to give, and optionally its reference trace."""
+    verdict: str = "ok"
+    property: str | None = None
+    trace: Path | None = None
+
+    def matches(self, verdict: str, prop: str | None) -> bool:
+        return verdict == self.verdict and (self.property is None or prop == self.property)
+
+    def __str__(self) -> str:
+        return self.verdict + (f" of {self.property}" if self.property else "")
+
+
+@dataclass
+class ModelFile:
+    path: Path
+    name: str                          # the file's stem: KAFKA-12984, default, ...
+    spec: Path
+    description: str = ""
+    constants: dict = field(default_factory=dict)     # NAME -> value text, as --const takes it
+    variation: dict = field(default_factory=dict)     # the same, for the constants that put a bug back
+    invariants: list | None = None
+    skip: list = field(default_factory=list)
+    deadlock: bool = True
+    max_states: int | None = None
+    max_depth: int | None = None
+    timeout: float | None = None
+    expect: Expectation = field(default_factory=Expectation)
+    bug: dict = field(default_factory=dict)
+    source: str = field(default="", repr=False)
+
+    def all_constants(self) -> dict:
+        return {**self.constants, **self.variation}
+
+    def locate(self, key: str, table: str | None = None) -> tuple:
+        """(line, col) of `key = ...` in this file (inside [table] if given), else (0, 0)."""
+        return _locate(self.source, key, table)
+
+    def error(self, message: str, key: str | None = None, table: str | None = None) -> SpecError:
+        pos = self.locate(key, table) if key else (0, 0)
+        return SpecError(message, pos, str(self.path), self.source)
+
+    def relocate(self, e: BadConstant) -> SpecError:
+        """A constant the spec refused, reported at the model file's line for it."""
+        table = "variation" if e.name in self.variation else "constants"
+        value = self.all_constants().get(e.name)
+        what = f"{e.name} = {value}" if value is not None else e.name
+        return self.error(f"{what}: {e.detail}", e.name, table)
+
+
+def is_model_file(path) -> bool:
+    return str(path).endswith(".toml")
+
+
+def load_model_file(path) -> ModelFile:
+    """Read and validate a model file (not the spec it names: that is load_spec's job)."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a model file") from None
+    except UnicodeDecodeError:
+        raise SpecError("the file is not valid UTF-8 text", (0, 0), str(path), "") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        pos = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "not valid TOML"
+        raise SpecError(f"not a valid TOML model file: {message}", pos, str(path), source) from None
+
+    mf = ModelFile(path=path, name=path.stem, spec=Path(), source=source)
+    _check_schema(mf, data)
+    if "spec" not in data:
+        raise mf.error("a model file names its spec: add  spec = \"path/to/spec.gdsl\"  "
+                       "(relative to this file)")
+    mf.spec = Path(os.path.normpath(path.parent / data["spec"]))
+    mf.description = data.get("description", "")
+    for table in ("constants", "variation"):
+        values = {k: _const_text(mf, table, k, v) for k, v in data.get(table, {}).items()}
+        setattr(mf, table, values)
+    both = sorted(set(mf.constants) & set(mf.variation))
+    if both:
+        raise mf.error(f"{both[0]} is set both in [constants] and in [variation]; set it once",
+                       both[0], "variation")
+    check = data.get("check", {})
+    for key in ("invariants", "skip"):
+        names = check.get(key)
+        if names is not None and not all(isinstance(n, str) and n for n in names):
+            raise mf.error(f"{key} is a list of property names, e.g. {key} = [\"DisjointAssignment\"]",
+                           key, "check")
+    mf.invariants = check.get("invariants") or None
+    mf.skip = list(check.get("skip", []))
+    mf.deadlock = check.get("deadlock", True)
+    for key in ("max_states", "max_depth", "timeout"):
+        value = check.get(key)
+        if value is not None and not value > 0:
+            raise mf.error(f"{key} must be above 0, not {value}", key, "check")
+        setattr(mf, key, value)
+    expect = data.get("expect", {})
+    verdict = expect.get("verdict", "ok")
+    if verdict not in VERDICTS:
+        raise mf.error(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}", "verdict", "expect")
+    trace = expect.get("trace")
+    mf.expect = Expectation(verdict, expect.get("property"),
+                            Path(os.path.normpath(path.parent / trace)) if trace else None)
+    mf.bug = dict(data.get("bug", {}))
+    return mf
+
+
+def _check_schema(mf: ModelFile, data: dict) -> None:
+    tables = [t for t in _SCHEMA if t]
+    for key, value in data.items():
+        if key in tables:
+            if not isinstance(value, dict):
+                raise mf.error(f"{key} is a table: write it as [{key}]", key)
+            continue
+        allowed = _SCHEMA[""]
+        if key not in allowed:
+            raise mf.error(f"unknown key {key!r}; a model file has the keys "
+                           f"{', '.join(allowed)} and the tables {', '.join(f'[{t}]' for t in tables)}",
+                           key)
+        _check_type(mf, "", key, value, allowed[key])
+    for table in tables:
+        allowed = _SCHEMA[table]
+        if allowed is None:
+            continue
+        for key, value in data.get(table, {}).items():
+            if key not in allowed:
+                raise mf.error(f"[{table}] has no key {key!r}; its keys: {', '.join(allowed)}", key, table)
+            _check_type(mf, table, key, value, allowed[key])
+
+
+def _check_type(mf, table, key, value, kind):
+    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, (int, float)))
+    if not ok:
+        names = {str: "a string", list: "a list", bool: "true or false", int: "a whole number",
+                 (int, float): "a number"}
+        raise mf.error(f"{key} takes {names[kind]}, not {value!r}", key, table or None)
+
+
+def _const_text(mf, table, key, value) -> str:
+    """A TOML constant value as the text --const takes: 3, true, cooperative_sticky."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, str)):
+        return str(value)
+    raise mf.error(f"{key}: a constant is an integer, true/false or an enum value name, "
+                   f"not {value!r}", key, table)
+
+
+def _locate(source: str, key: str, table: str | None) -> tuple:
+    current = ""
+    for i, line in enumerate(source.splitlines(), 1):
+        stripped = line.strip()
+        header = re.match(r"\[\s*([A-Za-z0-9_.-]+)\s*\]", stripped)
+        if header:
+            current = header.group(1)
+            continue
+        m = re.match(r"\s*(\"?)([A-Za-z0-9_-]+)\1\s*=", line)
+        if m and m.group(2) == key and (table is None or current == table):
+            return i, m.start(2) + 1
+    return (0, 0)
