@@ -257,31 +257,18 @@ _VERDICT_CODES = (0, 3, 11, 12, 13)
 def _configure(path, mf, args, consts):
     """Load and compile what one file asks for: a spec with the command line's options,
     or a model file's spec, constants and options, the command line taking precedence."""
-    from .errors import BadConstant
     from .model import compile_model, load_spec
+    from .modelfile import compile_model_file
 
     opts = dict(max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
                 check_deadlock=not args.no_deadlock)
     if mf is None:
         checked = load_spec(path, consts)
         return checked, compile_model(checked, args.invariants or None, skip=args.skips), opts
-    try:
-        checked = load_spec(mf.spec, {**mf.all_constants(), **consts})
-    except BadConstant as e:
-        raise (e if e.name in consts else mf.relocate(e)) from None
-    except UsageError as e:
-        raise mf.error(f"spec = {mf.spec}: {e}", "spec") from None
-    known = {p.name for p in checked.properties}
-    for key, names in (("invariants", mf.invariants or []), ("skip", mf.skip),
-                       ("property", [mf.expect.property] if mf.expect.property else [])):
-        for name in names:
-            if name not in known:
-                raise mf.error(f"{key}: the spec has no property named {name!r} "
-                               f"(its properties: {', '.join(sorted(known))})", key)
-    model = compile_model(checked, args.invariants or mf.invariants, skip=mf.skip + args.skips)
-    opts.update(max_states=args.max_states or mf.max_states, max_depth=args.max_depth or mf.max_depth,
-                timeout=args.timeout or mf.timeout, check_deadlock=mf.deadlock and not args.no_deadlock)
-    return checked, model, opts
+    model, mopts = compile_model_file(mf, consts, args.invariants, args.skips)
+    opts.update({k: opts[k] or v for k, v in mopts.items() if k != "check_deadlock"})
+    opts["check_deadlock"] = mopts["check_deadlock"] and not args.no_deadlock
+    return model.checked, model, opts
 
 
 def _print_result(model, result, trace_path):

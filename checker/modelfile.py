@@ -84,6 +84,31 @@ class ModelFile:
         return self.error(f"{what}: {e.detail}", e.name, table)
 
 
+def compile_model_file(mf: ModelFile, consts: dict | None = None, invariants: list | None = None,
+                       skip: list | None = None):
+    """The model a model file describes, and its search options for explore.bfs.
+    `consts`, `invariants` and `skip` come from the command line and take precedence."""
+    from .model import compile_model, load_spec
+    consts = consts or {}
+    try:
+        checked = load_spec(mf.spec, {**mf.all_constants(), **consts})
+    except BadConstant as e:
+        raise (e if e.name in consts else mf.relocate(e)) from None
+    except UsageError as e:
+        raise mf.error(f"spec = {mf.spec}: {e}", "spec") from None
+    known = {p.name for p in checked.properties}
+    for key, names in (("invariants", mf.invariants or []), ("skip", mf.skip),
+                       ("property", [mf.expect.property] if mf.expect.property else [])):
+        for name in names:
+            if name not in known:
+                raise mf.error(f"{key}: the spec has no property named {name!r} "
+                               f"(its properties: {', '.join(sorted(known))})", key)
+    model = compile_model(checked, invariants or mf.invariants, skip=mf.skip + list(skip or ()))
+    options = dict(max_states=mf.max_states, max_depth=mf.max_depth, timeout=mf.timeout,
+                   check_deadlock=mf.deadlock)
+    return model, options
+
+
 def is_model_file(path) -> bool:
     return str(path).endswith(".toml")
 
