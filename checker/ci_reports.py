@@ -25,6 +25,7 @@ class Run:
     json: dict | None = None
     label: str | None = None                # the model file's name, when one was run
     deadlock_checked: bool | None = None    # None: as the command line says
+    expected: object = None                 # with --expected: the modelfile.Expectation to meet
 
     @property
     def title(self) -> str:
@@ -53,6 +54,11 @@ def _checked_properties(model):
 def _outcome(run, name):
     """failure | error | skipped | passed, with a message, for one property of a run."""
     r = run.result
+    if run.expected is not None and r.verdict in ("ok", "violation", "deadlock"):
+        if run.expected.matches(r.verdict, r.property):
+            return "passed", ""                      # the gate's rule: as recorded
+        if r.verdict == "ok" and name == run.expected.property:
+            return "failure", f"expected {run.expected}, but {name} holds"
     if r.verdict == "ok":
         return "passed", ""
     if r.property == name and r.verdict in ("violation", "deadlock"):

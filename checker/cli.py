@@ -242,6 +242,7 @@ def _run_one(path, args, consts):
     if args.expected and code in _VERDICT_CODES:
         code = 0 if as_expected else EXIT_UNEXPECTED
         run.json["exit_code"] = code
+        run.expected = expect
     if not args.json:
         _print_result(model, result, trace_path)
         if args.expected or expect.verdict != "ok":

@@ -170,3 +170,17 @@ def test_the_named_models_are_valid_and_describe_themselves():
     for m, proc in zip(models, runs):
         assert proc.returncode == EXIT_OK, (m, proc.stderr)
         assert one_json_object(proc.stdout)["spec"] == "ConsumerGroup"
+
+
+def test_junit_under_expected_passes_a_recorded_violation_and_fails_a_missing_one(tmp_path):
+    recorded = diehard_model(tmp_path, '[check]\ndeadlock = false\n[expect]\nverdict = "violation"\n'
+                                       'property = "NotSolved"\n', "recorded.toml")
+    missing = write_model(tmp_path, f'spec = "{TCOMMIT.as_posix()}"\n[check]\ndeadlock = false\n'
+                                    '[expect]\nverdict = "violation"\nproperty = "TCConsistent"\n',
+                          "missing.toml")
+    proc = run_cli("--expected", recorded, missing, "--junit", tmp_path / "r.xml", "--out", tmp_path)
+    assert proc.returncode == EXIT_UNEXPECTED
+    suites = {s.get("name").split(" ")[0]: s for s in ET.parse(tmp_path / "r.xml").getroot()}
+    assert suites["recorded"].get("failures") == "0" and suites["recorded"].get("tests") != "0"
+    failures = suites["missing"].findall("testcase/failure")
+    assert len(failures) == 1 and "expected violation of TCConsistent" in failures[0].get("message")
