@@ -197,13 +197,14 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
     """Tarjan's algorithm, iterative, on a graph in arrays (state v's successors are
     targets[starts[v]:starts[v+1]]) restricted to the vertices v with inside[v] true.
     Calls on_component(list of vertices) for each strongly connected component, in
-    reverse topological order; returns how many there were. Memory: 9 bytes a vertex
-    and the DFS stack, where networkx's version keeps dicts of Python objects."""
+    reverse topological order; returns how many there were. Every stack is an array
+    of machine integers: the depth-first path can hold millions of states."""
     n = len(starts) - 1
     index = array("i", [-1]) * n
     low = array("i", bytes(4 * n))
     on_stack = bytearray(n)
-    stack: list = []
+    stack = array("i")                   # Tarjan's stack of visited, unassigned vertices
+    path_v, path_e = array("i"), array("q")   # the DFS path: vertex, next step to look at
     counter = components = 0
     for root in range(n):
         if not inside[root] or index[root] >= 0:
@@ -212,9 +213,10 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
         counter += 1
         stack.append(root)
         on_stack[root] = 1
-        work = [(root, starts[root])]
-        while work:
-            v, e = work[-1]
+        path_v.append(root)
+        path_e.append(starts[root])
+        while path_v:
+            v, e = path_v[-1], path_e[-1]
             end = starts[v + 1]
             while e < end:
                 w = targets[e]
@@ -222,17 +224,19 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
                 if not inside[w]:
                     continue
                 if index[w] < 0:                     # descend into w
-                    work[-1] = (v, e)
+                    path_e[-1] = e
                     index[w] = low[w] = counter
                     counter += 1
                     stack.append(w)
                     on_stack[w] = 1
-                    work.append((w, starts[w]))
+                    path_v.append(w)
+                    path_e.append(starts[w])
                     break
                 if on_stack[w] and index[w] < low[v]:
                     low[v] = index[w]
             else:                                    # every successor of v is done
-                work.pop()
+                path_v.pop()
+                path_e.pop()
                 if low[v] == index[v]:
                     comp = []
                     while True:
@@ -243,8 +247,8 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
                             break
                     components += 1
                     on_component(comp)
-                if work:
-                    u = work[-1][0]
+                if path_v:
+                    u = path_v[-1]
                     if low[v] < low[u]:
                         low[u] = low[v]
     return components
