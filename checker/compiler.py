@@ -233,27 +233,36 @@ class Compiler:
         w(0, "")
 
     def condition_functions(self, w) -> dict:
-        """One function per state condition of a temporal property or fairness
-        declaration; returns {("temporal", name): [function names], ("fairness", k): name}."""
+        """Functions of a state for the temporal properties and fairness declarations:
+        {("temporal", name): [condition functions], ("domains", name): [one function per
+        `forall` binder, giving its values], ("fairness", k): condition function}."""
         made = {}
         for p in self.c.properties:
             if p.kind == "temporal":
-                made[("temporal", p.name)] = [
-                    self.condition(w, f"temporal property {p.name} (line {p.pos[0]})", e, ())
-                    for e in p.temporal[1]]
+                what = f"temporal property {p.name} (line {p.pos[0]})"
+                _, parts, binders = p.temporal
+                names = [n for n, _, _ in binders]
+                made[("temporal", p.name)] = [self.condition(w, what, self.expr, e, names)
+                                              for e in parts]
+                made[("domains", p.name)] = [
+                    self.condition(w, what, lambda e, env: f"tuple({self.iter_domain(e, env, True)})",
+                                   dom, names[:k], state=False) for k, (_, _, dom) in enumerate(binders)]
         for k, f in enumerate(self.c.fairness):
             if f.cond is not None:
                 made[("fairness", k)] = self.condition(
-                    w, f"fairness condition of {f.action.name} (line {f.pos[0]})", f.cond, f.params)
+                    w, f"fairness condition of {f.action.name} (line {f.pos[0]})", self.expr,
+                    f.cond, f.params)
         return made
 
-    def condition(self, w, what, expr, params) -> str:
+    def condition(self, w, what, source, expr, params, state=True) -> str:
+        """def cond_N(s, p_a, ...): return source(expr, env), with the parameters bound
+        (and without the state variables if not `state`: then s may be None)."""
         name = f"cond_{next(self.counter)}"
         w(0, f"# {what}")
         w(0, f"def {name}(s{''.join(f', p_{n}' for n in params)}):")
-        env = self.unpack(w, 1)
+        env = self.unpack(w, 1) if state else {}
         env.update({n: f"p_{n}" for n in params})
-        w(1, f"return {self.expr(expr, env)}")
+        w(1, f"return {source(expr, env)}")
         w(0, "")
         return name
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from .explore import SPEC_FAILURES, Step, _failure, build_trace
 from .stategraph import StateGraph, reachable, strongly_connected
+from .values import show
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Lasso:
     prop: object
     states: list          # state numbers in the graph
     loop: int
+    bound: tuple = ()     # the values of the property's `forall` binders: ((name, value), ...)
 
 
 class SpecFailure(Exception):
@@ -78,6 +80,9 @@ def judge(model, graph: StateGraph, result):
             result.property, result.property_kind = lasso.prop.name, "temporal"
             result.trace, result.loop_step = lasso_trace(model, graph, lasso)
             result.loop = lasso.loop
+            if lasso.bound:
+                types = {n: t for n, t, _ in lasso.prop.temporal[2]}
+                result.message = "for " + ", ".join(f"{n} = {show(v, types[n])}" for n, v in lasso.bound)
     result.liveness_elapsed = time.perf_counter() - began
     result.elapsed += result.liveness_elapsed
     return result
@@ -88,15 +93,18 @@ def check(model, graph: StateGraph, props) -> Lasso | None:
     all hold. Raises SpecFailure if a condition cannot be evaluated."""
     fairness = Fairness(model, graph)
     for prop in props:
-        lasso = find_violation(model, graph, prop, fairness)
-        if lasso is not None:
-            return lasso
+        for bound, conds in model.temporal_instances(prop):
+            lasso = find_violation(graph, prop, conds, fairness)
+            if lasso is not None:
+                lasso.bound = bound
+                return lasso
     return None
 
 
-def find_violation(model, graph: StateGraph, prop, fairness: "Fairness") -> Lasso | None:
+def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lasso | None:
+    """A lasso violating one instance of prop whose conditions are `conds` ([P] or
+    [P, Q], functions of a state), or None."""
     form = prop.temporal[0]
-    conds = model.temporal_conditions(prop)
     n, expanded = len(graph), graph.expanded
     inits = range(graph.n_init)
     accept = None

@@ -98,9 +98,22 @@ class Model:
         raise ValueError(f"{action}{params} leads to {len(distinct)} different states; "
                          f"give more parameters")
 
-    def temporal_conditions(self, prop) -> list:
-        """The state conditions of a temporal property as functions of a state: [P] or [P, Q]."""
-        return self.conditions[("temporal", prop.name)]
+    def temporal_instances(self, prop):
+        """For each value of a temporal property's `forall` binders (one, with none):
+        (((name, value), ...), [P] or [P, Q] as functions of a state)."""
+        conds = self.conditions[("temporal", prop.name)]
+        binders = prop.temporal[2]
+        domains = self.conditions[("domains", prop.name)]
+
+        def assignments(k, values):
+            if k == len(binders):
+                yield values
+                return
+            for v in domains[k](None, *values):
+                yield from assignments(k + 1, values + (v,))
+        for values in assignments(0, ()):
+            bound = tuple(zip((n for n, _, _ in binders), values))
+            yield bound, [lambda s, c=c, vs=values: c(s, *vs) for c in conds]
 
     def fairness_condition(self, k):
         """The `when` condition of fairness declaration k as a function (state, *params),

@@ -56,7 +56,8 @@ def describe_verdict(result) -> str:
     if v == "violation":
         kind = {"invariant": "Invariant", "temporal": "Temporal property"}.get(result.property_kind,
                                                                             "Action property")
-        return f"Error: {kind} {result.property} is violated."
+        which = f" ({result.message})" if result.property_kind == "temporal" and result.message else ""
+        return f"Error: {kind} {result.property} is violated{which}."
     if v == "deadlock":
         return "Error: Deadlock reached."
     if v == "error":

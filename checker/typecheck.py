@@ -74,8 +74,9 @@ class PropertyInfo:
     pos: tuple
     kind: str             # invariant | action | constraint | temporal
     refuted: bool = False # documented not to hold; checked only when named
-    # temporal properties only: the form and its state conditions, e.g.
-    # ("leads_to", [P, Q]); forms: eventually, always_eventually, eventually_always, leads_to
+    # temporal properties only: (form, [state conditions], [(name, Type, domain Expr)]),
+    # e.g. ("leads_to", [P, Q], [("p", Proc, Proc)]) for `forall p in Proc: P leads_to Q`;
+    # forms: eventually, always_eventually, eventually_always, leads_to
     temporal: tuple | None = None
 
 
@@ -416,13 +417,26 @@ class _Checker:
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted))
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
+        """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
+        one property per value (TLA+'s \\A x \\in S: P(x) ~> Q(x)); S may not read
+        the state."""
         self.declare(d.name, "property", d.pos)
-        form, parts = self.temporal_form(d.expr)
+        scope, binders, e = _Scope(), [], d.expr
+        while isinstance(e, A.Quant) and e.kind == "forall" and _temporal_inside(e.body):
+            for b in e.binders:
+                dt = self.expr(b.domain, scope, _Ctx("temporal property", state=False))
+                et = self.element_type(dt, b.domain.pos, allow_map=True)
+                for n in b.names:
+                    self.check_fresh_local(n, scope, b.pos)
+                    scope.names[n] = (et, False)
+                    binders.append((n, et, b.domain))
+            e = e.body
+        form, parts = self.temporal_form(e)
         for part in parts:
-            self.expect(BOOL, self.expr(part, _Scope(), _Ctx("temporal property")), part.pos,
+            self.expect(BOOL, self.expr(part, scope, _Ctx("temporal property")), part.pos,
                         f"a condition of temporal property {d.name!r}")
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, "temporal", d.refuted,
-                                            temporal=(form, parts)))
+                                            temporal=(form, parts, binders)))
 
     @staticmethod
     def temporal_form(e) -> tuple:
@@ -1090,6 +1104,16 @@ class _Checker:
         import difflib
         close = difflib.get_close_matches(name, [k for k in known if isinstance(k, str)], n=1)
         return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _temporal_inside(e) -> bool:
+    """Does a temporal operator occur in e (outside any nested quantifier's domain)?"""
+    if isinstance(e, A.Temporal):
+        return True
+    if isinstance(e, A.Quant):
+        return _temporal_inside(e.body)
+    return isinstance(e, (A.Binary, A.Unary)) and any(
+        _temporal_inside(x) for x in ((e.left, e.right) if isinstance(e, A.Binary) else (e.operand,)))
 
 
 def _children(t: Type):
