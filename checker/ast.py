@@ -154,6 +154,13 @@ class Binary(Expr):
 
 
 @dataclass
+class Temporal(Expr):
+    """`always e`, `eventually e` or `a leads_to b`: only at the top of a temporal property."""
+    op: str       # always | eventually | leads_to
+    args: list    # [Expr], two for leads_to
+
+
+@dataclass
 class IfExpr(Expr):
     cond: Expr
     then: Expr
@@ -358,6 +365,27 @@ class ConstraintDecl(Decl):
 class ActionPropertyDecl(Decl):
     expr: Expr
     refuted: bool = False
+
+
+@dataclass
+class TemporalPropertyDecl(Decl):
+    expr: Expr
+    refuted: bool = False
+
+
+@dataclass
+class FairTarget(Node):
+    """One action in a fairness declaration: `A`, `A(p, q)` (one constraint per value
+    of the listed parameters), optionally `when COND`."""
+    action: str
+    params: Optional[list]        # None: the action as a whole
+    cond: Optional[Expr]
+
+
+@dataclass
+class FairnessDecl(Node):
+    kind: str                     # weak | strong
+    targets: list                 # [FairTarget]
 
 
 @dataclass

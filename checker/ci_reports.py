@@ -47,8 +47,9 @@ class LoadFailure:
 
 def _checked_properties(model):
     """(name, kind, line, column) of every property this run checked (deadlock is not one)."""
-    return [(p.name, "invariant" if p.kind == "invariant" else "action property", p.pos[0], p.pos[1])
-            for p in model.invariants + model.action_properties]
+    kinds = {"invariant": "invariant", "action": "action property", "temporal": "temporal property"}
+    return [(p.name, kinds[p.kind], p.pos[0], p.pos[1])
+            for p in model.invariants + model.action_properties + model.temporal]
 
 
 def _outcome(run, name):
@@ -127,7 +128,7 @@ def _trace_text(run) -> str:
     if not run.result.trace:
         return ""
     from .report import format_trace
-    return format_trace(run.model, run.result.trace)
+    return format_trace(run.model, run.result.trace, loop=run.result.loop, closing=run.result.loop_step)
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

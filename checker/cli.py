@@ -1,7 +1,8 @@
 """`modelcheck`: the command line. Parses options, runs an engine, reports, exits.
 
 Exit codes (TLC's, plus ours): 0 every property holds on a complete search;
-11 deadlock; 12 invariant or action property violated; 75 the spec failed while
+11 deadlock; 12 invariant or action property violated; 13 temporal property
+violated; 75 the spec failed while
 being evaluated (TLC's code); 3 a bound stopped the search with nothing found;
 2 bad input; 130 interrupted; 1 internal error only. With --expected, 0 when
 every model gives the verdict its file records and 10 when one does not.
@@ -17,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .errors import SpecError, UsageError
 from .report import describe_verdict
+from .stategraph import DEFAULT_GRAPH_LIMIT
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -74,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
                    help="stop after this many seconds (exit 3 if nothing was found)")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--graph", metavar="FILE",
+                   help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")
+    p.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
+                   default=DEFAULT_GRAPH_LIMIT,
+                   help=f"--graph refuses graphs of more than N states (default {DEFAULT_GRAPH_LIMIT:,})")
+    p.add_argument("--coverage", action="store_true",
+                   help="report how often each action fired, the strongly connected components "
+                        "and the states with no way back to an initial state")
     p.add_argument("--out", default="counterexamples", metavar="DIR",
                    help="where counterexample traces are written (default: counterexamples)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the result")
@@ -196,11 +206,14 @@ def _run_one(path, args, consts):
     from .explore import bfs, print_progress
     from .ci_reports import Run
     from .modelfile import Expectation, is_model_file, load_model_file
+    from .stategraph import StateGraph, check_graph_path
 
     mf = load_model_file(path) if is_model_file(path) else None
     checked, model, opts = _configure(path, mf, args, consts)
     if args.describe:
         return _describe(model, args), None
+    if args.graph:
+        check_graph_path(args.graph)
 
     out = sys.stdout
     if not args.json:
@@ -211,12 +224,26 @@ def _run_one(path, args, consts):
         if mf and mf.variation:
             print("Variation: " + ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
                   + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), file=out)
-        props = [p.name for p in model.invariants] + [p.name for p in model.action_properties]
+        props = [p.name for p in model.invariants + model.action_properties + model.temporal]
         print("Properties: " + (", ".join(props) if props else "(none)")
               + ("; deadlock check on" if opts["check_deadlock"] else ""), file=out)
+        if model.temporal:
+            print("Fairness: " + (", ".join(_fairness_text(f) for f in model.fairness) or "(none)"),
+                  file=out)
         out.flush()
     progress = None if (args.json or args.quiet) else print_progress
-    result = bfs(model, progress=progress, **opts)
+    graph = StateGraph(model) if (model.temporal or args.graph or args.coverage) else None
+    if args.graph and (opts["max_states"] is None or opts["max_states"] > args.graph_limit):
+        opts["max_states"] = args.graph_limit     # stop early rather than refuse after the search
+        limited = True
+    else:
+        limited = False
+    result = bfs(model, progress=progress, graph=graph, **opts)
+    if limited and result.stopped_by == "max-states":
+        raise UsageError(f"--graph {args.graph}: the state graph has more than {args.graph_limit:,} "
+                         f"states, too many to export by default; raise the limit with "
+                         f"--graph-limit N if you mean it")
+    _analyse_graph(model, graph, result, args)
 
     trace_path = None
     if result.trace is not None:
@@ -225,7 +252,8 @@ def _run_one(path, args, consts):
         extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
         try:
             write_trace(trace_path, model, result.trace, property_name=result.property,
-                        description=describe_verdict(result), extra_meta=extra)
+                        description=describe_verdict(result), loop=result.loop,
+                        loop_step=result.loop_step, extra_meta=extra)
         except OSError as e:
             raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
                              f"({e.strerror or e})") from None
@@ -272,14 +300,47 @@ def _configure(path, mf, args, consts):
     return model.checked, model, opts
 
 
+def _analyse_graph(model, graph, result, args):
+    """After the search: temporal properties, --coverage and --graph, on the recorded graph."""
+    if graph is None or result.verdict != "ok":
+        return
+    if model.temporal:
+        from .liveness import judge
+        judge(model, graph, result)
+    if args.coverage:
+        from .stategraph import graph_facts
+        result.coverage = graph_facts(graph)
+    if args.graph:
+        from .stategraph import write_graph
+        try:
+            fmt = write_graph(graph, args.graph)
+        except OSError as e:
+            raise UsageError(f"--graph {args.graph}: cannot write it ({e.strerror or e})") from None
+        if not args.json:
+            print(f"State graph ({len(graph)} states, {graph.edge_count} steps) written to "
+                  f"{args.graph} ({fmt}).")
+
+
+def _fairness_text(f) -> str:
+    params = f"({', '.join(f.params)})" if f.params else ""
+    return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
+
+
 def _print_result(model, result, trace_path):
     from .report import describe_verdict, format_trace, summary_lines
     print(describe_verdict(result))
-    if result.trace is not None:
+    if result.loop is not None:
+        print("A behavior that violates it, ending in a cycle that repeats forever:")
+        print(format_trace(model, result.trace, loop=result.loop, closing=result.loop_step))
+        print(f"Trace ({len(result.trace)} states, looping back to state {result.loop + 1}) "
+              f"written to {trace_path}")
+    elif result.trace is not None:
         print("The behavior up to this point is:" if result.verdict != "error"
               else "The behavior that reaches the failing state is:")
         print(format_trace(model, result.trace))
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
+    if model.temporal and result.verdict == "incomplete":
+        print("The temporal properties were not checked: they need the complete state graph.")
     for line in summary_lines(result):
         print(line)
 
@@ -302,6 +363,9 @@ def _json_result(model, result, trace_path) -> dict:
         "elapsed_s": round(result.elapsed, 4),
         "trace": str(trace_path) if trace_path else None,
         "trace_length": len(result.trace) if result.trace else None,
+        "loop": result.loop,
+        "liveness_s": round(result.liveness_elapsed, 4),
+        "coverage": result.coverage or None,
         "exit_code": result.exit_code,
     }
 
@@ -317,8 +381,10 @@ def _describe(model, args) -> int:
         "actions": [{"name": a.name, "params": [{"name": n, "type": str(t)} for n, t, _ in a.params],
                      "line": a.decl.pos[0]} for a in c.actions],
         "properties": [{"name": p.name, "kind": p.kind, "line": p.pos[0], "refuted": p.refuted,
-                        "checked": p in model.invariants or p in model.action_properties}
+                        "checked": p in model.invariants + model.action_properties + model.temporal}
                        for p in c.properties],
+        "fairness": [{"kind": f.kind, "action": f.action.name, "params": f.params,
+                      "line": f.pos[0]} for f in c.fairness],
         "constraints": [{"name": p.name, "line": p.pos[0]} for p in c.constraints],
     }
     if args.json:
@@ -340,6 +406,10 @@ def _describe(model, args) -> int:
     print("properties:")
     for p in data["properties"]:
         print(f"  {p['name']} ({p['kind']}{', refuted: not checked by default' if p['refuted'] else ''})")
+    if c.fairness:
+        print("fairness:")
+        for f in c.fairness:
+            print(f"  {_fairness_text(f)}")
     return 0
 
 

@@ -6,6 +6,8 @@ The generated module has, for the whole spec:
   labelled_successors(s)   -> list of (action index, ((param, value), ...), state)
   check_invariants(s)      -> index of the first violated invariant, or -1
   check_steps(s, t)        -> index of the first violated action property, or -1
+  cond_<k>(s, params...)   -> the value of one state condition of a temporal property
+                              or a fairness declaration (see Compiler.conditions)
 
 A state is a flat tuple of variable values (see checker/types.py for values).
 Inside an action, variables are renamed in SSA style (x, x_1, x_2 ...) so a body
@@ -50,6 +52,7 @@ class Compiler:
         self.cache = None         # def name -> local holding its value for this state (in successors)
         self.result_type = None   # the declared result of the block-bodied function being compiled
         self.base_env = {}
+        self.conditions = {}      # see condition_functions
 
     # ------------------------------------------------------------------ entry
     def build(self, invariants, action_properties):
@@ -64,6 +67,7 @@ class Compiler:
         self.property_function(w, "check_invariants", invariants, primes=False)
         self.property_function(w, "check_steps", action_properties, primes=True)
         self.property_function(w, "check_constraints", self.c.constraints, primes=False)
+        self.conditions = self.condition_functions(w)
         w.lines[late_at:late_at] = self.late_defs + [""]
         source = "\n".join(self.const_defs) + "\n\n" + "\n".join(w.lines) + "\n"
         ns = self.namespace
@@ -227,6 +231,40 @@ class Compiler:
             w(2, f"return {i}")
         w(1, "return -1")
         w(0, "")
+
+    def condition_functions(self, w) -> dict:
+        """Functions of a state for the temporal properties and fairness declarations:
+        {("temporal", name): [condition functions], ("domains", name): [one function per
+        `forall` binder, giving its values], ("fairness", k): condition function}."""
+        made = {}
+        for p in self.c.properties:
+            if p.kind == "temporal":
+                what = f"temporal property {p.name} (line {p.pos[0]})"
+                _, parts, binders = p.temporal
+                names = [n for n, _, _ in binders]
+                made[("temporal", p.name)] = [self.condition(w, what, self.expr, e, names)
+                                              for e in parts]
+                made[("domains", p.name)] = [
+                    self.condition(w, what, lambda e, env: f"tuple({self.iter_domain(e, env, True)})",
+                                   dom, names[:k], state=False) for k, (_, _, dom) in enumerate(binders)]
+        for k, f in enumerate(self.c.fairness):
+            if f.cond is not None:
+                made[("fairness", k)] = self.condition(
+                    w, f"fairness condition of {f.action.name} (line {f.pos[0]})", self.expr,
+                    f.cond, f.params)
+        return made
+
+    def condition(self, w, what, source, expr, params, state=True) -> str:
+        """def cond_N(s, p_a, ...): return source(expr, env), with the parameters bound
+        (and without the state variables if not `state`: then s may be None)."""
+        name = f"cond_{next(self.counter)}"
+        w(0, f"# {what}")
+        w(0, f"def {name}(s{''.join(f', p_{n}' for n in params)}):")
+        env = self.unpack(w, 1) if state else {}
+        env.update({n: f"p_{n}" for n in params})
+        w(1, f"return {source(expr, env)}")
+        w(0, "")
+        return name
 
     # ------------------------------------------------------------------ statements
     def fresh(self, base: str) -> str:

@@ -7,7 +7,9 @@ Counts as TLC does (see shared/known-answers/README.md):
   depth     - BFS levels, the initial states being level 1.
 Breadth-first order makes the first counterexample a shortest one. The visited set
 maps each state to its index; parent indices rebuild traces, and the step labels
-(action and parameters) are recomputed only for the states on a trace.
+(action and parameters) are recomputed only for the states on a trace. Given a
+stategraph.StateGraph, the search also records every step in it, for the analyses
+that need the whole graph after the search (liveness, export, coverage).
 """
 from __future__ import annotations
 
@@ -43,8 +45,11 @@ class Result:
     queue_left: int
     elapsed: float
     property: str | None = None
-    property_kind: str | None = None  # invariant | action | deadlock | error
+    property_kind: str | None = None  # invariant | action | temporal | deadlock | error
     trace: list | None = None         # [Step]
+    loop: int | None = None           # a lasso (temporal): trace[loop:] repeats forever ...
+    loop_step: Step | None = None     # ... and this step goes from the last state back to trace[loop]
+    liveness_elapsed: float = 0.0     # of `elapsed`, the time the temporal properties took
     message: str | None = None
     stopped_by: str | None = None     # max-states | max-depth | timeout | interrupted
     constrained: int = 0              # distinct states outside the constraints (not expanded)
@@ -54,6 +59,8 @@ class Result:
     def exit_code(self) -> int:
         if self.stopped_by == "interrupted":
             return 130
+        if self.verdict == "violation" and self.property_kind == "temporal":
+            return 13                 # TLC's code for a liveness violation
         # 75 is TLC's code for an error while evaluating the spec
         return {"ok": 0, "violation": 12, "deadlock": 11, "incomplete": 3, "error": 75}[self.verdict]
 
@@ -66,7 +73,8 @@ class _Stop(Exception):
 def bfs(model, **options) -> Result:
     """Explore `model` breadth-first; stop at the first violation, or at a bound
     (max_states, max_depth, timeout in seconds) with the verdict "incomplete".
-    Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every."""
+    Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every,
+    graph (a StateGraph to record every state and step in)."""
     # States are immutable tuples without cycles: the cyclic garbage collector has
     # nothing to free during a search, and traversing millions of tuples costs time.
     collecting = gc.isenabled()
@@ -80,10 +88,11 @@ def bfs(model, **options) -> Result:
 
 def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
          timeout: float | None = None, check_deadlock: bool = True, progress=None,
-         progress_every: float = 2.0) -> Result:
+         progress_every: float = 2.0, graph=None) -> Result:
     start = time.perf_counter()
     deadline = start + timeout if timeout is not None else float("inf")
-    successors = model.successors
+    record = graph is not None       # keep every step: the labelled successors are needed
+    successors = model.labelled_successors if record else model.successors
     check_inv = model.check_invariants if model.invariants else None
     check_step = model.check_steps if model.action_properties else None
     check_con = model.check_constraints if model.constraints else None
@@ -92,6 +101,9 @@ def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
     seen: dict = {}
     states: list = []
     parent = array("q")
+    if record:
+        graph.states, graph.parent = states, parent
+        add_target = graph.targets.append
     generated = 0
     depth = 0
     level_start = level_end = 0
@@ -123,6 +135,8 @@ def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                 if check_inv is not None:
                     check_new(n, s)
         level_end = len(states)
+        if record:
+            graph.n_init = level_end
         depth = 1 if states else 0
         add_state, add_parent, setdefault = states.append, parent.append, seen.setdefault
         pools = [{}.setdefault for _ in model.var_names]      # one value pool per variable
@@ -138,11 +152,15 @@ def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                         raise _Stop("error", i, message=_failure(e, model))
                     if outside:
                         constrained += 1      # TLC's CONSTRAINT: kept and checked, not expanded
+                        if record:
+                            graph.skip_state()
                         continue
                 try:
                     succ = successors(s)
                 except SPEC_FAILURES as e:
                     raise _Stop("error", i, message=_failure(e, model))
+                if record:
+                    labelled, succ = succ, [step[2] for step in succ]
                 generated += len(succ)
                 if not succ and check_deadlock:
                     raise _Stop("deadlock", i)
@@ -156,7 +174,8 @@ def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                             raise _Stop("violation", i, prop=model.action_properties[bad],
                                         kind="action", step_to=t)
                     n = len(states)
-                    if setdefault(t, n) == n:
+                    k = setdefault(t, n)
+                    if k == n:
                         if frozen or n >= limit:      # a state beyond --max-depth / --max-states
                             del seen[t]
                             raise _Stop("incomplete", -1, stopped_by="max-depth" if frozen else "max-states")
@@ -169,6 +188,10 @@ def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
                         add_parent(i)
                         if check_inv is not None:
                             check_new(n, t)
+                    if record:
+                        add_target(k)
+                if record:
+                    graph.close_state(labelled)
                 if (i & 255) == 0:
                     now = time.perf_counter()
                     if now >= deadline:
@@ -237,7 +260,7 @@ def _failure(exc, model) -> str:
         # the generated module starts with its constants; find the enclosing action comment
         for k in range(min(where, len(lines)) - 1, -1, -1):
             line = lines[k].strip()
-            if line.startswith("# action "):
+            if line.startswith(("# action ", "# temporal property ", "# fairness condition ")):
                 return f"{text} (in {line[2:]})"
             if line.startswith("def d_"):
                 return f"{text} (in function {line[6:line.index('(')]})"

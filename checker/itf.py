@@ -14,19 +14,28 @@ from pathlib import Path
 from .values import to_itf
 
 
+def _step_fields(model, step, index=None) -> dict:
+    """The ITF fields that say which action (and parameters) took a step."""
+    picks = {}
+    types = model.action_params.get(model.action_names.index(step.action), {}) \
+        if step.action in model.action_names else {}
+    for name, value in step.params:
+        t = types.get(name)
+        picks[name] = to_itf(value, t) if t is not None else {"#unserializable": repr(value)}
+    meta = {"action": step.action or ("init" if index == 0 else "stutter"), "params": picks}
+    if index is not None:
+        meta = {"index": index, **meta}
+    return {"#meta": meta, "mbt::actionTaken": meta["action"],
+            "mbt::nondetPicks": {k: {"tag": "Some", "value": v} for k, v in picks.items()}}
+
+
 def trace_to_itf(model, trace, *, property_name=None, description=None, loop=None,
-                 extra_meta=None) -> dict:
+                 loop_step=None, extra_meta=None) -> dict:
+    """An ITF trace; for a lasso, `loop` is the index of the state the last one leads
+    back to (ITF's "loop"), by `loop_step` (recorded in #meta as "loop-step")."""
     states = []
     for i, step in enumerate(trace):
-        picks = {}
-        types = model.action_params.get(model.action_names.index(step.action), {}) \
-            if step.action in model.action_names else {}
-        for name, value in step.params:
-            t = types.get(name)
-            picks[name] = to_itf(value, t) if t is not None else {"#unserializable": repr(value)}
-        st = {"#meta": {"index": i, "action": step.action or "init", "params": picks}}
-        st["mbt::actionTaken"] = step.action or "init"
-        st["mbt::nondetPicks"] = {k: {"tag": "Some", "value": v} for k, v in picks.items()}
+        st = _step_fields(model, step, i)
         for name, t, value in zip(model.var_names, model.var_types, step.state):
             st[name] = to_itf(value, t)
         states.append(st)
@@ -38,6 +47,8 @@ def trace_to_itf(model, trace, *, property_name=None, description=None, loop=Non
         meta["property"] = property_name
     if description:
         meta["description"] = description
+    if loop_step is not None:
+        meta["loop-step"] = _step_fields(model, loop_step)["#meta"]
     meta.update(extra_meta or {})
     out = {"#meta": meta, "vars": list(model.var_names) + ["mbt::actionTaken", "mbt::nondetPicks"],
            "states": states}

@@ -31,6 +31,9 @@ class Model:
     check_steps: object            # (state, state) -> index of violated action property or -1
     constraints: list = field(default_factory=list)      # PropertyInfo: states outside are not expanded
     check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
+    temporal: list = field(default_factory=list)         # PropertyInfo, the temporal ones being checked
+    fairness: list = field(default_factory=list)         # FairnessInfo, every declaration of the spec
+    conditions: dict = field(default_factory=dict)       # see Compiler.condition_functions
     source: str = field(repr=False, default="")
     namespace: dict = field(repr=False, default_factory=dict)
 
@@ -95,6 +98,28 @@ class Model:
         raise ValueError(f"{action}{params} leads to {len(distinct)} different states; "
                          f"give more parameters")
 
+    def temporal_instances(self, prop):
+        """For each value of a temporal property's `forall` binders (one, with none):
+        (((name, value), ...), [P] or [P, Q] as functions of a state)."""
+        conds = self.conditions[("temporal", prop.name)]
+        binders = prop.temporal[2]
+        domains = self.conditions[("domains", prop.name)]
+
+        def assignments(k, values):
+            if k == len(binders):
+                yield values
+                return
+            for v in domains[k](None, *values):
+                yield from assignments(k + 1, values + (v,))
+        for values in assignments(0, ()):
+            bound = tuple(zip((n for n, _, _ in binders), values))
+            yield bound, [lambda s, c=c, vs=values: c(s, *vs) for c in conds]
+
+    def fairness_condition(self, k):
+        """The `when` condition of fairness declaration k as a function (state, *params),
+        or None if it has none."""
+        return self.conditions.get(("fairness", k))
+
     def label(self, state_from, state_to):
         """The (action name, params) of a step from one state to another, or None."""
         for act, picks, t in self.labelled_successors(state_from):
@@ -150,6 +175,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
     props = [p for p in props if p.name not in set(skip or ())]
     invs = [p for p in props if p.kind == "invariant"]
     steps = [p for p in props if p.kind == "action"]
+    temporal = [p for p in props if p.kind == "temporal"]
     try:
         comp = Compiler(checked)
         ns, source = comp.build(invs, steps)
@@ -169,7 +195,10 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         init_states=ns["init_states"], successors=ns["successors"],
         labelled_successors=ns["labelled_successors"], check_invariants=ns["check_invariants"],
         check_steps=ns["check_steps"], constraints=checked.constraints,
-        check_constraints=ns["check_constraints"], source=source, namespace=ns)
+        check_constraints=ns["check_constraints"], temporal=temporal, fairness=checked.fairness,
+        conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]
+                    for key, fs in comp.conditions.items()},
+        source=source, namespace=ns)
 
 
 def load(path: str | Path, consts: dict | None = None, invariants: list | None = None) -> Model:

@@ -129,6 +129,24 @@ class _ToAst(Transformer):
         name, expr = c[-2], c[-1]
         return A.ActionPropertyDecl(str(name), expr, refuted=refuted, pos=_pos(name))
 
+    def temporal_decl(self, meta, c):
+        return A.TemporalPropertyDecl(str(c[1]), c[2], refuted=c[0] is not None, pos=_pos(c[1]))
+
+    def fairness_decl(self, meta, c):
+        return A.FairnessDecl(c[0], list(c[1:]), pos=_pos(meta))
+
+    def weak(self, meta, c):
+        return "weak"
+
+    def strong(self, meta, c):
+        return "strong"
+
+    def fair_target(self, meta, c):
+        return A.FairTarget(str(c[0]), c[1], c[2], pos=_pos(c[0]))
+
+    def fair_params(self, meta, c):
+        return [(str(n), _pos(n)) for n in c if n is not None]
+
     # ---- types
     def bool_type(self, meta, c):
         return A.BoolTypeExpr(pos=_pos(meta))
@@ -211,6 +229,15 @@ class _ToAst(Transformer):
 
     def binder(self, meta, c):
         return A.Binder([str(n) for n in c[:-1]], c[-1], pos=_pos(meta))
+
+    def always(self, meta, c):
+        return A.Temporal("always", [c[0]], pos=_pos(meta))
+
+    def eventually(self, meta, c):
+        return A.Temporal("eventually", [c[0]], pos=_pos(meta))
+
+    def leads_to(self, meta, c):
+        return A.Temporal("leads_to", [c[0], c[1]], pos=_pos(meta))
 
     def if_expr(self, meta, c):
         return A.IfExpr(c[0], c[1], c[2], pos=_pos(meta))

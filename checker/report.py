@@ -15,8 +15,10 @@ def step_title(model, step) -> str:
     return f"{step.action}({args})"
 
 
-def format_trace(model, trace, loop=None) -> str:
-    """Numbered states, each headed by its action; after the first, only changed variables."""
+def format_trace(model, trace, loop=None, closing=None) -> str:
+    """Numbered states, each headed by its action; after the first, only changed variables.
+    A lasso (`loop` set) ends by saying how the last state leads back to state loop+1:
+    by the step `closing`, or by stuttering (closing.action None)."""
     out = []
     prev = None
     for i, step in enumerate(trace, 1):
@@ -31,8 +33,20 @@ def format_trace(model, trace, loop=None) -> str:
             out.append("  (nothing changed)")
         prev = step
     if loop is not None:
-        out.append(f"Then repeats from state {loop + 1} forever.")
+        out.append(_loop_text(model, len(trace), loop + 1, closing))
     return "\n".join(out)
+
+
+def _loop_text(model, last, first, closing) -> str:
+    if closing is None:
+        return f"Then repeats from state {first} forever."
+    if closing.action is None:
+        return (f"Then nothing changes any more (stuttering): the behaviour stays in state {first} "
+                f"forever.")
+    how = step_title(model, closing)
+    if first == last:
+        return f"Then {how} again and again, which changes nothing: state {first} repeats forever."
+    return f"Then {how} leads back to state {first}: states {first} to {last} repeat forever."
 
 
 def describe_verdict(result) -> str:
@@ -40,8 +54,10 @@ def describe_verdict(result) -> str:
     if v == "ok":
         return "Model checking completed. No error has been found."
     if v == "violation":
-        kind = "Invariant" if result.property_kind == "invariant" else "Action property"
-        return f"Error: {kind} {result.property} is violated."
+        kind = {"invariant": "Invariant", "temporal": "Temporal property"}.get(result.property_kind,
+                                                                            "Action property")
+        which = f" ({result.message})" if result.property_kind == "temporal" and result.message else ""
+        return f"Error: {kind} {result.property} is violated{which}."
     if v == "deadlock":
         return "Error: Deadlock reached."
     if v == "error":
@@ -54,6 +70,10 @@ def describe_verdict(result) -> str:
 
 def summary_lines(result) -> list:
     extra = []
+    if result.liveness_elapsed:
+        extra.append(f"Temporal properties checked on the state graph in {result.liveness_elapsed:.2f}s.")
+    if result.coverage:
+        extra.extend(coverage_lines(result.coverage))
     if result.constrained:
         extra.append(f"{result.constrained} distinct states lie outside the state constraints "
                      f"and were not expanded (as TLC's CONSTRAINT).")
@@ -64,3 +84,15 @@ def summary_lines(result) -> list:
         f"Finished in {result.elapsed:.2f}s"
         + (f" ({result.distinct / result.elapsed:,.0f} distinct states/s)." if result.elapsed > 0 else "."),
     ]
+
+
+def coverage_lines(facts) -> list:
+    """The graph facts of stategraph.graph_facts, as TLC prints coverage."""
+    out = [f"The state graph has {facts['sccs']} strongly connected components; "
+           f"{facts['no_way_back']} states have no way back to an initial state.",
+           "Coverage (steps taken, new states found, per action):"]
+    width = max((len(name) for name in facts["coverage"]), default=0)
+    for name, c in facts["coverage"].items():
+        note = "    never enabled" if c["steps"] == 0 else ""
+        out.append(f"  {name:<{width}}  {c['steps']:>10}  {c['distinct']:>10}{note}")
+    return out

@@ -72,8 +72,31 @@ class PropertyInfo:
     name: str
     expr: A.Expr
     pos: tuple
-    kind: str             # invariant | action | constraint
+    kind: str             # invariant | action | constraint | temporal
     refuted: bool = False # documented not to hold; checked only when named
+    # temporal properties only: (form, [state conditions], [(name, Type, domain Expr)]),
+    # e.g. ("leads_to", [P, Q], [("p", Proc, Proc)]) for `forall p in Proc: P leads_to Q`;
+    # forms: eventually, always_eventually, eventually_always, leads_to
+    temporal: tuple | None = None
+
+
+# The temporal forms, as the spec writes them (for messages and reports).
+TEMPORAL_FORMS = {"eventually": "eventually P", "always_eventually": "always eventually P",
+                  "eventually_always": "eventually always P", "leads_to": "P leads_to Q"}
+_TEMPORAL_HELP = ("a temporal property is `eventually P`, `always eventually P`, "
+                  "`eventually always P` or `P leads_to Q`, with P and Q conditions on one state")
+
+
+@dataclass
+class FairnessInfo:
+    """WF or SF of an action (TLA+'s WF_vars/SF_vars), one constraint per value of
+    `params` (none listed: the action as a whole), restricted to states where `cond`
+    holds (it may read the listed parameters)."""
+    kind: str             # weak | strong
+    action: "ActionInfo"
+    params: list          # names of the action's parameters that tell instances apart
+    cond: A.Expr | None
+    pos: tuple
 
 
 @dataclass
@@ -89,6 +112,7 @@ class CheckedSpec:
     properties: list
     procs: dict = field(default_factory=dict)
     constraints: list = field(default_factory=list)   # PropertyInfo, kind "constraint"
+    fairness: list = field(default_factory=list)      # FairnessInfo
 
     def var(self, name):
         return next(v for v in self.vars if v.name == name)
@@ -151,6 +175,7 @@ class _Checker:
         self.actions: list[ActionInfo] = []
         self.properties: list[PropertyInfo] = []
         self.constraints: list[PropertyInfo] = []
+        self.fairness: list[FairnessInfo] = []
         self.init: list = []
         self.loop_calls: list = []       # proc calls inside loops: must not be nondeterministic
         self.global_names: dict[str, tuple] = {}   # name -> (kind, pos)
@@ -215,6 +240,8 @@ class _Checker:
                 self.action_decl(d)
             elif isinstance(d, (A.InvariantDecl, A.ActionPropertyDecl)):
                 self.property_decl(d)
+            elif isinstance(d, A.TemporalPropertyDecl):
+                self.temporal_decl(d)
             elif isinstance(d, A.ConstraintDecl):
                 self.declare(d.name, "constraint", d.pos)
                 self.expect(BOOL, self.expr(d.expr, _Scope(), _Ctx("constraint")), d.expr.pos,
@@ -222,6 +249,9 @@ class _Checker:
                 self.constraints.append(PropertyInfo(d.name, d.expr, d.pos, "constraint"))
         if not self.actions:
             raise SpecError("the spec declares no actions (`action NAME { ... }`)", (1, 1))
+        for d in decls:
+            if isinstance(d, A.FairnessDecl):
+                self.fairness_decl(d)
         for s, info in self.loop_calls:
             if info.nondet:
                 raise SpecError(f"{info.name} contains require or choose, so it cannot be called "
@@ -231,7 +261,7 @@ class _Checker:
         return CheckedSpec(name, self.spec, self.consts, self.types,
                            sorted(self.vars.values(), key=lambda v: v.index),
                            self.init, self.defs, self.actions, self.properties, self.procs,
-                           self.constraints)
+                           self.constraints, self.fairness)
 
     def declare(self, name, kind, pos):
         if name in BUILTINS:
@@ -387,6 +417,75 @@ class _Checker:
         ctx = _Ctx("invariant" if kind == "invariant" else "action property", primes=kind == "action")
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"property {d.name!r}")
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted))
+
+    def temporal_decl(self, d: A.TemporalPropertyDecl):
+        """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
+        one property per value (TLA+'s \\A x \\in S: P(x) ~> Q(x)); S may not read
+        the state."""
+        self.declare(d.name, "property", d.pos)
+        scope, binders, e = _Scope(), [], d.expr
+        while isinstance(e, A.Quant) and e.kind == "forall" and _temporal_inside(e.body):
+            for b in e.binders:
+                dt = self.expr(b.domain, scope, _Ctx("temporal property", state=False))
+                et = self.element_type(dt, b.domain.pos, allow_map=True)
+                for n in b.names:
+                    self.check_fresh_local(n, scope, b.pos)
+                    scope.names[n] = (et, False)
+                    binders.append((n, et, b.domain))
+            e = e.body
+        form, parts = self.temporal_form(e)
+        for part in parts:
+            self.expect(BOOL, self.expr(part, scope, _Ctx("temporal property")), part.pos,
+                        f"a condition of temporal property {d.name!r}")
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, "temporal", d.refuted,
+                                            temporal=(form, parts, binders)))
+
+    @staticmethod
+    def temporal_form(e) -> tuple:
+        """(form, [state conditions]) of a temporal property's formula, or a SpecError
+        saying which of the four forms to write."""
+        def op(x):
+            return x.op if isinstance(x, A.Temporal) else None
+        inner = e.args[0] if op(e) else None
+        if op(e) == "leads_to":
+            return "leads_to", e.args
+        if op(e) == "eventually" and op(inner) is None:
+            return "eventually", [inner]
+        if op(e) == "eventually" and op(inner) == "always" and op(inner.args[0]) is None:
+            return "eventually_always", inner.args
+        if op(e) == "always" and op(inner) == "eventually" and op(inner.args[0]) is None:
+            return "always_eventually", inner.args
+        if op(e) == "always" and op(inner) is None:
+            raise SpecError("`always P` alone is an invariant: declare it as `invariant NAME = P`", e.pos)
+        if op(e) == "always" and op(inner) == "leads_to":
+            raise SpecError("`P leads_to Q` already means `always (P => eventually Q)`: "
+                            "drop the `always`", e.pos)
+        if op(e) is None:
+            raise SpecError(f"a temporal property needs a temporal operator; {_TEMPORAL_HELP} "
+                            f"(a condition on every state is an invariant)", e.pos)
+        raise SpecError(f"this nesting of temporal operators is not supported; {_TEMPORAL_HELP}", e.pos)
+
+    def fairness_decl(self, d: A.FairnessDecl):
+        actions = {a.name: a for a in self.actions}
+        for t in d.targets:
+            act = actions.get(t.action)
+            if act is None:
+                raise SpecError(f"unknown action {t.action!r} in a fairness declaration"
+                                f"{self.suggest(t.action, actions)}", t.pos)
+            types = {n: ty for n, ty, _ in act.params}
+            scope, names = _Scope(), []
+            for name, pos in t.params or ():
+                if name not in types:
+                    listing = ", ".join(types) or "none"
+                    raise SpecError(f"{act.name} has no parameter {name!r} (its parameters: {listing})", pos)
+                if name in names:
+                    raise SpecError(f"parameter {name!r} appears twice", pos)
+                names.append(name)
+                scope.names[name] = (types[name], False)
+            if t.cond is not None:
+                self.expect(BOOL, self.expr(t.cond, scope, _Ctx("fairness condition")), t.cond.pos,
+                            "a fairness condition")
+            self.fairness.append(FairnessInfo(d.kind, act, names, t.cond, t.pos))
 
     def close_reads(self):
         changed = True
@@ -685,6 +784,12 @@ class _Checker:
             return MapT(kt, vt, False)
         if isinstance(e, A.Comprehension):
             return self.comprehension(e, scope, ctx)
+        if isinstance(e, A.Temporal):
+            op = "leads_to" if e.op == "leads_to" else f"`{e.op}`"
+            where = "at the top of a temporal property" if ctx.where == "temporal property" \
+                else "in a `temporal property`"
+            raise SpecError(f"{op} is a temporal operator: it may only be used {where}; "
+                            f"{_TEMPORAL_HELP}", e.pos)
         raise SpecError("unsupported expression", e.pos)
 
     def common(self, items, scope, ctx, what) -> Type:
@@ -1001,6 +1106,16 @@ class _Checker:
         import difflib
         close = difflib.get_close_matches(name, [k for k in known if isinstance(k, str)], n=1)
         return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _temporal_inside(e) -> bool:
+    """Does a temporal operator occur in e (outside any nested quantifier's domain)?"""
+    if isinstance(e, A.Temporal):
+        return True
+    if isinstance(e, A.Quant):
+        return _temporal_inside(e.body)
+    return isinstance(e, (A.Binary, A.Unary)) and any(
+        _temporal_inside(x) for x in ((e.left, e.right) if isinstance(e, A.Binary) else (e.operand,)))
 
 
 def _children(t: Type):

@@ -1,0 +1,429 @@
+"""Temporal properties under weak and strong fairness, checked on the state graph
+the engine recorded (stategraph.StateGraph), after a complete search.
+
+Semantics are TLA+'s: a behaviour is an infinite sequence of states in which every
+step is a step of some action or a stutter (nothing changes), and the fairness
+declarations rule some behaviours out. For fairness, an action instance is *enabled*
+in a state if it has a step there that changes the state, and *taken* by such a step
+(TLA+'s ENABLED <<A>>_vars and <<A>>_vars). `fairness weak A(p)` rules out behaviours
+in which, from some point on, an instance group A(p=v) is enabled in every state and
+never taken; `fairness strong` rules out those in which it is enabled infinitely often
+and never taken. A `when COND` restricts the action to the states where COND holds.
+
+Each form asks for a fair behaviour of one shape; a violation is such a behaviour:
+
+| property                | violated by a fair behaviour that ...                         |
+|-------------------------|---------------------------------------------------------------|
+| eventually P            | starts in a not-P state and stays in not-P states forever      |
+| always eventually P     | from some reachable state on, stays in not-P states forever    |
+| P leads_to Q            | reaches a P-and-not-Q state and then stays in not-Q forever    |
+| eventually always P     | visits not-P states infinitely often                          |
+
+So each check is: the *region* (the states the behaviour must stay in), the *sources*
+(where it may enter the region; reachable region states are found from them), and
+for eventually-always an *accepting* set it must visit infinitely often. A behaviour
+that stays in a finite region ends in a cycle: the check looks for a strongly
+connected component of the region, reachable from a source, that contains a fair
+cycle (Emerson-Lei, as TLC does): a component in which a weak group is enabled
+everywhere but never taken has none; one in which a strong group is enabled somewhere
+but never taken may have one among the states where the group is disabled, so those
+are removed and the rest decomposed again. A single state with no fair group enabled
+is a fair cycle by itself: the behaviour stutters there forever. States outside the
+state constraints were not expanded: behaviours through them are not judged.
+
+The counterexample is a lasso: a shortest way into the cycle, then a cycle through
+the component that satisfies every fairness constraint (it takes each group that is
+always enabled there, and visits a state where each other group is disabled).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .explore import SPEC_FAILURES, Step, _failure, build_trace
+from .stategraph import StateGraph, reachable, strongly_connected
+from .values import show
+
+
+@dataclass
+class Lasso:
+    """A behaviour violating `prop`: states[loop:] repeat forever; the step from the
+    last state back to states[loop] closes the cycle (a stutter if they are equal)."""
+    prop: object
+    states: list          # state numbers in the graph
+    loop: int
+    bound: tuple = ()     # the values of the property's `forall` binders: ((name, value), ...)
+
+
+class SpecFailure(Exception):
+    """A temporal or fairness condition failed while being evaluated on a state."""
+
+    def __init__(self, index, message):
+        super().__init__(message)
+        self.index, self.message = index, message
+
+
+def judge(model, graph: StateGraph, result):
+    """The result of a complete search that found nothing, with the temporal
+    properties of `model` checked on its graph: unchanged if they hold, else the
+    verdict `violation` (exit 13) and the lasso, or `error` if a condition failed."""
+    import time
+    began = time.perf_counter()
+    try:
+        lasso = check(model, graph, model.temporal)
+    except SpecFailure as e:
+        result.verdict, result.message = "error", e.message
+        result.property, result.property_kind = "EvaluationError", "error"
+        result.trace = build_trace(model, graph.states, graph.parent, e.index)
+    else:
+        if lasso is not None:
+            result.verdict = "violation"
+            result.property, result.property_kind = lasso.prop.name, "temporal"
+            result.trace, result.loop_step = lasso_trace(model, graph, lasso)
+            result.loop = lasso.loop
+            if lasso.bound:
+                types = {n: t for n, t, _ in lasso.prop.temporal[2]}
+                result.message = "for " + ", ".join(f"{n} = {show(v, types[n])}" for n, v in lasso.bound)
+    result.liveness_elapsed = time.perf_counter() - began
+    result.elapsed += result.liveness_elapsed
+    return result
+
+
+def check(model, graph: StateGraph, props) -> Lasso | None:
+    """The first of `props` (temporal PropertyInfos) that fails, as a lasso; None if
+    all hold. Raises SpecFailure if a condition cannot be evaluated."""
+    fairness = Fairness(model, graph)
+    for prop in props:
+        for bound, conds in model.temporal_instances(prop):
+            lasso = find_violation(graph, prop, conds, fairness)
+            if lasso is not None:
+                lasso.bound = bound
+                return lasso
+    return None
+
+
+def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lasso | None:
+    """A lasso violating one instance of prop whose conditions are `conds` ([P] or
+    [P, Q], functions of a state), or None."""
+    form = prop.temporal[0]
+    n, expanded = len(graph), graph.expanded
+    inits = range(graph.n_init)
+    accept = None
+    if form == "eventually_always":
+        region = expanded
+        sources = [v for v in inits if expanded[v]]
+        accept = _mask(graph, conds[0], expanded, negate=True)
+    else:
+        goal = conds[1] if form == "leads_to" else conds[0]
+        region = _mask(graph, goal, expanded, negate=True)
+        if form == "eventually":
+            sources = [v for v in inits if region[v]]
+        elif form == "always_eventually":
+            sources = None                       # any reachable not-P state will do
+        else:
+            trigger = _mask(graph, conds[0], region)
+            sources = [v for v in range(n) if trigger[v]]
+    return fair_lasso(graph, fairness, prop, region, sources, accept)
+
+
+def _mask(graph, cond, among, negate=False) -> bytearray:
+    """1 for the states v with among[v] where cond holds (or fails, with negate)."""
+    states = graph.states
+    out = bytearray(len(states))
+    v = -1
+    try:
+        for v in range(len(states)):
+            if among[v] and bool(cond(states[v])) != negate:
+                out[v] = 1
+    except SPEC_FAILURES as e:
+        raise SpecFailure(v, _failure(e, graph.model)) from None
+    return out
+
+
+# ------------------------------------------------------------------ fairness
+
+class Fairness:
+    """The fairness groups of a spec on one graph: one group per declaration and value
+    of its listed parameters. Knows which groups a step takes and which are enabled
+    in a state."""
+
+    def __init__(self, model, graph: StateGraph):
+        self.graph = graph
+        self.strong: list = []          # group id -> is it strong fairness
+        self.names: list = []           # group id -> "weak A(p=v)", for messages
+        ids: dict = {}
+        # label id -> ([groups taken whatever the state], [(group, condition, params)])
+        self.by_label: list = []
+        for act, picks in graph.label_keys:
+            values = dict(picks[:len(model.checked.actions[act].params)])
+            fixed, conditional = [], []
+            for k, f in enumerate(model.fairness):
+                if f.action.index != act:
+                    continue
+                key = tuple(values[p] for p in f.params)
+                g = ids.get((k, key))
+                if g is None:
+                    g = ids[(k, key)] = len(self.strong)
+                    self.strong.append(f.kind == "strong")
+                    self.names.append(f"{f.kind} {f.action.name}"
+                                      + "".join(f"({p}={v})" for p, v in zip(f.params, key)))
+                cond = model.fairness_condition(k)
+                if cond is None:
+                    fixed.append(g)
+                else:
+                    conditional.append((g, cond, key))
+            self.by_label.append((fixed, conditional))
+        self.any = bool(self.strong)
+
+    def taken(self, v, label) -> list:
+        """The groups a step from state v with this label belongs to."""
+        fixed, conditional = self.by_label[label]
+        if not conditional:
+            return fixed
+        s = self.graph.states[v]
+        try:
+            return fixed + [g for g, cond, key in conditional if cond(s, *key)]
+        except SPEC_FAILURES as e:
+            raise SpecFailure(v, _failure(e, self.graph.model)) from None
+
+    def enabled(self, v) -> set:
+        """The groups with a step out of v that changes the state."""
+        g = self.graph
+        out = set()
+        for e in g.steps(v):
+            if g.targets[e] != v:
+                out.update(self.taken(v, g.labels[e]))
+        return out
+
+    def any_enabled(self, v) -> bool:
+        """enabled(v) != set(), stopping at the first group found."""
+        g = self.graph
+        for e in g.steps(v):
+            if g.targets[e] != v:
+                fixed, conditional = self.by_label[g.labels[e]]
+                if fixed or (conditional and self.taken(v, g.labels[e])):
+                    return True
+        return False
+
+
+# ------------------------------------------------------------------ fair cycles
+
+def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | None:
+    """A lasso entering `region` at one of `sources` (None: anywhere) and then cycling
+    fairly inside it (through `accept` if given); None if there is none."""
+    starts, targets = graph.starts, graph.targets
+    inside = region if sources is None else reachable(starts, targets, sources, region)
+    fair_nodes: dict = {}                      # state -> its fair component (a list)
+
+    def on_component(comp):
+        for part in fair_parts(graph, fairness, comp, accept):
+            for v in part:
+                fair_nodes[v] = part
+
+    strongly_connected(starts, targets, inside, on_component)
+    if not fair_nodes:
+        return None
+    path = _way_in(graph, inside, sources, fair_nodes)
+    entry = path[-1]
+    cycle = fair_cycle(graph, fairness, entry, fair_nodes[entry], accept)
+    states = path + cycle[1:]
+    return Lasso(prop, states, len(path) - 1)
+
+
+def fair_parts(graph, fairness, comp, accept) -> list:
+    """The parts of one strongly connected component that hold a fair cycle: the
+    component itself, nothing, or (strong fairness) components of what is left after
+    removing the states where an untaken strong group is enabled."""
+    if len(comp) == 1:                          # the common case: stutter, or nothing
+        v = comp[0]
+        ok = (accept is None or accept[v]) and not fairness.any_enabled(v)
+        return [comp] if ok else []
+    out, work = [], [comp]
+    while work:
+        c = work.pop()
+        if accept is not None and not any(accept[v] for v in c):
+            continue
+        enabled, taken = _groups_in(graph, fairness, c)
+        always = set.intersection(*enabled.values())
+        if any(not fairness.strong[g] and g not in taken for g in always):
+            continue                            # a weak group enabled throughout, never taken
+        untaken = {g for v in c for g in enabled[v] if fairness.strong[g] and g not in taken}
+        if not untaken:
+            out.append(c)
+            continue
+        rest = [v for v in c if not enabled[v] & untaken]
+        work.extend(_components(graph, rest))
+    return out
+
+
+def _groups_in(graph, fairness, comp):
+    """({state: groups enabled there}, groups taken by steps inside comp)."""
+    members = set(comp)
+    enabled = {v: fairness.enabled(v) for v in comp}
+    taken = set()
+    for v in comp:
+        for e in graph.steps(v):
+            w = graph.targets[e]
+            if w != v and w in members:
+                taken.update(fairness.taken(v, graph.labels[e]))
+    return enabled, taken
+
+
+def _components(graph, nodes) -> list:
+    """Strongly connected components of the subgraph on `nodes` (renumbered locally)."""
+    from array import array
+    local = {v: k for k, v in enumerate(nodes)}
+    starts, targets = array("q", [0]), array("i")
+    for v in nodes:
+        for e in graph.steps(v):
+            k = local.get(graph.targets[e])
+            if k is not None:
+                targets.append(k)
+        starts.append(len(targets))
+    out = []
+    strongly_connected(starts, targets, b"\x01" * len(nodes),
+                       lambda comp: out.append([nodes[k] for k in comp]))
+    return out
+
+
+def _way_in(graph, inside, sources, fair_nodes) -> list:
+    """State numbers of a shortest behaviour prefix that reaches a source and goes on
+    inside the region to a state of a fair component (which it ends with)."""
+    if sources is None:                         # numbers grow with depth: the first is nearest
+        return graph.path_from_init(min(fair_nodes))
+    depth = graph.depths()
+    pred: dict = {}
+    frontier: list = []
+    k = 0
+    level = depth[sources[0]]
+    while True:
+        # sources join the search at their own depth: the prefix to a source is its
+        # shortest path from an initial state
+        while k < len(sources) and depth[sources[k]] <= level:
+            s = sources[k]
+            k += 1
+            if s not in pred:
+                pred[s] = -1
+                frontier.append(s)
+        hits = [v for v in frontier if v in fair_nodes]
+        if hits:
+            break
+        nxt = []
+        for v in frontier:
+            for e in graph.steps(v):
+                w = graph.targets[e]
+                if inside[w] and w not in pred:
+                    pred[w] = v
+                    nxt.append(w)
+        frontier = nxt
+        level += 1
+    path = [min(hits)]
+    while pred[path[-1]] >= 0:
+        path.append(pred[path[-1]])
+    path.reverse()
+    return graph.path_from_init(path[0]) + path[1:]
+
+
+def fair_cycle(graph, fairness, entry, comp, accept=None) -> list:
+    """A closed walk [entry, ..., entry] inside comp that satisfies every fairness
+    group: it takes each group enabled in every state of comp (and each strong group
+    enabled anywhere in it), visits a state where each other enabled group is
+    disabled, and an accepting state if `accept` is given. [entry] alone means the
+    behaviour stutters in entry forever (nothing fair is enabled there)."""
+    members = set(comp)
+    enabled = {v: fairness.enabled(v) for v in comp}
+    always = set.intersection(*enabled.values())
+    somewhere = set().union(*enabled.values())
+    take = {g for g in somewhere if g in always or fairness.strong[g]}
+    avoid = somewhere - take                    # satisfied by a state where g is disabled
+    need_accept = accept is not None
+
+    def arrive(v):
+        nonlocal need_accept
+        avoid.intersection_update(enabled[v])
+        if need_accept and accept[v]:
+            need_accept = False
+
+    def step(v, e):
+        done = set(fairness.taken(v, graph.labels[e]))
+        take.difference_update(done)
+        avoid.difference_update(done)
+
+    def useful(v):
+        """An internal step out of v that meets a pending obligation, True if v itself
+        does, or None."""
+        if avoid - enabled[v] or need_accept and accept[v]:
+            return True
+        for e in graph.steps(v):
+            w = graph.targets[e]
+            if w != v and w in members and set(fairness.taken(v, graph.labels[e])) & (take | avoid):
+                return e
+        return None
+
+    walk = [entry]
+    arrive(entry)
+    while take or avoid or need_accept:
+        path, how = _bfs_inside(graph, members, walk[-1], useful)
+        for b, e in path:
+            step(walk[-1], e)
+            arrive(b)
+            walk.append(b)
+        if how is not True:                     # take the step that meets an obligation
+            a, b = walk[-1], graph.targets[how]
+            step(a, how)
+            arrive(b)
+            walk.append(b)
+    if len(walk) > 1:
+        if walk[-1] != entry:
+            path, _ = _bfs_inside(graph, members, walk[-1], lambda v: True if v == entry else None)
+            walk.extend(b for b, _ in path)
+        walk.pop()                              # the last step goes back to entry
+    return walk
+
+
+def _bfs_inside(graph, members, start, goal):
+    """Shortest path inside `members` from start to the first state v for which
+    goal(v) is not None: ([(state, step index that reaches it), ...], goal(v))."""
+    found = goal(start)
+    if found is not None:
+        return [], found
+    pred = {start: None}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for e in graph.steps(v):
+                w = graph.targets[e]
+                if w in members and w not in pred:
+                    pred[w] = (v, e)
+                    found = goal(w)
+                    if found is not None:
+                        path = []
+                        while pred[w] is not None:
+                            path.append((w, pred[w][1]))
+                            w = pred[w][0]
+                        path.reverse()
+                        return path, found
+                    nxt.append(w)
+        frontier = nxt
+    raise AssertionError("a strongly connected component must be connected")  # pragma: no cover
+
+
+# ------------------------------------------------------------------ the lasso as a trace
+
+def lasso_trace(model, graph, lasso: Lasso):
+    """(trace [Step], the Step closing the cycle) for a lasso: each step labelled with
+    an action that takes it; the closing step is a stutter or an action that changes
+    nothing when the cycle is one state."""
+    states = [graph.states[v] for v in lasso.states]
+    trace = [Step(None, (), states[0])]
+    for a, b in zip(states, states[1:]):
+        trace.append(_labelled(model, a, b))
+    closing = _labelled(model, states[-1], states[lasso.loop])
+    return trace, closing
+
+
+def _labelled(model, a, b) -> Step:
+    lab = model.label(a, b)
+    if lab is None:                              # only a return to the same state can be unlabelled
+        return Step(None, (), b)
+    return Step(lab[0], lab[1], b)

@@ -1,0 +1,313 @@
+"""The explored state graph, stored compactly by the engine, and its networkx view.
+
+The engine numbers states in the order it finds them: breadth-first, so a state
+never has a smaller number than a shallower one, and `parent` gives a shortest
+path back to an initial state. When asked to record the graph (`bfs(model,
+graph=StateGraph(model))`), it also keeps every step it generated, in arrays:
+state i's steps are `targets[starts[i]:starts[i+1]]` (successor numbers) with
+`labels` beside them (an index into `label_keys`: the action and its parameters
+and choices). Self-loops are kept; a state outside the constraints was not expanded
+(`expanded[i] == 0`) and has no steps.
+
+That costs 8 bytes a step and 9 a state on top of the states themselves. A
+networkx DiGraph costs over 1 KB a state (10x the engine's whole store, see
+shared/reference/checker-conventions.md §4), so the DiGraph is built only on
+request (`to_networkx`, `--graph`), for the whole graph or a chosen set of states;
+the algorithms that must run on millions of states (strongly connected components,
+reachability) run here on the arrays instead, and the tests check them against
+networkx's.
+
+States are whatever the engine stored. If a canonicalisation function (symmetry
+reduction) is added to the engine later, states here will be representatives and
+the steps between them exist only up to a permutation; whoever turns a path of this
+graph into a trace (liveness.lasso, explore.build_trace) must then map it back.
+"""
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+from .errors import UsageError
+
+# --graph refuses graphs larger than this unless --graph-limit says otherwise
+DEFAULT_GRAPH_LIMIT = 100_000
+GRAPH_FORMATS = {".graphml": "GraphML", ".gexf": "GEXF", ".dot": "DOT", ".gv": "DOT"}
+
+
+class StateGraph:
+    """Every explored state and step of one search (see the module docstring)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.states: list = []          # set by the engine: its own list, not a copy
+        self.parent = array("q")        # set by the engine
+        self.n_init = 0                 # initial states are numbers 0 .. n_init-1
+        self.starts = array("q", [0])
+        self.targets = array("i")
+        self.labels = array("i")
+        self.label_keys: list = []      # label id -> (action index, ((name, value), ...))
+        self._label_ids: dict = {}
+        self.expanded = bytearray()
+
+    # ---- filled by the engine, one call per state in number order
+
+    def close_state(self, steps) -> None:
+        """The state's steps (action, picks, successor) are done; their successor
+        numbers were appended to `targets` in the same order."""
+        ids, keys, add = self._label_ids, self.label_keys, self.labels.append
+        for act, picks, _ in steps:
+            lid = ids.get((act, picks))
+            if lid is None:
+                lid = ids[(act, picks)] = len(keys)
+                keys.append((act, picks))
+            add(lid)
+        self.starts.append(len(self.targets))
+        self.expanded.append(1)
+
+    def skip_state(self) -> None:
+        """The state lies outside the constraints: it is not expanded."""
+        self.starts.append(len(self.targets))
+        self.expanded.append(0)
+
+    # ---- reading it
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.targets)
+
+    def steps(self, i) -> range:
+        """Indices into targets/labels of state i's steps."""
+        return range(self.starts[i], self.starts[i + 1])
+
+    def action_of(self, label_id) -> int:
+        return self.label_keys[label_id][0]
+
+    def label_text(self, label_id) -> str:
+        """`Action(p=v, ...)`, as traces print it."""
+        from .explore import Step
+        from .report import step_title
+        act, picks = self.label_keys[label_id]
+        return step_title(self.model, Step(self.model.action_names[act], picks, ()))
+
+    def depths(self) -> array:
+        """BFS depth of every state (initial states: 1)."""
+        depth = array("i", bytes(4 * len(self.states)))
+        parent = self.parent
+        for i in range(len(self.states)):
+            p = parent[i]
+            depth[i] = 1 if p < 0 else depth[p] + 1
+        return depth
+
+    def path_from_init(self, i) -> list:
+        """State numbers of a shortest path from an initial state to i."""
+        path = []
+        while i >= 0:
+            path.append(i)
+            i = self.parent[i]
+        path.reverse()
+        return path
+
+    # ---- networkx
+
+    def to_networkx(self, nodes=None):
+        """A networkx DiGraph of the states (all, or the numbers in `nodes`) and the
+        steps between them. Node attributes: `label` (the state, one variable a line),
+        `initial`, `expanded`, and each variable's value as text; edge attributes:
+        `label` (the action instances that take the step, one a line) and `action`
+        (their action names, comma-separated)."""
+        import networkx as nx
+        from .values import show
+        model = self.model
+        chosen = range(len(self.states)) if nodes is None else sorted(set(nodes))
+        keep = None if nodes is None else set(chosen)
+        g = nx.DiGraph(name=model.name)
+        for i in chosen:
+            values = {name: show(v, t) for name, t, v in
+                      zip(model.var_names, model.var_types, self.states[i])}
+            g.add_node(i, label="\n".join(f"{k} = {v}" for k, v in values.items()),
+                       initial=i < self.n_init, expanded=bool(self.expanded[i]),
+                       **{f"var_{k}": v for k, v in values.items()})
+        for i in chosen:
+            for e in self.steps(i):
+                j = self.targets[e]
+                if keep is not None and j not in keep:
+                    continue
+                text = self.label_text(self.labels[e])
+                name = model.action_names[self.action_of(self.labels[e])]
+                if g.has_edge(i, j):
+                    data = g.edges[i, j]
+                    if text not in data["label"].split("\n"):
+                        data["label"] += "\n" + text
+                    if name not in data["action"].split(","):
+                        data["action"] += "," + name
+                else:
+                    g.add_edge(i, j, label=text, action=name)
+        return g
+
+
+def check_graph_path(path) -> str:
+    """The export format named by the file's extension; bad input if there is none."""
+    fmt = GRAPH_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        known = ", ".join(GRAPH_FORMATS)
+        raise UsageError(f"--graph {path}: the file name must end in one of {known} "
+                         f"(the extension chooses the format)")
+    return fmt
+
+
+def write_graph(graph: StateGraph, path) -> str:
+    """Write the whole graph to `path` in the format its extension names (atomically);
+    returns the format's name."""
+    import networkx as nx
+    from .itf import write_atomic
+    fmt = check_graph_path(path)
+    g = graph.to_networkx()
+    if fmt == "DOT":
+        text = _dot(g)
+    else:
+        writer = nx.generate_graphml if fmt == "GraphML" else nx.generate_gexf
+        text = "\n".join(writer(g)) + "\n"
+    write_atomic(Path(path), text)
+    return fmt
+
+
+def _dot(g) -> str:
+    """Graphviz DOT text (written here: networkx needs pydot or pygraphviz for it)."""
+    def q(text):
+        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\l") + '"'
+    out = [f"digraph {q(g.graph.get('name', 'states'))} {{",
+           '  node [shape=box, fontname="monospace"];']
+    for n, data in g.nodes(data=True):
+        attrs = {"label": data["label"] + "\n", "initial": str(data["initial"]).lower()}
+        if data["initial"]:
+            attrs["peripheries"] = "2"
+        out.append(f"  {n} [" + ", ".join(f"{k}={q(v)}" for k, v in attrs.items()) + "];")
+    for a, b, data in g.edges(data=True):
+        out.append(f"  {a} -> {b} [label={q(data['label'])}, action={q(data['action'])}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ algorithms on the arrays
+
+def strongly_connected(starts, targets, inside, on_component) -> int:
+    """Tarjan's algorithm, iterative, on a graph in arrays (state v's successors are
+    targets[starts[v]:starts[v+1]]) restricted to the vertices v with inside[v] true.
+    Calls on_component(list of vertices) for each strongly connected component, in
+    reverse topological order; returns how many there were. Every stack is an array
+    of machine integers: the depth-first path can hold millions of states."""
+    n = len(starts) - 1
+    index = array("i", [-1]) * n
+    low = array("i", bytes(4 * n))
+    on_stack = bytearray(n)
+    stack = array("i")                   # Tarjan's stack of visited, unassigned vertices
+    path_v, path_e = array("i"), array("q")   # the DFS path: vertex, next step to look at
+    counter = components = 0
+    for root in range(n):
+        if not inside[root] or index[root] >= 0:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = 1
+        path_v.append(root)
+        path_e.append(starts[root])
+        while path_v:
+            v, e = path_v[-1], path_e[-1]
+            end = starts[v + 1]
+            while e < end:
+                w = targets[e]
+                e += 1
+                if not inside[w]:
+                    continue
+                if index[w] < 0:                     # descend into w
+                    path_e[-1] = e
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = 1
+                    path_v.append(w)
+                    path_e.append(starts[w])
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            else:                                    # every successor of v is done
+                path_v.pop()
+                path_e.pop()
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = 0
+                        comp.append(w)
+                        if w == v:
+                            break
+                    components += 1
+                    on_component(comp)
+                if path_v:
+                    u = path_v[-1]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+    return components
+
+
+def reachable(starts, targets, sources, inside) -> bytearray:
+    """The vertices reachable from `sources` (inside ones only) through inside vertices."""
+    seen = bytearray(len(starts) - 1)
+    todo = [v for v in sources if inside[v]]
+    for v in todo:
+        seen[v] = 1
+    while todo:
+        v = todo.pop()
+        for e in range(starts[v], starts[v + 1]):
+            w = targets[e]
+            if inside[w] and not seen[w]:
+                seen[w] = 1
+                todo.append(w)
+    return seen
+
+
+def reversed_arrays(starts, targets):
+    """The same graph with every step reversed, in the same array form."""
+    n = len(starts) - 1
+    count = array("q", bytes(8 * (n + 1)))
+    for w in targets:
+        count[w + 1] += 1
+    for v in range(n):
+        count[v + 1] += count[v]
+    rstarts = array("q", count)
+    rtargets = array("i", bytes(4 * len(targets)))
+    fill = count
+    for v in range(n):
+        for e in range(starts[v], starts[v + 1]):
+            w = targets[e]
+            rtargets[fill[w]] = v
+            fill[w] += 1
+    return rstarts, rtargets
+
+
+def graph_facts(graph: StateGraph) -> dict:
+    """What a spec author wants to know about the whole graph: how many strongly
+    connected components it has, how many states have no way back to an initial state,
+    and TLC's coverage: per action, the steps it took and the new states it found."""
+    n = len(graph)
+    everything = b"\x01" * n
+    sccs = strongly_connected(graph.starts, graph.targets, everything, lambda comp: None)
+    rstarts, rtargets = reversed_arrays(graph.starts, graph.targets)
+    back = reachable(rstarts, rtargets, range(graph.n_init), everything)
+    steps = [0] * len(graph.model.action_names)
+    found = [0] * len(graph.model.action_names)
+    first = bytearray(n)
+    first[:graph.n_init] = b"\x01" * graph.n_init
+    for e, (w, lid) in enumerate(zip(graph.targets, graph.labels)):
+        act = graph.label_keys[lid][0]
+        steps[act] += 1
+        if not first[w]:          # the first step to reach w is the one that found it
+            first[w] = 1
+            found[act] += 1
+    return {"sccs": sccs, "no_way_back": n - sum(back),
+            "coverage": {name: {"steps": steps[k], "distinct": found[k]}
+                         for k, name in enumerate(graph.model.action_names)}}
