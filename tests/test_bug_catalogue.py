@@ -22,7 +22,8 @@ def _model(path):
 def _comparable(itf: dict) -> dict:
     """A trace without the fields that depend on how the checker was invoked (paths) or on
     constants the model does not set (a new fix constant changes no behaviour)."""
-    return {"vars": itf["vars"], "states": itf["states"], "property": itf["#meta"]["property"]}
+    return {"vars": itf["vars"], "states": itf["states"], "property": itf["#meta"]["property"],
+            "loop": itf.get("loop")}
 
 
 def test_the_catalogue_has_its_bugs():
