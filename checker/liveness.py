@@ -37,6 +37,7 @@ always enabled there, and visits a state where each other group is disabled).
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from .explore import SPEC_FAILURES, Step, _failure, build_trace
@@ -149,7 +150,6 @@ class Fairness:
     def __init__(self, model, graph: StateGraph):
         self.graph = graph
         self.strong: list = []          # group id -> is it strong fairness
-        self.names: list = []           # group id -> "weak A(p=v)", for messages
         ids: dict = {}
         # label id -> ([groups taken whatever the state], [(group, condition, params)])
         self.by_label: list = []
@@ -164,15 +164,12 @@ class Fairness:
                 if g is None:
                     g = ids[(k, key)] = len(self.strong)
                     self.strong.append(f.kind == "strong")
-                    self.names.append(f"{f.kind} {f.action.name}"
-                                      + "".join(f"({p}={v})" for p, v in zip(f.params, key)))
                 cond = model.fairness_condition(k)
                 if cond is None:
                     fixed.append(g)
                 else:
                     conditional.append((g, cond, key))
             self.by_label.append((fixed, conditional))
-        self.any = bool(self.strong)
 
     def taken(self, v, label) -> list:
         """The groups a step from state v with this label belongs to."""
@@ -270,7 +267,6 @@ def _groups_in(graph, fairness, comp):
 
 def _components(graph, nodes) -> list:
     """Strongly connected components of the subgraph on `nodes` (renumbered locally)."""
-    from array import array
     local = {v: k for k, v in enumerate(nodes)}
     starts, targets = array("q", [0]), array("i")
     for v in nodes:

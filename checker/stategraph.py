@@ -206,15 +206,20 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
     stack = array("i")                   # Tarjan's stack of visited, unassigned vertices
     path_v, path_e = array("i"), array("q")   # the DFS path: vertex, next step to look at
     counter = components = 0
+
+    def enter(w):
+        nonlocal counter
+        index[w] = low[w] = counter
+        counter += 1
+        stack.append(w)
+        on_stack[w] = 1
+        path_v.append(w)
+        path_e.append(starts[w])
+
     for root in range(n):
         if not inside[root] or index[root] >= 0:
             continue
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack[root] = 1
-        path_v.append(root)
-        path_e.append(starts[root])
+        enter(root)
         while path_v:
             v, e = path_v[-1], path_e[-1]
             end = starts[v + 1]
@@ -225,12 +230,7 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
                     continue
                 if index[w] < 0:                     # descend into w
                     path_e[-1] = e
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack[w] = 1
-                    path_v.append(w)
-                    path_e.append(starts[w])
+                    enter(w)
                     break
                 if on_stack[w] and index[w] < low[v]:
                     low[v] = index[w]

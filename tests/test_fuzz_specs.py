@@ -185,7 +185,7 @@ mutation_lists = st.one_of(st.lists(_mutation(OPS), min_size=1, max_size=4),
 # ---------------------------------------------------------------- excerpts of group.gdsl
 
 _DECL = re.compile(r"^(spec|const|type|enum|record|var|init|def|proc|action|refuted|invariant"
-                   r"|constraint)\b")
+                   r"|constraint|temporal|fairness)\b")
 _BASE_KINDS = {"spec", "const", "type", "enum", "record", "var", "init"}
 
 
@@ -206,13 +206,15 @@ def _chunks(text: str):
 
 
 GROUP_CHUNKS = _chunks(SOURCES["group"])
-_CALLABLE = {c[1]: n for n, c in enumerate(GROUP_CHUNKS) if c[0] in ("def", "proc")}
+# what a chunk may need from elsewhere: functions and procs, and (for fairness) actions
+_CALLABLE = {c[1]: n for n, c in enumerate(GROUP_CHUNKS) if c[0] in ("def", "proc", "action")}
 _BASE = [n for n, c in enumerate(GROUP_CHUNKS) if c[0] in _BASE_KINDS]
 BODY_CHUNKS = [n for n, c in enumerate(GROUP_CHUNKS) if c[0] not in _BASE_KINDS]
 
 
 def group_excerpt(picks) -> str:
-    """group.gdsl's base declarations, the picked chunks, and every def/proc they call."""
+    """group.gdsl's base declarations, the picked chunks, and every def, proc or action
+    they name."""
     keep, todo = set(_BASE), [BODY_CHUNKS[p % len(BODY_CHUNKS)] for p in picks] + list(_BASE)
     keep.update(todo)
     while todo:

@@ -2,6 +2,8 @@
 networkx; the size limit; --coverage's graph facts, worked out by hand."""
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import pytest
 
@@ -35,7 +37,9 @@ def _read(fmt, path):
     if fmt == "gexf":
         return nx.read_gexf(path)
     pytest.importorskip("pydot")
-    return nx.DiGraph(nx.nx_pydot.read_dot(path))
+    with warnings.catch_warnings():          # pydot's own use of old pyparsing names
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return nx.DiGraph(nx.nx_pydot.read_dot(path))
 
 
 def _clean(text):
