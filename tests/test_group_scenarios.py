@@ -41,14 +41,16 @@ COORDINATOR_ACTIONS = {"HandleJoinGroup", "CompleteJoin", "HandleSyncGroup", "Ha
 
 
 def persisted_without_subscriptions(v):
-    """The persisted GroupMetadata record minus its subscriptions (checked separately)."""
-    return {k: x for k, x in v["persisted"].items() if k != "subscriptions"}
+    """The persisted GroupMetadata record minus its subscriptions and timeouts (checked
+    separately)."""
+    return {k: x for k, x in v["persisted"].items() if k not in ("subscriptions", "timeouts")}
 
 
 def assert_subscriptions_persisted(v):
     """§7.2: the record written at the leader's SyncGroup holds every member's subscription,
     the metadata the coordinator has for it."""
     assert v["persisted"]["subscriptions"] == {m: info["meta"] for m, info in v["members"].items()}
+    assert v["persisted"]["timeouts"] == {m: info["timeout"] for m, info in v["members"].items()}
 
 def key(c, inc=0):
     """A MemberId as m.plain shows it as a map key or set element."""
@@ -251,7 +253,7 @@ def test_a1_two_fresh_consumers_form_the_group():
     assert v["pending"] == frozenset()
     assert v["leader"] == ref(C1)
     assert v["members"] == {key(C1): {"meta": sub(), "awaitingJoin": True, "awaitingSync": False,
-                                      "isNew": True, "assignment": frozenset()}}
+                                      "isNew": True, "assignment": frozenset(), "timeout": 0}}
     assert v["initialDelay"] is True
     assert v["generation"] == 0
 
