@@ -272,7 +272,7 @@ def _run_one(path, args, consts):
         run.json["exit_code"] = code
         run.expected = expect
     if not args.json:
-        _print_result(model, result, trace_path)
+        _print_result(model, result, trace_path, brief=args.expected and as_expected)
         if args.expected or expect.verdict != "ok":
             print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
                   + str(expect) + ".")
@@ -326,10 +326,14 @@ def _fairness_text(f) -> str:
     return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
 
 
-def _print_result(model, result, trace_path):
+def _print_result(model, result, trace_path, brief=False):
+    """The verdict, the trace (only its file when `brief`: a gate's expected violation)
+    and the counts."""
     from .report import describe_verdict, format_trace, summary_lines
     print(describe_verdict(result))
-    if result.loop is not None:
+    if brief and result.trace is not None:
+        print(f"Trace ({len(result.trace)} states) written to {trace_path}")
+    elif result.loop is not None:
         print("A behavior that violates it, ending in a cycle that repeats forever:")
         print(format_trace(model, result.trace, loop=result.loop, closing=result.loop_step))
         print(f"Trace ({len(result.trace)} states, looping back to state {result.loop + 1}) "

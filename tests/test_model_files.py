@@ -99,6 +99,16 @@ def test_a_property_mismatch_is_not_as_expected(tmp_path):
     proc = run_cli("--expected", path, "--out", tmp_path)
     assert proc.returncode == EXIT_UNEXPECTED
     assert "NOT AS EXPECTED: the model records violation of TypeOK." in proc.stdout
+    assert "State 1:" in proc.stdout, "an unexpected violation shows its trace"
+
+
+def test_the_gate_does_not_print_the_traces_of_expected_violations(tmp_path):
+    path = diehard_model(tmp_path, '[check]\ndeadlock = false\n[expect]\nverdict = "violation"\n'
+                                   'property = "NotSolved"\n')
+    gate, plain = run_cli_many(["--expected", path, "--out", tmp_path], [path, "--out", tmp_path])
+    assert gate.returncode == EXIT_OK and "As expected: violation of NotSolved." in gate.stdout
+    assert "State 1:" not in gate.stdout and "Trace (7 states) written to" in gate.stdout
+    assert "State 1:" in plain.stdout, "without --expected the trace is printed as always"
 
 
 def test_junit_names_each_model(tmp_path):
