@@ -16,9 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.explore import bfs  # noqa: E402
-from checker.liveness import judge  # noqa: E402
-from checker.stategraph import StateGraph  # noqa: E402
+from checker.liveness import search  # noqa: E402
 from checker.modelfile import compile_model_file, load_model_file  # noqa: E402
 
 
@@ -28,10 +26,7 @@ def measure(path: Path, runs: int) -> dict:
     times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()
-        graph = StateGraph(model) if model.temporal else None     # liveness needs the graph
-        result = bfs(model, graph=graph, **options)
-        if graph is not None and result.verdict == "ok":
-            judge(model, graph, result)
+        result, _ = search(model, **options)       # as modelcheck does: liveness included
         times.append(time.perf_counter() - start)
     return {"name": mf.name, "file": path.name, "property": result.property, "verdict": result.verdict,
             "trace": len(result.trace or []), "states": result.distinct, "seconds": statistics.median(times),

@@ -203,7 +203,8 @@ def _reports(args, runs):
 
 def _run_one(path, args, consts):
     """Check one spec or model file; return (exit code, ci_reports.Run or None for --describe)."""
-    from .explore import bfs, print_progress
+    from .explore import print_progress
+    from .liveness import search
     from .ci_reports import Run
     from .modelfile import Expectation, is_model_file, load_model_file
     from .stategraph import StateGraph, check_graph_path
@@ -232,13 +233,13 @@ def _run_one(path, args, consts):
                   file=out)
         out.flush()
     progress = None if (args.json or args.quiet) else print_progress
-    graph = StateGraph(model) if (model.temporal or args.graph or args.coverage) else None
+    graph = StateGraph(model) if (args.graph or args.coverage) else None
     if args.graph and (opts["max_states"] is None or opts["max_states"] > args.graph_limit):
         opts["max_states"] = args.graph_limit     # stop early rather than refuse after the search
         limited = True
     else:
         limited = False
-    result = bfs(model, progress=progress, graph=graph, **opts)
+    result, graph = search(model, graph, progress=progress, **opts)
     if limited and result.stopped_by == "max-states":
         raise UsageError(f"--graph {args.graph}: the state graph has more than {args.graph_limit:,} "
                          f"states, too many to export by default; raise the limit with "
@@ -301,12 +302,10 @@ def _configure(path, mf, args, consts):
 
 
 def _analyse_graph(model, graph, result, args):
-    """After the search: temporal properties, --coverage and --graph, on the recorded graph."""
-    if graph is None or result.verdict != "ok":
+    """After a complete search (whatever the temporal properties said): --coverage and --graph."""
+    judged = result.liveness_elapsed > 0          # the search found nothing; liveness ran
+    if graph is None or not (result.verdict == "ok" or judged):
         return
-    if model.temporal:
-        from .liveness import judge
-        judge(model, graph, result)
     if args.coverage:
         from .stategraph import graph_facts
         result.coverage = graph_facts(graph)

@@ -40,7 +40,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
-from .explore import SPEC_FAILURES, Step, _failure, build_trace
+from .explore import SPEC_FAILURES, Step, _failure, bfs, build_trace
 from .stategraph import StateGraph, reachable, strongly_connected
 from .values import show
 
@@ -61,6 +61,19 @@ class SpecFailure(Exception):
     def __init__(self, index, message):
         super().__init__(message)
         self.index, self.message = index, message
+
+
+def search(model, graph: StateGraph | None = None, **options):
+    """The whole check `modelcheck` runs: the breadth-first search (explore.bfs, with
+    `options`), recording the state graph when the model has temporal properties (or
+    into `graph`, if given), then the temporal properties judged on it. Returns
+    (result, graph); graph is None when nothing needed one."""
+    if graph is None and model.temporal:
+        graph = StateGraph(model)
+    result = bfs(model, graph=graph, **options)
+    if graph is not None and model.temporal and result.verdict == "ok":
+        judge(model, graph, result)
+    return result, graph
 
 
 def judge(model, graph: StateGraph, result):
