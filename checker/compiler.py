@@ -456,7 +456,10 @@ class Compiler:
             if isinstance(ct, SeqT) or (isinstance(ct, MapT) and isinstance(ct.key, IntT)):
                 w(depth, f"{nxt} = _upd({box}, {idx}, {new})")
             else:
-                w(depth, f"{nxt} = {box}[:{idx}] + ({new},) + {box}[{idx} + 1:]")
+                # a list copy and one store: cheaper than slicing and concatenating
+                w(depth, f"{nxt} = list({box})")
+                w(depth, f"{nxt}[{idx}] = {new}")
+                w(depth, f"{nxt} = tuple({nxt})")
             new = nxt
         py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
         w(depth, f"{py} = {new}")
@@ -662,6 +665,11 @@ class Compiler:
         if op == "..":
             return f"frozenset(range({self.expr(e.left, env)}, ({self.expr(e.right, env)}) + 1))"
         l, r = self.expr(e.left, env), self.expr(e.right, env)
+        if op in ("union", "intersect", "minus", "in", "notin", "subseteq") \
+                and isinstance(e.right, A.SetLit) and e.right.items and r.startswith("frozenset(("):
+            # a set display is built faster than a frozenset; with a frozenset on the
+            # left (every set value is one) the result is still a frozenset
+            r = "{" + r[len("frozenset(("):-2] + "}"
         py = {"and": "and", "or": "or", "+": "+", "-": "-", "*": "*", "/": "//", "%": "%",
               "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
               "in": "in", "notin": "not in", "union": "|", "intersect": "&", "minus": "-",

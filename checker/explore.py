@@ -21,7 +21,11 @@ import traceback
 from array import array
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .errors import EvalError
+from .fingerprints import FingerprintTable, collision_probability, fingerprints
+from .memory import rss
 from .runtime import describe
 
 # Errors a spec can raise while being evaluated (the compiled code is plain Python);
@@ -51,9 +55,11 @@ class Result:
     loop_step: Step | None = None     # ... and this step goes from the last state back to trace[loop]
     liveness_elapsed: float = 0.0     # of `elapsed`, the time the temporal properties took
     message: str | None = None
-    stopped_by: str | None = None     # max-states | max-depth | timeout | interrupted
+    stopped_by: str | None = None     # max-states | max-depth | timeout | memory | interrupted
     constrained: int = 0              # distinct states outside the constraints (not expanded)
     coverage: dict = field(default_factory=dict)
+    visited_bytes: int = 0            # memory of the visited set (fingerprints, parent links)
+    collision_probability: float = 0.0  # that a fingerprint collision hid a state (TLC's estimate)
 
     @builtins.property          # `property` is a field name above
     def exit_code(self) -> int:
@@ -74,162 +80,317 @@ def bfs(model, **options) -> Result:
     """Explore `model` breadth-first; stop at the first violation, or at a bound
     (max_states, max_depth, timeout in seconds) with the verdict "incomplete".
     Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every,
-    graph (a StateGraph to record every state and step in)."""
+    graph (a StateGraph to record every state and step in), symmetry (a
+    symmetry.Symmetry: explore one state per orbit), workers (processes expanding
+    states; see checker/workers.py), memory_limit (bytes of RSS at which to stop)."""
     # States are immutable tuples without cycles: the cyclic garbage collector has
     # nothing to free during a search, and traversing millions of tuples costs time.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _bfs(model, **options)
+        if options.get("workers", 1) > 1:
+            from .workers import ParallelSearch
+            return ParallelSearch(model, **options).run()
+        return _Search(model, **options).run()
     finally:
         if collecting:
             gc.enable()
 
 
-def _bfs(model, *, max_states: int | None = None, max_depth: int | None = None,
-         timeout: float | None = None, check_deadlock: bool = True, progress=None,
-         progress_every: float = 2.0, graph=None) -> Result:
-    start = time.perf_counter()
-    deadline = start + timeout if timeout is not None else float("inf")
-    record = graph is not None       # keep every step: the labelled successors are needed
-    successors = model.labelled_successors if record else model.successors
-    check_inv = model.check_invariants if model.invariants else None
-    check_step = model.check_steps if model.action_properties else None
-    check_con = model.check_constraints if model.constraints else None
-    constrained = 0
-    limit = max_states if max_states is not None else float("inf")
-    seen: dict = {}
-    states: list = []
-    parent = array("q")
-    if record:
-        graph.states, graph.parent = states, parent
-        add_target = graph.targets.append
-    generated = 0
-    depth = 0
-    level_start = level_end = 0
-    i = -1
+# Parents expanded per batch: their successors are looked up in the visited set together.
+CHUNK = 2048
 
-    def check_new(n, t):
-        """Invariants of a newly found state (index n)."""
+
+class _Search:
+    """One breadth-first search. States are numbered in the order found; the visited
+    set keeps their fingerprints and `parent` their parents' numbers; full states are
+    kept for the current and the next level only (and for every state when a graph
+    is recorded). Successors are generated a chunk of parents at a time, in order, so
+    numbering, counts and the first violation found are those of a one-state-at-a-time
+    search."""
+
+    def __init__(self, model, *, max_states=None, max_depth=None, timeout=None,
+                 check_deadlock=True, progress=None, progress_every=2.0, graph=None,
+                 symmetry=None, workers=1, memory_limit=None):
+        self.model, self.graph = model, graph
+        self.max_states = max_states if max_states is not None else float("inf")
+        self.max_depth, self.check_deadlock = max_depth, check_deadlock
+        self.timeout, self.progress, self.progress_every = timeout, progress, progress_every
+        self.canonical = symmetry.canonical if symmetry is not None else None
+        self.workers, self.memory_limit = workers, memory_limit
+        self.visited = FingerprintTable()
+        self.parent = array("q")
+        self.generated = self.constrained = self.depth = 0
+        self.expanding = -1             # the number of the state being expanded
+        self.level_start = self.level_end = 0
+        if graph is not None:
+            graph.states, graph.parent = [], self.parent
+            self.pools = [{}.setdefault for _ in model.var_names]   # see keep()
+
+    # ---- the search
+
+    def run(self) -> Result:
+        start = self.start = time.perf_counter()
+        self.deadline = start + self.timeout if self.timeout is not None else float("inf")
+        self.next_report = start + self.progress_every
         try:
-            bad = check_inv(t)
-        except SPEC_FAILURES as e:
-            raise _Stop("error", n, message=_failure(e, model))
-        if bad >= 0:
-            raise _Stop("violation", n, prop=model.invariants[bad], kind="invariant")
+            level = self.initial_level()
+            while level:
+                level = self.expand_level(level)
+            return self.result("ok")
+        except _Stop as stop:
+            return self.stopped(stop)
+        except KeyboardInterrupt:
+            return self.result("incomplete", stopped_by="interrupted")
+        except MemoryError:
+            return self.result("incomplete", stopped_by="memory")
 
-    try:
+    def initial_level(self) -> list:
+        model = self.model
         try:
             inits = model.init_states()
+            if self.canonical is not None:
+                inits = [self.canonical(s) for s in inits]
         except SPEC_FAILURES as e:
             raise _Stop("error", -1, message=f"in init: {_failure(e, model)}")
-        for s in inits:
-            generated += 1
-            n = len(states)
-            if seen.setdefault(s, n) == n:
-                if n >= limit:                    # --max-states: a state beyond the bound
-                    del seen[s]
-                    raise _Stop("incomplete", -1, stopped_by="max-states")
-                states.append(s)
-                parent.append(-1)
-                if check_inv is not None:
-                    check_new(n, s)
-        level_end = len(states)
-        if record:
-            graph.n_init = level_end
-        depth = 1 if states else 0
-        add_state, add_parent, setdefault = states.append, parent.append, seen.setdefault
-        pools = [{}.setdefault for _ in model.var_names]      # one value pool per variable
-        next_report = time.perf_counter() + progress_every
-        while level_start < level_end:
-            frozen = max_depth is not None and depth >= max_depth
-            for i in range(level_start, level_end):
-                s = states[i]
-                if check_con is not None:
-                    try:
-                        outside = check_con(s) >= 0
-                    except SPEC_FAILURES as e:
-                        raise _Stop("error", i, message=_failure(e, model))
-                    if outside:
-                        constrained += 1      # TLC's CONSTRAINT: kept and checked, not expanded
-                        if record:
-                            graph.skip_state()
-                        continue
+        self.generated = len(inits)
+        new = self.visited.add(fingerprints(inits))
+        level = self.admit([inits[p] for p in new], [-1] * len(new), lambda k: len(inits))
+        if self.graph is not None:
+            self.graph.n_init = len(level)
+        self.depth = 1 if level else 0
+        return level
+
+    def admit(self, states, parents, generated_by) -> list:
+        """Number newly found states (already in the visited set) and check their
+        invariants, in order; `generated_by(k)` is the count of states generated when
+        the k-th of them was found, had the search gone one state at a time."""
+        first = len(self.parent)
+        if first + len(states) > self.max_states:
+            keep = max(0, int(self.max_states) - first)
+            self.admit(states[:keep], parents[:keep], generated_by)
+            self.generated, self.expanding = generated_by(keep), parents[keep]
+            raise _Stop("incomplete", -1, stopped_by="max-states")
+        failure = self.first_failure(states)
+        if failure is not None:
+            k, bad, message = failure
+            self.parent.extend(parents[:k + 1])
+            self.keep(states[:k + 1])
+            self.generated, self.expanding = generated_by(k), parents[k]
+            if bad == -2:
+                raise _Stop("error", first + k, message=message)
+            raise _Stop("violation", first + k, prop=self.model.invariants[bad], kind="invariant")
+        self.parent.extend(parents)
+        return self.keep(states)
+
+    def first_failure(self, states):
+        """The first of `states` to break an invariant: (position, invariant index, None),
+        or (position, -2, message) if one could not be evaluated; None if none does."""
+        check = self.model.check_invariants if self.model.invariants else None
+        if check is not None:
+            for k, t in enumerate(states):
                 try:
-                    succ = successors(s)
+                    bad = check(t)
                 except SPEC_FAILURES as e:
-                    raise _Stop("error", i, message=_failure(e, model))
-                if record:
-                    labelled, succ = succ, [step[2] for step in succ]
-                generated += len(succ)
-                if not succ and check_deadlock:
-                    raise _Stop("deadlock", i)
-                for t in succ:
-                    if check_step is not None:
-                        try:
-                            bad = check_step(s, t)
-                        except SPEC_FAILURES as e:
-                            raise _Stop("error", i, message=_failure(e, model), step_to=t)
-                        if bad >= 0:
-                            raise _Stop("violation", i, prop=model.action_properties[bad],
-                                        kind="action", step_to=t)
-                    n = len(states)
-                    k = setdefault(t, n)
-                    if k == n:
-                        if frozen or n >= limit:      # a state beyond --max-depth / --max-states
-                            del seen[t]
-                            raise _Stop("incomplete", -1, stopped_by="max-depth" if frozen else "max-states")
-                        # store the state with each variable's value shared with every equal
-                        # value already stored: states differ in few variables
-                        del seen[t]
-                        t = tuple([p(v, v) for p, v in zip(pools, t)])
-                        seen[t] = n
-                        add_state(t)
-                        add_parent(i)
-                        if check_inv is not None:
-                            check_new(n, t)
-                    if record:
-                        add_target(k)
-                if record:
-                    graph.close_state(labelled)
-                if (i & 255) == 0:
-                    now = time.perf_counter()
-                    if now >= deadline:
-                        raise _Stop("incomplete", -1, stopped_by="timeout")
-                    if progress is not None and now >= next_report:
-                        progress(len(states), generated, depth, len(states) - i - 1,
-                                 time.perf_counter() - start)
-                        next_report = time.perf_counter() + progress_every
-            level_start, level_end = level_end, len(states)
-            if level_start < level_end:
-                depth += 1
-    except _Stop as stop:
-        elapsed = time.perf_counter() - start
-        if len(states) > level_end:      # the search had reached into the next level
-            depth += 1
-        queue_left = max(0, len(states) - (i + 1)) if i >= 0 else len(states)
-        res = Result(stop.verdict, len(states), generated, depth, queue_left, elapsed,
-                     stopped_by=stop.info.get("stopped_by"), message=stop.info.get("message"),
-                     constrained=constrained)
+                    return k, -2, _failure(e, self.model)
+                if bad != -1:
+                    return k, bad, None
+        return None
+
+    def keep(self, states) -> list:
+        """States to keep in the graph (sharing equal variable values between states:
+        states differ in few variables); returns them."""
+        if self.graph is not None:
+            pools = self.pools
+            states = [tuple([p(v, v) for p, v in zip(pools, t)]) for t in states]
+            self.graph.states.extend(states)
+        return states
+
+    def expand_level(self, level) -> list:
+        """Expand every state of a level; return the next level's states."""
+        frozen = self.max_depth is not None and self.depth >= self.max_depth
+        self.level_end = self.level_start + len(level)
+        following = []
+        for c in range(0, len(level), CHUNK):
+            following += self.expand_chunk(level[c:c + CHUNK], self.level_start + c, frozen)
+            now = time.perf_counter()
+            if now >= self.deadline:
+                raise _Stop("incomplete", -1, stopped_by="timeout")
+            if self.memory_limit is not None and rss() > self.memory_limit:
+                raise _Stop("incomplete", -1, stopped_by="memory")
+            if self.progress is not None and now >= self.next_report:
+                self.progress(len(self.parent), self.generated, self.depth,
+                              len(self.parent) - self.expanding - 1, now - self.start)
+                self.next_report = time.perf_counter() + self.progress_every
+        self.level_start += len(level)
+        if following:
+            self.depth += 1
+        return following
+
+    def expand_chunk(self, chunk, base, frozen) -> list:
+        """Expand the states numbered base, base+1, ... (chunk); return the new ones."""
+        x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.graph is not None)
+        self.constrained += x.constrained
+        self.expanding = base + len(x.counts) - 1
+        keys = fingerprints(x.found)
+        fresh = self.admit_found(x, keys, self.visited.add(keys), base, frozen)
+        if self.graph is not None:
+            self.record(x.steps, keys)
+        if x.event is not None:
+            self.expanding = x.event.index
+            raise x.event
+        return fresh
+
+    def admit_found(self, x, keys, new, base, frozen, states=None) -> list:
+        """Admit the successors at positions `new` of an expansion of the states
+        numbered from `base` (see admit); count what it generated."""
+        generated = self.generated
+        if len(new):
+            which = np.searchsorted(np.cumsum(x.counts), new, side="right")   # each one's parent
+            totals = np.cumsum(x.made)
+
+            def generated_by(k):
+                return generated + int(totals[which[k]])
+            if frozen:               # a state beyond --max-depth
+                self.generated, self.expanding = generated_by(0), base + int(which[0])
+                raise _Stop("incomplete", -1, stopped_by="max-depth")
+            found = x.found if states is None else states
+            fresh = self.admit([found[p] for p in new.tolist()], (which + base).tolist(), generated_by)
+        else:
+            fresh = []
+        self.generated = generated + sum(x.made)
+        return fresh
+
+    def record(self, steps, keys) -> None:
+        """Add the chunk's steps to the graph."""
+        graph = self.graph
+        targets = self.visited.lookup(keys).astype(np.int32)
+        at = 0
+        for labelled in steps:
+            if labelled is None:
+                graph.skip_state()
+                continue
+            graph.targets.frombytes(targets[at:at + len(labelled)].tobytes())
+            at += len(labelled)
+            graph.close_state(labelled)
+
+    # ---- the outcome
+
+    def result(self, verdict, **info) -> Result:
+        elapsed = time.perf_counter() - self.start
+        distinct = len(self.parent)
+        queue = 0 if verdict == "ok" else max(0, distinct - self.expanding - 1)
+        res = Result(verdict, distinct, self.generated, self.depth, queue, elapsed,
+                     constrained=self.constrained, **info)
+        res.visited_bytes = self.visited.nbytes + self.parent.buffer_info()[1] * self.parent.itemsize
+        res.collision_probability = collision_probability(distinct, self.generated)
+        return res
+
+    def stopped(self, stop) -> Result:
+        if len(self.parent) > self.level_end:
+            self.depth += 1      # the search had reached into the next level
+        res = self.result(stop.verdict, stopped_by=stop.info.get("stopped_by"),
+                          message=stop.info.get("message"))
         if stop.verdict in ("violation", "deadlock", "error"):
             if stop.verdict == "violation":
                 prop = stop.info["prop"]
+                if isinstance(prop, int):
+                    prop = self.model.action_properties[prop]
                 res.property, res.property_kind = prop.name, stop.info["kind"]
             elif stop.verdict == "deadlock":
                 res.property, res.property_kind = "Deadlock", "deadlock"
             else:
                 res.property, res.property_kind = "EvaluationError", "error"
             if stop.index >= 0:
-                res.trace = build_trace(model, states, parent, stop.index)
+                res.trace = self.trace_to(stop.index)
                 if "step_to" in stop.info:         # the violating step itself
-                    res.trace.append(_step(model, states[stop.index], stop.info["step_to"]))
+                    res.trace.append(self.violating_step(res.trace[-1].state, stop.info["step_to"]))
         return res
-    except KeyboardInterrupt:
-        elapsed = time.perf_counter() - start
-        return Result("incomplete", len(states), generated, depth, max(0, len(states) - i - 1),
-                      elapsed, stopped_by="interrupted")
-    elapsed = time.perf_counter() - start
-    return Result("ok", len(states), generated, depth, 0, elapsed, constrained=constrained)
+
+    def violating_step(self, state, step_to) -> Step:
+        """The step from `state` (concrete, replayed) that breaks an action property;
+        `step_to` was found from its orbit's representative."""
+        if self.canonical is not None:
+            model, canonical = self.model, self.canonical
+            wanted = canonical(step_to)
+            step_to = next(t for t in model.successors(state)
+                           if canonical(t) == wanted and model.check_steps(state, t) >= 0)
+        return _step(self.model, state, step_to)
+
+    def trace_to(self, index) -> list:
+        if self.graph is not None:
+            return build_trace(self.model, self.graph.states, self.parent, index)
+        return replay_trace(self.model, self.visited.fps, self.parent, index, self.canonical)
+
+
+@dataclass
+class Expansion:
+    """The successors of a run of states, as the search needs them."""
+    found: list            # every successor (representatives under symmetry), in order
+    counts: list           # how many of them each state contributed ...
+    made: list             # ... and how many it generated (more, for the state with the event)
+    steps: list            # with a graph: each state's labelled steps, or None if not expanded
+    event: "_Stop | None"  # a stop met while expanding; `found` ends where it was met
+    constrained: int       # states outside the constraints (not expanded)
+
+
+def expand(model, states, base, canonical=None, check_deadlock=True, record=False) -> Expansion:
+    """Expand states numbered base, base+1, ... in order, checking action properties
+    and deadlock, up to the first stop."""
+    successors = model.labelled_successors if record else model.successors
+    check_step = model.check_steps if model.action_properties else None
+    check_con = model.check_constraints if model.constraints else None
+    x = Expansion([], [], [], [], None, 0)
+    found, counts, made, steps = x.found, x.counts, x.made, x.steps
+    event = None
+    for j, s in enumerate(states):
+        i = base + j
+        if check_con is not None:
+            try:
+                outside = check_con(s) >= 0
+            except SPEC_FAILURES as e:
+                event = _Stop("error", i, message=_failure(e, model))
+                break
+            if outside:
+                x.constrained += 1   # TLC's CONSTRAINT: kept and checked, not expanded
+                counts.append(0)
+                made.append(0)
+                steps.append(None)
+                continue
+        try:
+            succ = successors(s)
+        except SPEC_FAILURES as e:
+            event = _Stop("error", i, message=_failure(e, model))
+            break
+        if record:
+            labelled, succ = succ, [step[2] for step in succ]
+        made.append(len(succ))
+        if not succ and check_deadlock:
+            event = _Stop("deadlock", i)
+            counts.append(0)
+            break
+        if check_step is not None:
+            for k, t in enumerate(succ):
+                try:
+                    bad = check_step(s, t)
+                except SPEC_FAILURES as e:
+                    event = _Stop("error", i, message=_failure(e, model), step_to=t)
+                else:
+                    if bad >= 0:
+                        event = _Stop("violation", i, prop=bad, kind="action", step_to=t)
+                if event is not None:
+                    succ = succ[:k]
+                    break
+        if canonical is not None:
+            succ = [canonical(t) for t in succ]
+        found += succ
+        counts.append(len(succ))
+        if record:
+            steps.append(labelled[:len(succ)])
+        if event is not None:
+            break
+    x.event = event
+    return x
 
 
 def build_trace(model, states, parent, index) -> list:
@@ -240,6 +401,32 @@ def build_trace(model, states, parent, index) -> list:
         index = parent[index]
     chain.reverse()
     return [Step(None, (), chain[0])] + [_step(model, a, b) for a, b in zip(chain, chain[1:])]
+
+
+def replay_trace(model, fps, parent, index, canonical=None) -> list:
+    """The trace to state `index` when only fingerprints were kept: follow parent
+    links back to an initial state, then run the spec forward, at each step taking
+    a successor with the recorded fingerprint. Under symmetry reduction the recorded
+    states are orbit representatives; the states replayed are concrete ones."""
+    chain = []
+    while index >= 0:
+        chain.append(int(fps[index]))
+        index = parent[index]
+    chain.reverse()
+    same = canonical or (lambda s: s)
+
+    def pick(candidates, fp):
+        for t in candidates:
+            if hash(same(t)) == fp:
+                return t
+        raise AssertionError("a recorded state could not be replayed")   # a checker bug
+    state = pick(model.init_states(), chain[0])
+    trace = [Step(None, (), state)]
+    for fp in chain[1:]:
+        nxt = pick(model.successors(state), fp)
+        trace.append(_step(model, state, nxt))
+        state = nxt
+    return trace
 
 
 def _step(model, a, b) -> Step:

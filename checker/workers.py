@@ -1,0 +1,279 @@
+"""Several processes expanding one breadth-first search (`--workers N`).
+
+Python runs one thread at a time, so the search is spread over processes, forked
+from the checker so that each has the compiled spec already. Each level of the
+search is split into contiguous runs of states, one run a process: the main process
+expands one run itself and each worker another. A worker keeps its states and
+their successors; what crosses the pipes is small: each successor's 64-bit
+fingerprint going in, and coming back which of them are new. The main process keeps
+the one visited set and numbers the new states exactly as the one-process search
+(explore._Search) does: a level's successors are taken in the order of their
+parents, and a run's new states are numbered after those of the runs before it, so
+every worker keeps a contiguous run of the next level too. Runs are then evened out
+by moving states from the longer runs to their neighbours.
+
+Same numbering, same parents, so the same counts, the same shortest counterexample
+and the same stop as with one process. A violation of an invariant is found by the
+worker holding the new state, right after numbering; a stop at a later state of the
+level that the one-process search would not have reached is then ignored.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import time
+
+import numpy as np
+
+from .explore import SPEC_FAILURES, Expansion, _failure, _Search, _Stop, expand
+from .fingerprints import fingerprints
+from .memory import rss
+
+
+class _Run:
+    """The states one process holds: a contiguous run of the level being expanded."""
+
+    def __init__(self, model, canonical, check_deadlock):
+        self.model, self.canonical, self.check_deadlock = model, canonical, check_deadlock
+        self.states, self.base, self.found = [], 0, []
+
+    def expand(self):
+        """Expand the run: (fingerprints of the successors, counts, made, event)."""
+        x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock)
+        self.found = x.found
+        return fingerprints(x.found), x.counts, x.made, x.constrained, _plain_stop(x.event)
+
+    def keep(self, new, base):
+        """Keep the successors at positions `new` as the next run, numbered from base;
+        check their invariants: (k, invariant index or -2 with a message) for the
+        first that fails, or None."""
+        found = self.found
+        self.states, self.base, self.found = [found[p] for p in new.tolist()], base, []
+        check = self.model.check_invariants if self.model.invariants else None
+        if check is not None:
+            for k, t in enumerate(self.states):
+                try:
+                    bad = check(t)
+                except SPEC_FAILURES as e:
+                    return k, -2, _failure(e, self.model)
+                if bad >= 0:
+                    return k, bad, None
+        return None
+
+    def give(self, take_front, take_back):
+        """Remove states from both ends of the run, for the neighbouring runs."""
+        front = self.states[:take_front]
+        back = self.states[len(self.states) - take_back:] if take_back else []
+        self.states = self.states[take_front:len(self.states) - take_back]
+        self.base += take_front
+        return front, back
+
+    def receive(self, before, after):
+        self.base -= len(before)
+        self.states = before + self.states + after
+
+
+def _plain_stop(stop):
+    """A _Stop as plain data for a pipe."""
+    return None if stop is None else (stop.verdict, stop.index, stop.info)
+
+
+def _serve(conn, run):
+    """A worker: answer the main process's calls on its run until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # the main process handles Ctrl-C
+    while True:
+        name, args = pickle.loads(conn.recv_bytes())
+        if name == "stop":
+            return
+        if name == "rss":
+            out = rss()
+        elif name == "set":
+            run.states, run.base = args
+            out = None
+        else:
+            out = getattr(run, name)(*args)
+        conn.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _Worker:
+    """The main process's handle on one worker process."""
+
+    def __init__(self, run):
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, run), daemon=True)
+        self.process.start()
+        child.close()
+        self.size = 0
+
+    def call(self, name, *args):
+        self.conn.send_bytes(pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def result(self):
+        return pickle.loads(self.conn.recv_bytes())
+
+    def close(self):
+        try:
+            self.call("stop")
+        except OSError:
+            pass
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+class _Local:
+    """The main process's own run, behind the same calls as a worker's."""
+
+    def __init__(self, run):
+        self.run, self.pending, self.size = run, None, 0
+
+    def call(self, name, *args):
+        self.pending = (name, args)
+
+    def result(self):
+        name, args = self.pending
+        if name == "rss":
+            return 0           # counted once, by the main process
+        if name == "set":
+            self.run.states, self.run.base = args
+            return None
+        return getattr(self.run, name)(*args)
+
+    def close(self):
+        pass
+
+
+class _Nothing:
+    """Stands for the states a search numbers but does not hold (its workers do)."""
+
+    def __getitem__(self, _):
+        return None
+
+
+class ParallelSearch(_Search):
+    """explore._Search with each level expanded by several processes."""
+
+    def run(self):
+        if self.workers <= 1 or self.graph is not None or not hasattr(os, "fork"):
+            self.workers = 1
+            return super().run()
+        runs = [_Run(self.model, self.canonical, self.check_deadlock) for _ in range(self.workers)]
+        self.failure = None
+        self.pool = [_Local(runs[0])] + [_Worker(r) for r in runs[1:]]
+        try:
+            return super().run()
+        finally:
+            for w in self.pool:
+                w.close()
+
+    def first_failure(self, states):
+        if self.depth <= 1 and not self.parent:
+            return super().first_failure(states)         # the initial states: checked here
+        f = self.failure
+        return f if f is not None and f[0] < len(states) else None
+
+    def expand_level(self, level):
+        if self.workers <= 1:
+            return super().expand_level(level)
+        frozen = self.max_depth is not None and self.depth >= self.max_depth
+        self.level_end = self.level_start + len(level)
+        if isinstance(level, list):                      # the initial states: hand them out
+            self.spread(level)
+        pool = self.pool
+        for w in pool:
+            w.call("expand")
+        outs = [w.result() for w in pool]                # the local run is expanded meanwhile
+        # the runs in order, up to the first that met a stop
+        upto = next((k for k, o in enumerate(outs) if o[4] is not None), len(outs) - 1)
+        outs = outs[:upto + 1]
+        keys = np.concatenate([o[0] for o in outs])
+        x = Expansion(None, [c for o in outs for c in o[1]], [m for o in outs for m in o[2]],
+                      [], None, sum(o[3] for o in outs))
+        self.constrained += x.constrained
+        base = self.level_start
+        self.expanding = base + len(x.counts) - 1
+        new = self.visited.add(keys)
+        # each run keeps the new states its parents found, numbered in order
+        edges = np.cumsum([0] + [len(o[0]) for o in outs])
+        cut = np.searchsorted(new, edges)
+        first = len(self.parent)
+        for k, w in enumerate(pool):
+            mine = new[cut[k]:cut[k + 1]] - edges[k] if k < len(outs) else new[:0]
+            w.call("keep", mine, first + int(cut[min(k, len(outs))]))
+            w.size = len(mine)
+        failures = [w.result() for w in pool]
+        self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, f in enumerate(failures)
+                             if f is not None), None)
+        self.admit_found(x, keys, new, base, frozen, states=_Nothing())
+        if outs[upto][4] is not None:
+            verdict, index, info = outs[upto][4]
+            self.expanding = index
+            raise _Stop(verdict, index, **info)
+        self.level_start += len(level)
+        self.check_limits()
+        if len(new):
+            self.depth += 1
+            self.balance()
+        return _Level(len(new))
+
+    def spread(self, level):
+        """Hand the initial states out, evenly and in order."""
+        n, k = len(level), len(self.pool)
+        bounds = [n * j // k for j in range(k + 1)]
+        for j, w in enumerate(self.pool):
+            w.call("set", level[bounds[j]:bounds[j + 1]], bounds[j])
+            w.size = bounds[j + 1] - bounds[j]
+        for w in self.pool:
+            w.result()
+
+    def balance(self):
+        """Even out the runs, moving states between neighbours (each round moves at
+        most a run's own states, so a very uneven level may take several rounds)."""
+        pool, k = self.pool, len(self.pool)
+        for _ in range(k - 1):
+            sizes = [w.size for w in pool]
+            total = sum(sizes)
+            want = [total * (j + 1) // k for j in range(k)]        # where each run should end
+            moves = [int(h) - want[j] for j, h in enumerate(np.cumsum(sizes)[:-1])]
+            if all(abs(m) * 8 <= total // k for m in moves):      # within 1/8 of even
+                return
+            for j, w in enumerate(pool):
+                front = max(0, -moves[j - 1]) if j > 0 else 0     # to the run before
+                back = max(0, moves[j]) if j < k - 1 else 0       # to the run after
+                front = min(front, sizes[j])
+                w.call("give", front, min(back, sizes[j] - front))
+            given = [w.result() for w in pool]
+            for j, w in enumerate(pool):
+                before = given[j - 1][1] if j > 0 else []
+                after = given[j + 1][0] if j < k - 1 else []
+                w.call("receive", before, after)
+                w.size += len(before) + len(after) - len(given[j][0]) - len(given[j][1])
+            for w in pool:
+                w.result()
+
+    def check_limits(self):
+        """Between levels: the time limit, the memory limit, progress."""
+        now = time.perf_counter()
+        if now >= self.deadline:
+            raise _Stop("incomplete", -1, stopped_by="timeout")
+        if self.memory_limit is not None:
+            for w in self.pool:
+                w.call("rss")
+            if rss() + sum(w.result() for w in self.pool) > self.memory_limit:
+                raise _Stop("incomplete", -1, stopped_by="memory")
+        if self.progress is not None and now >= self.next_report:
+            self.progress(len(self.parent), self.generated, self.depth, 0, now - self.start)
+            self.next_report = time.perf_counter() + self.progress_every
+
+
+class _Level:
+    """A level of the search as the main process sees it: its size only."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
