@@ -136,7 +136,7 @@ class _Generator:
         self.var_types = var_types
         self.relevant = relevant          # ScalarsetT -> index
         self.k = len(relevant)
-        self.ns = {"frozenset": frozenset, "_best": _best}
+        self.ns = {"_best": _best, "compress": itertools.compress}
         self.counter = itertools.count()
         self.names = {}                   # id of a helper object -> its name in the namespace
         self.key_defs = []                # source of the generated key functions
@@ -163,12 +163,9 @@ class _Generator:
             y = self.fresh()
             return f"(None if ({y} := {x}) is None else {self.perm_expr(t.inner, y)})"
         if isinstance(t, (TupleT, RecordT)):
-            y = self.fresh()
-            parts = []
-            for i, item in enumerate(_items(t)):
-                base = f"({y} := {x})" if i == 0 else y
-                parts.append(self.perm_expr(item, f"{base}[{i}]") or f"{base}[{i}]")
-            return "(" + ", ".join(parts) + ",)"
+            y, bind = _bound(x, self.fresh())
+            parts = [self.perm_expr(item, f"{y}[{i}]") or f"{y}[{i}]" for i, item in enumerate(_items(t))]
+            return bind(_tuple_src(parts))
         if isinstance(t, (SetT, SeqT)):
             y = self.fresh()
             wrap = "frozenset" if isinstance(t, SetT) else "tuple"
@@ -199,9 +196,8 @@ class _Generator:
                 return f"(({y} := {x}) is not None, {y})"
             return f"((False,) if ({y} := {x}) is None else (True, {self.key_expr(t.inner, y)}))"
         if isinstance(t, (TupleT, RecordT)):
-            parts = [self.key_expr(item, f"{f'({y} := {x})' if i == 0 else y}[{i}]")
-                     for i, item in enumerate(_items(t))]
-            return _tuple_src(parts)
+            y, bind = _bound(x, y)
+            return bind(_tuple_src([self.key_expr(item, f"{y}[{i}]") for i, item in enumerate(_items(t))]))
         if isinstance(t, SetT):
             return f"tuple(sorted([{self.key_expr(t.elem, y)} for {y} in {x}]))"
         if isinstance(t, SeqT):
@@ -287,32 +283,67 @@ class _Generator:
         out(d, f"B{k}_{self.var}[{parts}[{i}][0]].append({desc})")
         return True
 
-    def signature_columns(self, w, unary_vars):
-        """Per type, the expressions of its signature columns (one entry per value)."""
+    def signature_columns(self, w, unary_vars, depth=1):
+        """Write the statements gathering signatures; return, per type, the
+        expressions of its signature columns (one entry per value), and the
+        variables that are one of those columns ({var: (type, column, "map"|"set")})."""
         columns = [[] for _ in range(self.k)]
+        direct = {}
         for v, t in enumerate(self.var_types):
             if v not in unary_vars:
                 continue
             if isinstance(t, MapT) and isinstance(t.key, ScalarsetT) and t.key in self.relevant \
                     and not occurrences(t.value, self.relevant):
+                k = self.relevant[t.key]
                 value = t.value if t.total else OptionT(t.value)
-                y = self.fresh()
-                col = f"v{v}" if naturally_ordered(value) else f"[{self.key_expr(value, y)} for {y} in v{v}]"
-                columns[self.relevant[t.key]].append(col)
+                if naturally_ordered(value):
+                    direct[v] = (k, len(columns[k]), "map")
+                    columns[k].append(f"v{v}")
+                else:
+                    y = self.fresh()
+                    columns[k].append(f"[{self.key_expr(value, y)} for {y} in v{v}]")
                 continue
             if isinstance(t, SetT) and isinstance(t.elem, ScalarsetT) and t.elem in self.relevant:
                 k = self.relevant[t.elem]
-                columns[k].append(f"[e in v{v} for e in R{k}]")
+                direct[v] = (k, len(columns[k]), "set")
+                columns[k].append(f"map(v{v}.__contains__, R{k})")
                 continue
             used = self.types_in(t)
             for k in used:
-                w(1, f"B{k}_{v} = [[] for _ in R{k}]")
+                w(depth, f"B{k}_{v} = [[] for _ in R{k}]")
             self.var = v
-            self.atoms(t, f"v{v}", [], w, 1)
+            self.atoms(t, f"v{v}", [], w, depth)
             for k in used:
-                w(1, f"for b in B{k}_{v}: b.sort()")
+                w(depth, f"for b in B{k}_{v}: b.sort()")
                 columns[k].append(f"B{k}_{v}")
-        return columns
+        return columns, direct
+
+    def unary_canonical(self, w, name, with_perm):
+        """canonical for unary specs: sort the values by signature; the sorted
+        columns of map and set variables are already their canonical values, the
+        other variables are permuted."""
+        k = self.k
+        w(0, f"def {name}(s):")
+        w(1, f"{', '.join(f'v{i}' for i in range(len(self.var_types)))}, = s")
+        columns, direct = self.signature_columns(w, set(range(len(self.var_types))))
+        for i in range(k):
+            w(1, f"c{i} = tuple(zip(*sorted(zip({', '.join(columns[i] + [f'R{i}'])}))))")
+            w(1, f"q{i} = c{i}[-1]")
+        identity = f"({', '.join(f'R{i}' for i in range(k))},)"
+        w(1, f"if {' and '.join(f'q{i} == R{i}' for i in range(k))}:")
+        w(2, f"return (s, {identity})" if with_perm else "return s")
+        for i in range(k):
+            w(1, f"p{i} = tuple(sorted(R{i}, key=q{i}.__getitem__))")
+        parts = []
+        for v, t in enumerate(self.var_types):
+            if v in direct:
+                ti, col, kind = direct[v]
+                parts.append(f"c{ti}[{col}]" if kind == "map" else f"frozenset(compress(R{ti}, c{ti}[{col}]))")
+            else:
+                parts.append(self.perm_expr(t, f"v{v}") or f"v{v}")
+        state = _tuple_src(parts)
+        w(1, f"return ({state}, ({', '.join(f'p{i}' for i in range(k))},))" if with_perm else f"return {state}")
+        w(0, "")
 
     def types_in(self, t: Type) -> list:
         return [k for s, k in self.relevant.items() if mentions(t, {s: k})]
@@ -345,7 +376,6 @@ class _Generator:
         k = self.k
         for s, i in self.relevant.items():
             self.ns[f"R{i}"] = tuple(range(s.size))
-            self.ns[f"ID{i}"] = list(range(s.size))
         unary_vars = {v for v, t in enumerate(self.var_types) if self.is_unary(t)}
         self.unary = len(unary_vars) == len(self.var_types)
         vs = [f"v{i}" for i in range(len(self.var_types))]
@@ -360,33 +390,24 @@ class _Generator:
         w(1, f"return ({', '.join(parts)},)")
         w(0, "")
 
-        # signatures(s) -> per type, the values sorted by signature: [(sig..., value)]
-        w(0, "def signatures(s):")
-        w_lines.append(unpack)
-        columns = self.signature_columns(w, unary_vars)
-        for i in range(k):
-            w(1, f"g{i} = sorted(zip({', '.join(columns[i] + [f'R{i}'])}))")
-        w(1, f"return {', '.join(f'g{i}' for i in range(k))},")
-        w(0, "")
-
-        w(0, "def canonical_with_perm(s):")
-        w(1, f"{', '.join(f'g{i}' for i in range(k))}, = signatures(s)")
         if self.unary:
-            for i in range(k):
-                w(1, f"q{i} = [t[-1] for t in g{i}]")
-            w(1, f"if {' and '.join(f'q{i} == ID{i}' for i in range(k))}:")
-            w(2, f"return s, ({', '.join(f'R{i}' for i in range(k))},)")
-            for i in range(k):
-                w(1, f"p{i} = [0] * len(q{i})")
-                w(1, f"for n, o in enumerate(q{i}): p{i}[o] = n")
-                w(1, f"p{i} = tuple(p{i})")
-            w(1, f"return permute(s, {ps}, {qs}), ({ps},)")
+            self.unary_canonical(w, "canonical", with_perm=False)
+            self.unary_canonical(w, "canonical_with_perm", with_perm=True)
         else:
-            w(1, f"return _best(s, permute, ({', '.join(f'g{i}' for i in range(k))},), less)")
-        w(0, "")
-        w(0, "def canonical(s):")
-        w(1, "return canonical_with_perm(s)[0]")
-        w(0, "")
+            # signatures(s) -> per type, the values sorted by signature: [(sig..., value)]
+            w(0, "def signatures(s):")
+            w_lines.append(unpack)
+            columns, _ = self.signature_columns(w, unary_vars)
+            for i in range(k):
+                w(1, f"g{i} = sorted(zip({', '.join(columns[i] + [f'R{i}'])}))")
+            w(1, f"return {', '.join(f'g{i}' for i in range(k))},")
+            w(0, "")
+            w(0, "def canonical_with_perm(s):")
+            w(1, f"return _best(s, permute, signatures(s), less)")
+            w(0, "")
+            w(0, "def canonical(s):")
+            w(1, "return canonical_with_perm(s)[0]")
+            w(0, "")
         self.less_function(w)
         source = "\n".join(w_lines + self.key_defs) + "\n"
         exec(compile(source, "<gdsl:symmetry>", "exec"), self.ns)
@@ -419,13 +440,25 @@ def _tie_orders(g) -> list:
 def _best(s, permute, sigs, less):
     """The least image of s (by `less`) over the permutations allowed by the
     signatures, with the permutation giving it."""
+    orders = [_tie_orders(g) for g in sigs]
+    if all(len(o) == 1 and o[0] == list(range(len(o[0]))) for o in orders):
+        return s, tuple(tuple(o[0]) for o in orders)      # already sorted: s is its own image
     best = best_perm = None
-    for qs in itertools.product(*[_tie_orders(g) for g in sigs]):
+    for qs in itertools.product(*orders):
         perm = tuple(_inverse(q) for q in qs)
         image = permute(s, *perm, *qs)
         if best is None or less(image, best):
             best, best_perm = image, perm
     return best, best_perm
+
+
+def _bound(x: str, y: str):
+    """(a name for x, a wrapper binding it): expressions of tuples use their value
+    several times, and a walrus cannot sit in a comprehension's iterable, so it goes
+    in a condition, which Python evaluates first."""
+    if x.isidentifier():
+        return x, lambda e: e
+    return y, lambda e: f"({e} if ({y} := {x}) is not None else None)"
 
 
 def _tuple_src(parts: list) -> str:
