@@ -78,26 +78,32 @@ class Symmetry:
 
     A permutation is a tuple with one entry per type in `types`, each a tuple
     mapping an old value (0..n-1) to its new value.
+      canonical(s)           -> the representative of s's orbit
+      canonical_with_perm(s) -> (representative, the permutation taking s to it)
+      permute(s, perm)       -> the image of s
     """
 
-    def __init__(self, types, unary, namespace, source, unsound_reason=None):
+    def __init__(self, types, unary, namespace, source, findings=()):
         self.types = types                    # [ScalarsetInfo], the permuted types
         self.unary = unary                    # ties need no enumeration
-        self.unsound_reason = unsound_reason  # "file:line:col: why", or None
+        self.findings = list(findings)        # SpecErrors: constructs that see an order
         self.source = source                  # the generated Python, for reading
         self.canonical = namespace["canonical"]
         self.canonical_with_perm = namespace["canonical_with_perm"]
         self._permute = namespace["permute"]
 
+    @property
+    def unsound_reason(self) -> str | None:
+        """Why exploring representatives only would be unsound, as
+        `file:line:col: reason` (the first finding), or None."""
+        if not self.findings:
+            return None
+        e = self.findings[0]
+        return f"{e.path or '<spec>'}:{e.line}:{e.col}: {e.message}"
+
     def permute(self, state, perm):
         """The image of a state under perm (one old -> new tuple per type)."""
-        inverses = []
-        for p in perm:
-            q = [0] * len(p)
-            for old, new in enumerate(p):
-                q[new] = old
-            inverses.append(q)
-        return self._permute(state, *[tuple(p) for p in perm], *inverses)
+        return self._permute(state, *[tuple(p) for p in perm], *[_inverse(p) for p in perm])
 
     def permutations(self):
         """Every element of the group (for tests on small instances)."""
@@ -117,16 +123,12 @@ def symmetry_of(model) -> Symmetry | None:
             relevant[t] = len(relevant)
     if not relevant:
         return None
-    reasons = order_dependence(model.checked, set(relevant))
-    reason = None
-    if reasons:
-        spec = model.checked.spec
-        line, col = reasons[0].line, reasons[0].col
-        reason = f"{spec.path or '<spec>'}:{line}:{col}: {reasons[0].message}"
+    spec = model.checked.spec
+    findings = [e.located(spec.path, spec.source) for e in order_dependence(model.checked, set(relevant))]
     gen = _Generator(model.var_types, relevant)
     namespace, source = gen.build()
     types = [ScalarsetInfo(t.name, t.size) for t in relevant]
-    return Symmetry(types, gen.unary, namespace, source, reason)
+    return Symmetry(types, gen.unary, namespace, source, findings)
 
 
 class _Generator:
@@ -403,7 +405,7 @@ class _Generator:
             w(1, f"return {', '.join(f'g{i}' for i in range(k))},")
             w(0, "")
             w(0, "def canonical_with_perm(s):")
-            w(1, f"return _best(s, permute, signatures(s), less)")
+            w(1, "return _best(s, permute, signatures(s), less)")
             w(0, "")
             w(0, "def canonical(s):")
             w(1, "return canonical_with_perm(s)[0]")

@@ -194,8 +194,8 @@ def reason(tmp_path, body):
      "assigns `order` a value that depends on the iteration"),
     ("action A { for p in P { if size(got) < 2 { got = got union {p} } } }", 6, 33,
      "reads `got`"),
-    ("var owner: map[P, P] = {p: p for p in P}\n"
-     "action A { owner = {owner[p]: p for p in P} }", 7, 20, "keeps the last in identity order"),
+    ("var fwd: map[P, P] = {p: p for p in P}\nvar back: pmap[P, P] = {:}\n"
+     "action A { back = {fwd[p]: p for p in P} }", 8, 19, "keeps the last in identity order"),
     ("action A { for p in P { got = got union {p} } for q in P { got = got minus {q} } n = 1 }\n"
      "action B { for p in P { got = got union {p}\n got = got minus {p} } }", 8, 2, "by mixing operators"),
 ])
@@ -224,3 +224,10 @@ def test_the_specs_of_the_repository():
     # The assignors order members by member id (AbstractPartitionAssignor.MemberInfo).
     group = symmetry_of(load(GROUP, {"CONSUMERS": "2"})).unsound_reason
     assert group.startswith(f"{GROUP}:262:15: sorted() orders values of the scalarset Consumer")
+
+
+def test_findings_print_with_the_line_and_a_caret(tmp_path):
+    sym = symmetry_of(load(write(tmp_path, HEAD + "action A { order = sorted(got) }")))
+    assert len(sym.findings) == 1
+    assert sym.findings[0].format().splitlines()[1:] == [
+        "    action A { order = sorted(got) }", "                       ^"]
