@@ -277,8 +277,8 @@ def measure(title: str, rows: list[Row], runs: int) -> None:
                   f"{sample.distinct:,} states", file=sys.stderr, flush=True)
 
 
-def _fmt(x, spec, missing="–"):
-    return missing if x is None else format(x, spec)
+def _fmt(x, spec):
+    return "–" if x is None else format(x, spec)
 
 
 def print_table(title: str, rows: list[Row], spin: Row | None, runs: int) -> None:
@@ -323,6 +323,10 @@ def _find(table, engine, config):
     return next((r for r in table if r.engine == engine and r.config == config and r.samples), None)
 
 
+def _secs(row):
+    return f"{row.median('wall'):.2f} s" if row else "n/a"
+
+
 def _verdict(ok):
     return "met" if ok else "NOT met"
 
@@ -336,9 +340,7 @@ def targets(tables: dict, group_before: dict | None) -> list[str]:
         one, two = _find(rm8, "modelcheck", "no symmetry, 1 worker"), _find(rm8, "modelcheck", "no symmetry, 2 workers")
         spin = _find(rm8, "SPIN", "DFS, -O2")
         walls = [r.median("wall") for r in (one, two) if r]
-        text = (f"TwoPhase RM=8 without symmetry: 1 worker {_fmt(one and one.median('wall'), '.2f', 'n/a')} s, "
-                f"2 workers {_fmt(two and two.median('wall'), '.2f', 'n/a')} s, "
-                f"SPIN {_fmt(spin and spin.median('wall'), '.2f', 'n/a')} s")
+        text = f"TwoPhase RM=8 without symmetry: 1 worker {_secs(one)}, 2 workers {_secs(two)}, SPIN {_secs(spin)}"
         if spin and walls:
             ratio = min(walls) / spin.median("wall")
             text += f" -> ratio {ratio:.2f}; target <= {SPIN_WALL_RATIO_TARGET}: {_verdict(ratio <= SPIN_WALL_RATIO_TARGET)}"
@@ -352,8 +354,7 @@ def targets(tables: dict, group_before: dict | None) -> list[str]:
     else:
         sym = [_find(rm9, "modelcheck", f"symmetry, {w}") for w in ("1 worker", "2 workers")]
         walls = [r.median("wall") for r in sym if r]
-        text = (f"TwoPhase RM=9 with symmetry: 1 worker {_fmt(sym[0] and sym[0].median('wall'), '.2f', 'n/a')} s, "
-                f"2 workers {_fmt(sym[1] and sym[1].median('wall'), '.2f', 'n/a')} s")
+        text = f"TwoPhase RM=9 with symmetry: 1 worker {_secs(sym[0])}, 2 workers {_secs(sym[1])}"
         text += (f"; target < {SYMMETRY_RM9_TARGET_S} s: {_verdict(min(walls) < SYMMETRY_RM9_TARGET_S)}" if walls
                  else "; not measured (this modelcheck has no symmetry reduction)")
         lines.append(text)
