@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -48,6 +49,14 @@ def _positive(option, kind=int, what="a whole number of 1 or more"):
     return parse
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _const(text):
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"--const takes NAME=VALUE (e.g. --const RM=5), not {text!r}")
@@ -76,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
                    help="stop after this many seconds (exit 3 if nothing was found)")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
+                   help="processes expanding states (default: the cores available, "
+                        f"here {_cores()}); the counts and traces do not depend on it")
+    p.add_argument("--no-symmetry", action="store_true",
+                   help="explore every permutation of the spec's scalarset values instead of one "
+                        "state per orbit")
+    p.add_argument("--memory-limit", type=_positive("--memory-limit", float, "a number of GB above 0"),
+                   metavar="GB", help="stop the search (exit 3) when the checker's memory reaches this; "
+                                      "default: 90%% of the memory available when it starts")
     p.add_argument("--graph", metavar="FILE",
                    help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")
     p.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
@@ -232,8 +250,10 @@ def _run_one(path, args, consts):
             print("Fairness: " + (", ".join(_fairness_text(f) for f in model.fairness) or "(none)"),
                   file=out)
         out.flush()
-    progress = None if (args.json or args.quiet) else print_progress
     graph = StateGraph(model) if (args.graph or args.coverage) else None
+    _reduction(model, opts, args, whole_graph=graph is not None or bool(model.temporal),
+               out=None if args.json else out)
+    progress = None if (args.json or args.quiet) else print_progress
     if args.graph and (opts["max_states"] is None or opts["max_states"] > args.graph_limit):
         opts["max_states"] = args.graph_limit     # stop early rather than refuse after the search
         limited = True
@@ -282,6 +302,29 @@ def _run_one(path, args, consts):
 
 # Exit codes that are a verdict (rather than an error), which --expected compares.
 _VERDICT_CODES = (0, 3, 11, 12, 13)
+
+
+def _reduction(model, opts, args, whole_graph, out):
+    """Symmetry reduction, workers and the memory limit for one search, said on `out`.
+    Temporal properties and graph analyses are checked on the whole state graph,
+    without symmetry (see docs/language.md, Symmetry reduction)."""
+    from .memory import default_limit
+    from .symmetry import symmetry_of
+    sym = None if args.no_symmetry else symmetry_of(model)
+    note = None
+    if sym is not None and sym.unsound_reason:
+        note, sym = f"off: {sym.unsound_reason}", None
+    elif sym is not None and whole_graph:
+        note, sym = "off: temporal properties and graph analyses are checked on the whole state graph", None
+    elif sym is not None:
+        note = f"on, one state per orbit of {sym.describe()}"
+    workers = args.workers or _cores()
+    opts.update(symmetry=sym, workers=workers,
+                memory_limit=int(args.memory_limit * 2**30) if args.memory_limit else default_limit())
+    if out is not None:
+        if note:
+            print(f"Symmetry: {note}", file=out)
+        print(f"Workers: {workers}", file=out)
 
 
 def _configure(path, mf, args, consts):
@@ -364,6 +407,8 @@ def _json_result(model, result, trace_path) -> dict:
         "states_outside_constraints": result.constrained,
         "depth": result.depth,
         "elapsed_s": round(result.elapsed, 4),
+        "visited_bytes": result.visited_bytes,
+        "collision_probability": result.collision_probability,
         "trace": str(trace_path) if trace_path else None,
         "trace_length": len(result.trace) if result.trace else None,
         "loop": result.loop,

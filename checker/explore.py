@@ -184,18 +184,7 @@ class _Search:
         return self.keep(states)
 
     def first_failure(self, states):
-        """The first of `states` to break an invariant: (position, invariant index, None),
-        or (position, -2, message) if one could not be evaluated; None if none does."""
-        check = self.model.check_invariants if self.model.invariants else None
-        if check is not None:
-            for k, t in enumerate(states):
-                try:
-                    bad = check(t)
-                except SPEC_FAILURES as e:
-                    return k, -2, _failure(e, self.model)
-                if bad != -1:
-                    return k, bad, None
-        return None
+        return first_failure(self.model, states)
 
     def keep(self, states) -> list:
         """States to keep in the graph (sharing equal variable values between states:
@@ -233,7 +222,7 @@ class _Search:
         self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
         keys = fingerprints(x.found)
-        fresh = self.admit_found(x, keys, self.visited.add(keys), base, frozen)
+        fresh = self.admit_found(x, self.visited.add(keys), base, frozen)
         if self.graph is not None:
             self.record(x.steps, keys)
         if x.event is not None:
@@ -241,9 +230,10 @@ class _Search:
             raise x.event
         return fresh
 
-    def admit_found(self, x, keys, new, base, frozen, states=None) -> list:
+    def admit_found(self, x, new, base, frozen, picked=None) -> list:
         """Admit the successors at positions `new` of an expansion of the states
-        numbered from `base` (see admit); count what it generated."""
+        numbered from `base` (see admit; `picked`: those successors, if `x` does not
+        hold them); count what it generated."""
         generated = self.generated
         if len(new):
             which = np.searchsorted(np.cumsum(x.counts), new, side="right")   # each one's parent
@@ -254,8 +244,9 @@ class _Search:
             if frozen:               # a state beyond --max-depth
                 self.generated, self.expanding = generated_by(0), base + int(which[0])
                 raise _Stop("incomplete", -1, stopped_by="max-depth")
-            found = x.found if states is None else states
-            fresh = self.admit([found[p] for p in new.tolist()], (which + base).tolist(), generated_by)
+            if picked is None:
+                picked = [x.found[p] for p in new.tolist()]
+            fresh = self.admit(picked, (which + base).tolist(), generated_by)
         else:
             fresh = []
         self.generated = generated + sum(x.made)
@@ -391,6 +382,21 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=Fals
             break
     x.event = event
     return x
+
+
+def first_failure(model, states):
+    """The first of `states` to break an invariant: (position, invariant index, None),
+    or (position, -2, message) if one could not be evaluated; None if none does."""
+    check = model.check_invariants if model.invariants else None
+    if check is not None:
+        for k, t in enumerate(states):
+            try:
+                bad = check(t)
+            except SPEC_FAILURES as e:
+                return k, -2, _failure(e, model)
+            if bad != -1:
+                return k, bad, None
+    return None
 
 
 def build_trace(model, states, parent, index) -> list:

@@ -27,7 +27,7 @@ _LOAD = 0.5                              # grow the slot array beyond this load
 class FingerprintTable:
     """Fingerprints -> state numbers 0, 1, 2, ... in the order they were added."""
 
-    def __init__(self, capacity: int = 1 << 16):
+    def __init__(self, capacity: int = 1 << 10):
         self.bits = max(4, int(capacity - 1).bit_length())
         self.slots = np.full(1 << self.bits, -1, np.int32)
         self.fps = np.empty(capacity, np.int64)

@@ -64,6 +64,9 @@ def describe_verdict(result) -> str:
         return f"Error: the spec failed while being evaluated: {result.message}"
     if result.stopped_by == "interrupted":
         return "Interrupted: the search was stopped before it was complete; nothing was found so far."
+    if result.stopped_by == "memory":
+        return (f"Incomplete: out of memory (the limit is --memory-limit); no error was found in "
+                f"the {result.distinct} states explored, which is not a pass.")
     return (f"Incomplete: the search stopped at --{result.stopped_by} before it was complete; "
             f"no error was found in the {result.distinct} states explored, which is not a pass.")
 
@@ -81,9 +84,19 @@ def summary_lines(result) -> list:
         f"{result.generated} states generated, {result.distinct} distinct states found, "
         f"{result.queue_left} states left on queue.",
         f"The depth of the {'complete ' if result.verdict == 'ok' else ''}state graph search is {result.depth}.",
+        *_fingerprint_lines(result),
         f"Finished in {result.elapsed:.2f}s"
         + (f" ({result.distinct / result.elapsed:,.0f} distinct states/s)." if result.elapsed > 0 else "."),
     ]
+
+
+def _fingerprint_lines(result) -> list:
+    """TLC's line on fingerprint collisions, and what the visited set took."""
+    if not result.visited_bytes or not result.distinct:
+        return []
+    return [f"The probability of a fingerprint collision is {result.collision_probability:.1E} "
+            f"(calculated, optimistic); the visited set took {result.visited_bytes / result.distinct:.0f} "
+            f"bytes a state."]
 
 
 def coverage_lines(facts) -> list:

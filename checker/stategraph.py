@@ -64,6 +64,25 @@ class StateGraph:
         self.starts.append(len(self.targets))
         self.expanded.append(1)
 
+    def close_states(self, targets, labels, counts, expanded) -> None:
+        """Several states' steps at once: `targets` and `labels` (label ids) of all their
+        steps in order, `counts` steps per state, `expanded` 1 or 0 per state."""
+        self.targets.frombytes(targets.astype("int32").tobytes())
+        self.labels.frombytes(labels.astype("int32").tobytes())
+        at = self.starts[-1]
+        for c in counts:
+            at += c
+            self.starts.append(at)
+        self.expanded.extend(expanded)
+
+    def label_id(self, key) -> int:
+        """The id of a label (action index, picks), made on first use."""
+        lid = self._label_ids.get(key)
+        if lid is None:
+            lid = self._label_ids[key] = len(self.label_keys)
+            self.label_keys.append(key)
+        return lid
+
     def skip_state(self) -> None:
         """The state lies outside the constraints: it is not expanded."""
         self.starts.append(len(self.targets))

@@ -27,40 +27,51 @@ import time
 
 import numpy as np
 
-from .explore import SPEC_FAILURES, Expansion, _failure, _Search, _Stop, expand
+from .explore import Expansion, _Search, _Stop, expand, first_failure
 from .fingerprints import fingerprints
 from .memory import rss
 
 
 class _Run:
-    """The states one process holds: a contiguous run of the level being expanded."""
+    """The states one process holds: a contiguous run of the level being expanded.
+    With `record` (a state graph is kept), its steps' labels are sent as small
+    numbers, each label's (action, parameters) once, and the new states it keeps are
+    sent back too (the graph holds every state)."""
 
-    def __init__(self, model, canonical, check_deadlock):
+    def __init__(self, model, canonical, check_deadlock, record):
         self.model, self.canonical, self.check_deadlock = model, canonical, check_deadlock
+        self.record, self.label_ids = record, {}
         self.states, self.base, self.found = [], 0, []
 
     def expand(self):
-        """Expand the run: (fingerprints of the successors, counts, made, event)."""
-        x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock)
+        """Expand the run: (fingerprints of the successors, counts, made, constrained,
+        event, graph steps or None)."""
+        x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found = x.found
-        return fingerprints(x.found), x.counts, x.made, x.constrained, _plain_stop(x.event)
+        steps = self.labels(x.steps) if self.record else None
+        return fingerprints(x.found), x.counts, x.made, x.constrained, _plain_stop(x.event), steps
+
+    def labels(self, steps):
+        """(label numbers of every step, 1/0 per state: expanded or not, labels new
+        since the last call)."""
+        ids, numbers, expanded, fresh = self.label_ids, [], bytearray(), []
+        for labelled in steps:
+            expanded.append(labelled is not None)
+            for act, picks, _ in labelled or ():
+                lid = ids.get((act, picks))
+                if lid is None:
+                    lid = ids[(act, picks)] = len(ids)
+                    fresh.append((act, picks))
+                numbers.append(lid)
+        return np.array(numbers, np.int32), bytes(expanded), fresh
 
     def keep(self, new, base):
         """Keep the successors at positions `new` as the next run, numbered from base;
-        check their invariants: (k, invariant index or -2 with a message) for the
-        first that fails, or None."""
+        check their invariants. Returns (the first failure: (k, invariant index or -2,
+        message) or None; the kept states if recording, else None)."""
         found = self.found
         self.states, self.base, self.found = [found[p] for p in new.tolist()], base, []
-        check = self.model.check_invariants if self.model.invariants else None
-        if check is not None:
-            for k, t in enumerate(self.states):
-                try:
-                    bad = check(t)
-                except SPEC_FAILURES as e:
-                    return k, -2, _failure(e, self.model)
-                if bad >= 0:
-                    return k, bad, None
-        return None
+        return first_failure(self.model, self.states), (self.states if self.record else None)
 
     def give(self, take_front, take_back):
         """Remove states from both ends of the run, for the neighbouring runs."""
@@ -157,12 +168,14 @@ class ParallelSearch(_Search):
     """explore._Search with each level expanded by several processes."""
 
     def run(self):
-        if self.workers <= 1 or self.graph is not None or not hasattr(os, "fork"):
+        if self.workers <= 1 or not hasattr(os, "fork"):
             self.workers = 1
             return super().run()
-        runs = [_Run(self.model, self.canonical, self.check_deadlock) for _ in range(self.workers)]
+        record = self.graph is not None
+        runs = [_Run(self.model, self.canonical, self.check_deadlock, record) for _ in range(self.workers)]
         self.failure = None
         self.pool = [_Local(runs[0])] + [_Worker(r) for r in runs[1:]]
+        self.translate = [np.empty(0, np.int32) for _ in self.pool]   # run's label number -> graph's
         try:
             return super().run()
         finally:
@@ -170,7 +183,7 @@ class ParallelSearch(_Search):
                 w.close()
 
     def first_failure(self, states):
-        if self.depth <= 1 and not self.parent:
+        if not self.parent:
             return super().first_failure(states)         # the initial states: checked here
         f = self.failure
         return f if f is not None and f[0] < len(states) else None
@@ -204,20 +217,36 @@ class ParallelSearch(_Search):
             mine = new[cut[k]:cut[k + 1]] - edges[k] if k < len(outs) else new[:0]
             w.call("keep", mine, first + int(cut[min(k, len(outs))]))
             w.size = len(mine)
-        failures = [w.result() for w in pool]
-        self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, f in enumerate(failures)
+        kept = [w.result() for w in pool]
+        self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _) in enumerate(kept)
                              if f is not None), None)
-        self.admit_found(x, keys, new, base, frozen, states=_Nothing())
+        picked = [t for _, states in kept for t in states] if self.graph is not None else [None] * len(new)
+        self.admit_found(x, new, base, frozen, picked)
         if outs[upto][4] is not None:
             verdict, index, info = outs[upto][4]
             self.expanding = index
             raise _Stop(verdict, index, **info)
+        if self.graph is not None:
+            self.record_runs(outs, keys)
         self.level_start += len(level)
         self.check_limits()
         if len(new):
             self.depth += 1
             self.balance()
         return _Level(len(new))
+
+    def record_runs(self, outs, keys):
+        """Add the level's steps to the graph, the runs' label numbers made the graph's."""
+        graph, labels = self.graph, []
+        for k, o in enumerate(outs):
+            numbers, _, fresh = o[5]
+            if fresh:
+                more = np.array([graph.label_id(key) for key in fresh], np.int32)
+                self.translate[k] = np.concatenate([self.translate[k], more])
+            labels.append(self.translate[k][numbers])
+        expanded = b"".join(o[5][1] for o in outs)
+        counts = [c for o in outs for c in o[1]]
+        graph.close_states(self.visited.lookup(keys), np.concatenate(labels), counts, expanded)
 
     def spread(self, level):
         """Hand the initial states out, evenly and in order."""

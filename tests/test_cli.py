@@ -28,8 +28,8 @@ def test_console_script_runs():
 # --------------------------------------------------------------------------- --const
 
 def test_const_changes_the_instance(tmp_path):
-    rm3, rm4 = run_cli_many((TWOPHASE, "--json", "--out", tmp_path),
-                            (TWOPHASE, "--json", "--const", "RM=4", "--out", tmp_path))
+    rm3, rm4 = run_cli_many((TWOPHASE, "--no-symmetry", "--json", "--out", tmp_path),
+                            (TWOPHASE, "--no-symmetry", "--json", "--const", "RM=4", "--out", tmp_path))
     rm3 = _json(rm3)
     assert rm4.returncode == EXIT_OK, rm4.stderr
     rm4 = _json(rm4)
@@ -102,7 +102,7 @@ def test_invariant_selects_what_is_checked(tmp_path):
 # --------------------------------------------------------------------------- bounds
 
 def test_max_states_stops_incomplete(tmp_path):
-    proc = run_cli(TWOPHASE, "--json", "--max-states", "10", "--out", tmp_path)
+    proc = run_cli(TWOPHASE, "--no-symmetry", "--json", "--max-states", "10", "--out", tmp_path)
     assert proc.returncode == EXIT_BOUND, proc.stderr
     data = _json(proc)
     assert data["verdict"] == "incomplete"
@@ -118,13 +118,13 @@ def test_max_states_readable_output_says_incomplete(tmp_path):
 
 
 def test_max_states_not_reached_is_complete(tmp_path):
-    proc = run_cli(TWOPHASE, "--json", "--max-states", "100000", "--out", tmp_path)
+    proc = run_cli(TWOPHASE, "--no-symmetry", "--json", "--max-states", "100000", "--out", tmp_path)
     assert proc.returncode == EXIT_OK
     assert _json(proc)["distinct_states"] == TWOPHASE_RM3[0]
 
 
 def test_max_depth_stops_incomplete(tmp_path):
-    proc = run_cli(TWOPHASE, "--json", "--max-depth", "3", "--out", tmp_path)
+    proc = run_cli(TWOPHASE, "--no-symmetry", "--json", "--max-depth", "3", "--out", tmp_path)
     assert proc.returncode == EXIT_BOUND, proc.stderr
     data = _json(proc)
     assert data["verdict"] == "incomplete"
@@ -136,8 +136,8 @@ def test_max_depth_stops_incomplete(tmp_path):
 
 def test_max_depth_at_the_diameter_is_complete(tmp_path):
     # TwoPhase RM=3 has depth 11: bounding at 11 leaves nothing unexplored; at 10 it does.
-    at, below = run_cli_many((TWOPHASE, "--json", "--max-depth", "11", "--out", tmp_path),
-                             (TWOPHASE, "--json", "--max-depth", "10", "--out", tmp_path))
+    at, below = run_cli_many((TWOPHASE, "--no-symmetry", "--json", "--max-depth", "11", "--out", tmp_path),
+                             (TWOPHASE, "--no-symmetry", "--json", "--max-depth", "10", "--out", tmp_path))
     assert at.returncode == EXIT_OK and _json(at)["distinct_states"] == TWOPHASE_RM3[0]
     assert below.returncode == EXIT_BOUND and _json(below)["verdict"] == "incomplete"
 
@@ -152,7 +152,7 @@ def test_bad_bound_values(option, value):
 
 def test_bad_option_with_json_still_prints_one_json_object():
     # With --json, stdout is exactly one JSON object, also when an option is bad.
-    proc = run_cli(TWOPHASE, "--json", "--max-states", "x")
+    proc = run_cli(TWOPHASE, "--no-symmetry", "--json", "--max-states", "x")
     assert proc.returncode == EXIT_BAD_INPUT
     data = _json(proc)
     assert data["verdict"] == "error"
@@ -276,9 +276,9 @@ def test_json_stdout_is_one_object_in_every_outcome(tmp_path):
     procs = run_cli_many(
         (DIEHARD, "--json", "--invariant", "TypeOK", "--out", tmp_path / "ok"),
         (DIEHARD, "--json", "--out", tmp_path / "violation"),
-        (TCOMMIT, "--json", "--out", tmp_path / "deadlock"),
-        (TWOPHASE, "--json", "--max-depth", "2", "--out", tmp_path / "bound"),
-        (TWOPHASE, "--json", "--invariant", "Nope", "--out", tmp_path / "bad"),
+        (TCOMMIT, "--no-symmetry", "--json", "--out", tmp_path / "deadlock"),
+        (TWOPHASE, "--no-symmetry", "--json", "--max-depth", "2", "--out", tmp_path / "bound"),
+        (TWOPHASE, "--no-symmetry", "--json", "--invariant", "Nope", "--out", tmp_path / "bad"),
     )
     for code, proc in zip(codes, procs):
         assert proc.returncode == code, (code, proc.stderr)
