@@ -166,7 +166,8 @@ def _spec_paths(specs) -> list:
     for s in specs:
         p = Path(s)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml"))
+            found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml")
+                           and not f.name.endswith(".scenario.toml"))   # run with --replay
             if not found:
                 raise UsageError(f"{s}: a directory with no .gdsl spec or .toml model file in it")
             paths.extend(str(f) for f in found)
@@ -241,6 +242,8 @@ def _run_one(path, args, consts):
     from .modelfile import Expectation, is_model_file, load_model_file
     from .stategraph import StateGraph, check_graph_path
 
+    if str(path).endswith(".scenario.toml"):
+        raise UsageError(f"{path} is a scenario file: run it with  modelcheck --replay {path}")
     mf = load_model_file(path) if is_model_file(path) else None
     checked, model, opts = _configure(path, mf, args, consts)
     if args.describe:

@@ -208,8 +208,8 @@ def _state_text(model, state, path) -> str:
 
 def _mm(text: str) -> str:
     """Text as Mermaid shows it literally (its entity codes for the characters it parses)."""
-    return (text.replace("#", "#35;").replace(";", "#59;").replace("<", "#lt;")
-            .replace(">", "#gt;").replace("\n", " "))
+    codes = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;", "\n": " "}
+    return re.sub(r"[#;<>\n]", lambda m: codes[m.group(0)], text)
 
 
 def mermaid(d: Diagram, max_changes: int = 8) -> str:

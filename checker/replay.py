@@ -130,11 +130,10 @@ def configure(itf: dict, trace_path: Path, spec: str | None = None):
     try:
         checked = load_spec(spec_path, consts)
     except BadConstant as e:
+        _same_spec(meta, load_spec(spec_path), trace_path, spec_path)
         raise UsageError(f"--replay {trace_path}: the trace was recorded with the constant "
                          f"{e.name} = {e.text}, which {spec_path} refuses: {e.detail}") from None
-    if meta.get("spec") and meta["spec"] != checked.name:
-        raise UsageError(f"--replay {trace_path}: this trace belongs to spec {meta['spec']}, "
-                         f"not to {checked.name} ({spec_path})")
+    _same_spec(meta, checked, trace_path, spec_path)
     prop = meta.get("property")
     names = {p.name: p for p in checked.properties}
     if prop in ("Deadlock", "EvaluationError") or prop is None:
@@ -144,6 +143,12 @@ def configure(itf: dict, trace_path: Path, spec: str | None = None):
                          f"property {checked.name} ({spec_path}) does not have (its properties: "
                          f"{', '.join(sorted(names)) or 'none'})")
     return compile_model(checked, [prop])
+
+
+def _same_spec(meta, checked, trace_path, spec_path) -> None:
+    if meta.get("spec") and meta["spec"] != checked.name:
+        raise UsageError(f"--replay {trace_path}: this trace belongs to spec {meta['spec']}, "
+                         f"not to {checked.name} ({spec_path})")
 
 
 # ---------------------------------------------------------------- replaying it
