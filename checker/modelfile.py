@@ -165,19 +165,25 @@ def load_model_file(path) -> ModelFile:
     return mf
 
 
-def read_toml(path: Path, kind: str) -> tuple:
-    """(source text, parsed data) of a TOML file of some `kind` ("model file"); a file
-    that cannot be read or parsed is a located error."""
+def read_text(path: Path, kind: str) -> str:
+    """The text of a file of some `kind` ("model file"); a clear error if it cannot be
+    read."""
     try:
-        source = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a {kind}") from None
     except UnicodeDecodeError:
-        raise SpecError("the file is not valid UTF-8 text", (0, 0), str(path), "") from None
+        raise SpecError(f"the file is not valid UTF-8 text, not a {kind}", (0, 0), str(path), "") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
+
+
+def read_toml(path: Path, kind: str) -> tuple:
+    """(source text, parsed data) of a TOML file of some `kind` ("model file"); a file
+    that cannot be read or parsed is a located error."""
+    source = read_text(path, kind)
     try:
         return source, tomllib.loads(source)
     except tomllib.TOMLDecodeError as e:

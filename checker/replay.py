@@ -66,17 +66,9 @@ class Replay:
 
 def read_itf(path) -> dict:
     """The ITF trace in a file; anything else is a located error (exit 2)."""
+    from .modelfile import read_text
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"--replay {path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"--replay {path}: is a directory, not a trace or scenario file") from None
-    except UnicodeDecodeError:
-        raise SpecError("not an ITF trace: the file is not UTF-8 text", (0, 0), str(path), "") from None
-    except OSError as e:
-        raise UsageError(f"--replay {path}: cannot read it ({e.strerror})") from None
+    text = read_text(path, "trace (ITF) or scenario file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
