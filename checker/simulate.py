@@ -80,7 +80,6 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
     ended = {"steps": 0, "deadlock": 0, "constraint": 0}
     total_steps = 0
     generated = 0
-    longest = 0
     next_report = start + progress_every
     trace: list = []
     run = 0
@@ -137,7 +136,6 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
             except SPEC_FAILURES as e:
                 return stop("error", property="EvaluationError", kind="error",
                             message=_failure(e, model))
-            longest = max(longest, len(trace))
             now = time.perf_counter()
             if now >= deadline:
                 return stop("ok", stopped_by="timeout")

@@ -119,3 +119,12 @@ def test_diagram_file_on_the_command_line(tmp_path):
 
 def test_mermaid_entities_for_what_mermaid_would_parse():
     assert diagram._mm("a;b#c<d>e\nf") == "a#59;b#35;c#lt;d#gt;e f"
+
+
+def test_a_checked_counterexample_prints_as_a_diagram(tmp_path):
+    proc = run_cli(ROOT / "spec" / "examples" / "diehard.gdsl", "--diagram", "-", "--out", tmp_path)
+    assert proc.returncode == 12
+    lines = [line.split() for line in proc.stdout.splitlines()]
+    assert ["7", "■", "✗", "BigToSmall"] in lines             # DieHard has no table: one actor
+    assert ["│", "big", "=", "4", "(was", "5)"] in lines
+    assert ["│", "✗", "invariant", "NotSolved", "violated"] in lines

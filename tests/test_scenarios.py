@@ -102,3 +102,10 @@ def test_a_broken_property_is_a_violation(tmp_path):
 def test_scenario_files_are_not_model_files():
     proc = run_cli(A1)
     assert proc.returncode == EXIT_BAD_INPUT and "run it with  modelcheck --replay" in proc.stderr
+
+
+def test_the_ci_gate_does_not_take_scenarios_for_model_files():
+    from checker.cli import _spec_paths
+    found = _spec_paths([str(ROOT / "models")])
+    assert any(p.endswith("two-consumers.toml") for p in found)
+    assert not any(p.endswith(".scenario.toml") for p in found)
