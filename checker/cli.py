@@ -66,9 +66,16 @@ def _const(text):
     return name.strip(), value.strip()
 
 
+def _seed(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed takes a whole number, not {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="modelcheck", description="Explicit-state model checker for gdsl specs.")
-    p.add_argument("specs", nargs="+", metavar="SPEC|MODEL",
+    p.add_argument("specs", nargs="*", metavar="SPEC|MODEL",
                    help="a .gdsl spec (checked with its defaults) or a .toml model file (a spec with "
                         "constants, properties and options, see models/README.md); several files, "
                         "or directories of them, give one combined verdict")
@@ -113,12 +120,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--describe", action="store_true",
                    help="print the spec's constants, variables, actions and properties; do not explore")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--simulate", action="store_true",
+                   help="random walks instead of an exhaustive search (docs/simulate.md)")
+    p.add_argument("--runs", type=_positive("--runs"), metavar="N",
+                   help="--simulate: how many walks (default 1000)")
+    p.add_argument("--steps", type=_positive("--steps"), metavar="K",
+                   help="--simulate: the most steps a walk takes (default 100)")
+    p.add_argument("--seed", type=_seed, metavar="S",
+                   help="--simulate: the random seed (default: a fresh one, printed)")
+    p.add_argument("--replay", metavar="FILE",
+                   help="re-execute an ITF trace (FILE.itf.json, optionally with the SPEC or model "
+                        "file to replay it on) or run a scenario (FILE.scenario.toml)")
+    p.add_argument("--diagram", metavar="FILE",
+                   help="write the trace as a Mermaid sequence diagram in a Markdown file "
+                        "('-': print it in the terminal)")
+    p.add_argument("--html", metavar="FILE",
+                   help="write a self-contained HTML page that steps through the trace")
     p.add_argument("--version", action="version", version=f"modelcheck {__version__}")
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.specs and not args.replay:
+        parser.error("the following arguments are required: SPEC|MODEL")
+    from .simulate import check_options
+    problem = check_options(args)
+    if problem:
+        parser.error(problem)
     try:
         return _run(args)
     except SpecError as e:
@@ -154,7 +184,8 @@ def _spec_paths(specs) -> list:
     for s in specs:
         p = Path(s)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml"))
+            found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml")
+                           and not f.name.endswith(".scenario.toml"))   # run with --replay
             if not found:
                 raise UsageError(f"{s}: a directory with no .gdsl spec or .toml model file in it")
             paths.extend(str(f) for f in found)
@@ -167,6 +198,8 @@ def _run(args) -> int:
     consts = dict(args.consts)
     if len(consts) != len(args.consts):
         raise UsageError("--const names the same constant twice")
+    if args.replay:
+        return _replay(args, consts)
     paths = _spec_paths(args.specs)
     if len(paths) == 1:
         code, run = _run_one(paths[0], args, consts)
@@ -227,6 +260,8 @@ def _run_one(path, args, consts):
     from .modelfile import Expectation, is_model_file, load_model_file
     from .stategraph import StateGraph, check_graph_path
 
+    if str(path).endswith(".scenario.toml"):
+        raise UsageError(f"{path} is a scenario file: run it with  modelcheck --replay {path}")
     mf = load_model_file(path) if is_model_file(path) else None
     checked, model, opts = _configure(path, mf, args, consts)
     if args.describe:
@@ -259,7 +294,13 @@ def _run_one(path, args, consts):
         limited = True
     else:
         limited = False
-    result, graph = search(model, graph, progress=progress, **opts)
+    if args.simulate:
+        from .simulate import run_options
+        sim = run_options(model, args, opts, progress=progress is not None)
+        result = sim.result
+    else:
+        sim = None
+        result, graph = search(model, graph, progress=progress, **opts)
     if limited and result.stopped_by == "max-states":
         raise UsageError(f"--graph {args.graph}: the state graph has more than {args.graph_limit:,} "
                          f"states, too many to export by default; raise the limit with "
@@ -282,6 +323,9 @@ def _run_one(path, args, consts):
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])
     run.json = _json_result(model, result, trace_path)
+    if sim is not None:
+        from .simulate import json_fields
+        run.json.update(json_fields(sim))
     code = result.exit_code
     expect = mf.expect if mf else Expectation()       # a spec is expected to pass
     as_expected = expect.matches(result.verdict, result.property)
@@ -293,10 +337,14 @@ def _run_one(path, args, consts):
         run.json["exit_code"] = code
         run.expected = expect
     if not args.json:
-        _print_result(model, result, trace_path, brief=args.expected and as_expected)
+        _print_result(model, result, trace_path, brief=args.expected and as_expected, sim=sim)
         if args.expected or expect.verdict != "ok":
             print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
                   + str(expect) + ".")
+    trace = result.trace if result.trace is not None else (sim.last_trace if sim else None)
+    if trace and (args.diagram or args.html):
+        _views(args, model, trace, result.property, result.property_kind, result.loop,
+               result.loop_step, summary=describe_verdict(result))
     return code, run
 
 
@@ -368,11 +416,13 @@ def _fairness_text(f) -> str:
     return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
 
 
-def _print_result(model, result, trace_path, brief=False):
+def _print_result(model, result, trace_path, brief=False, sim=None):
     """The verdict, the trace (only its file when `brief`: a gate's expected violation)
-    and the counts."""
+    and the counts (of a simulation, if `sim`)."""
     from .report import describe_verdict, format_trace, summary_lines
-    print(describe_verdict(result))
+    if sim is not None:
+        from .simulate import describe, summary_lines
+    print(describe(sim) if sim is not None else describe_verdict(result))
     if brief and result.trace is not None:
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
     elif result.loop is not None:
@@ -385,9 +435,9 @@ def _print_result(model, result, trace_path, brief=False):
               else "The behavior that reaches the failing state is:")
         print(format_trace(model, result.trace))
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
-    if model.temporal and result.verdict == "incomplete":
+    if model.temporal and (result.verdict == "incomplete" or sim is not None):
         print("The temporal properties were not checked: they need the complete state graph.")
-    for line in summary_lines(result):
+    for line in summary_lines(sim if sim is not None else result):
         print(line)
 
 
@@ -459,6 +509,76 @@ def _describe(model, args) -> int:
         for f in c.fairness:
             print(f"  {_fairness_text(f)}")
     return 0
+
+
+def _views(args, model, trace, prop=None, kind=None, loop=None, closing=None, notes=None,
+           summary=""):
+    """--diagram and --html for a trace: a Mermaid sequence diagram in Markdown (or the
+    terminal, with '-') and the step-through page."""
+    from . import diagram
+    d = diagram.build(model, trace, table=diagram.load_table(model), property_name=prop,
+                      property_kind=kind, loop=loop, closing=closing, notes=notes)
+    if args.diagram == "-":
+        print(diagram.terminal(d))
+    elif args.diagram:
+        diagram.write_markdown(args.diagram, d, summary)
+        if not args.json:
+            print(f"Sequence diagram ({len(trace)} states) written to {args.diagram}")
+    if args.html:
+        from .html import write_page
+        write_page(args.html, model, trace, d, summary)
+        if not args.json:
+            print(f"Step-through page ({len(trace)} states) written to {args.html}")
+
+
+def _replay(args, consts) -> int:
+    """--replay: a scenario file is run; an ITF trace is re-executed on its spec (or on
+    the SPEC given), and the violation it records judged again."""
+    from .scenario import check_message, is_scenario_file, load_scenario, run_scenario
+    if len(args.specs) > 1:
+        raise UsageError(f"--replay takes one trace and at most one SPEC or model file, not "
+                         f"{', '.join(args.specs)}")
+    if is_scenario_file(args.replay):
+        if args.specs:
+            raise UsageError("--replay FILE.scenario.toml: a scenario names its own spec; "
+                             "give no SPEC")
+        sc = load_scenario(args.replay)
+        run = run_scenario(sc, consts)
+        res = run.result
+        if args.diagram or args.html or not args.json:
+            if not (args.diagram or args.html):
+                args.diagram = "-"
+            _views(args, run.model, run.trace, res and res.property, res and res.property_kind,
+                   notes=run.notes, summary=sc.file.description)
+        text = check_message(sc, run) if res is None else describe_verdict(res)
+        if args.json:
+            print(json.dumps({"verdict": "ok" if res is None else res.verdict,
+                              "property": res and res.property, "scenario": str(sc.path),
+                              "steps": len(run.trace) - 1, "exit_code": 0 if res is None else res.exit_code}))
+        else:
+            print(text)
+        return 0 if res is None else res.exit_code
+    if consts:
+        raise UsageError("--replay of a trace takes its constants from the trace; drop --const")
+    from .replay import replay_file, replay_lines
+    rep = replay_file(args.replay, args.specs[0] if args.specs else None)
+    lines = replay_lines(rep)
+    if not args.json:
+        if args.diagram is None and args.html is None:
+            args.diagram = "-"
+    if rep.trace and (args.diagram or args.html):
+        _views(args, rep.model, rep.trace, rep.property if rep.reproduced else None,
+               rep.property_kind, rep.loop if rep.reproduced else None, rep.closing,
+               summary="\n".join(lines))
+    if args.json:
+        print(json.dumps({"verdict": "mismatch" if rep.mismatch else
+                          "reproduced" if rep.reproduced else "not reproduced",
+                          "property": rep.property, "trace": str(rep.path),
+                          "step": rep.mismatch.index if rep.mismatch else None,
+                          "message": "\n".join(lines), "exit_code": rep.exit_code}))
+    else:
+        print("\n".join(lines), file=sys.stderr if rep.mismatch else sys.stdout)
+    return rep.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -436,3 +436,72 @@ def _labelled(model, a, b) -> Step:
     if lab is None:                              # only a return to the same state can be unlabelled
         return Step(None, (), b)
     return Step(lab[0], lab[1], b)
+
+
+# ------------------------------------------------------------------ judging a given lasso
+
+def lasso_violation(model, prop, states, loop, labels, closing):
+    """Whether one given lasso is a fair behaviour that violates temporal property
+    `prop` (a replayed trace: replay.py). `states` are the lasso's states, states[loop:]
+    repeating; labels[i] is the (action index, picks) of the step into states[i]
+    (labels[0] unused); `closing` that of the step from the last state back to
+    states[loop], None for a stutter. The fairness judging is the search's own
+    (Fairness, on a graph of the lasso's states and all their steps). Returns the
+    `forall` binding of a violated instance (() without binders), or None."""
+    graph, number = _lasso_graph(model, states)
+    fairness = Fairness(model, graph)
+    cycle = list(range(loop, len(states)))
+    taken = set()
+    for i in cycle:
+        j, label = (i + 1, labels[i + 1]) if i + 1 < len(states) else (loop, closing)
+        a, b = number[states[i]], number[states[j]]
+        if label is None or a == b:
+            continue                            # a stutter or a step that changes nothing
+        for e in graph.steps(a):
+            if graph.targets[e] == b and graph.label_keys[graph.labels[e]] == label:
+                taken.update(fairness.taken(a, graph.labels[e]))
+                break
+    enabled = [fairness.enabled(number[states[i]]) for i in cycle]
+    unfair = any(g not in taken for g in set.intersection(*enabled)) or \
+        any(fairness.strong[g] and g not in taken for g in set().union(*enabled))
+    if unfair:
+        return None
+    form = prop.temporal[0]
+    for bound, conds in model.temporal_instances(prop):
+        holds = [[bool(c(s)) for c in conds] for s in states]
+        if form == "eventually":
+            bad = not any(h[0] for h in holds)
+        elif form == "always_eventually":
+            bad = not any(holds[i][0] for i in cycle)
+        elif form == "eventually_always":
+            bad = not all(holds[i][0] for i in cycle)
+        else:                                   # P leads_to Q
+            bad = any(h[0] and not h[1] and not any(x[1] for x in holds[min(i, loop):])
+                      for i, h in enumerate(holds))
+        if bad:
+            return bound
+    return None
+
+
+def _lasso_graph(model, states):
+    """A StateGraph holding the lasso's states (expanded, numbered first) and every
+    step out of them (their other successors are numbered after, not expanded)."""
+    graph = StateGraph(model)
+    number: dict = {}
+    for s in states:
+        number.setdefault(s, len(number))
+    graph.states = list(number)
+    graph.parent = array("q", [-1] * len(graph.states))
+    graph.n_init = 1
+    for v in range(len(graph.states)):          # the lasso's own states, fixed before the loop
+        succ = model.labelled_successors(graph.states[v])
+        for _, _, t in succ:
+            k = number.setdefault(t, len(number))
+            if k == len(graph.states):
+                graph.states.append(t)
+                graph.parent.append(v)
+            graph.targets.append(k)
+        graph.close_state(succ)
+    for _ in range(len(graph.expanded), len(graph.states)):
+        graph.skip_state()
+    return graph, number

@@ -47,8 +47,25 @@ class Expectation:
         return self.verdict + (f" of {self.property}" if self.property else "")
 
 
+class Located:
+    """Errors reported at a key of a TOML file (`file:line:col: error: ...`), for the
+    file types that are TOML: model files here, scenario files (checker/scenario.py).
+    The class using it has `path` and `source`."""
+
+    def locate(self, key: str, table: str | None = None, index: int | None = None) -> tuple:
+        """(line, col) of `key = ...` in this file (inside [table]; with `index`, inside
+        the index-th (0-based) [[name]] of an array of tables, table being name or a
+        sub-table name.sub of it), else (0, 0)."""
+        return _locate(self.source, key, table, index)
+
+    def error(self, message: str, key: str | None = None, table: str | None = None,
+              index: int | None = None) -> SpecError:
+        pos = self.locate(key, table, index) if key else (0, 0)
+        return SpecError(message, pos, str(self.path), self.source)
+
+
 @dataclass
-class ModelFile:
+class ModelFile(Located):
     path: Path
     name: str                          # the file's stem: KAFKA-12984, default, ...
     spec: Path
@@ -67,14 +84,6 @@ class ModelFile:
 
     def all_constants(self) -> dict:
         return {**self.constants, **self.variation}
-
-    def locate(self, key: str, table: str | None = None) -> tuple:
-        """(line, col) of `key = ...` in this file (inside [table] if given), else (0, 0)."""
-        return _locate(self.source, key, table)
-
-    def error(self, message: str, key: str | None = None, table: str | None = None) -> SpecError:
-        pos = self.locate(key, table) if key else (0, 0)
-        return SpecError(message, pos, str(self.path), self.source)
 
     def relocate(self, e: BadConstant) -> SpecError:
         """A constant the spec refused, reported at the model file's line for it."""
@@ -116,24 +125,7 @@ def is_model_file(path) -> bool:
 def load_model_file(path) -> ModelFile:
     """Read and validate a model file (not the spec it names: that is load_spec's job)."""
     path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a model file") from None
-    except UnicodeDecodeError:
-        raise SpecError("the file is not valid UTF-8 text", (0, 0), str(path), "") from None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        pos = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "not valid TOML"
-        raise SpecError(f"not a valid TOML model file: {message}", pos, str(path), source) from None
-
+    source, data = read_toml(path, "model file")
     mf = ModelFile(path=path, name=path.stem, spec=Path(), source=source)
     _check_schema(mf, data)
     if "spec" not in data:
@@ -171,6 +163,34 @@ def load_model_file(path) -> ModelFile:
                             Path(os.path.normpath(path.parent / trace)) if trace else None)
     mf.bug = dict(data.get("bug", {}))
     return mf
+
+
+def read_text(path: Path, kind: str) -> str:
+    """The text of a file of some `kind` ("model file"); a clear error if it cannot be
+    read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a {kind}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"the file is not valid UTF-8 text, not a {kind}", (0, 0), str(path), "") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
+
+
+def read_toml(path: Path, kind: str) -> tuple:
+    """(source text, parsed data) of a TOML file of some `kind` ("model file"); a file
+    that cannot be read or parsed is a located error."""
+    source = read_text(path, kind)
+    try:
+        return source, tomllib.loads(source)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        pos = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "not valid TOML"
+        raise SpecError(f"not a valid TOML {kind}: {message}", pos, str(path), source) from None
 
 
 def _check_schema(mf: ModelFile, data: dict) -> None:
@@ -214,15 +234,19 @@ def _const_text(mf, table, key, value) -> str:
                    f"not {value!r}", key, table)
 
 
-def _locate(source: str, key: str, table: str | None) -> tuple:
-    current = ""
+def _locate(source: str, key: str, table: str | None, index: int | None = None) -> tuple:
+    current, count = "", {}           # count: how many [[name]] headers so far
     for i, line in enumerate(source.splitlines(), 1):
         stripped = line.strip()
-        header = re.match(r"\[\s*([A-Za-z0-9_.-]+)\s*\]", stripped)
+        header = re.match(r"(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]", stripped)
         if header:
-            current = header.group(1)
+            current = header.group(2)
+            if header.group(1) == "[[":
+                count[current] = count.get(current, 0) + 1
             continue
-        m = re.match(r"\s*(\"?)([A-Za-z0-9_-]+)\1\s*=", line)
-        if m and m.group(2) == key and (table is None or current == table):
-            return i, m.start(2) + 1
+        m = re.match(r'\s*(?:"([^"]+)"|([A-Za-z0-9_-]+))\s*=', line)
+        name = m and (m.group(1) or m.group(2))
+        if name == key and (table is None or current == table) \
+                and (index is None or count.get(current.split(".")[0], 0) == index + 1):
+            return i, m.start(1 if m.group(1) else 2) + 1
     return (0, 0)

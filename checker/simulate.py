@@ -1,0 +1,218 @@
+"""Random simulation: many seeded random walks through a compiled spec.
+
+Exhaustive search stops at small configurations; a random walk needs only the
+successors of the state it is in, so it runs at any size (10 consumers, 24
+partitions, hundreds of steps). Like TLC's -simulate and Quint's `run`: each step
+picks one enabled action instance uniformly (an action with its parameter values;
+when the instance has several `choose` outcomes, one of them uniformly), and every
+invariant is checked on every state, every action property on every step. A state
+outside the spec's constraints ends its run (TLC's simulator does the same), and a
+state with no successor is a deadlock unless deadlocks are not checked.
+
+Runs are reproducible: run i of seed S draws from random.Random(f"{S}:{i}"), so a
+violation found in run 812 of 1,000 is found again with the same seed, and the
+report names the run. A violation comes back as an explore.Result with its trace,
+so it is reported and written exactly as an exhaustive search's is. Finding
+nothing is no proof: the verdict is then "ok" with the numbers of runs and steps.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from .explore import SPEC_FAILURES, Result, Step, _failure
+
+DEFAULT_RUNS = 1000
+DEFAULT_STEPS = 100
+
+
+@dataclass
+class Simulation:
+    """What a simulation did: `result` is the verdict (with the trace of the run that
+    found a violation); the counts say how much was simulated."""
+    result: Result
+    seed: int
+    runs: int                 # runs started (the last may have stopped at a violation)
+    steps: int                # steps taken in all runs
+    elapsed: float
+    failing_run: int | None = None   # the run (1-based) that found the violation
+    ended: dict = None               # how runs ended: {"steps": n, "deadlock": n, "constraint": n}
+    last_trace: list = None          # [Step] of the failing run, else of the last run
+
+    @property
+    def runs_per_s(self) -> float:
+        return self.runs / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.steps / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def pick(rng: random.Random, succ: list, n_params: list):
+    """One successor, uniform over enabled action instances, then over the choices of
+    the instance picked. `succ` is labelled_successors' list; n_params[a] is how many
+    of action a's picks are its parameters (the rest are choices)."""
+    if len(succ) == 1:
+        return succ[0]
+    instances: dict = {}
+    for entry in succ:
+        act, picks, _ = entry
+        instances.setdefault((act, picks[:n_params[act]]), []).append(entry)
+    if len(instances) == len(succ):            # no instance has several choices
+        return succ[rng.randrange(len(succ))]
+    group = list(instances.values())[rng.randrange(len(instances))]
+    return group[rng.randrange(len(group))]
+
+
+def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, seed: int = 0,
+             check_deadlock: bool = True, timeout: float | None = None, progress=None,
+             progress_every: float = 2.0) -> Simulation:
+    """`runs` random walks of up to `steps` steps each from a random initial state;
+    stops at the first violation, deadlock or evaluation error."""
+    start = time.perf_counter()
+    deadline = start + timeout if timeout is not None else float("inf")
+    check_inv = model.check_invariants if model.invariants else None
+    check_step = model.check_steps if model.action_properties else None
+    check_con = model.check_constraints if model.constraints else None
+    successors = model.labelled_successors
+    n_params = [len(a.params) for a in model.checked.actions]
+    ended = {"steps": 0, "deadlock": 0, "constraint": 0}
+    total_steps = 0
+    generated = 0
+    next_report = start + progress_every
+    trace: list = []
+    run = 0
+
+    def stop(verdict, **info) -> Simulation:
+        elapsed = time.perf_counter() - start
+        res = Result(verdict, 0, generated, len(trace), 0, elapsed,
+                     message=info.get("message"), stopped_by=info.get("stopped_by"))
+        if verdict in ("violation", "deadlock", "error"):
+            res.property, res.property_kind = info["property"], info["kind"]
+            res.trace = list(trace)
+        return Simulation(res, seed, run, total_steps, elapsed,
+                          failing_run=run if res.trace is not None else None, ended=ended,
+                          last_trace=list(trace))
+
+    try:
+        try:
+            inits = model.init_states()
+        except SPEC_FAILURES as e:
+            return stop("error", property="EvaluationError", kind="error",
+                        message=f"in init: {_failure(e, model)}")
+        for run in range(1, runs + 1):
+            rng = random.Random(f"{seed}:{run}")
+            s = inits[rng.randrange(len(inits))]
+            generated += 1
+            trace = [Step(None, (), s)]
+            try:
+                if check_inv is not None and (bad := check_inv(s)) >= 0:
+                    p = model.invariants[bad]
+                    return stop("violation", property=p.name, kind="invariant")
+                for _ in range(steps):
+                    if check_con is not None and check_con(s) >= 0:
+                        ended["constraint"] += 1
+                        break
+                    succ = successors(s)
+                    generated += len(succ)
+                    if not succ:
+                        if check_deadlock:
+                            return stop("deadlock", property="Deadlock", kind="deadlock")
+                        ended["deadlock"] += 1
+                        break
+                    act, picks, t = pick(rng, succ, n_params)
+                    trace.append(Step(model.action_names[act], picks, t))
+                    total_steps += 1
+                    if check_step is not None and (bad := check_step(s, t)) >= 0:
+                        p = model.action_properties[bad]
+                        return stop("violation", property=p.name, kind="action")
+                    if check_inv is not None and (bad := check_inv(t)) >= 0:
+                        p = model.invariants[bad]
+                        return stop("violation", property=p.name, kind="invariant")
+                    s = t
+                else:
+                    ended["steps"] += 1
+            except SPEC_FAILURES as e:
+                return stop("error", property="EvaluationError", kind="error",
+                            message=_failure(e, model))
+            now = time.perf_counter()
+            if now >= deadline:
+                return stop("ok", stopped_by="timeout")
+            if progress is not None and now >= next_report:
+                progress(run, runs, total_steps, now - start)
+                next_report = now + progress_every
+    except KeyboardInterrupt:
+        return stop("incomplete", stopped_by="interrupted")
+    return stop("ok")
+
+
+def summary_lines(sim: Simulation) -> list:
+    """What a simulation did, with its throughput, for the terminal."""
+    ended = sim.ended or {}
+    how = [f"{n} at the step bound" if k == "steps" else
+           f"{n} in a deadlock" if k == "deadlock" else f"{n} outside a constraint"
+           for k, n in ended.items() if n]
+    stopped = " (stopped by --timeout)" if sim.result.stopped_by == "timeout" else ""
+    return [
+        f"{sim.runs} runs{stopped}, {sim.steps} steps" + (f"; runs ended {', '.join(how)}" if how else "")
+        + f" (seed {sim.seed}).",
+        f"Finished in {sim.elapsed:.2f}s ({sim.runs_per_s:,.1f} runs/s, {sim.steps_per_s:,.0f} steps/s).",
+    ]
+
+
+def print_progress(run, runs, steps, elapsed, stream=None):
+    import sys
+    rate = steps / elapsed if elapsed > 0 else 0.0
+    print(f"Progress: run {run:,} of {runs:,}, {steps:,} steps ({rate:,.0f} steps/s, {elapsed:.0f}s)",
+          file=stream or sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- the command line
+
+def check_options(args) -> str | None:
+    """What is wrong with a command line's simulation and replay options, or None."""
+    if not args.simulate:
+        for name in ("runs", "steps", "seed"):
+            if getattr(args, name) is not None:
+                return f"--{name} is an option of --simulate"
+    else:
+        for name in ("graph", "coverage", "expected", "replay", "max_states", "max_depth"):
+            if getattr(args, name):
+                return f"--{name.replace('_', '-')} cannot be combined with --simulate (a random " \
+                       f"simulation is not a search)"
+    if args.replay:
+        for name in ("graph", "coverage", "expected", "describe", "invariants", "skips"):
+            if getattr(args, name):
+                return (f"--{name.rstrip('s') if name in ('invariants', 'skips') else name} "
+                        f"cannot be combined with --replay (the trace says what it checks)")
+    return None
+
+
+def run_options(model, args, opts, progress=False) -> Simulation:
+    """The simulation a command line asks for (a fresh seed, printed, if none)."""
+    import os
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+    return simulate(model, runs=args.runs or DEFAULT_RUNS, steps=args.steps or DEFAULT_STEPS,
+                    seed=seed, check_deadlock=opts["check_deadlock"], timeout=opts.get("timeout"),
+                    progress=print_progress if progress else None)
+
+
+def describe(sim: Simulation) -> str:
+    """The verdict line: a violation as an exhaustive search says it, with the run."""
+    from .report import describe_verdict
+    res = sim.result
+    if res.verdict == "ok":
+        return f"Simulation completed: no error found in {sim.runs} random runs (a simulation is not a proof)."
+    if res.stopped_by == "interrupted":
+        return f"Interrupted after {sim.runs} runs; nothing was found so far."
+    text = describe_verdict(res)
+    if sim.failing_run is not None:
+        text += f"\nFound in run {sim.failing_run} of seed {sim.seed} (--seed {sim.seed} finds it again)."
+    return text
+
+
+def json_fields(sim: Simulation) -> dict:
+    return {"mode": "simulate", "seed": sim.seed, "runs": sim.runs, "steps": sim.steps,
+            "failing_run": sim.failing_run, "runs_per_s": round(sim.runs_per_s, 2),
+            "steps_per_s": round(sim.steps_per_s, 1), "runs_ended": sim.ended}
