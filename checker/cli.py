@@ -358,7 +358,8 @@ def _reduction(model, opts, args, whole_graph, out):
     without symmetry (see docs/language.md, Symmetry reduction)."""
     from .memory import default_limit
     from .symmetry import symmetry_of
-    sym = None if args.no_symmetry else symmetry_of(model)
+    wanted = opts.pop("use_symmetry", True) and not args.no_symmetry    # a model file may say no
+    sym = symmetry_of(model) if wanted else None
     note = None
     if sym is not None and sym.unsound_reason:
         note, sym = f"off: {sym.unsound_reason}", None
@@ -387,7 +388,8 @@ def _configure(path, mf, args, consts):
         checked = load_spec(path, consts)
         return checked, compile_model(checked, args.invariants or None, skip=args.skips), opts
     model, mopts = compile_model_file(mf, consts, args.invariants, args.skips)
-    opts.update({k: opts[k] or v for k, v in mopts.items() if k != "check_deadlock"})
+    opts.update({k: opts[k] or v for k, v in mopts.items() if k not in ("check_deadlock", "symmetry")})
+    opts["use_symmetry"] = mopts["symmetry"]
     opts["check_deadlock"] = mopts["check_deadlock"] and not args.no_deadlock
     return model.checked, model, opts
 

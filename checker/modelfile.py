@@ -26,7 +26,7 @@ _SCHEMA = {
     "": {"spec": str, "description": str},
     "constants": None,
     "variation": None,
-    "check": {"invariants": list, "skip": list, "deadlock": bool, "max_states": int,
+    "check": {"invariants": list, "skip": list, "deadlock": bool, "symmetry": bool, "max_states": int,
               "max_depth": int, "timeout": (int, float)},
     "expect": {"verdict": str, "property": str, "trace": str},
     "bug": {"jira": str, "prs": list, "component": str, "summary": str, "property": str},
@@ -75,6 +75,7 @@ class ModelFile(Located):
     invariants: list | None = None
     skip: list = field(default_factory=list)
     deadlock: bool = True
+    symmetry: bool = True              # reduce by the spec's scalarsets (when sound)
     max_states: int | None = None
     max_depth: int | None = None
     timeout: float | None = None
@@ -114,7 +115,7 @@ def compile_model_file(mf: ModelFile, consts: dict | None = None, invariants: li
                                f"(its properties: {', '.join(sorted(known))})", key)
     model = compile_model(checked, invariants or mf.invariants, skip=mf.skip + list(skip or ()))
     options = dict(max_states=mf.max_states, max_depth=mf.max_depth, timeout=mf.timeout,
-                   check_deadlock=mf.deadlock)
+                   check_deadlock=mf.deadlock, symmetry=mf.symmetry)
     return model, options
 
 
@@ -149,6 +150,7 @@ def load_model_file(path) -> ModelFile:
     mf.invariants = check.get("invariants") or None
     mf.skip = list(check.get("skip", []))
     mf.deadlock = check.get("deadlock", True)
+    mf.symmetry = check.get("symmetry", True)
     for key in ("max_states", "max_depth", "timeout"):
         value = check.get(key)
         if value is not None and not value > 0:

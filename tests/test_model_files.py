@@ -194,3 +194,16 @@ def test_junit_under_expected_passes_a_recorded_violation_and_fails_a_missing_on
     assert suites["recorded"].get("failures") == "0" and suites["recorded"].get("tests") != "0"
     failures = suites["missing"].findall("testcase/failure")
     assert len(failures) == 1 and "expected violation of TCConsistent" in failures[0].get("message")
+
+
+def test_a_model_file_can_turn_symmetry_off(tmp_path):
+    text = f'''spec = "{TCOMMIT.as_posix()}"
+[constants]
+RM = 3
+[check]
+deadlock = false
+'''
+    on = one_json_object(run_cli(write_model(tmp_path, text), "--json").stdout)
+    off = one_json_object(run_cli(write_model(tmp_path, text + "symmetry = false\n"), "--json").stdout)
+    assert off["distinct_states"] == 34          # TLC's count (shared/known-answers)
+    assert on["distinct_states"] < 34
