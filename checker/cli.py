@@ -388,8 +388,8 @@ def _configure(path, mf, args, consts):
         checked = load_spec(path, consts)
         return checked, compile_model(checked, args.invariants or None, skip=args.skips), opts
     model, mopts = compile_model_file(mf, consts, args.invariants, args.skips)
-    opts.update({k: opts[k] or v for k, v in mopts.items() if k not in ("check_deadlock", "symmetry")})
-    opts["use_symmetry"] = mopts["symmetry"]
+    opts.update({k: opts[k] or v for k, v in mopts.items() if k != "check_deadlock"})
+    opts["use_symmetry"] = mf.symmetry
     opts["check_deadlock"] = mopts["check_deadlock"] and not args.no_deadlock
     return model.checked, model, opts
 

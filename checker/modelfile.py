@@ -115,7 +115,7 @@ def compile_model_file(mf: ModelFile, consts: dict | None = None, invariants: li
                                f"(its properties: {', '.join(sorted(known))})", key)
     model = compile_model(checked, invariants or mf.invariants, skip=mf.skip + list(skip or ()))
     options = dict(max_states=mf.max_states, max_depth=mf.max_depth, timeout=mf.timeout,
-                   check_deadlock=mf.deadlock, symmetry=mf.symmetry)
+                   check_deadlock=mf.deadlock)
     return model, options
 
 

@@ -117,3 +117,15 @@ def twophase_reference_levels(n_rm: int):
                 seen[t] = seen[s] + 1
                 queue.append(t)
     return seen, generated
+
+
+def reachable(model) -> set:
+    """Every reachable state of a compiled model, by a plain search of its own."""
+    seen = set(model.init_states())
+    todo = deque(seen)
+    while todo:
+        for t in model.successors(todo.popleft()):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen

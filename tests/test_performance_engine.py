@@ -15,7 +15,8 @@ from checker.model import compile_model, load, load_spec
 from checker.modelfile import compile_model_file, load_model_file
 from checker.symmetry import symmetry_of
 
-from _support import DIEHARD, EXIT_BAD_INPUT, EXIT_BOUND, ROOT, TCOMMIT, TWOPHASE, one_json_object, run_cli
+from _support import (DIEHARD, EXIT_BAD_INPUT, EXIT_BOUND, ROOT, TCOMMIT, TWOPHASE, one_json_object,
+                      reachable, run_cli)
 
 
 # ---- the visited set
@@ -93,10 +94,15 @@ CASES = {
 }
 
 
+def _case(name):
+    """A model and its search options (a model file's, without its symmetry switch)."""
+    model, opts = CASES[name]()
+    return model, {k: v for k, v in opts.items() if k in ("max_states", "max_depth", "check_deadlock")}
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_two_workers_give_the_counts_and_trace_of_one(case):
-    model, opts = CASES[case]()
-    opts = {k: v for k, v in opts.items() if k in ("max_states", "max_depth", "check_deadlock", "timeout")}
+    model, opts = _case(case)
     one = bfs(model, workers=1, **opts)
     two = bfs(model, workers=2, **opts)
     three = bfs(model, workers=3, **opts)
@@ -108,7 +114,7 @@ def test_the_cases_cover_every_kind_of_stop():
     outcomes = set()
     for case in ("diehard", "twophase-max-states", "twophase-max-depth", "deadlock",
                  "KAFKA-10614 (action property)"):
-        model, opts = CASES[case]()
+        model, opts = _case(case)
         r = bfs(model, **opts)
         outcomes.add((r.verdict, r.property_kind or r.stopped_by))
     assert outcomes == {("violation", "invariant"), ("incomplete", "max-states"),
@@ -132,13 +138,7 @@ action Up { x = x + 1 }
 
 def _orbits(model, sym):
     """The number of orbits of the reachable states, by brute force (no canonical())."""
-    states = {s for s in model.init_states()}
-    todo = list(states)
-    while todo:
-        for t in model.successors(todo.pop()):
-            if t not in states:
-                states.add(t)
-                todo.append(t)
+    states = reachable(model)
     orbits, seen = 0, set()
     for s in states:
         if s not in seen:

@@ -9,14 +9,13 @@ invariant verdicts (at the same depth) as the full search.
 from __future__ import annotations
 
 import random
-from collections import deque
 
 import pytest
 
 from checker.model import load
 from checker.symmetry import symmetry_of
 
-from _support import DIEHARD, ROOT, TCOMMIT, TWOPHASE
+from _support import DIEHARD, ROOT, TCOMMIT, TWOPHASE, reachable
 
 GROUP = ROOT / "spec" / "group.gdsl"
 
@@ -50,17 +49,6 @@ def write(tmp_path, text, name="spec.gdsl"):
     path = tmp_path / name
     path.write_text(text)
     return path
-
-
-def reachable(model) -> set:
-    seen = set(model.init_states())
-    todo = deque(seen)
-    while todo:
-        for t in model.successors(todo.popleft()):
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return seen
 
 
 def orbits(sym, states) -> dict:
