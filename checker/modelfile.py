@@ -116,24 +116,7 @@ def is_model_file(path) -> bool:
 def load_model_file(path) -> ModelFile:
     """Read and validate a model file (not the spec it names: that is load_spec's job)."""
     path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a model file") from None
-    except UnicodeDecodeError:
-        raise SpecError("the file is not valid UTF-8 text", (0, 0), str(path), "") from None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        pos = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "not valid TOML"
-        raise SpecError(f"not a valid TOML model file: {message}", pos, str(path), source) from None
-
+    source, data = read_toml(path, "model file")
     mf = ModelFile(path=path, name=path.stem, spec=Path(), source=source)
     _check_schema(mf, data)
     if "spec" not in data:
@@ -171,6 +154,27 @@ def load_model_file(path) -> ModelFile:
                             Path(os.path.normpath(path.parent / trace)) if trace else None)
     mf.bug = dict(data.get("bug", {}))
     return mf
+
+
+def read_toml(path: Path, what: str) -> tuple:
+    """(source, data) of a TOML file; unreadable or invalid TOML is reported located."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a {what}") from None
+    except UnicodeDecodeError:
+        raise SpecError("the file is not valid UTF-8 text", (0, 0), str(path), "") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
+    try:
+        return source, tomllib.loads(source)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        pos = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) or "not valid TOML"
+        raise SpecError(f"not a valid TOML {what}: {message}", pos, str(path), source) from None
 
 
 def _check_schema(mf: ModelFile, data: dict) -> None:
