@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SpecError, UsageError
+from .mapping import known_difference
 
 EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 14, 3, 2
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "spec" / "group.gdsl"
@@ -92,7 +93,8 @@ def run(args) -> int:
             "spec": model.path, "constants": meta["constants"], "observations": v.observations,
             "explained": v.explained, "clients": v.label, "states": v.states, "elapsed_s": round(v.elapsed, 3),
             "failed_line": v.failed.event["line"] if v.failed else None,
-            "failed_event": v.failed.text if v.failed else None, "bound": v.incomplete}))
+            "failed_event": v.failed.text if v.failed else None, "bound": v.incomplete,
+            "known_mock_difference": known_difference(v.failed.event) if v.failed else None}))
         return code
     print(f"modelcheck --conform {args.conform}: scenario {meta['scenario']} "
           f"({meta.get('description', '')}) against {model.name} ({model.path})")
@@ -108,6 +110,10 @@ def run(args) -> int:
               f"{'(c=' + v.pattern.consumer + ')' if v.pattern.consumer else ''}) from any of the "
               f"{len(v.before)} state(s) explaining the events before it, even after up to "
               f"{args.max_internal} unobserved steps.")
+        why = known_difference(e)
+        if why:
+            print(f"A known difference of librdkafka's mock coordinator from Apache Kafka: {why} "
+                  f"(docs/conformance.md).")
         if v.incomplete:
             print(f"The search was cut short ({v.incomplete}): exit {EXIT_INCOMPLETE}, no verdict.")
         print("The spec state at that point (the first of them):")

@@ -38,7 +38,7 @@ class Scenario:
     assignor: str                  # librdkafka's name: range, roundrobin, cooperative-sticky
     partitions: int
     records: int = 1               # records produced to each partition (the spec's MAX_OFFSET)
-    session_timeout_ms: int = 1500
+    session_timeout_ms: int = 3000      # the mock waits this - 1000 ms for members to rejoin
     max_poll_interval_ms: int = 3000
     steps: list = field(default_factory=list)     # (action, value)
 
@@ -66,7 +66,7 @@ def load(path) -> Scenario:
     if data["assignor"] not in ASSIGNORS:
         raise error(f"assignor {data['assignor']!r} is not one of {', '.join(ASSIGNORS)}", "assignor")
     sc = Scenario(path, path.stem, data.get("description", ""), data["assignor"], data["partitions"],
-                  data.get("records", 1), data.get("session_timeout_ms", 1500),
+                  data.get("records", 1), data.get("session_timeout_ms", 3000),
                   data.get("max_poll_interval_ms", 3000))
     for key in ("partitions", "records", "session_timeout_ms", "max_poll_interval_ms"):
         if getattr(sc, key) < 1:
