@@ -15,7 +15,7 @@ import pytest
 
 from checker.conformance import driver, scenario
 from checker.conformance.cli import check, main
-from checker.conformance.mapping import Maps
+from checker.conformance.mapping import Maps, known_difference
 from checker.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,11 +28,32 @@ def test_every_scenario_has_its_recording():
     assert sorted(p.stem for p in RECORDINGS) == sorted(p.stem for p in SCENARIOS)
 
 
+# What docs/conformance.md reports for each committed recording: None (conforms) or the
+# line and kind of the first event the spec cannot explain.
+EXPECTED = {
+    "range-join-leave": None, "range-three-broker-down": None, "roundrobin-join-leave": None,
+    "range-poll-timeout": (83, "sync_response"), "roundrobin-poll-timeout": (163, "sync_response"),
+    "range-grow": (136, "join_response"), "roundrobin-grow": (120, "heartbeat_error"),
+    "cooperative-join-leave": (88, "sync_response"), "cooperative-grow": (88, "sync_response"),
+    "cooperative-poll-timeout": (89, "sync_response"),
+}
+
+
 @pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
-def test_committed_recordings_conform(recording):
+def test_committed_recordings_give_the_documented_verdict(recording):
     meta, _, v = check(recording)
-    assert v.conforms, f"{recording.name}: line {v.failed.event['line']}: {v.failed.text}"
-    assert v.explained == v.observations > 0
+    if EXPECTED[recording.stem] is None:
+        assert v.conforms, f"{recording.name}: line {v.failed.event['line']}: {v.failed.text}"
+        assert v.explained == v.observations > 0
+    else:
+        assert not v.conforms and not v.incomplete
+        assert (v.failed.event["line"], v.failed.event["kind"]) == EXPECTED[recording.stem]
+
+
+def test_the_late_sync_of_the_mock_is_named(capsys):
+    path = ROOT / "conformance" / "recordings" / "range-poll-timeout.jsonl"
+    assert main(["--conform", str(path)]) == 14
+    assert "known difference of librdkafka's mock coordinator" in capsys.readouterr().out
 
 
 def test_recordings_cover_the_assignors_and_perturbations():
@@ -123,9 +144,10 @@ def test_bad_options_exit_2_and_name_the_option(tmp_path):
 
 
 def test_modelcheck_conform_json(capsys):
-    assert main(["--conform", str(ROOT / "conformance" / "recordings" / "range-grow.jsonl"), "--json"]) == 0
+    assert main(["--conform", str(ROOT / "conformance" / "recordings" / "range-grow.jsonl"), "--json"]) == 14
     out = json.loads(capsys.readouterr().out)
-    assert out["verdict"] == "conforms" and out["constants"]["MAX_PARTITIONS"] == 3
+    assert out["verdict"] == "does not conform" and out["constants"]["MAX_PARTITIONS"] == 3
+    assert out["failed_line"] == 136 and out["explained"] == 12
 
 
 @pytest.mark.parametrize("text, message", [
@@ -151,4 +173,5 @@ def test_a_short_scenario_end_to_end(tmp_path):
     kinds = [json.loads(x).get("kind") for x in out.read_text().splitlines()[1:]]
     assert kinds.count("sync_response") >= 2 and "commit" in kinds and "fetch" in kinds
     _, _, v = check(out)
-    assert v.conforms, f"line {v.failed.event['line']}: {v.failed.text}"
+    # The mock's late-sync race (docs/conformance.md, finding 1) may strike; nothing else may.
+    assert v.conforms or known_difference(v.failed.event), f"line {v.failed.event['line']}: {v.failed.text}"

@@ -46,7 +46,6 @@ class Client:
             "max.poll.interval.ms": sc.max_poll_interval_ms, "debug": "cgrp",
             "enable.auto.commit": False, "auto.offset.reset": "earliest",
             "topic.metadata.refresh.interval.ms": 500}, logger=logger)
-        self.positions = {}              # partition -> next offset to consume
         self.owned = set()               # what the rebalance callbacks gave and have not taken back
         self.calls = queue.Queue()       # consumer calls the driver makes, run by the polling thread
         self.polling = threading.Event()
@@ -89,9 +88,7 @@ class Client:
             if not self.polling.is_set():
                 time.sleep(0.02)
                 continue
-            msg = self.consumer.poll(0.05)
-            if msg is not None and not msg.error():
-                self.positions[msg.partition()] = msg.offset() + 1
+            self.consumer.poll(0.05)
 
     def stop(self):
         self.stopped = True
@@ -156,10 +153,16 @@ class Run:
 
     def _commit(self, name):
         c = self.clients[name]
+
+        def positions():
+            parts = [self._tp(p) for p in c.assigned()]
+            return {tp.partition: tp.offset for tp in c.call(lambda k: k.position(parts))} if parts else {}
         deadline = monotonic() + 5
-        while monotonic() < deadline and any(c.positions.get(p, 0) < self.sc.records for p in c.assigned()):
+        offsets = positions()
+        while monotonic() < deadline and any(o < self.sc.records for o in offsets.values()):
             time.sleep(0.05)
-        offsets = {p: c.positions.get(p, 0) for p in c.assigned()}
+            offsets = positions()
+        offsets = {p: o for p, o in offsets.items() if o >= 0}      # a position is known
         tps = [self._tp(p, o) for p, o in offsets.items()]
         error = "NONE"
         try:
