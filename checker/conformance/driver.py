@@ -122,8 +122,9 @@ class Run:
             for r in self.cluster.requests():
                 if self.recorder.start <= r.t <= self.recorder.frozen_at:
                     self.recorder.add("request", t=r.t, broker=r.broker, api=r.api)
-            events = [e for e in self.recorder.events if e["t"] <= self.recorder.frozen_at - self.recorder.start]
-            self.recorder.events = events
+            end = self.recorder.frozen_at - self.recorder.start + 0.001     # t is rounded to 0.1 ms
+            self.recorder.events = [e for e in self.recorder.events if e["t"] <= end]
+            self.recorder.closed = True        # the shutdown's own events are not the scenario's
             return self._metadata(ck), self.recorder
         finally:
             self._shutdown()

@@ -72,10 +72,13 @@ class Recorder:
         self.start = clock()
         self.events = []
         self.last_protocol_event = self.start
+        self.closed = False
         self._lock = threading.Lock()
 
     def add(self, kind: str, t: float | None = None, **fields):
         with self._lock:
+            if self.closed:
+                return
             t = self.clock() if t is None else t
             self.events.append({"t": round(t - self.start, 4), "kind": kind, **fields})
             if kind in ("join_response", "sync_response", "heartbeat_error", "revoke", "lost"):
