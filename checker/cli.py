@@ -6,6 +6,8 @@ violated; 75 the spec failed while
 being evaluated (TLC's code); 3 a bound stopped the search with nothing found;
 2 bad input; 130 interrupted; 1 internal error only. With --expected, 0 when
 every model gives the verdict its file records and 10 when one does not.
+`--conform RECORDING [SPEC]` checks a recording of real consumers instead
+(checker/conformance/cli.py): 0 conforms, 14 does not conform.
 """
 from __future__ import annotations
 
@@ -141,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(a == "--conform" or a.startswith("--conform=") for a in argv):
+        from .conformance.cli import main as conform      # its own options and exit codes
+        return conform(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.specs and not args.replay:

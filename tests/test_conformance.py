@@ -1,0 +1,177 @@
+"""Conformance (trace validation): recordings of real librdkafka consumers against spec/group.gdsl.
+
+The committed recordings are checked without Kafka; one short scenario is run end to
+end on librdkafka's mock cluster (confluent-kafka is a test dependency). Tampered and
+malformed recordings must be refused with the line that is wrong.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker.conformance import driver, scenario
+from checker.conformance.cli import check, main
+from checker.conformance.mapping import Maps, known_difference
+from checker.errors import SpecError
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDINGS = sorted((ROOT / "conformance" / "recordings").glob("*.jsonl"))
+SCENARIOS = sorted((ROOT / "conformance" / "scenarios").glob("*.toml"))
+
+
+def test_every_scenario_has_its_recording():
+    assert len(SCENARIOS) == 10
+    assert sorted(p.stem for p in RECORDINGS) == sorted(p.stem for p in SCENARIOS)
+
+
+# What docs/conformance.md reports for each committed recording: None (conforms) or the
+# line and kind of the first event the spec cannot explain.
+EXPECTED = {
+    "range-join-leave": None, "range-three-broker-down": None, "roundrobin-join-leave": None,
+    "range-poll-timeout": (83, "sync_response"), "roundrobin-poll-timeout": (163, "sync_response"),
+    "range-grow": (136, "join_response"), "roundrobin-grow": (120, "heartbeat_error"),
+    "cooperative-join-leave": (88, "sync_response"), "cooperative-grow": (88, "sync_response"),
+    "cooperative-poll-timeout": (89, "sync_response"),
+}
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
+def test_committed_recordings_give_the_documented_verdict(recording):
+    meta, _, v = check(recording)
+    if EXPECTED[recording.stem] is None:
+        assert v.conforms, f"{recording.name}: line {v.failed.event['line']}: {v.failed.text}"
+        assert v.explained == v.observations > 0
+    else:
+        assert not v.conforms and not v.incomplete
+        assert (v.failed.event["line"], v.failed.event["kind"]) == EXPECTED[recording.stem]
+
+
+def test_the_late_sync_of_the_mock_is_named(capsys):
+    path = ROOT / "conformance" / "recordings" / "range-poll-timeout.jsonl"
+    assert main(["--conform", str(path)]) == 14
+    assert "known difference of librdkafka's mock coordinator" in capsys.readouterr().out
+
+
+def test_recordings_cover_the_assignors_and_perturbations():
+    kinds, assignors = set(), set()
+    for r in RECORDINGS:
+        lines = [json.loads(x) for x in r.read_text().splitlines()]
+        assignors.add(lines[0]["recording"]["assignor"])
+        kinds |= {e["kind"] for e in lines[1:]}
+    assert assignors == {"range", "roundrobin", "cooperative-sticky"}
+    assert {"join", "close", "poll_timeout", "grow", "commit", "fetch", "broker_down"} <= kinds
+
+
+def _tampered(tmp_path, change):
+    src = ROOT / "conformance" / "recordings" / "range-join-leave.jsonl"
+    lines = src.read_text().splitlines()
+    lines = change(lines)
+    out = tmp_path / "tampered.jsonl"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def test_a_wrong_assignment_does_not_conform_and_names_the_event(tmp_path, capsys):
+    def swap(lines):
+        out, done = [], False
+        for line in lines:
+            e = json.loads(line)
+            if not done and e.get("kind") == "sync_response" and len(e.get("assignment", [])) == 1:
+                e["assignment"] = [1 - e["assignment"][0]]
+                done, line = True, json.dumps(e)
+                bad = len(out) + 1
+            out.append(line)
+        _tampered.bad = bad
+        return out
+    path = _tampered(tmp_path, swap)
+    assert main(["--conform", str(path)]) == 14
+    text = capsys.readouterr().out
+    assert f"Does not conform: {path}:" in text and "ReceiveSyncGroup" in text
+    assert "groupState = " in text          # the spec state at that point
+
+
+def test_a_commit_the_coordinator_never_accepted_does_not_conform(tmp_path):
+    def forge(lines):
+        out = []
+        for line in lines:
+            e = json.loads(line)
+            if e.get("kind") == "fetch":
+                e["offsets"] = {"0": 1, "1": 1}        # a commit nobody made
+                line = json.dumps(e)
+            out.append(line)
+        return out
+    _, _, v = check(_tampered(tmp_path, forge))
+    assert not v.conforms and v.failed.event["kind"] == "fetch"
+
+
+def test_generation_mapping_is_one_to_one_and_ordered():
+    m = Maps().with_gen(2, 1)
+    assert m.with_gen(2, 1) is m
+    assert m.with_gen(2, 2) is None and m.with_gen(3, 1) is None and m.with_gen(1, 2) is None
+    assert m.with_gen(3, 2) is not None
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json\n", ":1: error: not a JSON line"),
+    ('{"nometa": 1}\n', ":1: error: a recording starts with"),
+    ('{"recording": {"scenario": "x"}}\n', "metadata has no 'consumers'"),
+    ('{"recording": {"scenario": "x", "consumers": ["c1"], "assignor": "range", "partitions": 2, '
+     '"constants": {}}}\n{"t": 0, "kind": "teleport"}\n', ":2: error: unknown event kind 'teleport'"),
+    ('{"recording": {"scenario": "x", "consumers": ["c1"], "assignor": "range", "partitions": 2, '
+     '"constants": {}}}\n{"t": 0, "kind": "close", "consumer": "c9"}\n', ":2: error: consumer 'c9'"),
+    ('{"recording": {"scenario": "x", "consumers": ["c1"], "assignor": "range", "partitions": 2, '
+     '"constants": {"NOPE": 1}}}\n', "NOPE"),
+])
+def test_bad_recordings_exit_2_with_the_line(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content)
+    assert main(["--conform", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_options_exit_2_and_name_the_option(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "checker.cli", "--conform", str(RECORDINGS[0]),
+                        "--max-internal", "0"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "--max-internal takes a whole number" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "checker.cli", "--conform", str(tmp_path / "none.jsonl")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "no such recording" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_modelcheck_conform_json(capsys):
+    assert main(["--conform", str(ROOT / "conformance" / "recordings" / "range-grow.jsonl"), "--json"]) == 14
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "does not conform" and out["constants"]["MAX_PARTITIONS"] == 3
+    assert out["failed_line"] == 136 and out["explained"] == 12
+
+
+@pytest.mark.parametrize("text, message", [
+    ('assignor = "sticky"\npartitions = 2\n[[step]]\njoin = "c1"\n', "1:1: error: assignor 'sticky'"),
+    ('assignor = "range"\npartitions = 2\n[[step]]\njoin = "c1"\n[[step]]\nfly = "c1"\n', "5:1: error: unknown step"),
+    ('assignor = "range"\npartitions = 2\n[[step]]\nclose = "c1"\n', "3:1: error: close = 'c1': that consumer"),
+    ('assignor = "range"\npartitions = 2\n[[step]]\njoin = "c1"\n[[step]]\ngrow = 2\n', "grow = 2"),
+])
+def test_bad_scenarios_are_located(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(SpecError) as e:
+        scenario.load(path)
+    assert message in e.value.format()
+
+
+def test_a_short_scenario_end_to_end(tmp_path):
+    """Real consumers on the mock cluster, recorded, then checked: a few seconds."""
+    sc = scenario.load(ROOT / "tests" / "conformance_short.toml")
+    out = tmp_path / "short.jsonl"
+    meta = driver.record(sc, out)
+    assert meta["consumers"] == ["c1", "c2"]
+    kinds = [json.loads(x).get("kind") for x in out.read_text().splitlines()[1:]]
+    assert kinds.count("sync_response") >= 2 and "commit" in kinds and "fetch" in kinds
+    _, _, v = check(out)
+    # The mock's late-sync race (docs/conformance.md, finding 1) may strike; nothing else may.
+    assert v.conforms or known_difference(v.failed.event), f"line {v.failed.event['line']}: {v.failed.text}"
