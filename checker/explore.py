@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import EvalError
-from .fingerprints import FingerprintTable, collision_probability, fingerprints
+from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
 from .runtime import describe
 
@@ -118,7 +118,7 @@ class _Search:
         self.timeout, self.progress, self.progress_every = timeout, progress, progress_every
         self.canonical = symmetry.canonical if symmetry is not None else None
         self.workers, self.memory_limit = workers, memory_limit
-        self.visited = FingerprintTable()
+        self.visited = FingerprintTable(numbered=graph is not None)   # the graph needs numbers
         self.parent = array("q")
         self.generated = self.constrained = self.depth = 0
         self.expanding = -1             # the number of the state being expanded
@@ -255,7 +255,7 @@ class _Search:
     def record(self, steps, keys) -> None:
         """Add the chunk's steps to the graph."""
         graph = self.graph
-        targets = self.visited.lookup(keys).astype(np.int32)
+        targets = self.visited.numbers_of(keys)
         at = 0
         for labelled in steps:
             if labelled is None:
@@ -423,7 +423,7 @@ def replay_trace(model, fps, parent, index, canonical=None) -> list:
 
     def pick(candidates, fp):
         for t in candidates:
-            if hash(same(t)) == fp:
+            if fingerprint(same(t)) == fp:
                 return t
         raise AssertionError("a recorded state could not be replayed")   # a checker bug
     state = pick(model.init_states(), chain[0])

@@ -4,13 +4,15 @@ A search must remember every state it has seen, and a Python set or dict of
 states costs 100-250 bytes a state (checker-conventions.md §4); TLC and SPIN keep
 fingerprints instead. Here a state's fingerprint is Python's 64-bit hash of it (the
 states are tuples of ints, tuples, frozensets and None, whose hashes mix every
-part), and the table maps fingerprints to state numbers with open addressing in
-numpy arrays, so that a batch of successors is looked up and inserted in a few
-vectorised passes instead of one Python-level dict operation each.
+part), and the table is open addressing in numpy arrays, so that a batch of
+successors is looked up and inserted in a few vectorised passes instead of one
+Python-level dict operation each.
 
-Memory: `fps[n]` (8 bytes) is state n's fingerprint, and the slot array (4 bytes a
-slot, at most half full) holds state numbers: 16 to 24 bytes a state, more
-briefly while the arrays grow.
+Memory: the slot array holds the fingerprints themselves (8 bytes a slot, at most
+60% full: one memory access a probe), `fps[n]` is state n's fingerprint (8 bytes),
+and when asked (`numbered`, for recording the state graph) a slot's state number
+(4 bytes a slot): 22 to 40 bytes a state, depending on where the arrays are in
+their doubling.
 
 Two different states with the same fingerprint would make the second look seen:
 it and whatever only it leads to would be missed. `collision_probability` is TLC's
@@ -21,15 +23,17 @@ from __future__ import annotations
 import numpy as np
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)     # Fibonacci hashing: spreads the slots
-_LOAD = 0.5                              # grow the slot array beyond this load
+_LOAD = 0.6                              # grow the slot array beyond this load
+_EMPTY = 0                               # an empty slot (fingerprint 0 is stored as 1)
 
 
 class FingerprintTable:
     """Fingerprints -> state numbers 0, 1, 2, ... in the order they were added."""
 
-    def __init__(self, capacity: int = 1 << 10):
+    def __init__(self, capacity: int = 1 << 10, numbered: bool = False):
         self.bits = max(4, int(capacity - 1).bit_length())
-        self.slots = np.full(1 << self.bits, -1, np.int32)
+        self.slots = np.zeros(1 << self.bits, np.int64)
+        self.numbers = np.zeros(1 << self.bits, np.int32) if numbered else None
         self.fps = np.empty(capacity, np.int64)
         self.n = 0
 
@@ -38,43 +42,43 @@ class FingerprintTable:
 
     @property
     def nbytes(self) -> int:
-        return self.slots.nbytes + self.fps.nbytes
+        return self.slots.nbytes + self.fps.nbytes + (self.numbers.nbytes if self.numbers is not None else 0)
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.view(np.uint64) * _MIX) >> np.uint64(64 - self.bits)).astype(np.int64)
 
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """The state number of each key, or -1 where it is not in the table."""
-        found = np.full(len(keys), -1, np.int64)
+    def _probe(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key, whether it is in the table and its slot (or the empty slot
+        that ends its probe sequence)."""
+        found = np.zeros(len(keys), bool)
         slot = self._home(keys)
         pending = np.arange(len(keys))
         mask = (1 << self.bits) - 1
-        slots, fps = self.slots, self.fps
+        slots = self.slots
         while pending.size:
             held = slots[slot[pending]]
-            occupied = held >= 0
-            hit = np.zeros(len(pending), bool)
-            hit[occupied] = fps[held[occupied]] == keys[pending[occupied]]
-            found[pending[hit]] = held[hit]
-            pending = pending[occupied & ~hit]
+            hit = held == keys[pending]
+            found[pending[hit]] = True
+            pending = pending[~hit & (held != _EMPTY)]
             slot[pending] = (slot[pending] + 1) & mask
-        return found
+        return found, slot
 
-    def _place(self, keys: np.ndarray, numbers: np.ndarray) -> None:
-        """Put keys known to be absent (and distinct) in free slots."""
+    def _place(self, keys: np.ndarray) -> np.ndarray:
+        """Put distinct keys known to be absent in free slots; return their slots."""
         slot = self._home(keys)
         pending = np.arange(len(keys))
         mask = (1 << self.bits) - 1
         slots = self.slots
         while pending.size:
             tried = slot[pending]
-            free = slots[tried] < 0
+            free = slots[tried] == _EMPTY
             # several keys may want the same free slot: one write wins, the others
-            # see a number not theirs when they read it back, and probe on
-            slots[tried[free]] = numbers[pending[free]]
-            placed = free & (slots[tried] == numbers[pending])
+            # read back a key not theirs, and probe on
+            slots[tried[free]] = keys[pending[free]]
+            placed = free & (slots[tried] == keys[pending])
             pending = pending[~placed]
             slot[pending] = (slot[pending] + 1) & mask
+        return slot
 
     def _reserve(self, more: int) -> None:
         need = self.n + more
@@ -83,32 +87,62 @@ class FingerprintTable:
             grown[:self.n] = self.fps[:self.n]
             self.fps = grown
         if need > _LOAD * len(self.slots):
-            bits = self.bits
-            while need > _LOAD * (1 << bits):
-                bits += 1
-            self.bits = bits
-            self.slots = np.full(1 << bits, -1, np.int32)
-            self._place(self.fps[:self.n], np.arange(self.n))
+            while need > _LOAD * (1 << self.bits):
+                self.bits += 1
+            self.slots = np.zeros(1 << self.bits, np.int64)
+            where = self._place(self.fps[:self.n])
+            if self.numbers is not None:
+                self.numbers = np.zeros(1 << self.bits, np.int32)
+                self.numbers[where] = np.arange(self.n)
 
-    def add(self, keys: np.ndarray) -> np.ndarray:
-        """Add a batch of fingerprints (duplicates allowed); return the positions in
-        `keys` of the first occurrences of those not seen before, ascending. They are
-        numbered in that order, from len(self) on."""
-        absent = np.flatnonzero(self.lookup(keys) < 0)
-        if len(absent):
-            _, first = np.unique(keys[absent], return_index=True)
-            absent = np.sort(absent[first])
-            k = len(absent)
+    def add_distinct(self, keys: np.ndarray) -> np.ndarray:
+        """Add distinct fingerprints; return the positions of those not seen before,
+        ascending. They are numbered in that order, from len(self) on."""
+        found, _ = self._probe(keys)
+        absent = np.flatnonzero(~found)
+        k = len(absent)
+        if k:
             self._reserve(k)
-            self.fps[self.n:self.n + k] = keys[absent]
-            self._place(keys[absent], np.arange(self.n, self.n + k))
+            fresh = keys[absent]
+            self.fps[self.n:self.n + k] = fresh
+            where = self._place(fresh)
+            if self.numbers is not None:
+                self.numbers[where] = np.arange(self.n, self.n + k)
             self.n += k
         return absent
 
+    def add(self, keys: np.ndarray) -> np.ndarray:
+        """Add fingerprints, duplicates allowed; return the positions in `keys` of the
+        first occurrences of those not seen before, ascending."""
+        distinct, first = distinct_first(keys)
+        return first[self.add_distinct(distinct)]
+
+    def numbers_of(self, keys: np.ndarray) -> np.ndarray:
+        """The state numbers of fingerprints in the table (a `numbered` one)."""
+        _, slot = self._probe(keys)
+        return self.numbers[slot]
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        return self._probe(keys)[0]
+
 
 def fingerprints(states) -> np.ndarray:
-    """The fingerprint of each state, as an int64 array."""
-    return np.fromiter(map(hash, states), np.int64, len(states))
+    """The fingerprint of each state, as an int64 array (never 0: 0 marks a free slot)."""
+    keys = np.fromiter(map(hash, states), np.int64, len(states))
+    keys[keys == _EMPTY] = 1
+    return keys
+
+
+def fingerprint(state) -> int:
+    """One state's fingerprint, as `fingerprints` gives it."""
+    return hash(state) or 1
+
+
+def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys in the order of their first occurrence, and those positions."""
+    distinct, first = np.unique(keys, return_index=True)
+    order = np.argsort(first)
+    return distinct[order], first[order]
 
 
 def collision_probability(distinct: int, generated: int) -> float:

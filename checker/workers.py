@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .explore import Expansion, _Search, _Stop, expand, first_failure
-from .fingerprints import fingerprints
+from .fingerprints import distinct_first, fingerprints
 from .memory import rss
 
 
@@ -48,8 +48,10 @@ class _Run:
         event, graph steps or None)."""
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found = x.found
-        steps = self.labels(x.steps) if self.record else None
-        return fingerprints(x.found), x.counts, x.made, x.constrained, _plain_stop(x.event), steps
+        keys = fingerprints(x.found)
+        distinct, first = distinct_first(keys)     # the main process need not see repeats
+        steps = self.labels(x.steps) + (keys,) if self.record else None
+        return (distinct, first, len(keys)), x.counts, x.made, x.constrained, _plain_stop(x.event), steps
 
     def labels(self, steps):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -202,21 +204,22 @@ class ParallelSearch(_Search):
         # the runs in order, up to the first that met a stop
         upto = next((k for k, o in enumerate(outs) if o[4] is not None), len(outs) - 1)
         outs = outs[:upto + 1]
-        keys = np.concatenate([o[0] for o in outs])
         x = Expansion(None, [c for o in outs for c in o[1]], [m for o in outs for m in o[2]],
                       [], None, sum(o[3] for o in outs))
         self.constrained += x.constrained
         base = self.level_start
         self.expanding = base + len(x.counts) - 1
-        new = self.visited.add(keys)
-        # each run keeps the new states its parents found, numbered in order
-        edges = np.cumsum([0] + [len(o[0]) for o in outs])
-        cut = np.searchsorted(new, edges)
+        # each run's distinct successors, looked up and added run after run: a state
+        # two runs found is new in the first; each run keeps the new states it found
+        edges = np.cumsum([0] + [o[0][2] for o in outs])
+        mine = [o[0][1][self.visited.add_distinct(o[0][0])] for o in outs]
+        new = np.concatenate([m + e for m, e in zip(mine, edges)])
+        cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
         for k, w in enumerate(pool):
-            mine = new[cut[k]:cut[k + 1]] - edges[k] if k < len(outs) else new[:0]
-            w.call("keep", mine, first + int(cut[min(k, len(outs))]))
-            w.size = len(mine)
+            theirs = mine[k] if k < len(outs) else new[:0]
+            w.call("keep", theirs, first + int(cut[min(k, len(outs))]))
+            w.size = len(theirs)
         kept = [w.result() for w in pool]
         self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _) in enumerate(kept)
                              if f is not None), None)
@@ -227,7 +230,7 @@ class ParallelSearch(_Search):
             self.expanding = index
             raise _Stop(verdict, index, **info)
         if self.graph is not None:
-            self.record_runs(outs, keys)
+            self.record_runs(outs)
         self.level_start += len(level)
         self.check_limits()
         if len(new):
@@ -235,18 +238,19 @@ class ParallelSearch(_Search):
             self.balance()
         return _Level(len(new))
 
-    def record_runs(self, outs, keys):
+    def record_runs(self, outs):
         """Add the level's steps to the graph, the runs' label numbers made the graph's."""
         graph, labels = self.graph, []
         for k, o in enumerate(outs):
-            numbers, _, fresh = o[5]
+            numbers, _, fresh, _ = o[5]
             if fresh:
                 more = np.array([graph.label_id(key) for key in fresh], np.int32)
                 self.translate[k] = np.concatenate([self.translate[k], more])
             labels.append(self.translate[k][numbers])
         expanded = b"".join(o[5][1] for o in outs)
         counts = [c for o in outs for c in o[1]]
-        graph.close_states(self.visited.lookup(keys), np.concatenate(labels), counts, expanded)
+        keys = np.concatenate([o[5][3] for o in outs])
+        graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts, expanded)
 
     def spread(self, level):
         """Hand the initial states out, evenly and in order."""

@@ -25,8 +25,8 @@ def test_fingerprint_table_numbers_keys_like_a_dict():
     """Random batches with repeats, within a batch and across batches, against a dict;
     small initial capacity so that the table grows many times."""
     rng = random.Random(7)
-    table, oracle = FingerprintTable(16), {}
-    pool = [rng.randrange(-2**63, 2**63) for _ in range(5000)] + [0, -1, 1, -2**63, 2**63 - 1]
+    table, oracle = FingerprintTable(16, numbered=True), {}
+    pool = [rng.randrange(-2**63, 2**63) for _ in range(5000)] + [1, -1, -2**63, 2**63 - 1]
     for _ in range(60):
         keys = [rng.choice(pool) for _ in range(rng.randrange(0, 700))]
         new = table.add(np.array(keys, np.int64))
@@ -37,10 +37,11 @@ def test_fingerprint_table_numbers_keys_like_a_dict():
                 expected.append(pos)
         assert new.tolist() == expected
     assert len(table) == len(oracle)
-    keys = np.array(list(oracle) + [12345678901, 42], np.int64)
-    found = table.lookup(keys).tolist()
-    assert found[:-2] == list(oracle.values())
-    assert found[-2:] == [-1 if k not in oracle else oracle[k] for k in (12345678901, 42)]
+    keys = np.array(list(oracle), np.int64)
+    assert table.numbers_of(keys).tolist() == list(oracle.values())
+    assert table.fps[:len(table)].tolist() == list(oracle)
+    assert table.contains(np.array([12345678901, 42] + list(oracle)[:3], np.int64)).tolist() == \
+        [12345678901 in oracle, 42 in oracle, True, True, True]
 
 
 def test_collision_probability_is_tlcs_estimate():
