@@ -46,12 +46,14 @@ class _Run:
     def expand(self):
         """Expand the run: (fingerprints of the successors, counts, made, constrained,
         event, graph steps or None)."""
+        began = time.perf_counter()
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found = x.found
         keys = fingerprints(x.found)
         distinct, first = distinct_first(keys)     # the main process need not see repeats
         steps = self.labels(x.steps) + (keys,) if self.record else None
-        return (distinct, first, len(keys)), x.counts, x.made, x.constrained, _plain_stop(x.event), steps
+        return ((distinct, first, len(keys)), x.counts, x.made, x.constrained, _plain_stop(x.event),
+                steps, time.perf_counter() - began)
 
     def labels(self, steps):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -176,6 +178,7 @@ class ParallelSearch(_Search):
         record = self.graph is not None
         runs = [_Run(self.model, self.canonical, self.check_deadlock, record) for _ in range(self.workers)]
         self.failure = None
+        self.share = 1.0           # the size of the main process's run, relative to a worker's
         self.pool = [_Local(runs[0])] + [_Worker(r) for r in runs[1:]]
         self.translate = [np.empty(0, np.int32) for _ in self.pool]   # run's label number -> graph's
         try:
@@ -200,7 +203,17 @@ class ParallelSearch(_Search):
         pool = self.pool
         for w in pool:
             w.call("expand")
-        outs = [w.result() for w in pool]                # the local run is expanded meanwhile
+        # the local run is expanded while the workers expand theirs, and its new states
+        # found before theirs arrive; its share of the next level is then set so that
+        # this takes as long as a worker's expansion (see balance)
+        began = time.perf_counter()
+        outs = [pool[0].result()]
+        mine = [outs[0][0][1][self.visited.add_distinct(outs[0][0][0])]]
+        local = time.perf_counter() - began
+        outs += [w.result() for w in pool[1:]]
+        remote = max((o[6] for o in outs[1:]), default=local)
+        if local > 0 and remote > 0 and pool[0].size:
+            self.share = min(1.5, max(0.2, self.share * (remote / local) ** 0.5))
         # the runs in order, up to the first that met a stop
         upto = next((k for k, o in enumerate(outs) if o[4] is not None), len(outs) - 1)
         outs = outs[:upto + 1]
@@ -212,7 +225,7 @@ class ParallelSearch(_Search):
         # each run's distinct successors, looked up and added run after run: a state
         # two runs found is new in the first; each run keeps the new states it found
         edges = np.cumsum([0] + [o[0][2] for o in outs])
-        mine = [o[0][1][self.visited.add_distinct(o[0][0])] for o in outs]
+        mine += [o[0][1][self.visited.add_distinct(o[0][0])] for o in outs[1:]]
         new = np.concatenate([m + e for m, e in zip(mine, edges)])
         cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
@@ -269,7 +282,9 @@ class ParallelSearch(_Search):
         for _ in range(k - 1):
             sizes = [w.size for w in pool]
             total = sum(sizes)
-            want = [total * (j + 1) // k for j in range(k)]        # where each run should end
+            weights = [self.share] + [1.0] * (k - 1)              # the main process's run: share
+            ends = np.cumsum(weights) / sum(weights)
+            want = [int(total * e) for e in ends]                   # where each run should end
             moves = [int(h) - want[j] for j, h in enumerate(np.cumsum(sizes)[:-1])]
             if all(abs(m) * 8 <= total // k for m in moves):      # within 1/8 of even
                 return
