@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "[expect] table records (exit 0 when all do, 10 when any does not)")
     p.add_argument("--describe", action="store_true",
                    help="print the spec's constants, variables, actions and properties; do not explore")
+    p.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
+                   help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")
+    p.add_argument("--prove", action="store_true",
+                   help="prove the invariants inductive with z3, strengthened by the spec's lemmas")
+    p.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
+                   help="with --prove: K-induction (default 1, plain induction)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--version", action="version", version=f"modelcheck {__version__}")
     return p
@@ -213,6 +219,9 @@ def _run_one(path, args, consts):
     checked, model, opts = _configure(path, mf, args, consts)
     if args.describe:
         return _describe(model, args), None
+    if args.bmc or args.prove:
+        from .symbolic.run import run_symbolic
+        return run_symbolic(mf, model, args)
     if args.graph:
         check_graph_path(args.graph)
 

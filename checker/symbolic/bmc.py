@@ -153,14 +153,20 @@ def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None)
         if kind == "error":
             return Result("error", 0, 0, k + 1, 0, time.perf_counter() - start, property="EvaluationError",
                           property_kind="error", trace=replay(model, states),
-                          message=f"the spec fails while evaluating action {u.instance(m, k).name} "
-                                  f"(found by z3; run the explicit engine on the trace for the message)")
+                          message=failure_message(u, m, k))
         trace = replay(model, states)
         return Result("violation", 0, 0, k + 1, 0, time.perf_counter() - start, property=what.name,
                       property_kind=kind, trace=trace)
     res = _incomplete(start, max_depth, None)
     res.stopped_by = "max-depth"
     return res
+
+
+def failure_message(u, m, k) -> str:
+    inst = u.instance(m, k)
+    msgs = [msg for c, msg in inst.failures if z3.is_true(m.eval(u.at(c, k), model_completion=True))]
+    params = ", ".join(f"{n}={v}" for n, v in inst.params)
+    return f"{msgs[0] if msgs else 'evaluation fails'} (in action {inst.name}({params}), found by z3)"
 
 
 def init_fails(sys) -> bool:

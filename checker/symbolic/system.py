@@ -33,6 +33,7 @@ class Instance:
     post: list                # leaves of the next state
     errors: object            # Bool: evaluating this instance fails
     picks: list = field(default_factory=list)   # (label, symbolic value, Type, taken when)
+    failures: list = field(default_factory=list)   # (Bool, message), what `errors` is made of
 
 
 @dataclass
@@ -124,7 +125,8 @@ class System:
                 if z3.is_false(enabled) and z3.is_false(errors):
                     continue
                 out.append(Instance(act.index, act.name, params, enabled, self.leaves_of(env2),
-                                    conj(conds + [errors]), unit.picks))
+                                    conj(conds + [errors]), unit.picks,
+                                    [(conj(conds + [c]), msg) for c, msg in unit.errors]))
         return out
 
     def param_values(self, params, k, env, conds, picked):

@@ -51,6 +51,7 @@ class Translator:
         self.counter = itertools.count()
         self.unit = Unit()
         self.ctx = TRUE           # what must hold for the expression being translated to run
+        self.base_ctx = TRUE      # the part of it that comes from outside a function body
         self.pos = (0, 0)
 
     # ------------------------------------------------------------------ errors
@@ -58,7 +59,7 @@ class Translator:
         """Record that evaluation fails when cond holds here."""
         cond = conj([self.ctx, cond])
         if not z3.is_false(cond):
-            self.unit.errors.append((conj([cond] + self.unit.requires), message))
+            self.unit.errors.append((conj([cond] + self.unit.requires), f"{message} (line {self.pos[0]})"))
 
     def refuse(self, what, pos=None):
         raise SpecError(f"--bmc/--prove cannot encode this: {what}", pos or self.pos)
@@ -383,9 +384,12 @@ class Translator:
         body = info.decl.body
         if isinstance(body, list):
             fenv["$done"] = FALSE
-            saved = self.ctx
-            fenv = self.block(body, fenv, TRUE, result=info.result)
-            self.ctx = saved
+            saved, saved_base = self.ctx, self.base_ctx
+            self.base_ctx = saved
+            try:
+                fenv = self.block(body, fenv, TRUE, result=info.result)
+            finally:
+                self.ctx, self.base_ctx = saved, saved_base
             out = fenv["$ret"]
         else:
             out = self.expr(body, fenv)
@@ -523,7 +527,7 @@ class Translator:
         pc = self.effective(env, pc)
         if z3.is_false(pc):
             return env
-        self.ctx = pc
+        self.ctx = conj([self.base_ctx, pc])
         self.pos = s.pos
         try:
             return self._stmt(s, env, pc, result, scope)
