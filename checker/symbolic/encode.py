@@ -157,6 +157,29 @@ class Fresh:
         raise EncodingError(f"no symbolic encoding for values of type {t}")
 
 
+def default(t):
+    """Some runtime value of type t (a placeholder where the value does not matter)."""
+    if isinstance(t, BoolT):
+        return False
+    if isinstance(t, IntT):
+        return t.lo if t.finite else 0
+    if isinstance(t, (EnumT, ScalarsetT)):
+        return 0
+    if isinstance(t, OptionT):
+        return None
+    if isinstance(t, (TupleT, RecordT)):
+        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
+        return tuple(default(x) for x in items)
+    if isinstance(t, SetT):
+        return frozenset()
+    if isinstance(t, SeqT):
+        return ()
+    if isinstance(t, MapT):
+        n = len(domain(t.key))
+        return tuple(default(t.value) for _ in range(n)) if t.total else (None,) * n
+    raise EncodingError(f"no symbolic encoding for values of type {t}")
+
+
 # ------------------------------------------------------------------ structural operations
 
 def conj(bs):

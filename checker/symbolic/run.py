@@ -13,11 +13,20 @@ from ..values import show
 
 
 def system_for(model, with_lemmas=False):
+    """The spec's transition system; a construct z3 cannot encode is a located SpecError."""
+    from ..errors import SpecError
     from .system import System
     invs = list(model.invariants)
     if with_lemmas:
         invs += [p for p in model.checked.properties if p.lemma and p not in invs]
-    return System(model.checked, invs, model.action_properties)
+    spec = model.checked.spec
+    try:
+        return System(model.checked, invs, model.action_properties)
+    except SpecError as e:
+        raise e.located(spec.path, spec.source)
+    except RecursionError:
+        raise SpecError("--bmc/--prove: this spec nests too deeply to encode", (0, 0),
+                        spec.path, spec.source) from None
 
 
 def run_symbolic(mf, model, args, out=print):

@@ -19,7 +19,7 @@ import z3
 from ..errors import SpecError
 from ..types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                      domain)
-from .encode import (FALSE, TRUE, Bag, EncodingError, Opt, concrete, conj, disj, lift, neg, to_mask)
+from .encode import FALSE, TRUE, Bag, EncodingError, Opt, concrete, conj, default, disj, lift, to_mask
 from .translate import Translator, Unit
 
 
@@ -204,26 +204,3 @@ def flatten(v, t, out: list):
             flatten(x, vt, out)
     else:
         raise EncodingError(f"no symbolic encoding for values of type {t}")
-
-
-def default(t):
-    """Some runtime value of type t (a placeholder where the value does not matter)."""
-    if isinstance(t, BoolT):
-        return False
-    if isinstance(t, IntT):
-        return t.lo if t.finite else 0
-    if isinstance(t, (EnumT, ScalarsetT)):
-        return 0
-    if isinstance(t, OptionT):
-        return None
-    if isinstance(t, (TupleT, RecordT)):
-        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
-        return tuple(default(x) for x in items)
-    if isinstance(t, SetT):
-        return frozenset()
-    if isinstance(t, SeqT):
-        return ()
-    if isinstance(t, MapT):
-        n = len(domain(t.key))
-        return tuple(default(t.value) for _ in range(n)) if t.total else (None,) * n
-    raise EncodingError(f"no symbolic encoding for values of type {t}")

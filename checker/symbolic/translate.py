@@ -23,7 +23,7 @@ from .. import ast as A
 from ..errors import SpecError
 from ..types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
                      TupleT, domain, has_domain, key_count, sort_key)
-from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq, compact, conj,
+from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq, compact, conj, default,
                      count, disj, elements, eq, ite, lift, member, neg, select, set_op, set_size,
                      subset, to_mask)
 
@@ -231,7 +231,7 @@ class Translator:
         if op == "!=":
             return neg(eq(l, r))
         if op in ("<", "<=", ">", ">="):
-            return {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r}[op]
+            return l < r if op == "<" else l <= r if op == "<=" else l > r if op == ">" else l >= r
         if op == "+":
             return l + r
         if op == "-":
@@ -344,7 +344,7 @@ class Translator:
             if base.total:
                 return v
             self.fail_when(neg(v.present), "the partial map has no entry for this key")
-            return v.value
+            return v.value if v.value is not None else lift(default(e.ty), e.ty)
         return self.seq_at(base, key)
 
     def key_cases(self, m: Map, key):
@@ -409,12 +409,13 @@ class Translator:
         if f == "keys":
             return Mask({k: (TRUE if a.total else v.present) for k, v in zip(a.keys, a.values)}, a.key_type)
         if f == "values":
-            return self.as_set(Bag([(TRUE, v) if a.total else (v.present, v.value) for v in a.values]), e.ty)
+            return self.as_set(Bag([(TRUE, v) if a.total else (v.present, v.value) for v in a.values
+                                    if a.total or v.value is not None]), e.ty)
         if f == "has":
             return self.has_key(a, args[1])
         if f == "get":
             self.fail_when(neg(a.present), "get(none): the option is empty")
-            return a.value
+            return a.value if a.value is not None else lift(default(e.ty), e.ty)
         if f == "some":
             return Opt(TRUE, a)
         if f == "is_some":
@@ -551,7 +552,7 @@ class Translator:
         if isinstance(s, A.For):
             for c, v in self.domain_elements(s.domain, env, ordered=True):
                 inner = self.block(s.body, {**env, s.var: v}, conj([pc, c]), result, scope)
-                env = {k: inner[k] for k in env}
+                env = {k: v for k, v in inner.items() if k in env or k.startswith("$")}
             return env
         if isinstance(s, A.Require):
             c = self.expr(s.cond, env)
@@ -562,8 +563,8 @@ class Translator:
             label = scope + s.var
             x = self.fresh.value(t, f"choose.{label}.{next(self.counter)}", self.unit.facts, self.unit.leaves)
             dom = self.domain_elements(s.domain, env)
-            self.unit.facts.append(disj([neg(pc)] + [conj([c, eq(x, v)]) for c, v in dom]))
-            self.unit.requires.append(disj([neg(pc)] + [c for c, _ in dom]))
+            # where the choice is made, x is one of the domain's elements (and so one exists)
+            self.unit.requires.append(disj([neg(pc)] + [conj([c, eq(x, v)]) for c, v in dom]))
             self.unit.picks.append((label, x, t, pc))
             return {**env, s.var: x}
         if isinstance(s, A.Return):
