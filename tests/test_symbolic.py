@@ -64,7 +64,7 @@ def _symbolic_call(model, name, state):
 
 
 @pytest.mark.parametrize("name", sorted(CONSTRUCTS.checked.defs))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(state=_STATE)
 def test_each_construct_agrees_with_compiled_python(name, state):
     info = CONSTRUCTS.checked.defs[name]
@@ -168,7 +168,7 @@ def test_bmc_finds_the_bug_of_a_model_at_the_explicit_length():
 def test_bmc_finds_nothing_shallow_in_a_passing_model():
     mf = load_model_file(str(ROOT / "models" / "two-consumers.toml"))
     model, _ = compile_model_file(mf, {}, [], [])
-    symbolic = bmc(system_for(model), model, 4)
+    symbolic = bmc(system_for(model), model, 3)
     assert symbolic.verdict == "incomplete" and symbolic.stopped_by == "max-depth"
 
 

@@ -35,7 +35,7 @@ class Unit:
 
     def __init__(self):
         self.requires = []        # Bool: the instance is enabled when all hold
-        self.facts = []           # Bool: bounds and memberships of its choices (always asserted)
+        self.facts = []           # Bool: the bounds of its choices' types (always asserted)
         self.errors = []          # (Bool, message): the evaluation fails when one holds
         self.picks = []           # (label, symbolic value, Type) of each `choose`
         self.leaves = []          # z3 constants of its choices
