@@ -182,25 +182,24 @@ def default(t):
 
 # ------------------------------------------------------------------ structural operations
 
-def conj(bs):
-    """And, folding literal true and false (most guards of unrolled code are literals)."""
+def _fold(bs, absorbing, make):
+    """And/Or of bs, folding literal true and false (most guards of unrolled code are
+    literals): `absorbing` decides the result, the other literal is dropped."""
     out = []
     for b in bs:
-        if z3.is_false(b):
-            return FALSE
-        if not z3.is_true(b):
+        if (z3.is_true if absorbing else z3.is_false)(b):
+            return z3.BoolVal(absorbing)
+        if not (z3.is_false if absorbing else z3.is_true)(b):
             out.append(b)
-    return out[0] if len(out) == 1 else z3.And(out) if out else TRUE
+    return out[0] if len(out) == 1 else make(out) if out else z3.BoolVal(not absorbing)
+
+
+def conj(bs):
+    return _fold(bs, False, z3.And)
 
 
 def disj(bs):
-    out = []
-    for b in bs:
-        if z3.is_true(b):
-            return TRUE
-        if not z3.is_false(b):
-            out.append(b)
-    return out[0] if len(out) == 1 else z3.Or(out) if out else FALSE
+    return _fold(bs, True, z3.Or)
 
 
 def neg(b):
