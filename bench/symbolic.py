@@ -4,6 +4,8 @@
               against the explicit engine's trace length (median of `--repeat` runs)
   depth     - the BMC depth reached on spec/group.gdsl (default configuration) in 60 s
   prove     - time to prove each invariant the examples prove
+  assignors - --prove-assignors on the group spec's range and round-robin assignors for
+              1..8 members x 1..16 partitions
 Figures are printed, never asserted (tests/test_symbolic.py asserts the verdicts).
 """
 from __future__ import annotations
@@ -70,15 +72,32 @@ def proofs():
               f"step times {', '.join(f'{n} {t:.3f}s' for n, t in p.times.items())}; total {p.elapsed:.2f}s")
 
 
+def assignors(repeat):
+    from checker.symbolic.assignors import prove_assignor
+    consts = {"CONSUMERS": "8", "MAX_INCARNATION": "0", "MAX_PARTITIONS": "16"}
+    model = compile_model(load_spec(str(ROOT / "spec" / "group.gdsl"), consts))
+    print("spec/group.gdsl " + " ".join(f"--const {k}={v}" for k, v in consts.items()))
+    for name in ("rangeAssign", "roundRobinAssign"):
+        runs = [prove_assignor(model, name) for _ in range(repeat)]
+        o = runs[0]
+        verdict = "proved" if not o.counterexample and not o.unknown else "NOT proved"
+        print(f"{name}: {verdict} for 1..{o.members} members x 1..{o.partitions} partitions, "
+              f"{o.queries} queries; total {statistics.median(r.elapsed for r in runs):.1f}s (median of "
+              f"{repeat}), encode {statistics.median(r.encode for r in runs):.2f}s, slowest query "
+              f"{max(o.times):.2f}s", flush=True)
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", nargs="*", default=["bugs", "depth", "prove"])
+    ap.add_argument("what", nargs="*", default=["bugs", "depth", "prove", "assignors"])
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--only", action="append", default=[])
     a = ap.parse_args()
     if "prove" in a.what:
         proofs()
+    if "assignors" in a.what:
+        assignors(a.repeat)
     if "bugs" in a.what:
         bugs(a.repeat, a.timeout, a.only)
     if "depth" in a.what:

@@ -216,3 +216,32 @@ def test_bad_bmc_depth_names_the_option(capsys):
     with pytest.raises(SystemExit) as e:
         main([str(ROOT / "spec/examples/diehard.gdsl"), "--bmc", "0"])
     assert e.value.code == 2 and "--bmc" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ assignors
+
+def test_group_assignors_are_proved_for_small_groups(capsys):
+    code = main([str(ROOT / "spec/group.gdsl"), "--prove-assignors", "rangeAssign,roundRobinAssign",
+                 "--const", "CONSUMERS=4", "--const", "MAX_INCARNATION=0", "--const", "MAX_PARTITIONS=6"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for f in ("rangeAssign", "roundRobinAssign"):
+        assert f"Proved: {f} gives a disjoint, complete and balanced assignment for every " \
+               f"1..4 members x 1..6 partitions (24 z3 queries" in out
+
+
+@pytest.mark.parametrize("name, broken, members, partitions", [
+    ("shared", "disjoint", 2, 1), ("greedy", "balanced", 2, 2), ("forgetful", "complete", 1, 1)])
+def test_a_wrong_assignor_gets_its_smallest_counterexample(capsys, name, broken, members, partitions):
+    code = main([str(SPECS / "assignors.gdsl"), "--prove-assignors", f"dealt,{name}", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 12 and out["assignors"][0]["proved"]
+    cex = out["assignors"][1]["counterexample"]
+    assert (cex["members"], cex["partitions"], cex["broken"]) == (members, partitions, [broken])
+
+
+def test_a_function_that_is_not_an_assignor_is_a_located_error(capsys):
+    assert main([str(ROOT / "spec/group.gdsl"), "--prove-assignors", "allJoined"]) == 2
+    err = capsys.readouterr().err
+    line = (ROOT / "spec/group.gdsl").read_text().splitlines().index("def allJoined(): bool =") + 1
+    assert f"group.gdsl:{line}:5: error: --prove-assignors: allJoined is not an assignor" in err

@@ -28,6 +28,7 @@ from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq
                      subset, to_mask)
 
 MAX_RANGE = 4096          # the widest integer range a loop or `lo..hi` set may unroll
+SPLIT_DIVISORS = 64       # a divisor with at most this many values is split into cases
 
 
 class Unit:
@@ -254,6 +255,15 @@ class Translator:
         bb = self.bounds(b)
         if bb is None or bb[0] <= 0 <= bb[1]:
             self.fail_when(b == 0, "division by zero")
+        if bb is not None and not z3.is_int_value(b) and 0 < bb[1] - bb[0] <= SPLIT_DIVISORS:
+            # a divisor with few values: a case per value keeps the arithmetic linear
+            # (z3's nonlinear division is what made round-robin's `p % c` slow)
+            cases = [(b == v, self._divide(op, a, z3.IntVal(v), (v, v)))
+                     for v in range(bb[0], bb[1] + 1) if v != 0]
+            return select(cases)
+        return self._divide(op, a, b, bb)
+
+    def _divide(self, op, a, b, bb):
         if bb is not None and bb[0] > 0:
             q = a / b
         else:
