@@ -1,6 +1,7 @@
 """Bounded model checking: is there a behaviour of at most K states that violates a
 property? One incremental solver holds Init(s0) and T(s_i, s_i+1) for the steps so
-far; each depth adds one step and asks about the new last state inside push/pop.
+far; each depth adds one step and asks about the new last state (under an
+assumption literal, see Unrolling.ask).
 
 Depth counts states, as the explicit engine's depth does (the initial state is depth
 1), so the first depth at which a query is satisfiable gives a shortest trace, the
@@ -10,6 +11,7 @@ returned as the explicit engine's Result.
 """
 from __future__ import annotations
 
+import itertools
 import time
 
 import z3
@@ -26,6 +28,7 @@ class Unrolling:
         self.solver = solver or z3.Solver()
         self.states = []          # per depth: the leaves of s_k
         self.choices = []         # per step k: the choice constants and act_k
+        self.goals = itertools.count()
 
     def state_map(self, k):
         return list(zip(self.sys.pre_leaves, self.states[k]))
@@ -62,6 +65,21 @@ class Unrolling:
             self.solver.add(self.at(self.sys.constraint, k))
         self.solver.add(self.at(self.sys.enabled, k))
         self.solver.add(self.at(self.sys.frame, k))
+
+    def ask(self, goal):
+        """(sat/unsat/unknown, model): can the path so far end in goal? Asked under an
+        assumption literal rather than push/pop, so what z3 learns stays for the next
+        queries (2-3x faster on the bug models than push/pop, which forgets it). An
+        unsat goal is false on every path: its negation is kept as a fact, which only
+        helps later depths."""
+        a = z3.Bool(f"goal|{next(self.goals)}")
+        self.solver.add(z3.Implies(a, goal))
+        r = self.solver.check(a)
+        m = self.solver.model() if r == z3.sat else None
+        self.solver.add(z3.Not(a))
+        if r == z3.unsat:
+            self.solver.add(neg(goal))
+        return r, m
 
     # ------------------------------------------------------------------ reading a model
     def concrete(self, model, k) -> tuple:
@@ -104,11 +122,7 @@ def check_depth(u: Unrolling, k: int, props, errors=True):
             u.add_choices()
         queries.append(("error", None, lambda: u.at(conj([sys.constraint, sys.enabled_range, sys.errors]), k)))
     for kind, group, goal in queries:
-        u.solver.push()
-        u.solver.add(goal())
-        r = u.solver.check()
-        m = u.solver.model() if r == z3.sat else None
-        u.solver.pop()
+        r, m = u.ask(goal())
         if r == z3.unknown:
             return "unknown", u.solver.reason_unknown(), None
         if m is None:
@@ -121,8 +135,10 @@ def check_depth(u: Unrolling, k: int, props, errors=True):
     return None, None, None
 
 
-def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None) -> Result:
-    """Look for a violation in behaviours of up to max_depth states."""
+def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None, errors=True) -> Result:
+    """Look for a violation in behaviours of up to max_depth states; without `errors`,
+    of the properties only (evaluation errors are most of the solving time on the bug
+    models: each failure condition is a reachability question of its own)."""
     start = time.perf_counter()
     deadline = start + timeout if timeout else None
     u = Unrolling(sys)
@@ -139,7 +155,7 @@ def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None)
             if left <= 0:
                 return _incomplete(start, k, "timeout")
             u.solver.set("timeout", max(1, int(left * 1000)))
-        kind, what, m = check_depth(u, k, props)
+        kind, what, m = check_depth(u, k, props, errors)
         if progress is not None:
             progress(k + 1, time.perf_counter() - start)
         if kind == "unknown":

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import z3
 
-from .bmc import Unrolling, check_depth, replay
+from ..errors import EvalError
+from .bmc import Unrolling
 from .encode import conj
 
 
@@ -84,7 +85,10 @@ def prove(sys, model, k: int = 1, timeout: float | None = None) -> Proof:
                 steps = []
                 for i in range(k):
                     inst = u.instance(m, i)
-                    lab = model.label(states[i], states[i + 1])
+                    try:
+                        lab = model.label(states[i], states[i + 1])
+                    except EvalError:     # a CTI state need not be reachable: the compiled
+                        lab = None        # code may fail on it where the spec never goes
                     steps.append((lab[0], lab[1]) if lab else (inst.name, inst.params))
                 ctis.append(Cti(p.name, states, steps, [q.name for q in alive]))
                 alive.remove(p)
