@@ -156,13 +156,19 @@ def test_bmc_agrees_with_explicit_engine_on_examples(spec):
         assert symbolic.verdict == "incomplete" and symbolic.stopped_by == "max-depth"
 
 
-def test_bmc_finds_the_bug_of_a_model_at_the_explicit_length():
-    mf = load_model_file(str(ROOT / "models" / "bugs" / "KAFKA-8500.toml"))
+# The bug models BMC reaches in a few seconds; the others are measured by
+# `python bench/symbolic.py bugs` (docs/symbolic.md). Properties only: breadth-first
+# search has expanded every state up to the trace's length without an evaluation
+# error, and the error queries would triple the time.
+@pytest.mark.parametrize("bug", ["KAFKA-8500", "KAFKA-2555", "KAFKA-10614"])
+def test_bmc_finds_the_bug_of_a_model_at_the_explicit_length(bug):
+    mf = load_model_file(str(ROOT / "models" / "bugs" / f"{bug}.toml"))
     model, _ = compile_model_file(mf, {}, [], [])
     explicit = bfs(model, check_deadlock=False)
-    symbolic = bmc(system_for(model), model, len(explicit.trace))
+    assert explicit.verdict == "violation"
+    symbolic = bmc(system_for(model), model, len(explicit.trace), errors=False)
     assert (symbolic.verdict, symbolic.property) == ("violation", explicit.property)
-    assert len(symbolic.trace) == len(explicit.trace) == 8
+    assert len(symbolic.trace) == len(explicit.trace)
 
 
 def test_bmc_finds_nothing_shallow_in_a_passing_model():

@@ -84,8 +84,12 @@ class Unrolling:
     # ------------------------------------------------------------------ reading a model
     def concrete(self, model, k) -> tuple:
         pairs = self.state_map(k)
-        return self.sys.concrete_state(
-            lambda term: model.eval(z3.substitute(term, *pairs), model_completion=True))
+        copies = {a.get_id(): b for a, b in pairs}     # a state's terms are its leaves: no substitute
+
+        def ev(term):
+            copy = copies.get(term.get_id())
+            return model.eval(copy if copy is not None else z3.substitute(term, *pairs), model_completion=True)
+        return self.sys.concrete_state(ev)
 
     def instance(self, model, k):
         return self.sys.instances[model.eval(self.choices[k][-1], model_completion=True).as_long()]
