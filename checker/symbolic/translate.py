@@ -21,8 +21,7 @@ import z3
 
 from .. import ast as A
 from ..errors import SpecError
-from ..types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                     TupleT, domain, has_domain, key_count, sort_key)
+from ..types import AnyT, IntT, MapT, SeqT, SetT, domain, has_domain, sort_key
 from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq, compact, conj, default,
                      count, disj, elements, eq, ite, lift, member, neg, select, set_op, set_size,
                      subset, to_mask)
