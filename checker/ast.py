@@ -353,6 +353,7 @@ class ActionDecl(Decl):
 class InvariantDecl(Decl):
     expr: Expr
     refuted: bool = False     # documented not to hold: skipped unless asked for
+    lemma: bool = False       # `lemma`: an invariant that strengthens induction (--prove)
 
 
 @dataclass

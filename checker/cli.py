@@ -121,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "[expect] table records (exit 0 when all do, 10 when any does not)")
     p.add_argument("--describe", action="store_true",
                    help="print the spec's constants, variables, actions and properties; do not explore")
+    p.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
+                   help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")
+    p.add_argument("--prove", action="store_true",
+                   help="prove the invariants inductive with z3, strengthened by the spec's lemmas")
+    p.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
+                   help="with --prove: K-induction (default 1, plain induction)")
+    p.add_argument("--prove-assignors", metavar="F,G",
+                   help="prove with z3 that the spec functions F, G, ... (subs: pmap[K, V], n: int): "
+                        "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
+                        "for every 1..|K| members and 1..|P| partitions")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--simulate", action="store_true",
                    help="random walks instead of an exhaustive search (docs/simulate.md)")
@@ -272,6 +282,12 @@ def _run_one(path, args, consts):
     checked, model, opts = _configure(path, mf, args, consts)
     if args.describe:
         return _describe(model, args), None
+    if args.prove_assignors:
+        from .symbolic.assignors import run_assignors
+        return run_assignors(model, args), None
+    if args.bmc or args.prove:
+        from .symbolic.run import run_symbolic
+        return run_symbolic(mf, model, args)
     if args.graph:
         check_graph_path(args.graph)
 

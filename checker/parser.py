@@ -121,6 +121,9 @@ class _ToAst(Transformer):
     def invariant_decl(self, meta, c):
         return A.InvariantDecl(str(c[1]), c[2], refuted=c[0] is not None, pos=_pos(c[1]))
 
+    def lemma_decl(self, meta, c):
+        return A.InvariantDecl(str(c[0]), c[1], lemma=True, pos=_pos(c[0]))
+
     def constraint_decl(self, meta, c):
         return A.ConstraintDecl(str(c[0]), c[1], pos=_pos(c[0]))
 

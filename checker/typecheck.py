@@ -74,6 +74,7 @@ class PropertyInfo:
     pos: tuple
     kind: str             # invariant | action | constraint | temporal
     refuted: bool = False # documented not to hold; checked only when named
+    lemma: bool = False   # a `lemma`: an invariant that also strengthens --prove
     # temporal properties only: (form, [state conditions], [(name, Type, domain Expr)]),
     # e.g. ("leads_to", [P, Q], [("p", Proc, Proc)]) for `forall p in Proc: P leads_to Q`;
     # forms: eventually, always_eventually, eventually_always, leads_to
@@ -416,7 +417,8 @@ class _Checker:
         self.declare(d.name, "property", d.pos)
         ctx = _Ctx("invariant" if kind == "invariant" else "action property", primes=kind == "action")
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"property {d.name!r}")
-        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted))
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted,
+                                            lemma=getattr(d, "lemma", False)))
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means

@@ -1,0 +1,253 @@
+"""The z3 engines (checker/symbolic/): the encoding agrees with the compiled Python on
+every construct, BMC agrees with breadth-first search, induction proves and refutes."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import z3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker import ast as A
+from checker.cli import main
+from checker.errors import EvalError
+from checker.explore import bfs
+from checker.model import compile_model, load_spec
+from checker.modelfile import compile_model_file, load_model_file
+from checker.symbolic.bmc import bmc
+from checker.symbolic.encode import concrete, eq, lift
+from checker.symbolic.induction import prove
+from checker.symbolic.run import system_for
+from checker.symbolic.system import flatten
+from checker.symbolic.translate import Translator
+from checker.types import MapT, SeqT, domain
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "tests" / "symbolic_specs"
+
+
+def _load(path, consts=None):
+    return compile_model(load_spec(str(path), consts))
+
+
+# ------------------------------------------------------------------ constructs
+
+CONSTRUCTS = _load(SPECS / "constructs.gdsl")
+
+
+def _values(t):
+    """A hypothesis strategy for runtime values of a state variable's type."""
+    if isinstance(t, SeqT):
+        return st.lists(_values(t.elem), max_size=t.bound).map(tuple)
+    if isinstance(t, MapT):
+        inner = _values(t.value) if t.total else st.none() | _values(t.value)
+        return st.tuples(*[inner for _ in domain(t.key)])
+    return st.sampled_from(domain(t))
+
+
+_STATE = st.tuples(*[_values(t) for t in CONSTRUCTS.var_types])
+
+
+def _symbolic_call(model, name, state):
+    """Evaluate function `name` with z3 on a concrete state: (value, failure possible)."""
+    tr = Translator(model.checked)
+    env = {n: lift(v, t) for n, t, v in zip(model.var_names, model.var_types, state)}
+    info = model.checked.defs[name]
+    call = A.Call(name, [], [], kind="def", ref=info)
+    call.ty = info.result
+    value = tr.expr(call, env)
+    fails = any(z3.is_true(z3.simplify(c)) for c, _ in tr.unit.errors)
+    return concrete(value, info.result, z3.simplify), fails
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRUCTS.checked.defs))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(state=_STATE)
+def test_each_construct_agrees_with_compiled_python(name, state):
+    info = CONSTRUCTS.checked.defs[name]
+    if info.params:
+        return          # id(k) is exercised by the others
+    fn = CONSTRUCTS.namespace[f"d_{name}"]
+    reads = dict(zip(CONSTRUCTS.var_names, state))
+    try:
+        expected = fn(*[reads[v] for v in sorted(info.reads)])
+    except EvalError:
+        expected = EvalError
+    got, fails = _symbolic_call(CONSTRUCTS, name, state)
+    if expected is EvalError:
+        assert fails, f"{name}: the compiled function fails on {state}, z3 records no failure"
+    else:
+        assert not fails, f"{name}: z3 records a failure the compiled function does not have"
+        assert got == expected
+
+
+# ------------------------------------------------------------------ statements: successors
+
+def _symbolic_successors(sys_, state) -> set:
+    """Every successor of a concrete state under the step relation, by enumeration."""
+    s = z3.Solver()
+    leaves = []
+    for n, t, v in zip(sys_.var_names, sys_.var_types, state):
+        flatten(lift(v, t), t, leaves)
+    s.add([a == b for a, b in zip(sys_.pre_leaves, leaves)])
+    s.add(sys_.step_facts, sys_.enabled, sys_.frame, sys_.post_facts)
+    out = set()
+    while s.check() == z3.sat:
+        m = s.model()
+        t = sys_.concrete_state(lambda x: m.eval(x, model_completion=True), sys_.post)
+        out.add(t)
+        s.add(z3.Not(z3.And([eq(sys_.post[n], lift(v, ty))
+                             for n, ty, v in zip(sys_.var_names, sys_.var_types, t)])))
+    return out
+
+
+def test_statements_give_the_compiled_successors():
+    model = _load(SPECS / "statements.gdsl")
+    sys_ = system_for(model)
+    states = list(dict.fromkeys(bfs_states(model)))
+    random.Random(7).shuffle(states)
+    for s in states[:40]:
+        assert _symbolic_successors(sys_, s) == set(model.successors(s)), model.plain(s)
+
+
+def bfs_states(model):
+    seen, todo = [], list(model.init_states())
+    known = set(todo)
+    while todo:
+        s = todo.pop()
+        seen.append(s)
+        for t in model.successors(s):
+            if t not in known:
+                known.add(t)
+                todo.append(t)
+    return seen
+
+
+def test_init_is_the_compiled_init():
+    model = _load(SPECS / "statements.gdsl")
+    sys_ = system_for(model)
+    s = z3.Solver()
+    s.add(sys_.init, sys_.type_facts, sys_.step_facts)
+    found = set()
+    while s.check() == z3.sat:
+        m = s.model()
+        t = sys_.concrete_state(lambda x: m.eval(x, model_completion=True))
+        found.add(t)
+        s.add(z3.Not(z3.And([eq(sys_.pre[n], lift(v, ty))
+                             for n, ty, v in zip(sys_.var_names, sys_.var_types, t)])))
+    assert found == set(model.init_states())
+
+
+# ------------------------------------------------------------------ BMC agrees with BFS
+
+@pytest.mark.parametrize("spec", ["diehard", "tcommit", "twophase"])
+def test_bmc_agrees_with_explicit_engine_on_examples(spec):
+    model = _load(ROOT / "spec" / "examples" / f"{spec}.gdsl")
+    explicit = bfs(model, check_deadlock=False)
+    symbolic = bmc(system_for(model), model, explicit.depth + 1)
+    if explicit.verdict == "violation":
+        assert symbolic.verdict == "violation" and symbolic.property == explicit.property
+        assert len(symbolic.trace) == len(explicit.trace)
+    else:
+        assert explicit.verdict == "ok"
+        assert symbolic.verdict == "incomplete" and symbolic.stopped_by == "max-depth"
+
+
+# The bug models BMC reaches in a few seconds; the others are measured by
+# `python bench/symbolic.py bugs` (docs/symbolic.md). Properties only: breadth-first
+# search has expanded every state up to the trace's length without an evaluation
+# error, and the error queries would triple the time.
+@pytest.mark.parametrize("bug", ["KAFKA-8500", "KAFKA-2555", "KAFKA-10614"])
+def test_bmc_finds_the_bug_of_a_model_at_the_explicit_length(bug):
+    mf = load_model_file(str(ROOT / "models" / "bugs" / f"{bug}.toml"))
+    model, _ = compile_model_file(mf, {}, [], [])
+    explicit = bfs(model, check_deadlock=False)
+    assert explicit.verdict == "violation"
+    symbolic = bmc(system_for(model), model, len(explicit.trace), errors=False)
+    assert (symbolic.verdict, symbolic.property) == ("violation", explicit.property)
+    assert len(symbolic.trace) == len(explicit.trace)
+
+
+def test_bmc_finds_nothing_shallow_in_a_passing_model():
+    mf = load_model_file(str(ROOT / "models" / "two-consumers.toml"))
+    model, _ = compile_model_file(mf, {}, [], [])
+    symbolic = bmc(system_for(model), model, 3)
+    assert symbolic.verdict == "incomplete" and symbolic.stopped_by == "max-depth"
+
+
+def test_cli_bmc_writes_the_diehard_trace(tmp_path, capsys):
+    code = main([str(ROOT / "spec/examples/diehard.gdsl"), "--bmc", "10", "--out", str(tmp_path), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 12 and out["trace_length"] == 7 and out["property"] == "NotSolved"
+    itf = json.loads(Path(out["trace"]).read_text())
+    assert [(s["big"]["#bigint"], s["small"]["#bigint"]) for s in itf["states"]] == \
+        [("0", "0"), ("5", "0"), ("2", "3"), ("2", "0"), ("0", "2"), ("5", "2"), ("4", "3")]
+
+
+# ------------------------------------------------------------------ induction
+
+def test_tcommit_consistency_is_proved():
+    model = _load(ROOT / "spec/examples/tcommit.gdsl")
+    proof = prove(system_for(model, with_lemmas=True), model)
+    assert proof.verdict == "proved" and "TCConsistent" in proof.proved
+
+
+def test_a_lemma_makes_an_invariant_inductive(capsys):
+    assert main([str(SPECS / "lemma.gdsl"), "--prove"]) == 0
+    assert "Proved inductive: NotSeven" in capsys.readouterr().out
+
+
+def test_without_the_lemma_the_cti_is_printed(capsys):
+    assert main([str(SPECS / "lemma.gdsl"), "--prove", "--const", "WITH_LEMMA=false"]) == 3
+    out = capsys.readouterr().out
+    assert "Not inductive: NotSeven" in out and "y = 5" in out and "y = 7    (was 5)" in out
+
+
+def test_prove_reports_a_real_violation_as_a_trace(tmp_path):
+    assert main([str(ROOT / "spec/examples/diehard.gdsl"), "--prove", "--k-induction", "7",
+                 "--out", str(tmp_path)]) == 12
+
+
+def test_a_construct_without_encoding_is_a_located_error(capsys):
+    assert main([str(SPECS / "unencodable.gdsl"), "--bmc", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "unencodable.gdsl:7:12: error: --bmc/--prove cannot encode this" in err
+    assert "Traceback" not in err
+
+
+def test_bad_bmc_depth_names_the_option(capsys):
+    with pytest.raises(SystemExit) as e:
+        main([str(ROOT / "spec/examples/diehard.gdsl"), "--bmc", "0"])
+    assert e.value.code == 2 and "--bmc" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ assignors
+
+def test_group_assignors_are_proved_for_small_groups(capsys):
+    code = main([str(ROOT / "spec/group.gdsl"), "--prove-assignors", "rangeAssign,roundRobinAssign",
+                 "--const", "CONSUMERS=4", "--const", "MAX_INCARNATION=0", "--const", "MAX_PARTITIONS=6"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for f in ("rangeAssign", "roundRobinAssign"):
+        assert f"Proved: {f} gives a disjoint, complete and balanced assignment for every " \
+               f"1..4 members x 1..6 partitions (24 z3 queries" in out
+
+
+@pytest.mark.parametrize("name, broken, members, partitions", [
+    ("shared", "disjoint", 2, 1), ("greedy", "balanced", 2, 2), ("forgetful", "complete", 1, 1)])
+def test_a_wrong_assignor_gets_its_smallest_counterexample(capsys, name, broken, members, partitions):
+    code = main([str(SPECS / "assignors.gdsl"), "--prove-assignors", f"dealt,{name}", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 12 and out["assignors"][0]["proved"]
+    cex = out["assignors"][1]["counterexample"]
+    assert (cex["members"], cex["partitions"], cex["broken"]) == (members, partitions, [broken])
+
+
+def test_a_function_that_is_not_an_assignor_is_a_located_error(capsys):
+    assert main([str(ROOT / "spec/group.gdsl"), "--prove-assignors", "allJoined"]) == 2
+    err = capsys.readouterr().err
+    line = (ROOT / "spec/group.gdsl").read_text().splitlines().index("def allJoined(): bool =") + 1
+    assert f"group.gdsl:{line}:5: error: --prove-assignors: allJoined is not an assignor" in err
