@@ -33,18 +33,17 @@ def test_every_scenario_has_its_recording():
 # (the spec's defaults): None (conforms) or the line and kind of the first event the spec
 # cannot explain.
 EXPECTED = {
-    "range-join-leave": None, "range-three-broker-down": None, "roundrobin-join-leave": None,
-    "range-poll-timeout": None, "range-grow": None, "cooperative-join-leave": None,
-    "cooperative-poll-timeout": None,
-    "roundrobin-poll-timeout": (163, "sync_response"), "roundrobin-grow": (135, "sync_response"),
-    "cooperative-grow": (174, "commit"),
+    "range-join-leave": None, "range-three-broker-down": None, "range-poll-timeout": None,
+    "range-grow": None, "cooperative-join-leave": None, "cooperative-poll-timeout": None,
+    "roundrobin-join-leave": (162, "sync_response"), "roundrobin-poll-timeout": (165, "sync_response"),
+    "roundrobin-grow": (225, "fetch"), "cooperative-grow": (173, "commit"),
 }
 EXPECTED_AS_JAVA_ON_KAFKA = {
-    "range-join-leave": None, "range-three-broker-down": None, "roundrobin-join-leave": None,
-    "range-poll-timeout": (83, "sync_response"), "roundrobin-poll-timeout": (163, "sync_response"),
-    "range-grow": (136, "join_response"), "roundrobin-grow": (120, "heartbeat_error"),
-    "cooperative-join-leave": (88, "sync_response"), "cooperative-grow": (88, "sync_response"),
-    "cooperative-poll-timeout": (89, "sync_response"),
+    "range-join-leave": None, "range-three-broker-down": None, "range-poll-timeout": None,
+    "range-grow": (140, "join_response"), "cooperative-join-leave": (96, "sync_response"),
+    "cooperative-poll-timeout": (87, "sync_response"), "cooperative-grow": (90, "sync_response"),
+    "roundrobin-join-leave": (159, "sync_response"), "roundrobin-poll-timeout": (165, "sync_response"),
+    "roundrobin-grow": (79, "sync_response"),
 }
 
 
@@ -72,11 +71,13 @@ def test_as_the_java_client_on_kafka_the_documented_differences_remain(recording
 
 
 def test_each_variation_constant_is_needed():
-    """Each constant the librdkafka variation turns on explains a recording that fails without it."""
+    """Each constant the variation turns on explains an event that the spec's defaults cannot."""
     rec = ROOT / "conformance" / "recordings"
-    assert not check(rec / "range-grow.jsonl", client="java")[3].conforms                 # followers rejoin
-    assert not check(rec / "cooperative-poll-timeout.jsonl", client="java")[3].conforms   # highest kept
-    assert not check(rec / "range-poll-timeout.jsonl", cluster="kafka")[3].conforms       # late sync
+    for name, override, line in (("range-grow", {"client": "java"}, 140),            # followers rejoin
+                                 ("cooperative-poll-timeout", {"client": "java"}, 87),  # highest kept
+                                 ("roundrobin-grow", {"cluster": "kafka"}, 79)):      # late sync
+        _, _, _, v = check(rec / f"{name}.jsonl", **override)
+        assert not v.conforms and v.failed.event["line"] == line, name
 
 
 def test_the_variation_is_printed_and_overridable(capsys):
@@ -90,7 +91,7 @@ def test_the_variation_is_printed_and_overridable(capsys):
 
 
 def test_the_late_sync_of_the_mock_is_named(capsys):
-    path = ROOT / "conformance" / "recordings" / "range-poll-timeout.jsonl"
+    path = ROOT / "conformance" / "recordings" / "roundrobin-grow.jsonl"
     assert main(["--conform", str(path), "--cluster", "kafka"]) == 14
     assert "known difference of librdkafka's mock coordinator" in capsys.readouterr().out
 
@@ -188,7 +189,7 @@ def test_modelcheck_conform_json(capsys):
     assert main(["--conform", str(ROOT / "conformance" / "recordings" / "roundrobin-grow.jsonl"), "--json"]) == 14
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "does not conform" and out["constants"]["MAX_PARTITIONS"] == 3
-    assert out["failed_line"] == 135 and out["explained"] == 13
+    assert out["failed_line"] == 225 and out["explained"] == 27
     assert out["client"] == "librdkafka" and out["variation"]["FOLLOWERS_WATCH_METADATA"] == "true"
 
 
