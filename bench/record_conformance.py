@@ -39,7 +39,7 @@ def main(names) -> int:
         target = out / f"{sc.name}.jsonl"
         driver.record(sc, target)
         recorded = time.monotonic() - t
-        _, _, v = check(target)
+        _, _, _, v = check(target)
         verdict = "conforms" if v.conforms else f"DOES NOT CONFORM at line {v.failed.event['line']}"
         worst = max(worst, 0 if v.conforms else 14)
         print(f"{sc.name:28} recorded in {recorded:5.1f} s  {v.explained:3}/{v.observations:3} observations  "

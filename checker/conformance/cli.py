@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import SpecError, UsageError
 from .mapping import known_difference
+from .variation import CLIENTS, CLUSTERS
 
 EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 14, 3, 2
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "spec" / "group.gdsl"
@@ -52,6 +53,10 @@ def build_parser():
                    help=f"unobserved spec steps allowed between two observed ones (default {MAX_INTERNAL_STEPS})")
     p.add_argument("--max-states", type=_positive("--max-states"), default=MAX_NODES, metavar="N",
                    help=f"spec states one search between two observations may hold (default {MAX_NODES:,})")
+    p.add_argument("--client", choices=sorted(CLIENTS), metavar="NAME",
+                   help=f"check as this client ({', '.join(CLIENTS)}; default: the recording's)")
+    p.add_argument("--cluster", choices=sorted(CLUSTERS), metavar="NAME",
+                   help=f"check against this cluster ({', '.join(CLUSTERS)}; default: the recording's)")
     p.add_argument("--trace", action="store_true", help="print the behaviour of the spec that matches")
     p.add_argument("--json", action="store_true", help="print one JSON object with the result")
     return p
@@ -68,29 +73,36 @@ def main(argv=None) -> int:
     return EXIT_BAD_INPUT
 
 
-def check(recording, spec=DEFAULT_SPEC, **bounds):
-    """(metadata, model, Verdict) for a recording file."""
+def check(recording, spec=DEFAULT_SPEC, client=None, cluster=None, **bounds):
+    """(metadata, Variation, model, Verdict) for a recording file: the spec runs with the
+    constants of the recording's client and cluster (variation.py), then its own."""
     from ..model import compile_model, load_spec
     from .matcher import match
     from .recorder import read
+    from .variation import variation
     meta, events = read(recording)
     consts = meta["constants"]
     if not isinstance(consts, dict):
         raise UsageError(f"{recording}: the metadata's constants are an object {{NAME: value}}")
+    var = variation(meta, f"{recording}:1", client, cluster)
+    consts = {**var.constants, **consts}
     checked = load_spec(spec, {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in consts.items()})
     model = compile_model(checked)
-    return meta, model, match(model, meta, events, **bounds)
+    return meta, var, model, match(model, meta, events, **bounds)
 
 
 def run(args) -> int:
-    meta, model, v = check(args.conform, args.spec, max_internal=args.max_internal, max_nodes=args.max_states)
+    meta, var, model, v = check(args.conform, args.spec, args.client, args.cluster,
+                                max_internal=args.max_internal, max_nodes=args.max_states)
     code = EXIT_CONFORMS if v.conforms else EXIT_INCOMPLETE if v.incomplete else EXIT_DOES_NOT_CONFORM
     verdict = {EXIT_CONFORMS: "conforms", EXIT_INCOMPLETE: "incomplete",
                EXIT_DOES_NOT_CONFORM: "does not conform"}[code]
     if args.json:
         print(json.dumps({
             "verdict": verdict, "exit_code": code, "recording": args.conform, "scenario": meta["scenario"],
-            "spec": model.path, "constants": meta["constants"], "observations": v.observations,
+            "spec": model.path, "constants": meta["constants"], "client": var.client,
+            "cluster": var.cluster, "variation": {n: str(x).lower() for n, x in var.constants.items()},
+            "observations": v.observations,
             "explained": v.explained, "clients": v.label, "states": v.states, "elapsed_s": round(v.elapsed, 3),
             "failed_line": v.failed.event["line"] if v.failed else None,
             "failed_event": v.failed.text if v.failed else None, "bound": v.incomplete,
@@ -99,6 +111,7 @@ def run(args) -> int:
     print(f"modelcheck --conform {args.conform}: scenario {meta['scenario']} "
           f"({meta.get('description', '')}) against {model.name} ({model.path})")
     print("Constants: " + ", ".join(f"{n} = {model.constant_text(n)}" for n in meta["constants"]))
+    print(f"Variation: the spec as {var.describe()}.")
     print("Clients: " + ", ".join(f"{c} = {s}" for c, s in v.label.items()))
     if v.conforms:
         print(f"Conforms: all {v.observations} observations are explained by one behaviour of the spec "

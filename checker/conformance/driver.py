@@ -256,7 +256,7 @@ class Run:
                 "assignor": sc.assignor, "partitions": sc.partitions, "max_partitions": grown,
                 "records": sc.records, "session_timeout_ms": sc.session_timeout_ms,
                 "max_poll_interval_ms": sc.max_poll_interval_ms, "group": GROUP, "topic": TOPIC,
-                "coordinator_broker": COORDINATOR,
+                "coordinator_broker": COORDINATOR, "client": "librdkafka", "cluster": "librdkafka-mock",
                 "librdkafka": ck.libversion()[0], "confluent_kafka": ck.version()[0],
                 "constants": constants}
 
