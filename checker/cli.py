@@ -331,16 +331,8 @@ def _run_one(path, args, consts):
 
     trace_path = None
     if result.trace is not None:
-        from .itf import write_trace
-        trace_path = Path(args.out) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
-        extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
-        try:
-            write_trace(trace_path, model, result.trace, property_name=result.property,
-                        description=describe_verdict(result), loop=result.loop,
-                        loop_step=result.loop_step, extra_meta=extra)
-        except OSError as e:
-            raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
-                             f"({e.strerror or e})") from None
+        from .itf import write_counterexample
+        trace_path = write_counterexample(args.out, model, result, mf)
 
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])

@@ -80,3 +80,19 @@ def write_trace(path, model, trace, **kw) -> Path:
     data = trace_to_itf(model, trace, **kw)
     write_atomic(Path(path), json.dumps(data, indent=1) + "\n")
     return Path(path)
+
+
+def write_counterexample(out_dir, model, result, mf=None) -> Path:
+    """Write a result's trace where the CLI files it: OUT/<model or spec>/<property>.itf.json,
+    the model file and its variation in `#meta`. An unwritable place is a usage error."""
+    from .errors import UsageError
+    from .report import describe_verdict
+    path = Path(out_dir) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
+    extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
+    try:
+        return write_trace(path, model, result.trace, property_name=result.property,
+                           description=describe_verdict(result), loop=result.loop,
+                           loop_step=result.loop_step, extra_meta=extra)
+    except OSError as e:
+        raise UsageError(f"--out {out_dir}: cannot write the trace to {path} "
+                         f"({e.strerror or e})") from None

@@ -5,9 +5,7 @@ nothing found, or an invariant that is not inductive)."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from ..errors import UsageError
 from ..explore import Result
 from ..values import show
 
@@ -32,7 +30,6 @@ def system_for(model, with_lemmas=False):
 def run_symbolic(mf, model, args, out=print):
     """Run --bmc or --prove on a compiled model; (exit code, ci_reports.Run)."""
     from ..ci_reports import Run
-    from ..report import describe_verdict
     if model.temporal and not args.json:
         out("Not checked by --bmc/--prove (temporal properties): "
             + ", ".join(p.name for p in model.temporal))
@@ -55,15 +52,8 @@ def run_symbolic(mf, model, args, out=print):
     result.elapsed = time.perf_counter() - start
     trace_path = None
     if result.trace is not None:
-        from ..itf import write_trace
-        trace_path = Path(args.out) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
-        extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
-        try:
-            write_trace(trace_path, model, result.trace, property_name=result.property,
-                        description=describe_verdict(result), extra_meta=extra)
-        except OSError as e:
-            raise UsageError(f"--out {args.out}: cannot write the trace to {trace_path} "
-                             f"({e.strerror or e})") from None
+        from ..itf import write_counterexample
+        trace_path = write_counterexample(args.out, model, result, mf)
     if not args.json:
         _print_bmc(model, result, trace_path, built, args, out)
     run = Run(model, result, trace_path, label=mf.name if mf else None, deadlock_checked=False)
