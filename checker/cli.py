@@ -435,9 +435,11 @@ def _fairness_text(f) -> str:
 def _print_result(model, result, trace_path, brief=False, sim=None):
     """The verdict, the trace (only its file when `brief`: a gate's expected violation)
     and the counts (of a simulation, if `sim`)."""
-    from .report import describe_verdict, format_trace, summary_lines
+    from .report import describe_verdict, format_trace
     if sim is not None:
         from .simulate import describe, summary_lines
+    else:
+        from .report import summary_lines
     print(describe(sim) if sim is not None else describe_verdict(result))
     if brief and result.trace is not None:
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")

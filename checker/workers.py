@@ -161,13 +161,6 @@ class _Local:
         pass
 
 
-class _Nothing:
-    """Stands for the states a search numbers but does not hold (its workers do)."""
-
-    def __getitem__(self, _):
-        return None
-
-
 class ParallelSearch(_Search):
     """explore._Search with each level expanded by several processes."""
 

@@ -11,7 +11,6 @@ condition costs nothing for the many leaves an action leaves alone).
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import z3
