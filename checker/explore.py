@@ -202,19 +202,27 @@ class _Search:
         following = []
         for c in range(0, len(level), CHUNK):
             following += self.expand_chunk(level[c:c + CHUNK], self.level_start + c, frozen)
-            now = time.perf_counter()
-            if now >= self.deadline:
-                raise _Stop("incomplete", -1, stopped_by="timeout")
-            if self.memory_limit is not None and rss() > self.memory_limit:
-                raise _Stop("incomplete", -1, stopped_by="memory")
-            if self.progress is not None and now >= self.next_report:
-                self.progress(len(self.parent), self.generated, self.depth,
-                              len(self.parent) - self.expanding - 1, now - self.start)
-                self.next_report = time.perf_counter() + self.progress_every
+            self.check_limits()
         self.level_start += len(level)
         if following:
             self.depth += 1
         return following
+
+    def check_limits(self) -> None:
+        """Between batches: the time limit, the memory limit, progress."""
+        now = time.perf_counter()
+        if now >= self.deadline:
+            raise _Stop("incomplete", -1, stopped_by="timeout")
+        if self.memory_limit is not None and self.memory() > self.memory_limit:
+            raise _Stop("incomplete", -1, stopped_by="memory")
+        if self.progress is not None and now >= self.next_report:
+            self.progress(len(self.parent), self.generated, self.depth,
+                          len(self.parent) - self.expanding - 1, now - self.start)
+            self.next_report = time.perf_counter() + self.progress_every
+
+    def memory(self) -> int:
+        """The search's resident memory in bytes."""
+        return rss()
 
     def expand_chunk(self, chunk, base, frozen) -> list:
         """Expand the states numbered base, base+1, ... (chunk); return the new ones."""

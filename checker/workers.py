@@ -295,19 +295,11 @@ class ParallelSearch(_Search):
             for w in pool:
                 w.result()
 
-    def check_limits(self):
-        """Between levels: the time limit, the memory limit, progress."""
-        now = time.perf_counter()
-        if now >= self.deadline:
-            raise _Stop("incomplete", -1, stopped_by="timeout")
-        if self.memory_limit is not None:
-            for w in self.pool:
-                w.call("rss")
-            if rss() + sum(w.result() for w in self.pool) > self.memory_limit:
-                raise _Stop("incomplete", -1, stopped_by="memory")
-        if self.progress is not None and now >= self.next_report:
-            self.progress(len(self.parent), self.generated, self.depth, 0, now - self.start)
-            self.next_report = time.perf_counter() + self.progress_every
+    def memory(self):
+        """The resident memory of the main process and every worker."""
+        for w in self.pool:
+            w.call("rss")
+        return rss() + sum(w.result() for w in self.pool)
 
 
 class _Level:
