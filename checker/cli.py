@@ -307,7 +307,7 @@ def _run_one(path, args, consts):
             print("Fairness: " + (", ".join(_fairness_text(f) for f in model.fairness) or "(none)"),
                   file=out)
         out.flush()
-    graph = StateGraph(model) if (args.graph or args.coverage) else None
+    graph = StateGraph(model, keep_states=bool(args.graph)) if (args.graph or args.coverage) else None
     _reduction(model, opts, args, whole_graph=graph is not None or bool(model.temporal),
                out=None if args.json else out)
     progress = None if (args.json or args.quiet) else print_progress

@@ -119,12 +119,15 @@ class _Search:
         self.canonical = symmetry.canonical if symmetry is not None else None
         self.workers, self.memory_limit = workers, memory_limit
         self.visited = FingerprintTable(numbered=graph is not None)   # the graph needs numbers
+        self.conditions = graph.conditions if graph is not None else None
         self.parent = array("q")
         self.generated = self.constrained = self.depth = 0
         self.expanding = -1             # the number of the state being expanded
         self.level_start = self.level_end = 0
         if graph is not None:
-            graph.states, graph.parent = [], self.parent
+            graph.parent, graph.visited = self.parent, self.visited
+            if graph.states is not None:
+                graph.states = []
             self.pools = [{}.setdefault for _ in model.var_names]   # see keep()
 
     # ---- the search
@@ -189,7 +192,7 @@ class _Search:
     def keep(self, states) -> list:
         """States to keep in the graph (sharing equal variable values between states:
         states differ in few variables); returns them."""
-        if self.graph is not None:
+        if self.graph is not None and self.graph.states is not None:
             pools = self.pools
             states = [tuple([p(v, v) for p, v in zip(pools, t)]) for t in states]
             self.graph.states.extend(states)
@@ -226,13 +229,13 @@ class _Search:
 
     def expand_chunk(self, chunk, base, frozen) -> list:
         """Expand the states numbered base, base+1, ... (chunk); return the new ones."""
-        x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.graph is not None)
+        x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.conditions)
         self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
         keys = fingerprints(x.found)
         fresh = self.admit_found(x, self.visited.add(keys), base, frozen)
         if self.graph is not None:
-            self.record(x.steps, keys)
+            self.record(x, keys)
         if x.event is not None:
             self.expanding = x.event.index
             raise x.event
@@ -260,18 +263,19 @@ class _Search:
         self.generated = generated + sum(x.made)
         return fresh
 
-    def record(self, steps, keys) -> None:
-        """Add the chunk's steps to the graph."""
-        graph = self.graph
+    def record(self, x, keys) -> None:
+        """Add the chunk's steps (an Expansion's) to the graph."""
+        graph, width = self.graph, self.conditions.width
         targets = self.visited.numbers_of(keys)
         at = 0
-        for labelled in steps:
+        for k, labelled in enumerate(x.steps):
             if labelled is None:
                 graph.skip_state()
                 continue
-            graph.targets.frombytes(targets[at:at + len(labelled)].tobytes())
-            at += len(labelled)
-            graph.close_state(labelled)
+            n = len(labelled)
+            graph.targets.frombytes(targets[at:at + n].tobytes())
+            graph.close_state(labelled, x.marks[k * width:(k + 1) * width], x.step_marks[at:at + n])
+            at += n
 
     # ---- the outcome
 
@@ -318,7 +322,7 @@ class _Search:
 
     def trace_to(self, index) -> list:
         if self.graph is not None:
-            return build_trace(self.model, self.graph.states, self.parent, index)
+            return self.graph.trace_to(index)
         return replay_trace(self.model, self.visited.fps, self.parent, index, self.canonical)
 
 
@@ -331,12 +335,16 @@ class Expansion:
     steps: list            # with a graph: each state's labelled steps, or None if not expanded
     event: "_Stop | None"  # a stop met while expanding; `found` ends where it was met
     constrained: int       # states outside the constraints (not expanded)
+    marks: bytearray = field(default_factory=bytearray)  # with a graph: each state's marks
+    step_marks: list = field(default_factory=list)       # ... and each recorded step's
 
 
-def expand(model, states, base, canonical=None, check_deadlock=True, record=False) -> Expansion:
+def expand(model, states, base, canonical=None, check_deadlock=True, record=None) -> Expansion:
     """Expand states numbered base, base+1, ... in order, checking action properties
-    and deadlock, up to the first stop."""
-    successors = model.labelled_successors if record else model.successors
+    and deadlock, up to the first stop. `record`: the graph's conditions.Conditions,
+    when the state graph is recorded: each state's labelled steps and its and their
+    marks are kept too."""
+    successors = model.labelled_successors if record is not None else model.successors
     check_step = model.check_steps if model.action_properties else None
     check_con = model.check_constraints if model.constraints else None
     x = Expansion([], [], [], [], None, 0)
@@ -355,13 +363,15 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=Fals
                 counts.append(0)
                 made.append(0)
                 steps.append(None)
+                if record is not None:
+                    x.marks += record.blank
                 continue
         try:
             succ = successors(s)
         except SPEC_FAILURES as e:
             event = _Stop("error", i, message=_failure(e, model))
             break
-        if record:
+        if record is not None:
             labelled, succ = succ, [step[2] for step in succ]
         made.append(len(succ))
         if not succ and check_deadlock:
@@ -384,8 +394,11 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=Fals
             succ = [canonical(t) for t in succ]
         found += succ
         counts.append(len(succ))
-        if record:
-            steps.append(labelled[:len(succ)])
+        if record is not None:
+            kept = labelled[:len(succ)]
+            steps.append(kept)
+            x.marks += record.state_marks(s)
+            x.step_marks += [record.step_marks(s, act, picks) for act, picks, _ in kept]
         if event is not None:
             break
     x.event = event
@@ -417,11 +430,12 @@ def build_trace(model, states, parent, index) -> list:
     return [Step(None, (), chain[0])] + [_step(model, a, b) for a, b in zip(chain, chain[1:])]
 
 
-def replay_trace(model, fps, parent, index, canonical=None) -> list:
-    """The trace to state `index` when only fingerprints were kept: follow parent
-    links back to an initial state, then run the spec forward, at each step taking
-    a successor with the recorded fingerprint. Under symmetry reduction the recorded
-    states are orbit representatives; the states replayed are concrete ones."""
+def replay_states(model, fps, parent, index, canonical=None) -> list:
+    """The states of a shortest path to state `index` when only fingerprints were
+    kept: follow parent links back to an initial state, then run the spec forward, at
+    each step taking a successor with the recorded fingerprint. Under symmetry
+    reduction the recorded states are orbit representatives; the states replayed are
+    concrete ones."""
     chain = []
     while index >= 0:
         chain.append(int(fps[index]))
@@ -434,13 +448,17 @@ def replay_trace(model, fps, parent, index, canonical=None) -> list:
             if fingerprint(same(t)) == fp:
                 return t
         raise AssertionError("a recorded state could not be replayed")   # a checker bug
-    state = pick(model.init_states(), chain[0])
-    trace = [Step(None, (), state)]
+    states = [pick(model.init_states(), chain[0])]
     for fp in chain[1:]:
-        nxt = pick(model.successors(state), fp)
-        trace.append(_step(model, state, nxt))
-        state = nxt
-    return trace
+        states.append(pick(model.successors(states[-1]), fp))
+    return states
+
+
+def replay_trace(model, fps, parent, index, canonical=None) -> list:
+    """The trace to state `index` when only fingerprints were kept (replay_states),
+    each step labelled with its action."""
+    states = replay_states(model, fps, parent, index, canonical)
+    return [Step(None, (), states[0])] + [_step(model, a, b) for a, b in zip(states, states[1:])]
 
 
 def _step(model, a, b) -> Step:

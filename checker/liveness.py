@@ -40,7 +40,9 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
-from .explore import SPEC_FAILURES, Step, _failure, bfs, build_trace
+from .conditions import FAILED, HOLDS
+from .explore import Step, _failure, bfs
+from .fingerprints import fingerprint
 from .stategraph import StateGraph, reachable, strongly_connected
 from .values import show
 
@@ -69,7 +71,7 @@ def search(model, graph: StateGraph | None = None, **options):
     into `graph`, if given), then the temporal properties judged on it. Returns
     (result, graph); graph is None when nothing needed one."""
     if graph is None and model.temporal:
-        graph = StateGraph(model)
+        graph = StateGraph(model, keep_states=False)
     result = bfs(model, graph=graph, **options)
     if graph is not None and model.temporal and result.verdict == "ok":
         judge(model, graph, result)
@@ -87,7 +89,7 @@ def judge(model, graph: StateGraph, result):
     except SpecFailure as e:
         result.verdict, result.message = "error", e.message
         result.property, result.property_kind = "EvaluationError", "error"
-        result.trace = build_trace(model, graph.states, graph.parent, e.index)
+        result.trace = graph.trace_to(e.index)
     else:
         if lasso is not None:
             result.verdict = "violation"
@@ -107,8 +109,9 @@ def check(model, graph: StateGraph, props) -> Lasso | None:
     all hold. Raises SpecFailure if a condition cannot be evaluated."""
     fairness = Fairness(model, graph)
     for prop in props:
-        for bound, conds in model.temporal_instances(prop):
-            lasso = find_violation(graph, prop, conds, fairness)
+        for k, (bound, conds) in enumerate(model.temporal_instances(prop)):
+            numbers = [graph.conditions.number[(prop.name, k, j)] for j in range(len(conds))]
+            lasso = find_violation(graph, prop, numbers, fairness)
             if lasso is not None:
                 lasso.bound = bound
                 return lasso
@@ -117,7 +120,7 @@ def check(model, graph: StateGraph, props) -> Lasso | None:
 
 def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lasso | None:
     """A lasso violating one instance of prop whose conditions are `conds` ([P] or
-    [P, Q], functions of a state), or None."""
+    [P, Q], condition numbers: see conditions.py), or None."""
     form = prop.temporal[0]
     n, expanded = len(graph), graph.expanded
     inits = range(graph.n_init)
@@ -140,16 +143,18 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lass
 
 
 def _mask(graph, cond, among, negate=False) -> bytearray:
-    """1 for the states v with among[v] where cond holds (or fails, with negate)."""
-    states = graph.states
-    out = bytearray(len(states))
-    v = -1
-    try:
-        for v in range(len(states)):
-            if among[v] and bool(cond(states[v])) != negate:
+    """1 for the states v with among[v] where condition number `cond` holds (or fails,
+    with negate), read from the marks the search left in the graph."""
+    conditions, marks = graph.conditions, graph.state_marks
+    out = bytearray(len(graph))
+    for v in range(len(graph)):
+        if among[v]:
+            bits = conditions.state_value(marks, v, cond)
+            if bits & FAILED:
+                e = conditions.failure(graph.state(v), cond)
+                raise SpecFailure(v, _failure(e, graph.model))
+            if bool(bits & HOLDS) != negate:
                 out[v] = 1
-    except SPEC_FAILURES as e:
-        raise SpecFailure(v, _failure(e, graph.model)) from None
     return out
 
 
@@ -164,7 +169,8 @@ class Fairness:
         self.graph = graph
         self.strong: list = []          # group id -> is it strong fairness
         ids: dict = {}
-        # label id -> ([groups taken whatever the state], [(group, condition, params)])
+        when = graph.conditions.when
+        # label id -> ([groups taken whatever the state], [(group, bit of its `when` in the step's marks)])
         self.by_label: list = []
         for act, picks in graph.label_keys:
             values = dict(picks[:len(model.checked.actions[act].params)])
@@ -177,23 +183,30 @@ class Fairness:
                 if g is None:
                     g = ids[(k, key)] = len(self.strong)
                     self.strong.append(f.kind == "strong")
-                cond = model.fairness_condition(k)
-                if cond is None:
+                if model.fairness_condition(k) is None:
                     fixed.append(g)
                 else:
-                    conditional.append((g, cond, key))
+                    j = [entry[0] for entry in when[act]].index(k)
+                    conditional.append((g, j, key))
             self.by_label.append((fixed, conditional))
 
-    def taken(self, v, label) -> list:
-        """The groups a step from state v with this label belongs to."""
-        fixed, conditional = self.by_label[label]
+    def taken(self, v, e) -> list:
+        """The groups step e (from state v) belongs to."""
+        fixed, conditional = self.by_label[self.graph.labels[e]]
         if not conditional:
             return fixed
-        s = self.graph.states[v]
-        try:
-            return fixed + [g for g, cond, key in conditional if cond(s, *key)]
-        except SPEC_FAILURES as e:
-            raise SpecFailure(v, _failure(e, self.graph.model)) from None
+        marks = self.graph.step_marks[e]
+        out = list(fixed)
+        for g, j, key in conditional:
+            bits = marks >> 2 * j
+            if bits & FAILED:
+                graph = self.graph
+                act = graph.label_keys[graph.labels[e]][0]
+                e = graph.conditions.failure(graph.state(v), j, key, act)
+                raise SpecFailure(v, _failure(e, graph.model))
+            if bits & HOLDS:
+                out.append(g)
+        return out
 
     def enabled(self, v) -> set:
         """The groups with a step out of v that changes the state."""
@@ -201,7 +214,7 @@ class Fairness:
         out = set()
         for e in g.steps(v):
             if g.targets[e] != v:
-                out.update(self.taken(v, g.labels[e]))
+                out.update(self.taken(v, e))
         return out
 
     def any_enabled(self, v) -> bool:
@@ -210,7 +223,7 @@ class Fairness:
         for e in g.steps(v):
             if g.targets[e] != v:
                 fixed, conditional = self.by_label[g.labels[e]]
-                if fixed or (conditional and self.taken(v, g.labels[e])):
+                if fixed or (conditional and self.taken(v, e)):
                     return True
         return False
 
@@ -274,7 +287,7 @@ def _groups_in(graph, fairness, comp):
         for e in graph.steps(v):
             w = graph.targets[e]
             if w != v and w in members:
-                taken.update(fairness.taken(v, graph.labels[e]))
+                taken.update(fairness.taken(v, e))
     return enabled, taken
 
 
@@ -353,7 +366,7 @@ def fair_cycle(graph, fairness, entry, comp, accept=None) -> list:
             need_accept = False
 
     def step(v, e):
-        done = set(fairness.taken(v, graph.labels[e]))
+        done = set(fairness.taken(v, e))
         take.difference_update(done)
         avoid.difference_update(done)
 
@@ -364,7 +377,7 @@ def fair_cycle(graph, fairness, entry, comp, accept=None) -> list:
             return True
         for e in graph.steps(v):
             w = graph.targets[e]
-            if w != v and w in members and set(fairness.taken(v, graph.labels[e])) & (take | avoid):
+            if w != v and w in members and set(fairness.taken(v, e)) & (take | avoid):
                 return e
         return None
 
@@ -423,12 +436,25 @@ def lasso_trace(model, graph, lasso: Lasso):
     """(trace [Step], the Step closing the cycle) for a lasso: each step labelled with
     an action that takes it; the closing step is a stutter or an action that changes
     nothing when the cycle is one state."""
-    states = [graph.states[v] for v in lasso.states]
+    states = _path_states(model, graph, lasso.states)
     trace = [Step(None, (), states[0])]
     for a, b in zip(states, states[1:]):
         trace.append(_labelled(model, a, b))
     closing = _labelled(model, states[-1], states[lasso.loop])
     return trace, closing
+
+
+def _path_states(model, graph, path) -> list:
+    """The states of a path of the graph (state numbers, each a step from the one
+    before): kept ones, or rebuilt, the first along its parent links, each next one as
+    the successor with its fingerprint."""
+    if graph.states is not None:
+        return [graph.states[v] for v in path]
+    states = [graph.state(path[0])]
+    fps = graph.visited.fps
+    for v in path[1:]:
+        states.append(next(t for t in model.successors(states[-1]) if fingerprint(t) == fps[v]))
+    return states
 
 
 def _labelled(model, a, b) -> Step:
@@ -459,7 +485,7 @@ def lasso_violation(model, prop, states, loop, labels, closing):
             continue                            # a stutter or a step that changes nothing
         for e in graph.steps(a):
             if graph.targets[e] == b and graph.label_keys[graph.labels[e]] == label:
-                taken.update(fairness.taken(a, graph.labels[e]))
+                taken.update(fairness.taken(a, e))
                 break
     enabled = [fairness.enabled(number[states[i]]) for i in cycle]
     unfair = any(g not in taken for g in set.intersection(*enabled)) or \
@@ -493,15 +519,18 @@ def _lasso_graph(model, states):
     graph.states = list(number)
     graph.parent = array("q", [-1] * len(graph.states))
     graph.n_init = 1
+    conditions = graph.conditions
     for v in range(len(graph.states)):          # the lasso's own states, fixed before the loop
-        succ = model.labelled_successors(graph.states[v])
+        s = graph.states[v]
+        succ = model.labelled_successors(s)
         for _, _, t in succ:
             k = number.setdefault(t, len(number))
             if k == len(graph.states):
                 graph.states.append(t)
                 graph.parent.append(v)
             graph.targets.append(k)
-        graph.close_state(succ)
+        graph.close_state(succ, conditions.state_marks(s),
+                          [conditions.step_marks(s, act, picks) for act, picks, _ in succ])
     for _ in range(len(graph.expanded), len(graph.states)):
         graph.skip_state()
     return graph, number

@@ -37,10 +37,13 @@ GRAPH_FORMATS = {".graphml": "GraphML", ".gexf": "GEXF", ".dot": "DOT", ".gv": "
 class StateGraph:
     """Every explored state and step of one search (see the module docstring)."""
 
-    def __init__(self, model):
+    def __init__(self, model, keep_states=True):
         self.model = model
-        self.states: list = []          # set by the engine: its own list, not a copy
+        # set by the engine: its own list (not a copy); None if the states are not
+        # kept, when only the liveness check needs the graph (see conditions.py)
+        self.states: list | None = [] if keep_states else None
         self.parent = array("q")        # set by the engine
+        self.visited = None             # set by the engine: its fingerprints, to rebuild states
         self.n_init = 0                 # initial states are numbers 0 .. n_init-1
         self.starts = array("q", [0])
         self.targets = array("i")
@@ -48,10 +51,21 @@ class StateGraph:
         self.label_keys: list = []      # label id -> (action index, ((name, value), ...))
         self._label_ids: dict = {}
         self.expanded = bytearray()
+        self._conditions = None
+        self.state_marks = bytearray()  # conditions.Conditions.state_marks of each state
+        self.step_marks = array("I")    # conditions.Conditions.step_marks of each step
+
+    @property
+    def conditions(self):
+        """The conditions the liveness check reads, evaluated on every expanded state."""
+        if self._conditions is None:
+            from .conditions import Conditions
+            self._conditions = Conditions(self.model)
+        return self._conditions
 
     # ---- filled by the engine, one call per state in number order
 
-    def close_state(self, steps) -> None:
+    def close_state(self, steps, state_marks, step_marks) -> None:
         """The state's steps (action, picks, successor) are done; their successor
         numbers were appended to `targets` in the same order."""
         ids, keys, add = self._label_ids, self.label_keys, self.labels.append
@@ -63,10 +77,13 @@ class StateGraph:
             add(lid)
         self.starts.append(len(self.targets))
         self.expanded.append(1)
+        self.state_marks += state_marks
+        self.step_marks.extend(step_marks)
 
-    def close_states(self, targets, labels, counts, expanded) -> None:
+    def close_states(self, targets, labels, counts, expanded, state_marks, step_marks) -> None:
         """Several states' steps at once: `targets` and `labels` (label ids) of all their
-        steps in order, `counts` steps per state, `expanded` 1 or 0 per state."""
+        steps in order, `counts` steps per state, `expanded` 1 or 0 per state, and the
+        states' and steps' marks (bytes and an int32 array)."""
         self.targets.frombytes(targets.astype("int32").tobytes())
         self.labels.frombytes(labels.astype("int32").tobytes())
         at = self.starts[-1]
@@ -74,6 +91,8 @@ class StateGraph:
             at += c
             self.starts.append(at)
         self.expanded.extend(expanded)
+        self.state_marks += state_marks
+        self.step_marks.frombytes(step_marks.astype("uint32").tobytes())
 
     def label_id(self, key) -> int:
         """The id of a label (action index, picks), made on first use."""
@@ -87,11 +106,26 @@ class StateGraph:
         """The state lies outside the constraints: it is not expanded."""
         self.starts.append(len(self.targets))
         self.expanded.append(0)
+        self.state_marks += self.conditions.blank
 
     # ---- reading it
 
     def __len__(self) -> int:
-        return len(self.states)
+        return len(self.expanded)
+
+    def state(self, i) -> tuple:
+        """State i: kept, or rebuilt by running the spec along the parent links."""
+        if self.states is not None:
+            return self.states[i]
+        from .explore import replay_states
+        return replay_states(self.model, self.visited.fps, self.parent, i)[-1]
+
+    def trace_to(self, i) -> list:
+        """A shortest trace from an initial state to state i ([explore.Step])."""
+        from .explore import build_trace, replay_trace
+        if self.states is not None:
+            return build_trace(self.model, self.states, self.parent, i)
+        return replay_trace(self.model, self.visited.fps, self.parent, i)
 
     @property
     def edge_count(self) -> int:
@@ -113,9 +147,9 @@ class StateGraph:
 
     def depths(self) -> array:
         """BFS depth of every state (initial states: 1)."""
-        depth = array("i", bytes(4 * len(self.states)))
+        depth = array("i", bytes(4 * len(self)))
         parent = self.parent
-        for i in range(len(self.states)):
+        for i in range(len(self)):
             p = parent[i]
             depth[i] = 1 if p < 0 else depth[p] + 1
         return depth
@@ -140,12 +174,12 @@ class StateGraph:
         import networkx as nx
         from .values import show
         model = self.model
-        chosen = range(len(self.states)) if nodes is None else sorted(set(nodes))
+        chosen = range(len(self)) if nodes is None else sorted(set(nodes))
         keep = None if nodes is None else set(chosen)
         g = nx.DiGraph(name=model.name)
         for i in chosen:
             values = {name: show(v, t) for name, t, v in
-                      zip(model.var_names, model.var_types, self.states[i])}
+                      zip(model.var_names, model.var_types, self.state(i))}
             g.add_node(i, label="\n".join(f"{k} = {v}" for k, v in values.items()),
                        initial=i < self.n_init, expanded=bool(self.expanded[i]),
                        **{f"var_{k}": v for k, v in values.items()})

@@ -34,13 +34,14 @@ from .memory import rss
 
 class _Run:
     """The states one process holds: a contiguous run of the level being expanded.
-    With `record` (a state graph is kept), its steps' labels are sent as small
-    numbers, each label's (action, parameters) once, and the new states it keeps are
-    sent back too (the graph holds every state)."""
+    With `record` (the graph's conditions.Conditions: a state graph is kept), its
+    steps' labels are sent as small numbers, each label's (action, parameters) once,
+    with the marks of its states and steps; and, if the graph keeps the states
+    (`keep_states`), the new states it keeps are sent back too."""
 
-    def __init__(self, model, canonical, check_deadlock, record):
+    def __init__(self, model, canonical, check_deadlock, record, keep_states):
         self.model, self.canonical, self.check_deadlock = model, canonical, check_deadlock
-        self.record, self.label_ids = record, {}
+        self.record, self.keep_states, self.label_ids = record, keep_states, {}
         self.states, self.base, self.found = [], 0, []
 
     def expand(self):
@@ -51,7 +52,8 @@ class _Run:
         self.found = x.found
         keys = fingerprints(x.found)
         distinct, first = distinct_first(keys)     # the main process need not see repeats
-        steps = self.labels(x.steps) + (keys,) if self.record else None
+        steps = self.labels(x.steps) + (keys, bytes(x.marks), np.array(x.step_marks, np.uint32)) \
+            if self.record is not None else None
         return ((distinct, first, len(keys)), x.counts, x.made, x.constrained, _plain_stop(x.event),
                 steps, time.perf_counter() - began)
 
@@ -72,10 +74,10 @@ class _Run:
     def keep(self, new, base):
         """Keep the successors at positions `new` as the next run, numbered from base;
         check their invariants. Returns (the first failure: (k, invariant index or -2,
-        message) or None; the kept states if recording, else None)."""
+        message) or None; the kept states if the graph keeps states, else None)."""
         found = self.found
         self.states, self.base, self.found = [found[p] for p in new.tolist()], base, []
-        return first_failure(self.model, self.states), (self.states if self.record else None)
+        return first_failure(self.model, self.states), (self.states if self.keep_states else None)
 
     def give(self, take_front, take_back):
         """Remove states from both ends of the run, for the neighbouring runs."""
@@ -168,8 +170,9 @@ class ParallelSearch(_Search):
         if self.workers <= 1 or not hasattr(os, "fork"):
             self.workers = 1
             return super().run()
-        record = self.graph is not None
-        runs = [_Run(self.model, self.canonical, self.check_deadlock, record) for _ in range(self.workers)]
+        keep_states = self.graph is not None and self.graph.states is not None
+        runs = [_Run(self.model, self.canonical, self.check_deadlock, self.conditions, keep_states)
+                for _ in range(self.workers)]
         self.failure = None
         self.share = 1.0           # the size of the main process's run, relative to a worker's
         self.pool = [_Local(runs[0])] + [_Worker(r) for r in runs[1:]]
@@ -229,7 +232,7 @@ class ParallelSearch(_Search):
         kept = [w.result() for w in pool]
         self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _) in enumerate(kept)
                              if f is not None), None)
-        picked = [t for _, states in kept for t in states] if self.graph is not None else [None] * len(new)
+        picked = [t for _, states in kept for t in states] if kept[0][1] is not None else [None] * len(new)
         self.admit_found(x, new, base, frozen, picked)
         if outs[upto][4] is not None:
             verdict, index, info = outs[upto][4]
@@ -248,7 +251,7 @@ class ParallelSearch(_Search):
         """Add the level's steps to the graph, the runs' label numbers made the graph's."""
         graph, labels = self.graph, []
         for k, o in enumerate(outs):
-            numbers, _, fresh, _ = o[5]
+            numbers, _, fresh = o[5][:3]
             if fresh:
                 more = np.array([graph.label_id(key) for key in fresh], np.int32)
                 self.translate[k] = np.concatenate([self.translate[k], more])
@@ -256,7 +259,8 @@ class ParallelSearch(_Search):
         expanded = b"".join(o[5][1] for o in outs)
         counts = [c for o in outs for c in o[1]]
         keys = np.concatenate([o[5][3] for o in outs])
-        graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts, expanded)
+        graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts, expanded,
+                           b"".join(o[5][4] for o in outs), np.concatenate([o[5][5] for o in outs]))
 
     def spread(self, level):
         """Hand the initial states out, evenly and in order."""

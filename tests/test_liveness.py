@@ -32,10 +32,19 @@ def check(tmp_path, text, **bfs_options):
     path = tmp_path / "spec.gdsl"
     path.write_text(text)
     model = load(path)
-    graph = StateGraph(model)
-    result = bfs(model, graph=graph, **bfs_options)
-    assert result.verdict == "ok", result
-    return model, judge(model, graph, result)
+    judged = []
+    # once with the states kept in the graph, once with only their marks (as
+    # `modelcheck` records it: conditions.py): the verdicts and lassos must agree
+    for keep_states in (True, False):
+        graph = StateGraph(model, keep_states=keep_states)
+        result = bfs(model, graph=graph, **bfs_options)
+        assert result.verdict == "ok", result
+        judged.append(judge(model, graph, result))
+    kept, marked = judged
+    assert (marked.verdict, marked.message, marked.loop) == (kept.verdict, kept.message, kept.loop)
+    assert [(s.action, s.params, s.state) for s in marked.trace or ()] == \
+        [(s.action, s.params, s.state) for s in kept.trace or ()]
+    return model, kept
 
 
 def lasso(model, result):
@@ -249,6 +258,16 @@ def test_a_failing_condition_is_an_evaluation_error(tmp_path):
     _, result = check(tmp_path, COUNTER.replace("eventually x == 2", "eventually 4 / x == 2"))
     assert result.verdict == "error" and result.exit_code == 75
     assert "division by zero" in result.message and "temporal property ReachesTwo" in result.message
+
+
+def test_a_failing_fairness_condition_is_an_evaluation_error_where_it_is_read(tmp_path):
+    never = COUNTER.replace("eventually x == 2", "eventually x == 5")
+    # Inc's condition fails on the step from x = 0; the check reads it there (is a
+    # fair group enabled in 0?) and reports it with the state it failed in
+    model, result = check(tmp_path, never + "fairness weak Inc when 4 / x > 0\n")
+    assert result.verdict == "error" and "division by zero" in result.message
+    assert "fairness condition of Inc" in result.message
+    assert model.plain(result.trace[-1].state) == {"x": 0}
 
 
 # ---------------------------------------------------------------- the CLI: exit code, ITF, text

@@ -247,3 +247,23 @@ def test_workers_record_the_same_state_graph_and_liveness_verdict():
     assert list(g1.starts) == list(g2.starts) and list(g1.targets) == list(g2.targets)
     assert [g1.label_keys[i] for i in g1.labels] == [g2.label_keys[i] for i in g2.labels]
     assert bytes(g1.expanded) == bytes(g2.expanded)
+    assert bytes(g1.state_marks) == bytes(g2.state_marks) and g1.step_marks == g2.step_marks
+
+
+def test_a_graph_without_states_gives_the_same_marks_and_lasso_with_any_workers():
+    """What `modelcheck` records for its liveness check: marks, not states (conditions.py)."""
+    from checker.liveness import search
+    from checker.stategraph import StateGraph
+    model, _ = _model_file("KAFKA-12890")
+    kept = StateGraph(model)
+    with_states, kept = search(model, kept, workers=1)
+    assert kept.states is not None and len(kept.states) == len(kept)
+    for workers in (1, 2):
+        r, g = search(model, workers=workers)
+        assert g.states is None and len(g) == len(kept)
+        assert bytes(g.state_marks) == bytes(kept.state_marks) and g.step_marks == kept.step_marks
+        assert r.loop == with_states.loop and r.message == with_states.message
+        assert [s.state for s in r.trace] == [s.state for s in with_states.trace]
+        assert r.loop_step.action == with_states.loop_step.action
+        assert [g.state(v) for v in (0, len(g) // 2, len(g) - 1)] == \
+            [kept.states[v] for v in (0, len(g) // 2, len(g) - 1)]
