@@ -52,6 +52,7 @@ class Compiler:
         self.labels = {}          # action index -> {param name: Type}
         self.cache = None         # def name -> local holding its value for this state (in successors)
         self.cache_used = None    # the names of `cache` the action being compiled uses
+        self.params = {}          # the parameters of the action being compiled: name -> Type
         self.result_type = None   # the declared result of the block-bodied function being compiled
         self.base_env = {}
         self.conditions = {}      # see condition_functions
@@ -222,6 +223,7 @@ class Compiler:
         # keeps its protection).
         conjuncts = _conjuncts(d.guard) if d.guard is not None else []
         params = [p[0] for p in act.params]
+        self.params = {name: t for name, t, _ in act.params}
 
         def place(level):
             nonlocal depth
@@ -252,6 +254,7 @@ class Compiler:
                 w(dep, f"_out.append({state})")
 
         self.cps_block(w, depth, body, 0, env, emit, picks, act.index)
+        self.params = {}
         return " and ".join(outer) if outer else None
 
     def property_function(self, w, fname, props, primes):
@@ -463,30 +466,29 @@ class Compiler:
             return {**env, lv.name: py}
         if lv.name not in env:
             raise SpecError(f"{lv.name!r} is updated before it has a value", lv.pos)
-        # walk down the selectors, remembering each container and index
+        # walk down the selectors, remembering each container and index (in locals,
+        # unless they are already a name or a literal)
         containers = []
         cur = env[lv.name]
         path_t = self._lvalue_types(lv, env)
         for (kind, sel), ct in zip(lv.selectors, path_t):
-            box = self.fresh("_box")
-            w(depth, f"{box} = {cur}")
+            box = self.named(w, depth, cur, "_box")
             if kind == "index":
-                idx = self.fresh("_i")
-                w(depth, f"{idx} = {self.key_index(ct, self.expr(sel, env))}")
+                idx = self.named(w, depth, self.key_index(ct, self.expr(sel, env)), "_i")
                 containers.append((box, idx, ct))
                 cur = f"{box}[{idx}]"
             else:
                 slot = ct.slot(sel)
                 containers.append((box, str(slot), ct))
                 cur = f"{box}[{slot}]"
-        new = self.fresh("_new")
-        w(depth, f"{new} = {value}")
+        new = self.named(w, depth, value, "_new")
         leaf_t = path_t[-1]
         last_kind, last_sel = lv.selectors[-1]
         leaf_type = self._leaf_type(leaf_t, last_kind, last_sel)
         self.bounds_check(w, depth, new, leaf_type, s.value, lv.name)
-        for box, idx, ct in reversed(containers):
-            nxt = self.fresh("_new")
+        py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
+        for k, (box, idx, ct) in reversed(list(enumerate(containers))):
+            nxt = py if k == 0 else self.fresh("_new")
             if isinstance(ct, SeqT) or (isinstance(ct, MapT) and isinstance(ct.key, IntT)):
                 w(depth, f"{nxt} = _upd({box}, {idx}, {new})")
             else:
@@ -495,9 +497,15 @@ class Compiler:
                 w(depth, f"{nxt}[{idx}] = {new}")
                 w(depth, f"{nxt} = tuple({nxt})")
             new = nxt
-        py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
-        w(depth, f"{py} = {new}")
         return {**env, lv.name: py}
+
+    def named(self, w, depth, src, base) -> str:
+        """`src` itself if it is a name or a literal, else a fresh local holding it."""
+        if _SIMPLE.fullmatch(src):
+            return src
+        py = self.fresh(base)
+        w(depth, f"{py} = {src}")
+        return py
 
     def _lvalue_types(self, lv, env):
         """The type of each container along an lvalue's selector path."""
@@ -570,11 +578,29 @@ class Compiler:
         return src
 
     def expr(self, e, env) -> str:
+        table = self.parameter_table(e, env)
+        if table is not None:
+            return table
         src = self._expr(e, env)
         if _is_constant(e) and not isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name)) \
                 and not src.lstrip("-").isdigit() and src not in ("True", "False", "None"):
             return self.module_const(src, pos=e.pos)
         return src
+
+    def parameter_table(self, e, env) -> str | None:
+        """A value built from one action parameter and constants only (the message
+        `Prepared(rm)`, the set `{Prepared(rm)}`): computed for every value of the
+        parameter when the module loads, and looked up; None if `e` is not one."""
+        if not self.params or not isinstance(e, (A.Call, A.TupleLit, A.SetLit, A.SeqLit)):
+            return None
+        used = _free_names(e)
+        if len(used) != 1:
+            return None
+        (name,) = used
+        if name not in self.params or env.get(name) != f"p_{name}" or not _is_constant(e, used):
+            return None
+        entries = ", ".join(f"{v!r}: {self._expr(e, {name: repr(v)})}" for v in domain(self.params[name]))
+        return f"{self.module_const('{' + entries + '}', 'PT')}[p_{name}]"
 
     def _expr(self, e, env) -> str:
         if isinstance(e, A.IntLit):
@@ -877,6 +903,7 @@ def _assigned_names(lines) -> set:
 
 
 _LITERAL = re.compile(r"-?\d+|True|False|None")
+_SIMPLE = re.compile(r"-?\d+|[A-Za-z_]\w*")           # a literal or a name: no need of a local
 
 
 def _folded(op, l, r) -> str | None:
@@ -945,9 +972,10 @@ def _assigned(stmts) -> set:
 _PARTIAL_BUILTINS = {"get", "head", "tail", "last", "min", "max", "index_of", "put", "remove"}
 
 
-def _is_constant(e) -> bool:
-    """No state, locals or primes inside, and nothing that can fail: safe to compute
-    once when the module loads (a failing one must fail only where it is used)."""
+def _is_constant(e, given=frozenset()) -> bool:
+    """No state, locals (but those named in `given`) or primes inside, and nothing
+    that can fail: safe to compute once when the module loads (a failing one must
+    fail only where it is used)."""
     if isinstance(e, (A.Index,)):
         return False
     if isinstance(e, A.Binary) and e.op in ("/", "%"):
@@ -955,7 +983,7 @@ def _is_constant(e) -> bool:
     if isinstance(e, A.Call) and e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
         return False
     if isinstance(e, A.Name):
-        return e.kind in ("const", "enum", "type")
+        return e.kind in ("const", "enum", "type") or e.kind == "local" and e.name in given
     if isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit)):
         return True
     if isinstance(e, A.Primed):
@@ -963,7 +991,7 @@ def _is_constant(e) -> bool:
     if isinstance(e, A.Call):
         if e.kind == "def":
             return False
-        return all(_is_constant(a) for a in e.args)
+        return all(_is_constant(a, given) for a in e.args)
     if isinstance(e, (A.Quant, A.Comprehension)):
         return False
     if isinstance(e, A.MapLit):
@@ -977,4 +1005,4 @@ def _is_constant(e) -> bool:
             children.append(v)
         elif isinstance(v, list):
             children.extend(x for x in v if isinstance(x, A.Expr))
-    return all(_is_constant(c) for c in children)
+    return all(_is_constant(c, given) for c in children)

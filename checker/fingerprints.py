@@ -36,6 +36,7 @@ class FingerprintTable:
         self.numbers = np.zeros(1 << self.bits, np.int32) if numbered else None
         self.fps = np.empty(capacity, np.int64)
         self.n = 0
+        self._owner = None                  # scratch for add(): which key took a slot
 
     def __len__(self) -> int:
         return self.n
@@ -95,27 +96,55 @@ class FingerprintTable:
                 self.numbers = np.zeros(1 << self.bits, np.int32)
                 self.numbers[where] = np.arange(self.n)
 
-    def add_distinct(self, keys: np.ndarray) -> np.ndarray:
-        """Add distinct fingerprints; return the positions of those not seen before,
-        ascending. They are numbered in that order, from len(self) on."""
-        found, _ = self._probe(keys)
-        absent = np.flatnonzero(~found)
-        k = len(absent)
-        if k:
-            self._reserve(k)
-            fresh = keys[absent]
-            self.fps[self.n:self.n + k] = fresh
-            where = self._place(fresh)
-            if self.numbers is not None:
-                self.numbers[where] = np.arange(self.n, self.n + k)
-            self.n += k
-        return absent
-
     def add(self, keys: np.ndarray) -> np.ndarray:
         """Add fingerprints, duplicates allowed; return the positions in `keys` of the
-        first occurrences of those not seen before, ascending."""
-        distinct, first = distinct_first(keys)
-        return first[self.add_distinct(distinct)]
+        first occurrences of those not seen before, ascending. They are numbered in
+        that order, from len(self) on.
+
+        Without sorting: equal keys end their probes at the same free slot, so each
+        free slot goes to the first key that reached it (a scratch array written
+        backwards, so that the first write is the one that stays). Another key there
+        is a repeat of that one, or a different key, which probes on to the next free
+        slot and competes there in the next round."""
+        found, slot_of = self._probe(keys)
+        pending = np.flatnonzero(~found)
+        if not len(pending):
+            return pending
+        size = len(self.slots)
+        self._reserve(len(pending))
+        if len(self.slots) != size:          # grown: the probes end elsewhere now
+            slot_of[pending] = self._probe(keys[pending])[1]
+        if self._owner is None or len(self._owner) != len(self.slots):
+            self._owner = np.empty(len(self.slots), np.int64)
+        owner, slots = self._owner, self.slots
+        won = []
+        while len(pending):
+            at = slot_of[pending]
+            owner[at[::-1]] = pending[::-1]
+            first = owner[at]
+            wins = first == pending
+            won.append(pending[wins])
+            slots[at[wins]] = keys[pending[wins]]
+            lost = ~wins
+            pending = pending[lost][keys[pending[lost]] != keys[first[lost]]]
+            slot_of[pending] = self._next_free(slot_of[pending])
+        new = np.sort(np.concatenate(won)) if len(won) > 1 else won[0]
+        k = len(new)
+        self.fps[self.n:self.n + k] = keys[new]
+        if self.numbers is not None:
+            self.numbers[slot_of[new]] = np.arange(self.n, self.n + k)
+        self.n += k
+        return new
+
+    def _next_free(self, slot: np.ndarray) -> np.ndarray:
+        """For each slot, the first free slot after it."""
+        mask = (1 << self.bits) - 1
+        slot = (slot + 1) & mask
+        pending = np.arange(len(slot))
+        while pending.size:
+            pending = pending[self.slots[slot[pending]] != _EMPTY]
+            slot[pending] = (slot[pending] + 1) & mask
+        return slot
 
     def numbers_of(self, keys: np.ndarray) -> np.ndarray:
         """The state numbers of fingerprints in the table (a `numbered` one)."""
@@ -136,13 +165,6 @@ def fingerprints(states) -> np.ndarray:
 def fingerprint(state) -> int:
     """One state's fingerprint, as `fingerprints` gives it."""
     return hash(state) or 1
-
-
-def distinct_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys in the order of their first occurrence, and those positions."""
-    distinct, first = np.unique(keys, return_index=True)
-    order = np.argsort(first)
-    return distinct[order], first[order]
 
 
 def collision_probability(distinct: int, generated: int) -> float:

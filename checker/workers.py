@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .explore import Expansion, _Search, _Stop, expand, first_failure
-from .fingerprints import distinct_first, fingerprints
+from .fingerprints import fingerprints
 from .memory import rss
 
 
@@ -46,16 +46,14 @@ class _Run:
 
     def expand(self):
         """Expand the run: (fingerprints of the successors, counts, made, constrained,
-        event, graph steps or None)."""
+        event, graph steps or None, seconds it took)."""
         began = time.perf_counter()
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found = x.found
         keys = fingerprints(x.found)
-        distinct, first = distinct_first(keys)     # the main process need not see repeats
-        steps = self.labels(x.steps) + (keys, bytes(x.marks), np.array(x.step_marks, np.uint32)) \
+        steps = self.labels(x.steps) + (bytes(x.marks), np.array(x.step_marks, np.uint32)) \
             if self.record is not None else None
-        return ((distinct, first, len(keys)), x.counts, x.made, x.constrained, _plain_stop(x.event),
-                steps, time.perf_counter() - began)
+        return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, time.perf_counter() - began)
 
     def labels(self, steps):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -204,7 +202,7 @@ class ParallelSearch(_Search):
         # this takes as long as a worker's expansion (see balance)
         began = time.perf_counter()
         outs = [pool[0].result()]
-        mine = [outs[0][0][1][self.visited.add_distinct(outs[0][0][0])]]
+        mine = [self.visited.add(outs[0][0])]
         local = time.perf_counter() - began
         outs += [w.result() for w in pool[1:]]
         remote = max((o[6] for o in outs[1:]), default=local)
@@ -218,10 +216,10 @@ class ParallelSearch(_Search):
         self.constrained += x.constrained
         base = self.level_start
         self.expanding = base + len(x.counts) - 1
-        # each run's distinct successors, looked up and added run after run: a state
-        # two runs found is new in the first; each run keeps the new states it found
-        edges = np.cumsum([0] + [o[0][2] for o in outs])
-        mine += [o[0][1][self.visited.add_distinct(o[0][0])] for o in outs[1:]]
+        # each run's successors, looked up and added run after run: a state two runs
+        # found is new in the first; each run keeps the new states it found
+        edges = np.cumsum([0] + [len(o[0]) for o in outs])
+        mine += [self.visited.add(o[0]) for o in outs[1:]]
         new = np.concatenate([m + e for m, e in zip(mine, edges)])
         cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
@@ -258,9 +256,9 @@ class ParallelSearch(_Search):
             labels.append(self.translate[k][numbers])
         expanded = b"".join(o[5][1] for o in outs)
         counts = [c for o in outs for c in o[1]]
-        keys = np.concatenate([o[5][3] for o in outs])
+        keys = np.concatenate([o[0] for o in outs])
         graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts, expanded,
-                           b"".join(o[5][4] for o in outs), np.concatenate([o[5][5] for o in outs]))
+                           b"".join(o[5][3] for o in outs), np.concatenate([o[5][4] for o in outs]))
 
     def spread(self, level):
         """Hand the initial states out, evenly and in order."""
