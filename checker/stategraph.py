@@ -9,7 +9,13 @@ state i's steps are `targets[starts[i]:starts[i+1]]` (successor numbers) with
 and choices). Self-loops are kept; a state outside the constraints was not expanded
 (`expanded[i] == 0`) and has no steps.
 
-That costs 8 bytes a step and 9 a state on top of the states themselves. A
+The graph keeps each state's and step's *marks* too: the conditions the liveness
+check reads, evaluated by the engine where the state was (checker/conditions.py).
+So it need not keep the states: `StateGraph(model, keep_states=False)`, as the
+liveness check records it, holds none, and `state(i)` rebuilds one from the parent
+links when asked; `--graph FILE` keeps them, to write them.
+
+That costs 12 bytes a step and 9 a state, plus the marks and (if kept) the states. A
 networkx DiGraph costs over 1 KB a state (10x the engine's whole store, see
 shared/reference/checker-conventions.md §4), so the DiGraph is built only on
 request (`to_networkx`, `--graph`), for the whole graph or a chosen set of states;
