@@ -200,13 +200,25 @@ class Compiler:
         w(0, f"def {fname}(s):")
         w(1, "_out = []")
         self.unpack(w, 1)
-        for name, local in self.cache.items():
-            info = self.c.defs[name]
-            w(1, f"{local} = d_{name}({', '.join(base[v] for v in sorted(info.reads))})")
-        self.cache = None
+        done = set()
+        for name in list(self.cache):
+            self.cached_value(w, name, base, done)
+        self.cache = self.cache_used = None
         w.lines.extend(calls.lines)
         w(1, "return _out")
         w(0, "")
+
+    def cached_value(self, w, name, base, done) -> None:
+        """`_q_name = <the body of zero-argument function name>`, after the cached
+        values it uses (joinDue() inside coordinatorFree() is computed once)."""
+        if name in done:
+            return
+        done.add(name)
+        self.cache_used = set()
+        value = self.expr(self.c.defs[name].decl.body, base)
+        for dep in sorted(self.cache_used):
+            self.cached_value(w, dep, base, done)
+        w(1, f"{self.cache[name]} = {value}")
 
     def action_code(self, w, act, base, labelled) -> str | None:
         """The action's body, as the body of a function of the state; returns the
