@@ -23,7 +23,7 @@ import re
 from . import ast as A
 from . import runtime
 from .errors import SpecError, too_deep
-from .types import (AnyT, IntT, MapT, RecordT, SeqT, SetT, TupleT,
+from .types import (AnyT, EnumT, IntT, MapT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                     domain, is_simple_key, key_count, key_offset, sort_key)
 
 
@@ -276,7 +276,11 @@ class Compiler:
             env.update({f"{v}'": f"t_{v}" for v in self.var_names})
             self.unpack(w, 1, "t", "t_")
         for i, p in enumerate(props):
-            w(1, f"if not ({self.expr(p.expr, env)}):")
+            text = self.expr(p.expr, env)
+            if text == "True":                # decided by the types (a TypeOK invariant)
+                w(1, f"# {p.name} holds in every state of its variables' types")
+                continue
+            w(1, f"if not ({text}):")
             w(2, f"return {i}")
         w(1, "return -1")
         w(0, "")
@@ -749,6 +753,8 @@ class Compiler:
         op = e.op
         if op == "..":
             return f"frozenset(range({self.expr(e.left, env)}, ({self.expr(e.right, env)}) + 1))"
+        if op in ("in", "subseteq") and _always_in(e, self.c.defs):
+            return "True"
         l, r = self.expr(e.left, env), self.expr(e.right, env)
         if op in ("union", "intersect", "minus", "in", "notin", "subseteq") \
                 and isinstance(e.right, A.SetLit) and e.right.items and r.startswith("frozenset(("):
@@ -827,31 +833,62 @@ def _safe_def(info, defs, seen=None) -> bool:
     if info.name in seen:
         return False
     seen.add(info.name)
+    return _cannot_fail(body, defs, seen)
 
-    def ok(e) -> bool:
-        if isinstance(e, A.Index):
-            bt = e.base.ty
-            if not (isinstance(bt, MapT) and _key_in_range(e.index.ty, bt.key)):
-                return False
-        if isinstance(e, A.Binary) and e.op in ("/", "%"):
+
+def _cannot_fail(e, defs, seen=None) -> bool:
+    """Whether evaluating `e` can raise no evaluation error."""
+    if isinstance(e, A.Index):
+        bt = e.base.ty
+        if not (isinstance(bt, MapT) and _key_in_range(e.index.ty, bt.key)):
             return False
-        if isinstance(e, A.Call):
-            if e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
+    if isinstance(e, A.Binary) and e.op in ("/", "%"):
+        return False
+    if isinstance(e, A.Call):
+        if e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
+            return False
+        if e.kind == "def" and not _safe_def(e.ref, defs, seen):
+            return False
+    for name in getattr(e, "__dataclass_fields__", {}):
+        if name in ("ty", "pos", "ref", "kind"):
+            continue
+        v = getattr(e, name)
+        items = v if isinstance(v, list) else [v]
+        for x in items:
+            if isinstance(x, A.Binder):
+                x = x.domain
+            if isinstance(x, A.Expr) and not _cannot_fail(x, defs, seen):
                 return False
-            if e.kind == "def" and not _safe_def(e.ref, defs, seen):
-                return False
-        for name in getattr(e, "__dataclass_fields__", {}):
-            if name in ("ty", "pos", "ref", "kind"):
-                continue
-            v = getattr(e, name)
-            items = v if isinstance(v, list) else [v]
-            for x in items:
-                if isinstance(x, A.Binder):
-                    x = x.domain
-                if isinstance(x, A.Expr) and not ok(x):
-                    return False
-        return True
-    return ok(body)
+    return True
+
+
+def _enum_value(e):
+    """The value of an enum literal (`done` or `TMState.done`), None for anything else."""
+    if isinstance(e, A.Name) and e.kind == "enum":
+        return e.ref[1]
+    if isinstance(e, A.Field) and e.slot == -2:
+        return e.base.ref[1]
+    return None
+
+
+def _always_in(e: A.Binary, defs) -> bool:
+    """`x in S` or `X subseteq S` that its types decide: S is a constant holding every
+    value of x's type (`rmState[rm] in {working, prepared, committed, aborted}`, a
+    TypeOK invariant), and x cannot fail."""
+    t = e.left.ty if e.op == "in" else getattr(e.left.ty, "elem", None)
+    if not isinstance(t, (EnumT, ScalarsetT)) and not (isinstance(t, IntT) and t.finite):
+        return False
+    if isinstance(e.right, A.Name) and e.right.kind == "type":
+        held = e.right.ref
+        if not isinstance(held, (EnumT, ScalarsetT, IntT)) or isinstance(held, IntT) and not held.finite:
+            return False
+        covered = type(held) is type(t) and (held == t if not isinstance(t, IntT) else held.lo <= t.lo and t.hi <= held.hi)
+    elif isinstance(e.right, A.SetLit) and isinstance(t, EnumT):
+        values = {_enum_value(x) for x in e.right.items if x.ty == t}
+        covered = values >= set(domain(t))
+    else:
+        return False
+    return covered and _cannot_fail(e.left, defs)
 
 
 def _needs_check(t) -> bool:

@@ -122,3 +122,26 @@ def test_out_that_is_a_file_is_reported_not_a_crash(tmp_path):
     assert proc.returncode in (EXIT_BAD_INPUT, EXIT_VIOLATION), proc.stderr
     assert str(blocker) in proc.stderr
     assert "internal error" not in proc.stderr
+
+
+def test_membership_the_types_decide_is_not_evaluated_but_the_rest_is(tmp_path):
+    """`x in S` with S holding every value of x's type is true in every state (the
+    compiler drops it); with S missing a reachable value it is checked and fails."""
+    text = """
+spec Light
+enum Colour { red, amber, green }
+type Slot = scalarset(2)
+var x: Colour = red
+var lit: set[Slot] = {}
+action Next when x != green { x = if x == red then amber else green }
+action Light(s: Slot) { lit = lit union {s} }
+invariant TypeOK = x in {red, amber, Colour.green} and lit subseteq Slot
+invariant NeverGreen = x in {red, amber}
+"""
+    model = load(_spec(tmp_path, "light", text), {}, ["TypeOK"])
+    assert "# TypeOK holds in every state of its variables' types" in model.source
+    assert bfs(model, check_deadlock=False).verdict == "ok"
+    model = load(_spec(tmp_path, "light", text), {}, ["NeverGreen"])
+    r = bfs(model, check_deadlock=False)
+    assert (r.verdict, r.property) == ("violation", "NeverGreen")
+    assert _xs(model, r.trace)[-1] == 2          # green, the value the set leaves out
