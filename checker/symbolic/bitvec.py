@@ -137,13 +137,15 @@ def number(value) -> int:
     return value.as_signed_long() if z3.is_bv_value(value) else value.as_long()
 
 
-def lowering(system):
-    """A Lowering of every formula of the system, or None if one of them has an integer
-    without static bounds (then the Int formulas are solved as they are)."""
+def lowering(system, errors=True):
+    """A Lowering of every formula of the system (its evaluation errors only if asked:
+    they are a third of its terms), or None if one of them has an integer without static
+    bounds (then the Int formulas are solved as they are)."""
     low = Lowering(system.tr.bounds)
     try:
         for f in ([system.type_facts, system.init, system.step_facts, system.constraint, system.enabled,
-                   system.enabled_range, system.frame, system.errors, system.act]
+                   system.enabled_range, system.frame, system.act]
+                  + ([system.errors] if errors else [])
                   + system.pre_leaves + system.post_leaves + system.choice_leaves
                   + [p.formula for p in system.properties]):
             low(f)

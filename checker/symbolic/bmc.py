@@ -29,9 +29,9 @@ class Unrolling:
     otherwise solved as they are by its SMT solver. Either way, what goes into the
     solver goes through `at`, and what comes out through `concrete`."""
 
-    def __init__(self, system, solver=None):
+    def __init__(self, system, solver=None, errors=True):
         self.sys = system
-        low = lowering(system)
+        low = lowering(system, errors)
         self.lowered = low is not None
         self.lower = low or (lambda term: term)
         self.solver = solver or (z3.SolverFor("QF_FD") if self.lowered else z3.Solver())
@@ -161,7 +161,7 @@ def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None,
     models: each failure condition is a reachability question of its own)."""
     start = time.perf_counter()
     deadline = start + timeout if timeout else None
-    u = Unrolling(sys)
+    u = Unrolling(sys, errors=errors)
     if init_fails(sys):
         return Result("error", 0, 0, 0, 0, time.perf_counter() - start, property="EvaluationError",
                       property_kind="error", message="in init: the spec fails while evaluating init")
