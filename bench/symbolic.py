@@ -49,7 +49,8 @@ def bugs(repeat, timeout, only, errors):
             enc = time.perf_counter() - t
             r = bmc(sys_, model, (n or 10), timeout=timeout, errors=errors)
             times.append(r.elapsed)
-            found = len(r.trace) if r.trace else f"none ({r.stopped_by or r.message})"
+            found = len(r.trace) if r.trace else \
+                f"none: depth {r.depth} checked ({r.stopped_by or r.message})"
         print(f"| {path.stem} | {explicit.property} | {n} | {found} | {enc:.1f} | {statistics.median(times):.1f} |",
               flush=True)
 

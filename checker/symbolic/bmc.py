@@ -17,41 +17,55 @@ import time
 import z3
 
 from ..explore import Result, Step
+from .bitvec import lowering, number
 from .encode import conj, neg
 
 
 class Unrolling:
-    """The states s0, s1, ... of one solver, each a copy of the system's template."""
+    """The states s0, s1, ... of one solver, each a copy of the system's template.
 
-    def __init__(self, system, solver=None):
+    The system's formulas are over z3 Ints; where every integer has static bounds they
+    are lowered to bit-vectors (bitvec.py) and solved by z3's incremental SAT solver,
+    otherwise solved as they are by its SMT solver. Either way, what goes into the
+    solver goes through `at`, and what comes out through `concrete`."""
+
+    def __init__(self, system, solver=None, errors=True):
         self.sys = system
-        self.solver = solver or z3.Solver()
+        low = lowering(system, errors)
+        self.lowered = low is not None
+        self.lower = low or (lambda term: term)
+        self.solver = solver or (z3.SolverFor("QF_FD") if self.lowered else z3.Solver())
+        self.pre = [self.lower(x) for x in system.pre_leaves]
+        self.post = [self.lower(x) for x in system.post_leaves]
+        self.choice = [self.lower(x) for x in system.choice_leaves + [system.act]]
         self.states = []          # per depth: the leaves of s_k
         self.choices = []         # per step k: the choice constants and act_k
         self.goals = itertools.count()
 
     def state_map(self, k):
-        return list(zip(self.sys.pre_leaves, self.states[k]))
+        return list(zip(self.pre, self.states[k]))
 
     def at(self, formula, k, choices=True):
         """A template formula over (s, s', choices) instantiated for step k (s_k, s_k+1)."""
         pairs = self.state_map(k)
         if k + 1 < len(self.states):
-            pairs += list(zip(self.sys.post_leaves, self.states[k + 1]))
+            pairs += list(zip(self.post, self.states[k + 1]))
         if choices and k < len(self.choices):
-            pairs += list(zip(self.sys.choice_leaves + [self.sys.act], self.choices[k]))
+            pairs += list(zip(self.choice, self.choices[k]))
+        formula = self.lower(formula)
         return z3.substitute(formula, *pairs) if pairs else formula
 
-    def add_state(self):
+    def add_state(self, initial=True):
+        """Add s_k (the first one satisfying Init, unless not `initial`)."""
         k = len(self.states)
-        self.states.append(self.sys.copy_state(k))
+        self.states.append([z3.Const(f"{k}|{x}", x.sort()) for x in self.pre])
         self.solver.add(self.at(self.sys.type_facts, k))
-        if k == 0:
+        if k == 0 and initial:
             self.solver.add(self.at(self.sys.init, 0))
 
     def add_choices(self):
         k = len(self.choices)
-        self.choices.append(self.sys.copy_choices(k))
+        self.choices.append([z3.Const(f"{k}|{x}", x.sort()) for x in self.choice])
         self.solver.add(self.at(self.sys.step_facts, k))
 
     def add_step(self, assume_constraint=True):
@@ -87,12 +101,14 @@ class Unrolling:
         copies = {a.get_id(): b for a, b in pairs}     # a state's terms are its leaves: no substitute
 
         def ev(term):
-            copy = copies.get(term.get_id())
-            return model.eval(copy if copy is not None else z3.substitute(term, *pairs), model_completion=True)
+            low = self.lower(term)
+            copy = copies.get(low.get_id())
+            v = model.eval(copy if copy is not None else z3.substitute(low, *pairs), model_completion=True)
+            return z3.IntVal(number(v)) if z3.is_bv_value(v) else v
         return self.sys.concrete_state(ev)
 
     def instance(self, model, k):
-        return self.sys.instances[model.eval(self.choices[k][-1], model_completion=True).as_long()]
+        return self.sys.instances[number(model.eval(self.choices[k][-1], model_completion=True))]
 
 
 def replay(model, states) -> list:
@@ -145,7 +161,7 @@ def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None,
     models: each failure condition is a reachability question of its own)."""
     start = time.perf_counter()
     deadline = start + timeout if timeout else None
-    u = Unrolling(sys)
+    u = Unrolling(sys, errors=errors)
     if init_fails(sys):
         return Result("error", 0, 0, 0, 0, time.perf_counter() - start, property="EvaluationError",
                       property_kind="error", message="in init: the spec fails while evaluating init")

@@ -53,9 +53,8 @@ def prove(sys, model, k: int = 1, timeout: float | None = None) -> Proof:
     if base.message:
         return Proof("unknown", reason=base.message, elapsed=time.perf_counter() - start)
     # step case with assumption literals, one per candidate
-    u = Unrolling(sys)
-    u.states.append(sys.copy_state(0))
-    u.solver.add(u.at(sys.type_facts, 0))
+    u = Unrolling(sys, errors=False)
+    u.add_state(initial=False)
     for _ in range(k):
         u.add_step()
     if timeout:

@@ -57,6 +57,7 @@ class System:
         self.act = z3.Int("act")
         self.init, self.init_errors, self.init_picks = self.build_init()
         self.instances = self.build_instances()
+        self.tr.ranges[str(self.act)] = (0, max(len(self.instances) - 1, 0))
         self.choice_leaves = list(self.tr.unit.leaves)
         self.step_facts = conj(self.tr.unit.facts)
         self.enabled_range = conj([self.act >= 0, self.act < len(self.instances)])
@@ -167,13 +168,6 @@ class System:
         self.tr.ctx = TRUE
         self.tr.unit = Unit()
         return self.tr.expr(p.expr, env)
-
-    # ------------------------------------------------------------------ copies per step
-    def copy_state(self, k: int) -> list:
-        return [z3.Const(f"{k}|{x}", x.sort()) for x in self.pre_leaves]
-
-    def copy_choices(self, k: int) -> list:
-        return [z3.Const(f"{k}|{x}", x.sort()) for x in self.choice_leaves] + [z3.Int(f"{k}|act")]
 
 
 def flatten(v, t, out: list):

@@ -69,9 +69,9 @@ class Translator:
         """A static interval (lo, hi) of an Int term, or None where it is unbounded."""
         key = t.get_id()
         if key in self.bounds_memo:
-            return self.bounds_memo[key]
+            return self.bounds_memo[key][1]
         out = self._bounds(t)
-        self.bounds_memo[key] = out
+        self.bounds_memo[key] = (t, out)      # holding t keeps its id from being reused
         return out
 
     def _bounds(self, t):
