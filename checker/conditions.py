@@ -16,6 +16,8 @@ declarations (holds, failed), in the order of `Conditions.when[action]`.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .explore import SPEC_FAILURES
 
 HOLDS, FAILED = 1, 2
@@ -73,10 +75,10 @@ class Conditions:
                 bits |= FAILED << 2 * j
         return bits
 
-    def state_value(self, marks, v, i) -> int:
-        """HOLDS, FAILED or 0 for condition i of state v, from a graph's state marks."""
-        at = v * self.width + (2 * i) // 8
-        return (marks[at] >> ((2 * i) % 8)) & 3
+    def column(self, marks, i) -> np.ndarray:
+        """HOLDS, FAILED or 0 for condition i of every state, from a graph's state marks."""
+        byte, shift = divmod(2 * i, 8)
+        return (np.frombuffer(bytes(marks), np.uint8).reshape(-1, self.width)[:, byte] >> shift) & 3
 
     def failure(self, s, i, key=None, act=None) -> Exception:
         """The exception condition i (a state condition, or with `act` the i-th `when`

@@ -40,6 +40,8 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
+import numpy as np
+
 from .conditions import FAILED, HOLDS
 from .explore import Step, _failure, bfs
 from .fingerprints import fingerprint
@@ -145,17 +147,14 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lass
 def _mask(graph, cond, among, negate=False) -> bytearray:
     """1 for the states v with among[v] where condition number `cond` holds (or fails,
     with negate), read from the marks the search left in the graph."""
-    conditions, marks = graph.conditions, graph.state_marks
-    out = bytearray(len(graph))
-    for v in range(len(graph)):
-        if among[v]:
-            bits = conditions.state_value(marks, v, cond)
-            if bits & FAILED:
-                e = conditions.failure(graph.state(v), cond)
-                raise SpecFailure(v, _failure(e, graph.model))
-            if bool(bits & HOLDS) != negate:
-                out[v] = 1
-    return out
+    bits = graph.conditions.column(graph.state_marks, cond)
+    among = np.frombuffer(bytes(among), np.uint8) != 0
+    failed = among & ((bits & FAILED) != 0)
+    if failed.any():
+        v = int(np.argmax(failed))
+        e = graph.conditions.failure(graph.state(v), cond)
+        raise SpecFailure(v, _failure(e, graph.model))
+    return bytearray((among & (((bits & HOLDS) != 0) != negate)).astype(np.uint8).tobytes())
 
 
 # ------------------------------------------------------------------ fairness
@@ -189,6 +188,23 @@ class Fairness:
                     j = [entry[0] for entry in when[act]].index(k)
                     conditional.append((g, j, key))
             self.by_label.append((fixed, conditional))
+        self._enabled = self._unsure = None
+
+    def _enabled_states(self):
+        """(for each state: has it a step that changes the state and takes a fair group,
+        has it a changing step whose `when` failed), over the whole graph at once."""
+        g, n = self.graph, len(self.graph)
+        fixed = np.array([bool(f) for f, _ in self.by_label] or [False])
+        holds = np.array([sum(HOLDS << 2 * j for _, j, _ in c) for _, c in self.by_label] or [0], np.uint32)
+        targets = np.frombuffer(g.targets, np.int32)
+        labels = np.frombuffer(g.labels, np.int32)
+        marks = np.frombuffer(g.step_marks, np.uint32)
+        sources = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(g.starts, np.int64)))
+        moving = targets != sources
+        enabled = moving & (fixed[labels] | ((marks & holds[labels]) != 0))
+        failed = moving & ((marks & (holds[labels] << 1)) != 0)
+        return (np.bincount(sources[enabled], minlength=n) > 0,
+                np.bincount(sources[failed], minlength=n) > 0)
 
     def taken(self, v, e) -> list:
         """The groups step e (from state v) belongs to."""
@@ -218,7 +234,13 @@ class Fairness:
         return out
 
     def any_enabled(self, v) -> bool:
-        """enabled(v) != set(), stopping at the first group found."""
+        """enabled(v) != set(), stopping at the first group found. Read from arrays
+        computed for every state at once, but where a `when` failed on a step of v:
+        there it is evaluated step by step, to fail where it did."""
+        if self._enabled is None:
+            self._enabled, self._unsure = self._enabled_states()
+        if not self._unsure[v]:
+            return bool(self._enabled[v])
         g = self.graph
         for e in g.steps(v):
             if g.targets[e] != v:

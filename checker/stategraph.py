@@ -33,6 +33,8 @@ from __future__ import annotations
 from array import array
 from pathlib import Path
 
+import numpy as np
+
 from .errors import UsageError
 
 # --graph refuses graphs larger than this unless --graph-limit says otherwise
@@ -92,10 +94,8 @@ class StateGraph:
         states' and steps' marks (bytes and an int32 array)."""
         self.targets.frombytes(targets.astype("int32").tobytes())
         self.labels.frombytes(labels.astype("int32").tobytes())
-        at = self.starts[-1]
-        for c in counts:
-            at += c
-            self.starts.append(at)
+        ends = np.cumsum(np.asarray(counts, np.int64)) + self.starts[-1]
+        self.starts.frombytes(ends.tobytes())
         self.expanded.extend(expanded)
         self.state_marks += state_marks
         self.step_marks.frombytes(step_marks.astype("uint32").tobytes())

@@ -384,3 +384,17 @@ def test_group_without_the_pending_sync_timeout_stalls_as_kafka_12890():
     assert step_title(model, result.loop_step) == f"SendHeartbeat(c={leader})"
     sent_sync = [s for s in result.trace if s.action == "SendSyncGroup"]
     assert not sent_sync                   # the leader never sends its SyncGroup
+
+
+def test_enabled_groups_read_from_arrays_agree_with_walking_each_states_steps():
+    """Fairness.any_enabled reads arrays computed for the whole graph at once; here
+    against the definition, enabled(v) != set(), on a graph with `when` conditions."""
+    from checker.liveness import Fairness
+    model = load(GROUP, {"CONSUMERS": "2", "FIX_KAFKA_12890": "false"})
+    graph = StateGraph(model, keep_states=False)
+    assert bfs(model, graph=graph).verdict == "ok"
+    fairness = Fairness(model, graph)
+    assert any(conditional for _, conditional in fairness.by_label)
+    answers = [fairness.any_enabled(v) for v in range(len(graph))]
+    assert answers == [fairness.enabled(v) != set() for v in range(len(graph))]
+    assert 0 < sum(answers) < len(graph)
