@@ -125,10 +125,15 @@ def _symbolic_successors(sys_, state) -> set:
 def test_statements_give_the_compiled_successors():
     model = _load(SPECS / "statements.gdsl")
     sys_ = system_for(model)
-    states = list(dict.fromkeys(bfs_states(model)))
-    random.Random(7).shuffle(states)
-    for s in states[:40]:
+    for s in _some_states(model, seed=7, n=40):
         assert _symbolic_successors(sys_, s) == set(model.successors(s)), model.plain(s)
+
+
+def _some_states(model, seed, n):
+    """n reachable states of a model, picked at random (reproducibly)."""
+    states = list(dict.fromkeys(bfs_states(model)))
+    random.Random(seed).shuffle(states)
+    return states[:n]
 
 
 def bfs_states(model):
@@ -164,9 +169,7 @@ def _unrolled_successors(u, state) -> set:
 def test_bit_vector_steps_give_the_compiled_successors():
     model = _load(SPECS / "statements.gdsl")
     sys_ = system_for(model)
-    states = list(dict.fromkeys(bfs_states(model)))
-    random.Random(8).shuffle(states)
-    for s in states[:25]:
+    for s in _some_states(model, seed=8, n=25):
         u = Unrolling(sys_)
         assert u.lowered
         u.add_state(initial=False)
