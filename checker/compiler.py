@@ -615,7 +615,11 @@ class Compiler:
         (name,) = used
         if name not in self.params or env.get(name) != f"p_{name}" or not _is_constant(e, used):
             return None
-        entries = ", ".join(f"{v!r}: {self._expr(e, {name: repr(v)})}" for v in domain(self.params[name]))
+        try:
+            values = domain(self.params[name])
+        except ValueError:                     # a parameter of an unbounded type
+            return None
+        entries = ", ".join(f"{v!r}: {self._expr(e, {name: repr(v)})}" for v in values)
         return f"{self.module_const('{' + entries + '}', 'PT')}[p_{name}]"
 
     def _expr(self, e, env) -> str:

@@ -145,3 +145,20 @@ invariant NeverGreen = x in {red, amber}
     r = bfs(model, check_deadlock=False)
     assert (r.verdict, r.property) == ("violation", "NeverGreen")
     assert _xs(model, r.trace)[-1] == 2          # green, the value the set leaves out
+
+
+def test_a_value_built_from_a_parameter_of_an_unbounded_type_is_computed_per_state(tmp_path):
+    """Values built from one action parameter are tabled over its type's values when
+    the type has them; `n in {1, 5}` is an int, which has none."""
+    path = _spec(tmp_path, "steps", """
+spec Steps
+var x: 0..10 = 0
+var seen: set[0..10] = {}
+action Add(n in {1, 5}) when x + n <= 10 {
+  x = x + n
+  seen = seen union {n}
+}
+""")
+    r = bfs(load(path, {}, None), check_deadlock=False)
+    # x takes every value 0..10 (sums of 1s and 5s), seen every subset reachable with it
+    assert r.verdict == "ok" and r.distinct == 18
