@@ -137,6 +137,7 @@ class _Worker:
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join(timeout=2)
 
 
 class _Local:
@@ -173,9 +174,11 @@ class ParallelSearch(_Search):
                 for _ in range(self.workers)]
         self.failure = None
         self.share = 1.0           # the size of the main process's run, relative to a worker's
-        self.pool = [_Local(runs[0])] + [_Worker(r) for r in runs[1:]]
-        self.translate = [np.empty(0, np.int32) for _ in self.pool]   # run's label number -> graph's
-        try:
+        self.pool = [_Local(runs[0])]
+        try:                       # workers are started inside: an interrupt stops them too
+            for r in runs[1:]:
+                self.pool.append(_Worker(r))
+            self.translate = [np.empty(0, np.int32) for _ in self.pool]   # run's label number -> graph's
             return super().run()
         finally:
             for w in self.pool:
