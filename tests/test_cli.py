@@ -300,9 +300,12 @@ def test_timeout_stops_with_exit_3_and_a_partial_summary():
 def test_ctrl_c_prints_partial_counts_and_exits_130(tmp_path):
     import signal
     import time as _time
+    # SIGINT as at a terminal: a job started in the background (`cmd &`, as a CI runner
+    # may) inherits it ignored, and then Python installs no KeyboardInterrupt for it
     proc = subprocess.Popen([sys.executable, "-m", "checker.cli", str(ROOT / "spec" / "group.gdsl"),
                              "--quiet", "--out", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
