@@ -151,10 +151,15 @@ def _mask(graph, cond, among, negate=False) -> bytearray:
     among = np.frombuffer(bytes(among), np.uint8) != 0
     failed = among & ((bits & FAILED) != 0)
     if failed.any():
-        v = int(np.argmax(failed))
-        e = graph.conditions.failure(graph.state(v), cond)
-        raise SpecFailure(v, _failure(e, graph.model))
+        raise _failed(graph, int(np.argmax(failed)), cond)
     return bytearray((among & (((bits & HOLDS) != 0) != negate)).astype(np.uint8).tobytes())
+
+
+def _failed(graph, v, i, key=None, act=None) -> SpecFailure:
+    """The SpecFailure of a condition marked failed in state v (conditions.failure),
+    with the message its evaluation gives on the state rebuilt."""
+    exc = graph.conditions.failure(graph.state(v), i, key, act)
+    return SpecFailure(v, _failure(exc, graph.model))
 
 
 # ------------------------------------------------------------------ fairness
@@ -216,10 +221,7 @@ class Fairness:
         for g, j, key in conditional:
             bits = marks >> 2 * j
             if bits & FAILED:
-                graph = self.graph
-                act = graph.label_keys[graph.labels[e]][0]
-                e = graph.conditions.failure(graph.state(v), j, key, act)
-                raise SpecFailure(v, _failure(e, graph.model))
+                raise _failed(self.graph, v, j, key, self.graph.action_of(self.graph.labels[e]))
             if bits & HOLDS:
                 out.append(g)
         return out
