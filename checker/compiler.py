@@ -67,7 +67,7 @@ class Compiler:
         self.init_function(w)
         self.successor_function(w, "successors", labelled=False)
         self.successor_function(w, "labelled_successors", labelled=True)
-        self.property_function(w, "check_invariants", invariants, primes=False)
+        self.invariant_functions(w, invariants)
         self.property_function(w, "check_steps", action_properties, primes=True)
         self.property_function(w, "check_constraints", self.c.constraints, primes=False)
         self.conditions = self.condition_functions(w)
@@ -275,12 +275,50 @@ class Compiler:
         if primes:
             env.update({f"{v}'": f"t_{v}" for v in self.var_names})
             self.unpack(w, 1, "t", "t_")
-        for i, p in enumerate(props):
+        for i, (p, text) in enumerate(zip(props, self.property_texts(props, env))):
+            if text is not None:
+                w(1, f"if not ({text}):")
+                w(2, f"return {i}")
+        w(1, "return -1")
+        w(0, "")
+
+    def property_texts(self, props, env) -> list:
+        """Each property's expression, or None for an invariant the types decide."""
+        texts = []
+        for p in props:
             text = self.expr(p.expr, env)
-            if text == "True":                # decided by the types (a TypeOK invariant)
+            texts.append(None if text == "True" else text)   # e.g. a TypeOK invariant
+        return texts
+
+    def invariant_functions(self, w, props):
+        """check_invariants(s), and check_invariants_after(p, s): the same for a
+        successor s of a state p that satisfies every invariant. An invariant is a
+        function of the variables it reads, so where each of them is the same object
+        in s as in p it holds in s too and is not evaluated again: an action changes
+        few variables, and the others are shared with the state it started from."""
+        w(0, "def check_invariants(s):")
+        env = self.unpack(w, 1)
+        texts = self.property_texts(props, env)
+        for i, (p, text) in enumerate(zip(props, texts)):
+            if text is None:
                 w(1, f"# {p.name} holds in every state of its variables' types")
+            else:
+                w(1, f"if not ({text}):")
+                w(2, f"return {i}")
+        w(1, "return -1")
+        w(0, "")
+        w(0, "def check_invariants_after(p, s):")
+        self.unpack(w, 1)
+        index = {v: k for k, v in enumerate(self.var_names)}
+        for i, text in enumerate(texts):
+            if text is None:
                 continue
-            w(1, f"if not ({text}):")
+            # every state variable reaches compiled code as s_<name> (defs get them as arguments)
+            reads = sorted({m for m in re.findall(r"\bs_(\w+)", text) if m in index}, key=index.get)
+            if not reads:
+                continue                      # constant: it held in the initial states
+            changed = " or ".join(f"s_{v} is not p[{index[v]}]" for v in reads)
+            w(1, f"if ({changed}) and not ({text}):")
             w(2, f"return {i}")
         w(1, "return -1")
         w(0, "")

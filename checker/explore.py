@@ -164,17 +164,18 @@ class _Search:
         self.depth = 1 if level else 0
         return level
 
-    def admit(self, states, parents, generated_by) -> list:
+    def admit(self, states, parents, generated_by, before=None) -> list:
         """Number newly found states (already in the visited set) and check their
         invariants, in order; `generated_by(k)` is the count of states generated when
-        the k-th of them was found, had the search gone one state at a time."""
+        the k-th of them was found, had the search gone one state at a time; `before`:
+        their parent states, if known (see first_failure)."""
         first = len(self.parent)
         if first + len(states) > self.max_states:
             keep = max(0, int(self.max_states) - first)
-            self.admit(states[:keep], parents[:keep], generated_by)
+            self.admit(states[:keep], parents[:keep], generated_by, before and before[:keep])
             self.generated, self.expanding = generated_by(keep), parents[keep]
             raise _Stop("incomplete", -1, stopped_by="max-states")
-        failure = self.first_failure(states)
+        failure = self.first_failure(states, before)
         if failure is not None:
             k, bad, message = failure
             self.parent.extend(parents[:k + 1])
@@ -186,8 +187,8 @@ class _Search:
         self.parent.extend(parents)
         return self.keep(states)
 
-    def first_failure(self, states):
-        return first_failure(self.model, states)
+    def first_failure(self, states, before=None):
+        return first_failure(self.model, states, before)
 
     def keep(self, states) -> list:
         """States to keep in the graph (sharing equal variable values between states:
@@ -233,7 +234,7 @@ class _Search:
         self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
         keys = fingerprints(x.found)
-        fresh = self.admit_found(x, self.visited.add(keys), base, frozen)
+        fresh = self.admit_found(x, self.visited.add(keys), base, frozen, expanded=chunk)
         if self.graph is not None:
             self.record(x, keys)
         if x.event is not None:
@@ -241,10 +242,10 @@ class _Search:
             raise x.event
         return fresh
 
-    def admit_found(self, x, new, base, frozen, picked=None) -> list:
+    def admit_found(self, x, new, base, frozen, picked=None, expanded=None) -> list:
         """Admit the successors at positions `new` of an expansion of the states
         numbered from `base` (see admit; `picked`: those successors, if `x` does not
-        hold them); count what it generated."""
+        hold them; `expanded`: the states expanded, if at hand); count what it generated."""
         generated = self.generated
         if len(new):
             which = np.searchsorted(np.cumsum(x.counts), new, side="right")   # each one's parent
@@ -257,7 +258,8 @@ class _Search:
                 raise _Stop("incomplete", -1, stopped_by="max-depth")
             if picked is None:
                 picked = [x.found[p] for p in new.tolist()]
-            fresh = self.admit(picked, (which + base).tolist(), generated_by)
+            before = [expanded[w] for w in which.tolist()] if expanded is not None else None
+            fresh = self.admit(picked, (which + base).tolist(), generated_by, before)
         else:
             fresh = []
         self.generated = generated + sum(x.made)
@@ -405,18 +407,29 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
     return x
 
 
-def first_failure(model, states):
+def first_failure(model, states, before=None):
     """The first of `states` to break an invariant: (position, invariant index, None),
-    or (position, -2, message) if one could not be evaluated; None if none does."""
-    check = model.check_invariants if model.invariants else None
-    if check is not None:
-        for k, t in enumerate(states):
-            try:
+    or (position, -2, message) if one could not be evaluated; None if none does.
+    `before`: each state's parent, which satisfies every invariant (then only the
+    invariants whose variables changed are evaluated)."""
+    if not model.invariants:
+        return None
+    k = 0
+    try:
+        if before is None:
+            check = model.check_invariants
+            for k, t in enumerate(states):
                 bad = check(t)
-            except SPEC_FAILURES as e:
-                return k, -2, _failure(e, model)
-            if bad != -1:
-                return k, bad, None
+                if bad != -1:
+                    return k, bad, None
+        else:
+            check = model.check_invariants_after
+            for k, (p, t) in enumerate(zip(before, states)):
+                bad = check(p, t)
+                if bad != -1:
+                    return k, bad, None
+    except SPEC_FAILURES as e:
+        return k, -2, _failure(e, model)
     return None
 
 

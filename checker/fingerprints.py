@@ -30,11 +30,14 @@ _EMPTY = 0                               # an empty slot (fingerprint 0 is store
 class FingerprintTable:
     """Fingerprints -> state numbers 0, 1, 2, ... in the order they were added."""
 
-    def __init__(self, capacity: int = 1 << 10, numbered: bool = False):
+    def __init__(self, capacity: int = 1 << 10, numbered: bool = False, ordered: bool = True):
+        """`numbered`: the table also maps each fingerprint to its number (numbers_of).
+        `ordered`: it keeps `fps`, the fingerprints in the order added (a shard of a
+        visited set split between processes does not: its numbers are not its own)."""
         self.bits = max(4, int(capacity - 1).bit_length())
         self.slots = np.zeros(1 << self.bits, np.int64)
         self.numbers = np.zeros(1 << self.bits, np.int32) if numbered else None
-        self.fps = np.empty(capacity, np.int64)
+        self.fps = np.empty(capacity, np.int64) if ordered or numbered else None
         self.n = 0
         self._owner = None                  # scratch for add(): which key took a slot
 
@@ -43,7 +46,7 @@ class FingerprintTable:
 
     @property
     def nbytes(self) -> int:
-        return self.slots.nbytes + self.fps.nbytes + (self.numbers.nbytes if self.numbers is not None else 0)
+        return sum(a.nbytes for a in (self.slots, self.fps, self.numbers) if a is not None)
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.view(np.uint64) * _MIX) >> np.uint64(64 - self.bits)).astype(np.int64)
@@ -83,15 +86,16 @@ class FingerprintTable:
 
     def _reserve(self, more: int) -> None:
         need = self.n + more
-        if need > len(self.fps):
+        if self.fps is not None and need > len(self.fps):
             grown = np.empty(max(need, 2 * len(self.fps)), np.int64)
             grown[:self.n] = self.fps[:self.n]
             self.fps = grown
         if need > _LOAD * len(self.slots):
             while need > _LOAD * (1 << self.bits):
                 self.bits += 1
+            held = self.fps[:self.n] if self.fps is not None else self.slots[self.slots != _EMPTY]
             self.slots = np.zeros(1 << self.bits, np.int64)
-            where = self._place(self.fps[:self.n])
+            where = self._place(held)
             if self.numbers is not None:
                 self.numbers = np.zeros(1 << self.bits, np.int32)
                 self.numbers[where] = np.arange(self.n)
@@ -130,7 +134,8 @@ class FingerprintTable:
             slot_of[pending] = self._next_free(slot_of[pending])
         new = np.sort(np.concatenate(won)) if len(won) > 1 else won[0]
         k = len(new)
-        self.fps[self.n:self.n + k] = keys[new]
+        if self.fps is not None:
+            self.fps[self.n:self.n + k] = keys[new]
         if self.numbers is not None:
             self.numbers[slot_of[new]] = np.arange(self.n, self.n + k)
         self.n += k

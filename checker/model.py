@@ -28,6 +28,8 @@ class Model:
     successors: object             # state -> [state]
     labelled_successors: object    # state -> [(action index, ((name, value), ...), state)]
     check_invariants: object       # state -> index of violated invariant or -1
+    check_invariants_after: object  # (state, successor) -> the same for the successor of a state
+                                    # that satisfies them all (an unchanged invariant is not evaluated)
     check_steps: object            # (state, state) -> index of violated action property or -1
     constraints: list = field(default_factory=list)      # PropertyInfo: states outside are not expanded
     check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
@@ -194,6 +196,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         invariants=invs, action_properties=steps,
         init_states=ns["init_states"], successors=ns["successors"],
         labelled_successors=ns["labelled_successors"], check_invariants=ns["check_invariants"],
+        check_invariants_after=ns["check_invariants_after"],
         check_steps=ns["check_steps"], constraints=checked.constraints,
         check_constraints=ns["check_constraints"], temporal=temporal, fairness=checked.fairness,
         conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]

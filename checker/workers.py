@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .explore import Expansion, _Search, _Stop, expand, first_failure
-from .fingerprints import fingerprints
+from .fingerprints import FingerprintTable, fingerprints
 from .memory import rss
 
 
@@ -42,18 +42,31 @@ class _Run:
     def __init__(self, model, canonical, check_deadlock, record, keep_states):
         self.model, self.canonical, self.check_deadlock = model, canonical, check_deadlock
         self.record, self.keep_states, self.label_ids = record, keep_states, {}
-        self.states, self.base, self.found = [], 0, []
+        self.states, self.base, self.found, self.counts = [], 0, [], []
+        self.shard = FingerprintTable(ordered=False)     # this process's part of the visited set
+        self.busy = 0.0            # seconds spent on this level's calls so far
+
+    def own(self, parts):
+        """Add parts of a level's fingerprints, those this process owns, to its shard,
+        in the order of the runs they come from: (for each part, the positions of the
+        first occurrences of those not seen before; the shard's bytes)."""
+        began = time.perf_counter()
+        out = [self.shard.add(p) for p in parts], self.shard.nbytes
+        self.busy += time.perf_counter() - began
+        return out
 
     def expand(self):
         """Expand the run: (fingerprints of the successors, counts, made, constrained,
         event, graph steps or None, seconds it took)."""
         began = time.perf_counter()
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
-        self.found = x.found
+        self.found, self.counts = x.found, x.counts
         keys = fingerprints(x.found)
         steps = self.labels(x.steps) + (bytes(x.marks), np.array(x.step_marks, np.uint32)) \
             if self.record is not None else None
-        return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, time.perf_counter() - began)
+        took = time.perf_counter() - began
+        self.busy += took
+        return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took)
 
     def labels(self, steps):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -72,10 +85,17 @@ class _Run:
     def keep(self, new, base):
         """Keep the successors at positions `new` as the next run, numbered from base;
         check their invariants. Returns (the first failure: (k, invariant index or -2,
-        message) or None; the kept states if the graph keeps states, else None)."""
-        found = self.found
+        message) or None; the kept states if the graph keeps states, else None; the
+        seconds this level's calls took, the last of which this is)."""
+        began = time.perf_counter()
+        found, expanded = self.found, self.states
         self.states, self.base, self.found = [found[p] for p in new.tolist()], base, []
-        return first_failure(self.model, self.states), (self.states if self.keep_states else None)
+        del found
+        parents = np.searchsorted(np.cumsum(self.counts), new, side="right")
+        failure = first_failure(self.model, self.states, [expanded[w] for w in parents.tolist()])
+        del expanded
+        busy, self.busy = self.busy + time.perf_counter() - began, 0.0
+        return failure, (self.states if self.keep_states else None), busy
 
     def give(self, take_front, take_back):
         """Remove states from both ends of the run, for the neighbouring runs."""
@@ -122,12 +142,16 @@ class _Worker:
         self.process.start()
         child.close()
         self.size = 0
+        self.waited = 0.0          # seconds the main process waited for this worker's answers
 
     def call(self, name, *args):
         self.conn.send_bytes(pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL))
 
     def result(self):
-        return pickle.loads(self.conn.recv_bytes())
+        began = time.perf_counter()
+        answer = self.conn.recv_bytes()
+        self.waited += time.perf_counter() - began
+        return pickle.loads(answer)
 
     def close(self):
         try:
@@ -144,7 +168,7 @@ class _Local:
     """The main process's own run, behind the same calls as a worker's."""
 
     def __init__(self, run):
-        self.run, self.pending, self.size = run, None, 0
+        self.run, self.pending, self.size, self.waited = run, None, 0, 0.0
 
     def call(self, name, *args):
         self.pending = (name, args)
@@ -160,6 +184,82 @@ class _Local:
 
     def close(self):
         pass
+
+
+class _Central:
+    """The visited set held by the main process alone, as with one process: used when
+    the state graph is recorded, which numbers every step's target from it."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def start(self, keys):
+        """Add the main process's own run's fingerprints, while the workers expand."""
+        return self.table.add(keys)
+
+    def finish(self, runs, started):
+        """Add the other runs' fingerprints after the first's: each run's new positions."""
+        return [started] + [self.table.add(keys) for keys in runs[1:]]
+
+
+class _Sharded:
+    """The visited set split by fingerprint between the processes: process o owns the
+    fingerprints f with f % N == o and keeps them in its own table (its shard), so
+    the processes add their parts of a level at the same time instead of the workers
+    waiting on the main process. A state's number is unchanged: every occurrence of a
+    fingerprint goes to the same shard, in the order of the runs, so the first
+    occurrence there is the first in the level. The main process keeps the
+    fingerprints in the order numbered (`fps`, for traces)."""
+
+    def __init__(self, pool):
+        self.pool, self.table = pool, pool[0].run.shard
+        self.fps, self.n = np.empty(1 << 10, np.int64), 0
+        self.shard_bytes = [0] * len(pool)
+
+    def __len__(self):
+        return self.n
+
+    @property
+    def nbytes(self):
+        return self.fps.nbytes + self.table.nbytes + sum(self.shard_bytes)
+
+    def split(self, keys):
+        """The positions of the fingerprints each process owns."""
+        owner = keys.view(np.uint64) % np.uint64(len(self.pool))
+        return [np.flatnonzero(owner == o) for o in range(len(self.pool))]
+
+    def start(self, keys):
+        where = self.split(keys)
+        return where, self.table.add(keys[where[0]])
+
+    def finish(self, runs, started):
+        wheres = [started[0]] + [self.split(keys) for keys in runs[1:]]
+        for o, w in enumerate(self.pool[1:], 1):
+            w.call("own", [keys[where[o]] for keys, where in zip(runs, wheres)])
+        firsts = [[started[1]] + [self.table.add(keys[where[0]]) for keys, where in zip(runs[1:], wheres[1:])]]
+        for o, w in enumerate(self.pool[1:], 1):
+            found, self.shard_bytes[o] = w.result()
+            firsts.append(found)
+        news = []
+        for j, (keys, where) in enumerate(zip(runs, wheres)):
+            new = np.concatenate([at[first[j]] for at, first in zip(where, firsts)])
+            new.sort()
+            news.append(new)
+            self.number(keys[new])
+        return news
+
+    def add(self, keys):
+        return self.finish([keys], self.start(keys))[0]
+
+    def number(self, keys):
+        """Give the next numbers to these new fingerprints."""
+        need = self.n + len(keys)
+        if need > len(self.fps):
+            grown = np.empty(max(need, 2 * len(self.fps)), np.int64)
+            grown[:self.n] = self.fps[:self.n]
+            self.fps = grown
+        self.fps[self.n:need] = keys
+        self.n = need
 
 
 class ParallelSearch(_Search):
@@ -178,13 +278,17 @@ class ParallelSearch(_Search):
         try:                       # workers are started inside: an interrupt stops them too
             for r in runs[1:]:
                 self.pool.append(_Worker(r))
+            if self.graph is None:
+                self.visited = self.adding = _Sharded(self.pool)
+            else:
+                self.adding = _Central(self.visited)
             self.translate = [np.empty(0, np.int32) for _ in self.pool]   # run's label number -> graph's
             return super().run()
         finally:
             for w in self.pool:
                 w.close()
 
-    def first_failure(self, states):
+    def first_failure(self, states, before=None):
         if not self.parent:
             return super().first_failure(states)         # the initial states: checked here
         f = self.failure
@@ -198,19 +302,14 @@ class ParallelSearch(_Search):
         if isinstance(level, list):                      # the initial states: hand them out
             self.spread(level)
         pool = self.pool
+        began, waited = time.perf_counter(), sum(w.waited for w in pool)
         for w in pool:
             w.call("expand")
         # the local run is expanded while the workers expand theirs, and its new states
-        # found before theirs arrive; its share of the next level is then set so that
-        # this takes as long as a worker's expansion (see balance)
-        began = time.perf_counter()
+        # found before theirs arrive
         outs = [pool[0].result()]
-        mine = [self.visited.add(outs[0][0])]
-        local = time.perf_counter() - began
+        started = self.adding.start(outs[0][0])
         outs += [w.result() for w in pool[1:]]
-        remote = max((o[6] for o in outs[1:]), default=local)
-        if local > 0 and remote > 0 and pool[0].size:
-            self.share = min(1.5, max(0.2, self.share * (remote / local) ** 0.5))
         # the runs in order, up to the first that met a stop
         upto = next((k for k, o in enumerate(outs) if o[4] is not None), len(outs) - 1)
         outs = outs[:upto + 1]
@@ -222,7 +321,7 @@ class ParallelSearch(_Search):
         # each run's successors, looked up and added run after run: a state two runs
         # found is new in the first; each run keeps the new states it found
         edges = np.cumsum([0] + [len(o[0]) for o in outs])
-        mine += [self.visited.add(o[0]) for o in outs[1:]]
+        mine = self.adding.finish([o[0] for o in outs], started)
         new = np.concatenate([m + e for m, e in zip(mine, edges)])
         cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
@@ -231,9 +330,9 @@ class ParallelSearch(_Search):
             w.call("keep", theirs, first + int(cut[min(k, len(outs))]))
             w.size = len(theirs)
         kept = [w.result() for w in pool]
-        self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _) in enumerate(kept)
+        self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _, _) in enumerate(kept)
                              if f is not None), None)
-        picked = [t for _, states in kept for t in states] if kept[0][1] is not None else [None] * len(new)
+        picked = [t for _, states, _ in kept for t in states] if kept[0][1] is not None else [None] * len(new)
         self.admit_found(x, new, base, frozen, picked)
         if outs[upto][4] is not None:
             verdict, index, info = outs[upto][4]
@@ -245,8 +344,18 @@ class ParallelSearch(_Search):
         self.check_limits()
         if len(new):
             self.depth += 1
+            busy = time.perf_counter() - began - (sum(w.waited for w in pool) - waited)
+            self.adapt_share(busy, max((b for _, _, b in kept[1:]), default=busy))
             self.balance()
         return _Level(len(new))
+
+    def adapt_share(self, mine, theirs):
+        """Set the main process's share of the next level so that it is as busy as a
+        worker: besides its run it adds to the visited set, numbers the new states and
+        runs the search, while the workers wait for it. `mine`, `theirs`: the seconds
+        the main process and the busiest worker worked on this level."""
+        if mine > 0 and theirs > 0 and self.pool[0].size:
+            self.share = min(1.5, max(0.1, self.share * (theirs / mine) ** 0.5))
 
     def record_runs(self, outs):
         """Add the level's steps to the graph, the runs' label numbers made the graph's."""
