@@ -68,7 +68,7 @@ class Compiler:
         self.successor_function(w, "successors", labelled=False)
         self.successor_function(w, "labelled_successors", labelled=True)
         self.invariant_functions(w, invariants)
-        self.property_function(w, "check_steps", action_properties, primes=True)
+        self.step_functions(w, action_properties)
         self.property_function(w, "check_constraints", self.c.constraints, primes=False)
         self.conditions = self.condition_functions(w)
         w.lines[late_at:late_at] = self.late_defs + [""]
@@ -275,29 +275,6 @@ class Compiler:
         if primes:
             env.update({f"{v}'": f"t_{v}" for v in self.var_names})
             self.unpack(w, 1, "t", "t_")
-        for i, (p, text) in enumerate(zip(props, self.property_texts(props, env))):
-            if text is not None:
-                w(1, f"if not ({text}):")
-                w(2, f"return {i}")
-        w(1, "return -1")
-        w(0, "")
-
-    def property_texts(self, props, env) -> list:
-        """Each property's expression, or None for an invariant the types decide."""
-        texts = []
-        for p in props:
-            text = self.expr(p.expr, env)
-            texts.append(None if text == "True" else text)   # e.g. a TypeOK invariant
-        return texts
-
-    def invariant_functions(self, w, props):
-        """check_invariants(s), and check_invariants_after(p, s): the same for a
-        successor s of a state p that satisfies every invariant. An invariant is a
-        function of the variables it reads, so where each of them is the same object
-        in s as in p it holds in s too and is not evaluated again: an action changes
-        few variables, and the others are shared with the state it started from."""
-        w(0, "def check_invariants(s):")
-        env = self.unpack(w, 1)
         texts = self.property_texts(props, env)
         for i, (p, text) in enumerate(zip(props, texts)):
             if text is None:
@@ -307,21 +284,55 @@ class Compiler:
                 w(2, f"return {i}")
         w(1, "return -1")
         w(0, "")
-        w(0, "def check_invariants_after(p, s):")
+        return texts
+
+    def property_texts(self, props, env) -> list:
+        """Each property's expression, or None for an invariant the types decide."""
+        texts = []
+        for p in props:
+            text = self.expr(p.expr, env)
+            texts.append(None if text == "True" else text)   # e.g. a TypeOK invariant
+        return texts
+
+    def unless_unchanged(self, w, fname, args, texts, same):
+        """`fname(args)`: return the index of the first property whose text fails, each
+        evaluated only if one of the variables it reads is another object in the two
+        states (`same(v, k)`: the test that variable v, the k-th, is unchanged). Every
+        state variable reaches compiled code as s_<name> or t_<name> (functions get
+        them as arguments), so the text names what it reads."""
+        w(0, f"def {fname}({args}):")
         self.unpack(w, 1)
+        if "t" in args:
+            self.unpack(w, 1, "t", "t_")
         index = {v: k for k, v in enumerate(self.var_names)}
         for i, text in enumerate(texts):
             if text is None:
                 continue
-            # every state variable reaches compiled code as s_<name> (defs get them as arguments)
-            reads = sorted({m for m in re.findall(r"\bs_(\w+)", text) if m in index}, key=index.get)
-            if not reads:
-                continue                      # constant: it held in the initial states
-            changed = " or ".join(f"s_{v} is not p[{index[v]}]" for v in reads)
-            w(1, f"if ({changed}) and not ({text}):")
-            w(2, f"return {i}")
+            reads = sorted({m for m in re.findall(r"\b[st]_(\w+)", text) if m in index}, key=index.get)
+            if reads:                         # else a constant: it holds wherever it held
+                w(1, f"if ({' or '.join(same(v, index[v]) for v in reads)}) and not ({text}):")
+                w(2, f"return {i}")
         w(1, "return -1")
         w(0, "")
+
+    def invariant_functions(self, w, props):
+        """check_invariants(s), and check_invariants_after(p, s): the same for a
+        successor s of a state p that satisfies every invariant. An invariant is a
+        function of the variables it reads, so where each of them is the same object
+        in s as in p it holds in s too and is not evaluated again: an action changes
+        few variables, and the others are shared with the state it started from."""
+        texts = self.property_function(w, "check_invariants", props, primes=False)
+        self.unless_unchanged(w, "check_invariants_after", "p, s", texts,
+                              lambda v, k: f"s_{v} is not p[{k}]")
+
+    def step_functions(self, w, props):
+        """check_steps(s, t), and check_steps_moving(s, t): the same, for a state s from
+        which the stuttering step satisfies every action property (check_steps(s, s) is
+        -1). A property whose variables, primed and unprimed, are the same objects in
+        s and t has the value it has on that stuttering step, and is not evaluated."""
+        texts = self.property_function(w, "check_steps", props, primes=True)
+        self.unless_unchanged(w, "check_steps_moving", "s, t", texts,
+                              lambda v, k: f"t_{v} is not s_{v}")
 
     def condition_functions(self, w) -> dict:
         """Functions of a state for the temporal properties and fairness declarations:

@@ -381,9 +381,10 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
             counts.append(0)
             break
         if check_step is not None:
+            check = _step_check(model, s)
             for k, t in enumerate(succ):
                 try:
-                    bad = check_step(s, t)
+                    bad = check(s, t)
                 except SPEC_FAILURES as e:
                     event = _Stop("error", i, message=_failure(e, model), step_to=t)
                 else:
@@ -405,6 +406,18 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
             break
     x.event = event
     return x
+
+
+def _step_check(model, s):
+    """The action-property check for the steps from s: check_steps_moving when the
+    stuttering step from s satisfies every action property (it is then enough to
+    evaluate the properties whose variables a step changes), else check_steps."""
+    try:
+        if model.check_steps(s, s) == -1:
+            return model.check_steps_moving
+    except SPEC_FAILURES:
+        pass
+    return model.check_steps
 
 
 def first_failure(model, states, before=None):

@@ -235,12 +235,18 @@ class Fairness:
                 out.update(self.taken(v, e))
         return out
 
+    def enabled_arrays(self):
+        """(for each state: has it a step that changes the state and takes a fair group,
+        has it a changing step whose `when` failed), as numpy arrays."""
+        if self._enabled is None:
+            self._enabled, self._unsure = self._enabled_states()
+        return self._enabled, self._unsure
+
     def any_enabled(self, v) -> bool:
         """enabled(v) != set(), stopping at the first group found. Read from arrays
         computed for every state at once, but where a `when` failed on a step of v:
         there it is evaluated step by step, to fail where it did."""
-        if self._enabled is None:
-            self._enabled, self._unsure = self._enabled_states()
+        self.enabled_arrays()
         if not self._unsure[v]:
             return bool(self._enabled[v])
         g = self.graph
@@ -266,7 +272,19 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
             for v in part:
                 fair_nodes[v] = part
 
-    strongly_connected(starts, targets, inside, on_component)
+    # a single state is a fair part when no fair group is enabled there (fair_parts);
+    # judged together from arrays, but where a `when` failed (judged in order, to fail there)
+    enabled, unsure = fairness.enabled_arrays()
+    singles = array("i")
+    judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
+    strongly_connected(starts, targets, inside, on_component, (judged, singles))
+    if singles:
+        single = np.frombuffer(singles, np.int32)
+        fair = ~enabled[single]
+        if accept is not None:
+            fair &= np.frombuffer(bytes(accept), np.uint8)[single] != 0
+        for v in single[fair].tolist():
+            fair_nodes[v] = [v]
     if not fair_nodes:
         return None
     path = _way_in(graph, inside, sources, fair_nodes)

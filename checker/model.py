@@ -31,6 +31,8 @@ class Model:
     check_invariants_after: object  # (state, successor) -> the same for the successor of a state
                                     # that satisfies them all (an unchanged invariant is not evaluated)
     check_steps: object            # (state, state) -> index of violated action property or -1
+    check_steps_moving: object     # the same for a step from a state whose stuttering step
+                                   # satisfies them all (an unchanged property is not evaluated)
     constraints: list = field(default_factory=list)      # PropertyInfo: states outside are not expanded
     check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
     temporal: list = field(default_factory=list)         # PropertyInfo, the temporal ones being checked
@@ -197,7 +199,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         init_states=ns["init_states"], successors=ns["successors"],
         labelled_successors=ns["labelled_successors"], check_invariants=ns["check_invariants"],
         check_invariants_after=ns["check_invariants_after"],
-        check_steps=ns["check_steps"], constraints=checked.constraints,
+        check_steps=ns["check_steps"], check_steps_moving=ns["check_steps_moving"], constraints=checked.constraints,
         check_constraints=ns["check_constraints"], temporal=temporal, fairness=checked.fairness,
         conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]
                     for key, fs in comp.conditions.items()},

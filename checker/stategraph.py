@@ -252,12 +252,16 @@ def _dot(g) -> str:
 
 # ------------------------------------------------------------------ algorithms on the arrays
 
-def strongly_connected(starts, targets, inside, on_component) -> int:
+def strongly_connected(starts, targets, inside, on_component, singles=None) -> int:
     """Tarjan's algorithm, iterative, on a graph in arrays (state v's successors are
     targets[starts[v]:starts[v+1]]) restricted to the vertices v with inside[v] true.
     Calls on_component(list of vertices) for each strongly connected component, in
     reverse topological order; returns how many there were. Every stack is an array
-    of machine integers: the depth-first path can hold millions of states."""
+    of machine integers: the depth-first path can hold millions of states.
+    `singles`: (mask, out): a component of one vertex v with mask[v] is appended to
+    the array `out` instead (most components of a state graph are single states,
+    which the caller then judges all at once)."""
+    batch, out = singles if singles is not None else (bytes(len(starts) - 1), None)
     n = len(starts) - 1
     index = array("i", [-1]) * n
     low = array("i", bytes(4 * n))
@@ -265,47 +269,52 @@ def strongly_connected(starts, targets, inside, on_component) -> int:
     stack = array("i")                   # Tarjan's stack of visited, unassigned vertices
     path_v, path_e = array("i"), array("q")   # the DFS path: vertex, next step to look at
     counter = components = 0
-
-    def enter(w):
-        nonlocal counter
-        index[w] = low[w] = counter
-        counter += 1
-        stack.append(w)
-        on_stack[w] = 1
-        path_v.append(w)
-        path_e.append(starts[w])
-
     for root in range(n):
         if not inside[root] or index[root] >= 0:
             continue
-        enter(root)
-        while path_v:
+        w = root
+        while True:
+            if w >= 0:                               # enter w (inline: millions of calls)
+                index[w] = low[w] = counter
+                counter += 1
+                stack.append(w)
+                on_stack[w] = 1
+                path_v.append(w)
+                path_e.append(starts[w])
+                w = -1
+            if not path_v:
+                break
             v, e = path_v[-1], path_e[-1]
             end = starts[v + 1]
             while e < end:
-                w = targets[e]
+                t = targets[e]
                 e += 1
-                if not inside[w]:
+                if not inside[t]:
                     continue
-                if index[w] < 0:                     # descend into w
+                if index[t] < 0:                     # descend into t
                     path_e[-1] = e
-                    enter(w)
+                    w = t
                     break
-                if on_stack[w] and index[w] < low[v]:
-                    low[v] = index[w]
+                if on_stack[t] and index[t] < low[v]:
+                    low[v] = index[t]
             else:                                    # every successor of v is done
                 path_v.pop()
                 path_e.pop()
                 if low[v] == index[v]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on_stack[w] = 0
-                        comp.append(w)
-                        if w == v:
-                            break
                     components += 1
-                    on_component(comp)
+                    if stack[-1] == v and batch[v]:
+                        stack.pop()
+                        on_stack[v] = 0
+                        out.append(v)
+                    else:
+                        comp = []
+                        while True:
+                            t = stack.pop()
+                            on_stack[t] = 0
+                            comp.append(t)
+                            if t == v:
+                                break
+                        on_component(comp)
                 if path_v:
                     u = path_v[-1]
                     if low[v] < low[u]:
