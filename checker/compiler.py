@@ -297,7 +297,7 @@ class Compiler:
     def unless_unchanged(self, w, fname, args, texts, same):
         """`fname(args)`: return the index of the first property whose text fails, each
         evaluated only if one of the variables it reads is another object in the two
-        states (`same(v, k)`: the test that variable v, the k-th, is unchanged). Every
+        states (`same(v, k)`: the test that variable v, the k-th, moved). Every
         state variable reaches compiled code as s_<name> or t_<name> (functions get
         them as arguments), so the text names what it reads."""
         w(0, f"def {fname}({args}):")
@@ -305,12 +305,13 @@ class Compiler:
         if "t" in args:
             self.unpack(w, 1, "t", "t_")
         index = {v: k for k, v in enumerate(self.var_names)}
-        for i, text in enumerate(texts):
-            if text is None:
-                continue
-            reads = sorted({m for m in re.findall(r"\b[st]_(\w+)", text) if m in index}, key=index.get)
-            if reads:                         # else a constant: it holds wherever it held
-                w(1, f"if ({' or '.join(same(v, index[v]) for v in reads)}) and not ({text}):")
+        reads = [sorted({m for m in re.findall(r"\b[st]_(\w+)", text) if m in index}, key=index.get)
+                 if text is not None else [] for text in texts]
+        for v in sorted({v for vs in reads for v in vs}, key=index.get):   # each tested once
+            w(1, f"m_{v} = {same(v, index[v])}")
+        for i, (text, vs) in enumerate(zip(texts, reads)):
+            if vs:                            # else a constant (or decided): it holds wherever it held
+                w(1, f"if ({' or '.join(f'm_{v}' for v in vs)}) and not ({text}):")
                 w(2, f"return {i}")
         w(1, "return -1")
         w(0, "")
@@ -779,9 +780,14 @@ class Compiler:
         parts = []
         inner = dict(env)
         for b in binders:
+            dom = self.iter_domain(b.domain, inner)
+            if len(b.names) > 1 and not dom.isidentifier():   # computed once for all its names
+                held = self.fresh("d")
+                parts.append(f"for {held} in (tuple({dom}),)")
+                dom = held
             for n in b.names:
                 py = self.fresh(f"b_{n}")
-                parts.append(f"for {py} in {self.iter_domain(b.domain, inner)}")
+                parts.append(f"for {py} in {dom}")
                 inner[n] = py
         return " ".join(parts), inner
 

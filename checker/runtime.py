@@ -59,7 +59,7 @@ def _mkmap(n, pairs):
 
 
 def _map_keys(t, keys):
-    return [keys[i] for i, v in enumerate(t) if v is not None]
+    return [k for k, v in zip(keys, t) if v is not None]
 
 
 def _psize(t):
