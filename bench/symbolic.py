@@ -2,7 +2,9 @@
 
   bugs      - BMC on each bug model: the depth it finds the violation at and the time,
               against the explicit engine's trace length (median of `--repeat` runs);
-              `--no-errors`: the properties only, not evaluation errors
+              `--no-errors`: the properties only, not evaluation errors; `--lemmas`: as
+              `--bmc-lemmas` (the time includes proving the lemmas); `--progress`: the
+              time at which each depth is checked
   depth     - the BMC depth reached on spec/group.gdsl (default configuration) in 60 s
   prove     - time to prove each invariant the examples prove
   assignors - --prove-assignors on the group spec's range and round-robin assignors for
@@ -26,9 +28,14 @@ from checker.modelfile import compile_model_file, load_model_file  # noqa: E402
 from checker.symbolic.bmc import bmc  # noqa: E402
 from checker.symbolic.induction import prove  # noqa: E402
 from checker.symbolic.run import system_for  # noqa: E402
+from checker.symbolic.strengthen import inductive_facts  # noqa: E402
 
 
-def bugs(repeat, timeout, only, errors):
+def _per_depth(d, elapsed):
+    print(f"  depth {d} checked at {elapsed:.1f}s", file=sys.stderr, flush=True)
+
+
+def bugs(repeat, timeout, only, errors, lemmas=False, progress=False):
     what = "BMC (s, median)" if errors else "BMC, properties only (s, median)"
     print(f"| bug model | property | explicit trace | BMC trace | encode (s) | {what} |")
     print("|---|---|---|---|---|---|")
@@ -45,10 +52,13 @@ def bugs(repeat, timeout, only, errors):
         times, found, enc = [], None, None
         for _ in range(repeat):
             t = time.perf_counter()
-            sys_ = system_for(model)
+            sys_ = system_for(model, candidates=lemmas)
             enc = time.perf_counter() - t
-            r = bmc(sys_, model, (n or 10), timeout=timeout, errors=errors)
-            times.append(r.elapsed)
+            facts = inductive_facts(sys_, model) if lemmas else None
+            spent = facts.elapsed if facts else 0.0
+            r = bmc(sys_, model, (n or 10), timeout=timeout - spent, errors=errors,
+                    facts=facts.facts if facts else (), progress=_per_depth if progress else None)
+            times.append(spent + r.elapsed)
             found = len(r.trace) if r.trace else \
                 f"none: depth {r.depth} checked ({r.stopped_by or r.message})"
         print(f"| {path.stem} | {explicit.property} | {n} | {found} | {enc:.1f} | {statistics.median(times):.1f} |",
@@ -98,12 +108,16 @@ if __name__ == "__main__":
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--no-errors", action="store_true",
                     help="bugs: look for property violations only, not evaluation errors")
+    ap.add_argument("--lemmas", action="store_true",
+                    help="bugs: assume the lemmas proved inductive for each model (--bmc-lemmas)")
+    ap.add_argument("--progress", action="store_true",
+                    help="bugs: print when each depth is checked (stderr)")
     a = ap.parse_args()
     if "prove" in a.what:
         proofs()
     if "assignors" in a.what:
         assignors(a.repeat)
     if "bugs" in a.what:
-        bugs(a.repeat, a.timeout, a.only, not a.no_errors)
+        bugs(a.repeat, a.timeout, a.only, not a.no_errors, a.lemmas, a.progress)
     if "depth" in a.what:
         depth(60)

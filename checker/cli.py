@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the spec's constants, variables, actions and properties; do not explore")
     p.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
                    help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")
+    p.add_argument("--bmc-lemmas", action="store_true",
+                   help="with --bmc: first prove which of the spec's other invariants and lemmas are "
+                        "inductive for this model (as --prove), and assume those in every state")
     p.add_argument("--prove", action="store_true",
                    help="prove the invariants inductive with z3, strengthened by the spec's lemmas")
     p.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
@@ -285,6 +288,8 @@ def _run_one(path, args, consts):
     if args.prove_assignors:
         from .symbolic.assignors import run_assignors
         return run_assignors(model, args), None
+    if args.bmc_lemmas and not args.bmc:
+        raise UsageError("--bmc-lemmas strengthens --bmc K: give --bmc too")
     if args.bmc or args.prove:
         from .symbolic.run import run_symbolic
         return run_symbolic(mf, model, args)

@@ -148,7 +148,7 @@ def lowering(system, errors=True):
                    system.enabled_range, system.frame, system.act]
                   + ([system.errors] if errors else [])
                   + system.pre_leaves + system.post_leaves + system.choice_leaves
-                  + [p.formula for p in system.properties]):
+                  + [p.formula for p in system.properties + system.candidates]):
             low(f)
     except Unbounded:
         return None

@@ -27,10 +27,12 @@ class Unrolling:
     The system's formulas are over z3 Ints; where every integer has static bounds they
     are lowered to bit-vectors (bitvec.py) and solved by z3's incremental SAT solver,
     otherwise solved as they are by its SMT solver. Either way, what goes into the
-    solver goes through `at`, and what comes out through `concrete`."""
+    solver goes through `at`, and what comes out through `concrete`. `facts`: state
+    formulas true in every reachable state (strengthen.py), asserted in each state."""
 
-    def __init__(self, system, solver=None, errors=True):
+    def __init__(self, system, solver=None, errors=True, facts=()):
         self.sys = system
+        self.facts = conj([p.formula for p in facts])
         low = lowering(system, errors)
         self.lowered = low is not None
         self.lower = low or (lambda term: term)
@@ -60,6 +62,8 @@ class Unrolling:
         k = len(self.states)
         self.states.append([z3.Const(f"{k}|{x}", x.sort()) for x in self.pre])
         self.solver.add(self.at(self.sys.type_facts, k))
+        if not z3.is_true(self.facts):
+            self.solver.add(self.at(self.facts, k))
         if k == 0 and initial:
             self.solver.add(self.at(self.sys.init, 0))
 
@@ -155,13 +159,15 @@ def check_depth(u: Unrolling, k: int, props, errors=True):
     return None, None, None
 
 
-def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None, errors=True) -> Result:
+def bmc(sys, model, max_depth: int, timeout: float | None = None, progress=None, errors=True,
+        facts=()) -> Result:
     """Look for a violation in behaviours of up to max_depth states; without `errors`,
     of the properties only (evaluation errors are most of the solving time on the bug
-    models: each failure condition is a reachability question of its own)."""
+    models: each failure condition is a reachability question of its own). `facts`:
+    properties proved to hold in every reachable state, assumed in each state."""
     start = time.perf_counter()
     deadline = start + timeout if timeout else None
-    u = Unrolling(sys, errors=errors)
+    u = Unrolling(sys, errors=errors, facts=facts)
     if init_fails(sys):
         return Result("error", 0, 0, 0, 0, time.perf_counter() - start, property="EvaluationError",
                       property_kind="error", message="in init: the spec fails while evaluating init")

@@ -42,23 +42,21 @@ class Proof:
     times: dict = field(default_factory=dict)       # name -> seconds of its last step check
 
 
-def prove(sys, model, k: int = 1, timeout: float | None = None) -> Proof:
-    start = time.perf_counter()
-    candidates = [p for p in sys.properties if p.kind == "invariant"]
-    # base case: bounded model checking to depth k
-    from .bmc import bmc
-    base = bmc(sys, model, k, timeout=timeout)
-    if base.verdict in ("violation", "error"):
-        return Proof("violated", violation=base, elapsed=time.perf_counter() - start)
-    if base.message:
-        return Proof("unknown", reason=base.message, elapsed=time.perf_counter() - start)
-    # step case with assumption literals, one per candidate
+class Undecided(Exception):
+    """z3 returned unknown (or timed out) on an induction step."""
+
+
+def houdini(sys, model, candidates, k: int = 1, timeout: float | None = None):
+    """The largest subset of `candidates` that is inductive as a whole (k-induction:
+    each holds in sk if all hold in s0..s(k-1)): (kept, CTIs of the dropped, seconds of
+    each one's last step check). Raises Undecided if z3 cannot tell (`timeout`: seconds
+    per check)."""
     u = Unrolling(sys, errors=False)
     u.add_state(initial=False)
     for _ in range(k):
         u.add_step()
     if timeout:
-        u.solver.set("timeout", max(1, int((timeout - (time.perf_counter() - start)) * 1000)))
+        u.solver.set("timeout", max(1, int(timeout * 1000)))
     lits = {p.name: z3.Bool(f"assume|{p.name}") for p in candidates}
     for p in candidates:
         u.solver.add(z3.Implies(lits[p.name], conj([u.at(p.formula, i) for i in range(k)])))
@@ -76,23 +74,43 @@ def prove(sys, model, k: int = 1, timeout: float | None = None) -> Proof:
             if r == z3.unknown:
                 reason = u.solver.reason_unknown()
                 u.solver.pop()
-                return Proof("unknown", reason=f"z3 could not decide the induction step of {p.name}: "
-                             f"{reason}", elapsed=time.perf_counter() - start)
+                raise Undecided(f"z3 could not decide the induction step of {p.name}: {reason}")
             if r == z3.sat:
-                m = u.solver.model()
-                states = [u.concrete(m, i) for i in range(k + 1)]
-                steps = []
-                for i in range(k):
-                    inst = u.instance(m, i)
-                    try:
-                        lab = model.label(states[i], states[i + 1])
-                    except EvalError:     # a CTI state need not be reachable: the compiled
-                        lab = None        # code may fail on it where the spec never goes
-                    steps.append((lab[0], lab[1]) if lab else (inst.name, inst.params))
-                ctis.append(Cti(p.name, states, steps, [q.name for q in alive]))
+                ctis.append(_cti(u, model, u.solver.model(), p, alive, k))
                 alive.remove(p)
                 changed = True
             u.solver.pop()
+    return alive, ctis, times
+
+
+def _cti(u, model, m, p, alive, k) -> Cti:
+    states = [u.concrete(m, i) for i in range(k + 1)]
+    steps = []
+    for i in range(k):
+        inst = u.instance(m, i)
+        try:
+            lab = model.label(states[i], states[i + 1])
+        except EvalError:     # a CTI state need not be reachable: the compiled
+            lab = None        # code may fail on it where the spec never goes
+        steps.append((lab[0], lab[1]) if lab else (inst.name, inst.params))
+    return Cti(p.name, states, steps, [q.name for q in alive])
+
+
+def prove(sys, model, k: int = 1, timeout: float | None = None) -> Proof:
+    start = time.perf_counter()
+    candidates = [p for p in sys.properties if p.kind == "invariant"]
+    # base case: bounded model checking to depth k
+    from .bmc import bmc
+    base = bmc(sys, model, k, timeout=timeout)
+    if base.verdict in ("violation", "error"):
+        return Proof("violated", violation=base, elapsed=time.perf_counter() - start)
+    if base.message:
+        return Proof("unknown", reason=base.message, elapsed=time.perf_counter() - start)
+    left = timeout - (time.perf_counter() - start) if timeout else None
+    try:
+        alive, ctis, times = houdini(sys, model, candidates, k, left)
+    except Undecided as e:
+        return Proof("unknown", reason=str(e), elapsed=time.perf_counter() - start)
     proved = [p.name for p in alive]
     asked = [p.name for p in candidates if not p.info.lemma]
     verdict = "proved" if all(n in proved for n in asked) else "not inductive"

@@ -10,16 +10,20 @@ from ..explore import Result
 from ..values import show
 
 
-def system_for(model, with_lemmas=False):
-    """The spec's transition system; a construct z3 cannot encode is a located SpecError."""
+def system_for(model, with_lemmas=False, candidates=False):
+    """The spec's transition system; a construct z3 cannot encode is a located SpecError.
+    `with_lemmas`: the lemmas are checked too (--prove); `candidates`: the spec's other
+    invariants and lemmas are kept as candidate facts (--bmc-lemmas, strengthen.py)."""
     from ..errors import SpecError
+    from .strengthen import candidates_for
     from .system import System
     invs = list(model.invariants)
     if with_lemmas:
         invs += [p for p in model.checked.properties if p.lemma and p not in invs]
     spec = model.checked.spec
     try:
-        return System(model.checked, invs, model.action_properties)
+        return System(model.checked, invs, model.action_properties,
+                      candidates_for(model) if candidates else ())
     except SpecError as e:
         raise e.located(spec.path, spec.source)
     except RecursionError:
@@ -36,8 +40,10 @@ def run_symbolic(mf, model, args, out=print):
     if not args.json:
         out("Deadlocks are not checked by --bmc/--prove.")
     start = time.perf_counter()
-    sys = system_for(model, with_lemmas=args.prove)
+    lemmas = args.bmc_lemmas and not args.prove
+    sys = system_for(model, with_lemmas=args.prove, candidates=lemmas)
     built = time.perf_counter() - start
+    facts = None
     if args.prove:
         from .induction import prove
         proof = prove(sys, model, k=args.k_induction, timeout=args.timeout)
@@ -47,7 +53,16 @@ def run_symbolic(mf, model, args, out=print):
     else:
         from .bmc import bmc
         progress = None if (args.json or args.quiet) else _progress
-        result = bmc(sys, model, args.bmc, timeout=args.timeout, progress=progress)
+        if lemmas:
+            from .strengthen import inductive_facts
+            facts = inductive_facts(sys, model, timeout=args.timeout)
+            if not args.json:
+                _print_facts(facts, out)
+        left = args.timeout
+        if left and facts:                  # the timeout covers proving the facts too
+            left = max(left - facts.elapsed, 0.001)
+        result = bmc(sys, model, args.bmc, timeout=left, progress=progress,
+                     facts=facts.facts if facts else ())
         proof = None
     result.elapsed = time.perf_counter() - start
     trace_path = None
@@ -66,6 +81,8 @@ def run_symbolic(mf, model, args, out=print):
         "trace_length": len(result.trace) if result.trace else None,
         "exit_code": result.exit_code,
     }
+    if facts is not None:
+        run.json.update(assumed=[p.name for p in facts.facts], lemmas_s=round(facts.elapsed, 4))
     if proof is not None:
         run.json.update(proof=proof.verdict, proved=proof.proved,
                         not_inductive=[c.prop for c in proof.ctis],
@@ -76,6 +93,15 @@ def run_symbolic(mf, model, args, out=print):
 def _progress(depth, elapsed):
     import sys
     print(f"BMC: depth {depth} checked ({elapsed:.1f}s)", file=sys.stderr, flush=True)
+
+
+def _print_facts(facts, out):
+    if facts.reason:
+        out(f"--bmc-lemmas: none assumed ({facts.reason}).")
+    else:
+        out(f"--bmc-lemmas: assumed in every state, proved inductive for this model in "
+            f"{facts.elapsed:.1f}s: {', '.join(p.name for p in facts.facts) or 'none'}"
+            + (f" (not: {', '.join(facts.dropped)})" if facts.dropped else ""))
 
 
 def _proof_result(proof) -> Result:

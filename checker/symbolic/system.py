@@ -44,7 +44,9 @@ class Property:
 
 
 class System:
-    def __init__(self, checked, invariants, action_properties):
+    def __init__(self, checked, invariants, action_properties, candidates=()):
+        """`candidates`: other invariants and lemmas of the spec, not checked but kept as
+        formulas, so that those proved inductive can strengthen BMC (strengthen.py)."""
         self.checked = checked
         self.tr = Translator(checked)
         self.var_types = [v.type for v in checked.vars]
@@ -68,6 +70,7 @@ class System:
         self.errors = disj([conj([self.act == i, x.errors]) for i, x in enumerate(self.instances)])
         self.properties = [Property(p.name, "invariant", self.prop(p, False), p) for p in invariants] + \
             [Property(p.name, "action", self.prop(p, True), p) for p in action_properties]
+        self.candidates = [Property(p.name, "invariant", self.prop(p, False), p) for p in candidates]
         self.constraint = conj([self.prop(p, False) for p in checked.constraints])
 
     # ------------------------------------------------------------------ states
