@@ -56,6 +56,7 @@ class Compiler:
         self.result_type = None   # the declared result of the block-bodied function being compiled
         self.base_env = {}
         self.conditions = {}      # see condition_functions
+        self.invariants_decided = False   # see invariant_functions
 
     # ------------------------------------------------------------------ entry
     def build(self, invariants, action_properties):
@@ -323,6 +324,7 @@ class Compiler:
         in s as in p it holds in s too and is not evaluated again: an action changes
         few variables, and the others are shared with the state it started from."""
         texts = self.property_function(w, "check_invariants", props, primes=False)
+        self.invariants_decided = all(t is None for t in texts)
         self.unless_unchanged(w, "check_invariants_after", "p, s", texts,
                               lambda v, k: f"s_{v} is not p[{k}]")
 

@@ -258,7 +258,8 @@ class _Search:
                 raise _Stop("incomplete", -1, stopped_by="max-depth")
             if picked is None:
                 picked = [x.found[p] for p in new.tolist()]
-            before = [expanded[w] for w in which.tolist()] if expanded is not None else None
+            before = [expanded[w] for w in which.tolist()] \
+                if expanded is not None and not self.model.invariants_decided else None
             fresh = self.admit(picked, (which + base).tolist(), generated_by, before)
         else:
             fresh = []
@@ -425,7 +426,7 @@ def first_failure(model, states, before=None):
     or (position, -2, message) if one could not be evaluated; None if none does.
     `before`: each state's parent, which satisfies every invariant (then only the
     invariants whose variables changed are evaluated)."""
-    if not model.invariants:
+    if not model.invariants or model.invariants_decided:
         return None
     k = 0
     try:

@@ -33,6 +33,8 @@ class Model:
     check_steps: object            # (state, state) -> index of violated action property or -1
     check_steps_moving: object     # the same for a step from a state whose stuttering step
                                    # satisfies them all (an unchanged property is not evaluated)
+    invariants_decided: bool = False  # every invariant checked holds in every state of its types
+                                      # (a TypeOK): none is evaluated
     constraints: list = field(default_factory=list)      # PropertyInfo: states outside are not expanded
     check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
     temporal: list = field(default_factory=list)         # PropertyInfo, the temporal ones being checked
@@ -195,7 +197,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         name=checked.name, path=checked.spec.path, checked=checked,
         var_names=[v.name for v in checked.vars], var_types=[v.type for v in checked.vars],
         action_names=[a.name for a in checked.actions], action_params=comp.labels,
-        invariants=invs, action_properties=steps,
+        invariants=invs, action_properties=steps, invariants_decided=comp.invariants_decided,
         init_states=ns["init_states"], successors=ns["successors"],
         labelled_successors=ns["labelled_successors"], check_invariants=ns["check_invariants"],
         check_invariants_after=ns["check_invariants_after"],

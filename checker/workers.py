@@ -39,34 +39,42 @@ class _Run:
     with the marks of its states and steps; and, if the graph keeps the states
     (`keep_states`), the new states it keeps are sent back too."""
 
-    def __init__(self, model, canonical, check_deadlock, record, keep_states):
+    def __init__(self, model, canonical, check_deadlock, record, keep_states, place):
         self.model, self.canonical, self.check_deadlock = model, canonical, check_deadlock
+        self.index, self.processes = place       # which process of how many holds it
         self.record, self.keep_states, self.label_ids = record, keep_states, {}
-        self.states, self.base, self.found, self.counts = [], 0, [], []
+        self.states, self.base, self.found, self.counts, self.garbage = [], 0, [], [], None
         self.shard = FingerprintTable(ordered=False)     # this process's part of the visited set
+        self.keys = None           # the fingerprints of the last expansion's successors
         self.busy = 0.0            # seconds spent on this level's calls so far
 
-    def own(self, parts):
+    def own(self, parts, local):
         """Add parts of a level's fingerprints, those this process owns, to its shard,
-        in the order of the runs they come from: (for each part, the positions of the
-        first occurrences of those not seen before; the shard's bytes)."""
+        in the order of the runs they come from; parts[local], if given, is this
+        run's own part (from its last expansion, not sent). Returns (for each part,
+        the positions of the first occurrences of those not seen before; the shard's
+        bytes)."""
         began = time.perf_counter()
+        if local is not None:
+            keys = self.keys
+            parts[local] = keys[keys.view(np.uint64) % np.uint64(self.processes) == self.index]
         out = [self.shard.add(p) for p in parts], self.shard.nbytes
         self.busy += time.perf_counter() - began
         return out
 
     def expand(self):
         """Expand the run: (fingerprints of the successors, counts, made, constrained,
-        event, graph steps or None, seconds it took)."""
+        event, graph steps or None, seconds it took, this process's resident memory)."""
         began = time.perf_counter()
+        self.garbage = None        # the successors of the level before (millions of tuples)
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found, self.counts = x.found, x.counts
-        keys = fingerprints(x.found)
+        keys = self.keys = fingerprints(x.found)
         steps = self.labels(x.steps) + (bytes(x.marks), np.array(x.step_marks, np.uint32)) \
             if self.record is not None else None
         took = time.perf_counter() - began
         self.busy += took
-        return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took)
+        return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss())
 
     def labels(self, steps):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -87,15 +95,41 @@ class _Run:
         check their invariants. Returns (the first failure: (k, invariant index or -2,
         message) or None; the kept states if the graph keeps states, else None; the
         seconds this level's calls took, the last of which this is)."""
+        self.take(new, base)
+        return self.check()
+
+    def take(self, new, base):
+        """The first half of keep: the new states become the run."""
         began = time.perf_counter()
         found, expanded = self.found, self.states
         self.states, self.base, self.found = [found[p] for p in new.tolist()], base, []
-        del found
-        parents = np.searchsorted(np.cumsum(self.counts), new, side="right")
-        failure = first_failure(self.model, self.states, [expanded[w] for w in parents.tolist()])
-        del expanded
+        self.garbage = found       # freed by the next expansion, after keep has answered
+        if self.model.invariants_decided:     # nothing to check: the parents are not needed
+            self.taken = (self.states, None)
+        else:
+            parents = np.searchsorted(np.cumsum(self.counts), new, side="right")
+            self.taken = (self.states, [expanded[w] for w in parents.tolist()])
+        self.busy += time.perf_counter() - began
+
+    def check(self):
+        """The second half of keep: the invariants of the states taken (the parents
+        they came from satisfy them all)."""
+        began = time.perf_counter()
+        states, before = self.taken
+        self.taken = None
+        failure = first_failure(self.model, states, before)
         busy, self.busy = self.busy + time.perf_counter() - began, 0.0
-        return failure, (self.states if self.keep_states else None), busy
+        return failure, (states if self.keep_states else None), busy
+
+    def keep_moving(self, new, base, before, give):
+        """keep, then the run of the next level: `before` (the last states of the run
+        before, moved to this one) first, and the first `give` states handed to the
+        run before. Returns keep's answer and the states given."""
+        self.take(new, base)
+        given = self.states[:give]
+        self.states = before + self.states[give:]
+        self.base += give - len(before)
+        return self.check() + (given,)
 
     def give(self, take_front, take_back):
         """Remove states from both ends of the run, for the neighbouring runs."""
@@ -118,18 +152,21 @@ def _plain_stop(stop):
 def _serve(conn, run):
     """A worker: answer the main process's calls on its run until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # the main process handles Ctrl-C
+    def send(out):
+        conn.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     while True:
         name, args = pickle.loads(conn.recv_bytes())
         if name == "stop":
             return
-        if name == "rss":
-            out = rss()
-        elif name == "set":
+        if name == "set":
             run.states, run.base = args
             out = None
+        elif name == "keep_expand":      # two answers: keep's, then the next level's expansion
+            send(run.keep_moving(*args))
+            out = run.expand()
         else:
             out = getattr(run, name)(*args)
-        conn.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+        send(out)
 
 
 class _Worker:
@@ -143,6 +180,8 @@ class _Worker:
         child.close()
         self.size = 0
         self.waited = 0.0          # seconds the main process waited for this worker's answers
+        self.ahead = False         # expanding the next level unasked (see keep_moving)
+        self.rss = 0               # its resident memory, as its last expansion said
 
     def call(self, name, *args):
         self.conn.send_bytes(pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL))
@@ -154,6 +193,8 @@ class _Worker:
         return pickle.loads(answer)
 
     def close(self):
+        if self.ahead:             # the search stopped: the level it expands is not wanted
+            self.process.kill()
         try:
             self.call("stop")
         except OSError:
@@ -168,15 +209,13 @@ class _Local:
     """The main process's own run, behind the same calls as a worker's."""
 
     def __init__(self, run):
-        self.run, self.pending, self.size, self.waited = run, None, 0, 0.0
+        self.run, self.pending, self.size, self.waited, self.ahead = run, None, 0, 0.0, False
 
     def call(self, name, *args):
         self.pending = (name, args)
 
     def result(self):
         name, args = self.pending
-        if name == "rss":
-            return 0           # counted once, by the main process
         if name == "set":
             self.run.states, self.run.base = args
             return None
@@ -229,13 +268,19 @@ class _Sharded:
         return [np.flatnonzero(owner == o) for o in range(len(self.pool))]
 
     def start(self, keys):
+        """Add the main process's part of its own run's fingerprints."""
         where = self.split(keys)
         return where, self.table.add(keys[where[0]])
 
     def finish(self, runs, started):
+        """Add the other runs' fingerprints, each process its part (a worker computes
+        the part of its own run itself, from its last expansion): for each run, the
+        positions of the fingerprints new in the level, which are numbered."""
         wheres = [started[0]] + [self.split(keys) for keys in runs[1:]]
         for o, w in enumerate(self.pool[1:], 1):
-            w.call("own", [keys[where[o]] for keys, where in zip(runs, wheres)])
+            local = o if o < len(runs) else None
+            w.call("own", [keys[where[o]] if j != local else None
+                           for j, (keys, where) in enumerate(zip(runs, wheres))], local)
         firsts = [[started[1]] + [self.table.add(keys[where[0]]) for keys, where in zip(runs[1:], wheres[1:])]]
         for o, w in enumerate(self.pool[1:], 1):
             found, self.shard_bytes[o] = w.result()
@@ -270,8 +315,8 @@ class ParallelSearch(_Search):
             self.workers = 1
             return super().run()
         keep_states = self.graph is not None and self.graph.states is not None
-        runs = [_Run(self.model, self.canonical, self.check_deadlock, self.conditions, keep_states)
-                for _ in range(self.workers)]
+        runs = [_Run(self.model, self.canonical, self.check_deadlock, self.conditions, keep_states,
+                     (k, self.workers)) for k in range(self.workers)]
         self.failure = None
         self.share = 1.0           # the size of the main process's run, relative to a worker's
         self.pool = [_Local(runs[0])]
@@ -304,12 +349,15 @@ class ParallelSearch(_Search):
         pool = self.pool
         began, waited = time.perf_counter(), sum(w.waited for w in pool)
         for w in pool:
-            w.call("expand")
+            if not w.ahead:
+                w.call("expand")
         # the local run is expanded while the workers expand theirs, and its new states
         # found before theirs arrive
         outs = [pool[0].result()]
         started = self.adding.start(outs[0][0])
         outs += [w.result() for w in pool[1:]]
+        for w, o in zip(pool[1:], outs[1:]):
+            w.ahead, w.rss = False, o[7]
         # the runs in order, up to the first that met a stop
         upto = next((k for k, o in enumerate(outs) if o[4] is not None), len(outs) - 1)
         outs = outs[:upto + 1]
@@ -322,14 +370,12 @@ class ParallelSearch(_Search):
         # found is new in the first; each run keeps the new states it found
         edges = np.cumsum([0] + [len(o[0]) for o in outs])
         mine = self.adding.finish([o[0] for o in outs], started)
+        mine += [mine[0][:0]] * (len(pool) - len(mine))
         new = np.concatenate([m + e for m, e in zip(mine, edges)])
         cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
-        for k, w in enumerate(pool):
-            theirs = mine[k] if k < len(outs) else new[:0]
-            w.call("keep", theirs, first + int(cut[min(k, len(outs))]))
-            w.size = len(theirs)
-        kept = [w.result() for w in pool]
+        going = (len(new) and outs[upto][4] is None and not frozen and first + len(new) <= self.max_states)
+        kept = self.keep_runs(mine, first + cut, going)
         self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _, _) in enumerate(kept)
                              if f is not None), None)
         picked = [t for _, states, _ in kept for t in states] if kept[0][1] is not None else [None] * len(new)
@@ -346,8 +392,41 @@ class ParallelSearch(_Search):
             self.depth += 1
             busy = time.perf_counter() - began - (sum(w.waited for w in pool) - waited)
             self.adapt_share(busy, max((b for _, _, b in kept[1:]), default=busy))
-            self.balance()
+            if not pool[1].ahead:
+                self.balance()
         return _Level(len(new))
+
+    def keep_runs(self, mine, bases, going):
+        """Each run keeps its new states (`mine[k]`, numbered from `bases[k]`) and checks
+        their invariants: [(failure, states or None, busy)] (see _Run.keep). When the
+        search `going` on and only the main process's run and the first worker's are
+        uneven, the states that evens them move with this call, and the workers go on
+        to expand the next level at once, while the main process numbers and checks
+        what it found; else the runs are evened afterwards (balance)."""
+        pool = self.pool
+        sizes = [len(m) for m in mine]
+        moves = self.moves(sizes)
+        if not going or any(moves[1:]):
+            for k, w in enumerate(pool):
+                w.call("keep", mine[k], int(bases[k]))
+                w.size = sizes[k]
+            return [w.result() for w in pool]
+        local = pool[0].run
+        local.take(mine[0], int(bases[0]))
+        give = max(0, moves[0])                          # to the first worker, or from it
+        handed = local.states[len(local.states) - give:] if give else []
+        local.states = local.states[:len(local.states) - give]
+        for k, w in enumerate(pool[1:], 1):
+            w.call("keep_expand", mine[k], int(bases[k]), handed if k == 1 else [],
+                   max(0, -moves[0]) if k == 1 else 0)
+            w.ahead = True
+        kept = [local.check()] + [w.result() for w in pool[1:]]
+        local.states += kept[1][3]
+        sizes[0] += len(kept[1][3]) - give
+        sizes[1] += give - len(kept[1][3])
+        for w, n in zip(pool, sizes):
+            w.size = n
+        return [k[:3] for k in kept]
 
     def adapt_share(self, mine, theirs):
         """Set the main process's share of the next level so that it is as busy as a
@@ -382,18 +461,27 @@ class ParallelSearch(_Search):
         for w in self.pool:
             w.result()
 
+    def moves(self, sizes) -> list:
+        """How many states to move across each boundary between neighbouring runs of
+        these sizes to even them out (the main process's run is `share` of a worker's):
+        positive from the run before to the run after, 0 where within 1/8 of even."""
+        k, total = len(sizes), sum(sizes)
+        weights = [self.share] + [1.0] * (k - 1)
+        ends = np.cumsum(weights) / sum(weights)
+        want = [int(total * e) for e in ends]                       # where each run should end
+        moves = [int(h) - want[j] for j, h in enumerate(np.cumsum(sizes)[:-1])]
+        moves = [m if abs(m) * 8 > total // k else 0 for m in moves]
+        # at most what the giving run has
+        return [min(m, sizes[j]) if m > 0 else max(m, -sizes[j + 1]) for j, m in enumerate(moves)]
+
     def balance(self):
         """Even out the runs, moving states between neighbours (each round moves at
         most a run's own states, so a very uneven level may take several rounds)."""
         pool, k = self.pool, len(self.pool)
         for _ in range(k - 1):
             sizes = [w.size for w in pool]
-            total = sum(sizes)
-            weights = [self.share] + [1.0] * (k - 1)              # the main process's run: share
-            ends = np.cumsum(weights) / sum(weights)
-            want = [int(total * e) for e in ends]                   # where each run should end
-            moves = [int(h) - want[j] for j, h in enumerate(np.cumsum(sizes)[:-1])]
-            if all(abs(m) * 8 <= total // k for m in moves):      # within 1/8 of even
+            moves = self.moves(sizes)
+            if not any(moves):
                 return
             for j, w in enumerate(pool):
                 front = max(0, -moves[j - 1]) if j > 0 else 0     # to the run before
@@ -410,10 +498,9 @@ class ParallelSearch(_Search):
                 w.result()
 
     def memory(self):
-        """The resident memory of the main process and every worker."""
-        for w in self.pool:
-            w.call("rss")
-        return rss() + sum(w.result() for w in self.pool)
+        """The resident memory of the main process and every worker (as its last
+        expansion said: the workers may be busy)."""
+        return rss() + sum(w.rss for w in self.pool[1:])
 
 
 class _Level:
