@@ -326,6 +326,26 @@ invariant Divides = 6 / a > 0 or b > 0
         model.check_invariants_after(p, (0, 0))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_invariants_the_types_decide_are_not_evaluated(workers):
+    """TwoPhase's TPTypeOK holds in every state of its types: the search evaluates no
+    invariant at all (a check_invariants that raises is never called), and says it
+    checked TPTypeOK; with TCConsistent beside it, invariants are evaluated again."""
+    decided = load(TWOPHASE, {"RM": "3"}, ["TPTypeOK"])
+    assert decided.invariants_decided and [p.name for p in decided.invariants] == ["TPTypeOK"]
+
+    def never(*states):
+        raise AssertionError("an invariant was evaluated")
+    decided.check_invariants = decided.check_invariants_after = never
+    r = bfs(decided, workers=workers)
+    assert (r.verdict, r.distinct) == ("ok", 288)
+    both = load(TWOPHASE, {"RM": "3"}, ["TPTypeOK", "TCConsistent"])
+    assert not both.invariants_decided
+    both.check_invariants_after = never
+    with pytest.raises(AssertionError, match="evaluated"):
+        bfs(both, workers=1)
+
+
 @pytest.mark.parametrize("name", ["KAFKA-2555", "KAFKA-10614", "KAFKA-14196"])
 def test_action_properties_of_a_moving_step_agree_with_checking_them_all(name):
     """check_steps_moving(s, t), for a state s whose stuttering step satisfies every
