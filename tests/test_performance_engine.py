@@ -294,15 +294,23 @@ def test_invariants_after_a_step_agree_with_checking_them_all(name):
     the first violations) it gives what check_invariants(t) gives, violations included."""
     model, _ = _model_file(name)
     model = compile_model(model.checked)          # every invariant and lemma of the spec
+    _agree_on_a_walk(model, lambda p, t: model.check_invariants(t), model.check_invariants_after)
+
+
+def _agree_on_a_walk(model, whole, partial, from_state=lambda p: None):
+    """Walk the model breadth-first from its initial states through states where
+    `whole(p, t)` is -1, for up to 40,000 steps p -> t, asserting that `partial`
+    gives the same answer on each; the walk must meet violations."""
     seen, todo, steps, violations = set(), deque(model.init_states()), 0, 0
     while todo and steps < 40_000:
         p = todo.popleft()
+        from_state(p)
         for t in model.successors(p):
             steps += 1
-            whole = model.check_invariants(t)
-            assert model.check_invariants_after(p, t) == whole
-            violations += whole >= 0
-            if whole == -1 and t not in seen:
+            answer = whole(p, t)
+            assert partial(p, t) == answer
+            violations += answer >= 0
+            if answer == -1 and t not in seen:
                 seen.add(t)
                 todo.append(t)
     assert violations > 0 and steps >= 10_000
@@ -353,19 +361,10 @@ def test_action_properties_of_a_moving_step_agree_with_checking_them_all(name):
     it gives what check_steps(s, t) gives, violations included."""
     model, _ = _model_file(name)
     model = compile_model(model.checked)
-    seen, todo, steps, violations = set(), deque(model.init_states()), 0, 0
-    while todo and steps < 40_000:
-        p = todo.popleft()
+
+    def stutters(p):
         assert model.check_steps(p, p) == -1
-        for t in model.successors(p):
-            steps += 1
-            whole = model.check_steps(p, t)
-            assert model.check_steps_moving(p, t) == whole
-            violations += whole >= 0
-            if whole == -1 and t not in seen:
-                seen.add(t)
-                todo.append(t)
-    assert violations > 0 and steps >= 10_000
+    _agree_on_a_walk(model, model.check_steps, model.check_steps_moving, stutters)
 
 
 def test_a_stuttering_step_that_breaks_an_action_property_is_still_checked(tmp_path):
