@@ -86,10 +86,8 @@ class FingerprintTable:
 
     def _reserve(self, more: int) -> None:
         need = self.n + more
-        if self.fps is not None and need > len(self.fps):
-            grown = np.empty(max(need, 2 * len(self.fps)), np.int64)
-            grown[:self.n] = self.fps[:self.n]
-            self.fps = grown
+        if self.fps is not None:
+            self.fps = room_for(self.fps, self.n, need)
         if need > _LOAD * len(self.slots):
             while need > _LOAD * (1 << self.bits):
                 self.bits += 1
@@ -158,6 +156,16 @@ class FingerprintTable:
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         return self._probe(keys)[0]
+
+
+def room_for(fps: np.ndarray, used: int, need: int) -> np.ndarray:
+    """An array of fingerprints, its first `used` kept, with room for `need` (at
+    least doubled when it grows: amortised constant time a fingerprint)."""
+    if need <= len(fps):
+        return fps
+    grown = np.empty(max(need, 2 * len(fps)), np.int64)
+    grown[:used] = fps[:used]
+    return grown
 
 
 def fingerprints(states) -> np.ndarray:

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .explore import Expansion, _Search, _Stop, expand, first_failure
-from .fingerprints import FingerprintTable, fingerprints
+from .fingerprints import FingerprintTable, fingerprints, room_for
 from .memory import rss
 
 
@@ -46,6 +46,7 @@ class _Run:
         self.states, self.base, self.found, self.counts, self.garbage = [], 0, [], [], None
         self.shard = FingerprintTable(ordered=False)     # this process's part of the visited set
         self.keys = None           # the fingerprints of the last expansion's successors
+        self.taken = None          # (states, their parents or None) between take and check
         self.busy = 0.0            # seconds spent on this level's calls so far
 
     def own(self, parts, local):
@@ -121,14 +122,14 @@ class _Run:
         busy, self.busy = self.busy + time.perf_counter() - began, 0.0
         return failure, (states if self.keep_states else None), busy
 
-    def keep_moving(self, new, base, before, give):
-        """keep, then the run of the next level: `before` (the last states of the run
+    def keep_moving(self, new, base, handed, give):
+        """keep, then the run of the next level: `handed` (the last states of the run
         before, moved to this one) first, and the first `give` states handed to the
         run before. Returns keep's answer and the states given."""
         self.take(new, base)
         given = self.states[:give]
-        self.states = before + self.states[give:]
-        self.base += give - len(before)
+        self.states = handed + self.states[give:]
+        self.base += give - len(handed)
         return self.check() + (given,)
 
     def give(self, take_front, take_back):
@@ -299,10 +300,7 @@ class _Sharded:
     def number(self, keys):
         """Give the next numbers to these new fingerprints."""
         need = self.n + len(keys)
-        if need > len(self.fps):
-            grown = np.empty(max(need, 2 * len(self.fps)), np.int64)
-            grown[:self.n] = self.fps[:self.n]
-            self.fps = grown
+        self.fps = room_for(self.fps, self.n, need)
         self.fps[self.n:need] = keys
         self.n = need
 
@@ -400,7 +398,7 @@ class ParallelSearch(_Search):
         """Each run keeps its new states (`mine[k]`, numbered from `bases[k]`) and checks
         their invariants: [(failure, states or None, busy)] (see _Run.keep). When the
         search `going` on and only the main process's run and the first worker's are
-        uneven, the states that evens them move with this call, and the workers go on
+        uneven, the states that even them move with this call, and the workers go on
         to expand the next level at once, while the main process numbers and checks
         what it found; else the runs are evened afterwards (balance)."""
         pool = self.pool
