@@ -7,7 +7,8 @@ os.wait4); the runs are interleaved, so the machine's noise spreads over all eng
 and every figure printed is the median of RUNS runs.
 
 - modelcheck with and without symmetry, with 1 and 2 workers (`--no-symmetry`,
-  `--workers N`); a configuration this modelcheck has no flag for is printed n/a.
+  `--workers N`), and up to RM=8 without packed variables (`--no-packing`, 2 workers);
+  a configuration this modelcheck has no flag for is printed n/a.
 - SPIN, when the Debian package `spin` and gcc are installed: the script writes an
   equivalent Promela model (one process, one do-loop, one d_step per action instance,
   so SPIN stores exactly TLC's states) and times spin -a, gcc -O2 and pan (DFS) together.
@@ -50,6 +51,7 @@ SPIN_WALL_RATIO_TARGET = 2.0        # TwoPhase RM=8 without symmetry: modelcheck
 SYMMETRY_RM9_TARGET_S = 5.0         # TwoPhase RM=9 with symmetry: under 5 s
 VISITED_BYTES_TARGET = 64           # bytes a state in the visited set, at ~10 million states
 GROUP_SPEEDUP_TARGET = 3.0          # group.gdsl default: the full check 3x faster than before
+UNPACKED_MAX_RM = 8                 # --no-packing rows (what packing gains) up to this RM
 PAN_DEPTH = 10_000                  # pan -m: TwoPhase's DFS never goes deeper than ~3 RM
 
 
@@ -123,17 +125,18 @@ class Modelcheck:
     """modelcheck from one source tree (this one, or a worktree of --baseline-commit), run
     as `python -m checker.cli` with that tree first on the path."""
 
-    FLAGS = ("--no-symmetry", "--workers")
+    FLAGS = ("--no-symmetry", "--workers", "--no-packing")
 
     def __init__(self, tree: Path, name: str):
         self.tree, self.name = tree, name
         self.missing: set[str] = set()      # flags this modelcheck rejected (argparse, exit 2)
 
-    def flags(self, symmetry: bool | None, workers: int | None) -> list[str]:
+    def flags(self, symmetry: bool | None, workers: int | None, packing: bool = True) -> list[str]:
         """The flags for a configuration (None: no flag, modelcheck's default). Without
         --no-symmetry the engine has no symmetry reduction, so it can run only the
-        no-symmetry rows; without --workers, only 1 worker."""
-        flags = []
+        no-symmetry rows; without --workers, only 1 worker; without --no-packing, it
+        never packs (packing: False is its only mode)."""
+        flags = [] if packing or "--no-packing" in self.missing else ["--no-packing"]
         if symmetry is None:
             pass
         elif "--no-symmetry" in self.missing:
@@ -148,9 +151,10 @@ class Modelcheck:
                 raise Unsupported("n/a: this modelcheck has no --workers")
         return flags
 
-    def sample(self, spec: str, args: list[str], symmetry: bool, workers: int | None) -> Sample:
+    def sample(self, spec: str, args: list[str], symmetry: bool, workers: int | None,
+               packing: bool = True) -> Sample:
         while True:
-            flags = self.flags(symmetry, workers)
+            flags = self.flags(symmetry, workers, packing)
             with tempfile.TemporaryDirectory(prefix="perf-out-") as out:
                 cmd = [sys.executable, "-m", "checker.cli", spec, *args, *flags,
                        "--json", "--quiet", "--out", out]
@@ -172,12 +176,13 @@ class Modelcheck:
 
 
 def modelcheck_rows(mc: Modelcheck, spec, args, configs) -> list[Row]:
-    def label(symmetry, workers):
+    """One row per configuration (symmetry, workers[, packing]): see Modelcheck.flags."""
+    def label(symmetry, workers, packing=True):
         sym = {None: "default flags", True: "symmetry", False: "no symmetry"}[symmetry]
+        sym += "" if packing else ", no packing"
         return sym if workers is None else f"{sym}, {workers} worker{'s' if workers > 1 else ''}"
-    return [Row(mc.name, label(s, w), lambda s=s, w=w: mc.sample(spec, args, s, w), reduced=bool(s),
-                modelcheck=mc)
-            for s, w in configs]
+    return [Row(mc.name, label(*c), lambda c=c: mc.sample(spec, args, *c), reduced=bool(c[0]), modelcheck=mc)
+            for c in configs]
 
 
 # --- SPIN -----------------------------------------------------------------------------
@@ -443,7 +448,8 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
         title = f"TwoPhase RM={rm}"
         mc_args = ["--const", f"RM={rm}", "--invariant", "TPTypeOK"]
         spin = Row("SPIN", "DFS, -O2", lambda rm=rm: spin_sample(rm, pan_flags), note=spin_na or "")
-        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs)
+        unpacked = [(False, 2, False)] if rm <= UNPACKED_MAX_RM else []   # what packing gains
+        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs + unpacked)
         if baseline:
             rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1)])
         rows.append(spin)

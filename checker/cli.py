@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-symmetry", action="store_true",
                    help="explore every permutation of the spec's scalarset values instead of one "
                         "state per orbit")
+    p.add_argument("--no-packing", action="store_true",
+                   help="hold every variable as a tuple or set, not the small sets and maps as "
+                        "bit fields of one int (docs/performance.md); the counts do not depend on it")
     p.add_argument("--memory-limit", type=_positive("--memory-limit", float, "a number of GB above 0"),
                    metavar="GB", help="stop the search (exit 3) when the checker's memory reaches this; "
                                       "default: 90%% of the memory available when it starts")
@@ -403,14 +406,26 @@ def _configure(path, mf, args, consts):
 
     opts = dict(max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
                 check_deadlock=not args.no_deadlock)
+    pack = _packing(args, symmetry=not args.no_symmetry and (mf is None or mf.symmetry))
     if mf is None:
         checked = load_spec(path, consts)
-        return checked, compile_model(checked, args.invariants or None, skip=args.skips), opts
-    model, mopts = compile_model_file(mf, consts, args.invariants, args.skips)
+        return checked, compile_model(checked, args.invariants or None, skip=args.skips,
+                                      packed=pack and pack(checked)), opts
+    model, mopts = compile_model_file(mf, consts, args.invariants, args.skips, pack)
     opts.update({k: opts[k] or v for k, v in mopts.items() if k != "check_deadlock"})
     opts["use_symmetry"] = mf.symmetry
     opts["check_deadlock"] = mopts["check_deadlock"] and not args.no_deadlock
     return model.checked, model, opts
+
+
+def _packing(args, symmetry):
+    """What to pack (checker/packing.py): a function of the checked spec, or None. Only
+    the exhaustive search packs; under symmetry reduction the variables holding
+    scalarset values stay tuples and sets, for the permutations to read."""
+    from .packing import packed_variables
+    if args.no_packing or args.simulate or args.describe or args.bmc or args.prove or args.prove_assignors:
+        return None
+    return lambda checked: packed_variables(checked, keep_scalarsets=symmetry)
 
 
 def _analyse_graph(model, graph, result, args):

@@ -9,7 +9,9 @@ The generated module has, for the whole spec:
   cond_<k>(s, params...)   -> the value of one state condition of a temporal property
                               or a fairness declaration (see Compiler.conditions)
 
-A state is a flat tuple of variable values (see checker/types.py for values).
+A state is a flat tuple of variable values (see checker/types.py for values); the
+variables the search asks to pack are ints (checker/packing.py), and
+export_state(s) / import_state(s) convert a state to and from the plain form.
 Inside an action, variables are renamed in SSA style (x, x_1, x_2 ...) so a body
 reads as imperative code without copying the state; `require` and `choose` are
 compiled in continuation style (the rest of the body nests under them), so a
@@ -17,13 +19,16 @@ failed guard or a nondeterministic choice costs nothing extra.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 
 from . import ast as A
 from . import runtime
 from .errors import SpecError, too_deep
-from .types import (AnyT, EnumT, IntT, MapT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
+from .packing import PackedMap, PackedSet
+from .quantifiers import miniscoped
+from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                     domain, is_simple_key, key_count, key_offset, sort_key)
 
 
@@ -38,8 +43,10 @@ class _Writer:
 class Compiler:
     """Turns a CheckedSpec into the source of one Python module, then loads it."""
 
-    def __init__(self, checked):
+    def __init__(self, checked, packed=None):
         self.c = checked
+        self.packed = packed or {}  # variable name -> packing layout (PackedSet, PackedMap)
+        self.pack_names = {}        # (layout, what) -> the module name of a packing helper
         self.consts = {}          # python source of a constant value -> module name
         self.const_defs = []      # module-level "NAME = expr" lines
         self.late_defs = []       # the same, for values that call the spec's functions
@@ -72,6 +79,7 @@ class Compiler:
         self.step_functions(w, action_properties)
         self.property_function(w, "check_constraints", self.c.constraints, primes=False)
         self.conditions = self.condition_functions(w)
+        self.boundary_functions(w)
         w.lines[late_at:late_at] = self.late_defs + [""]
         source = "\n".join(self.const_defs) + "\n\n" + "\n".join(w.lines) + "\n"
         ns = self.namespace
@@ -250,6 +258,8 @@ class Compiler:
         for k, (name, t, dom) in enumerate(act.params):
             py = f"p_{name}"
             src = self.iter_domain(dom, env) if dom is not None else self.type_tuple(t)
+            if dom is None:
+                src = self.selected_domain(conjuncts, name, src, env)
             w(depth, f"for {py} in {src}:")
             env[name] = py
             picks.append((name, py))
@@ -269,6 +279,30 @@ class Compiler:
         self.cps_block(w, depth, body, 0, env, emit, picks, act.index)
         self.params = {}
         return " and ".join(outer) if outer else None
+
+    def selected_domain(self, conjuncts, name, src, env) -> str:
+        """The parameter `name`'s loop over its type's values `src`, or, when the
+        guard's next conjuncts read that parameter and one int-valued state variable
+        only (TwoPhase's `rmState[rm] == working`), a lookup of the values for which
+        they hold, by that variable's value (runtime._Selection); those conjuncts
+        are then taken off `conjuncts`."""
+        taken, var = [], None
+        for c in conjuncts:
+            reads = _state_reads(c)
+            if _free_names(c) != {name} or reads is None or len(reads) != 1 or (var and reads != {var}):
+                break
+            var = next(iter(reads))
+            if not (var in self.packed or isinstance(self.c.var(var).type, (IntT, EnumT, BoolT))):
+                break
+            taken.append(c)
+        if not taken:
+            return src
+        del conjuncts[:len(taken)]
+        inner = {**env, var: "_v", name: f"p_{name}"}
+        cond = " and ".join(self.expr(c, inner) for c in taken)
+        table = self.module_const(f"_Selection(lambda _v: tuple(p_{name} for p_{name} in {src} if {cond}))",
+                                  "SEL", late=True)
+        return f"{table}[{env[var]}]"
 
     def property_function(self, w, fname, props, primes):
         w(0, f"def {fname}(s{', t' if primes else ''}):")
@@ -326,7 +360,7 @@ class Compiler:
         texts = self.property_function(w, "check_invariants", props, primes=False)
         self.invariants_decided = all(t is None for t in texts)
         self.unless_unchanged(w, "check_invariants_after", "p, s", texts,
-                              lambda v, k: f"s_{v} is not p[{k}]")
+                              lambda v, k: f"s_{v} {self.moved(v)} p[{k}]")
 
     def step_functions(self, w, props):
         """check_steps(s, t), and check_steps_moving(s, t): the same, for a state s from
@@ -335,7 +369,12 @@ class Compiler:
         s and t has the value it has on that stuttering step, and is not evaluated."""
         texts = self.property_function(w, "check_steps", props, primes=True)
         self.unless_unchanged(w, "check_steps_moving", "s, t", texts,
-                              lambda v, k: f"t_{v} is not s_{v}")
+                              lambda v, k: f"t_{v} {self.moved(v)} s_{v}")
+
+    def moved(self, v) -> str:
+        """The operator telling that variable v changed: a packed one is an int, which
+        an action may compute anew with the same value; others are shared objects."""
+        return "!=" if v in self.packed else "is not"
 
     def condition_functions(self, w) -> dict:
         """Functions of a state for the temporal properties and fairness declarations:
@@ -370,6 +409,113 @@ class Compiler:
         w(1, f"return {source(expr, env)}")
         w(0, "")
         return name
+
+    def boundary_functions(self, w):
+        """export_state(s): the state with its packed variables unpacked, as users see
+        states (traces, state graphs); import_state(s): the other way."""
+        for fname, what in (("export_state", "decode"), ("import_state", "encode")):
+            w(0, f"def {fname}(s):")
+            if not self.packed:
+                w(1, "return s")
+            else:
+                parts = [f"{self.pack_helper(self.packed[v], what)}(s[{k}])" if v in self.packed
+                         else f"s[{k}]" for k, v in enumerate(self.var_names)]
+                w(1, f"return ({', '.join(parts)}{',' if len(parts) == 1 else ''})")
+            w(0, "")
+
+    # ------------------------------------------------------------------ packed variables
+    def pack_helper(self, lay, what) -> str:
+        """The module name of one helper of a packing layout: its `decode` and `encode`
+        functions, a set's `bits` ({value: bit}), a map's `clear` masks (one per key
+        position, with the field's bits off) and `field_<v>` (value v in each field)."""
+        key = (lay, what)
+        if key not in self.pack_names:
+            if what in ("decode", "encode", "bits"):
+                value = getattr(lay, what)() if what == "bits" else getattr(lay, what)
+            elif what == "clear":
+                value = tuple(~(lay.mask << k * lay.width) for k in range(lay.keys))
+            else:
+                v = int(what[len("field_"):]) - lay.lo
+                value = tuple(v << k * lay.width for k in range(lay.keys))
+            self.pack_names[key] = self.python_value(value, what.split("_")[0].upper())
+        return self.pack_names[key]
+
+    def packed_read(self, e, env):
+        """(layout, int source) when `e` is a packed state variable, primed or not."""
+        if isinstance(e, A.Name) and e.kind == "var" and e.name in self.packed:
+            return self.packed[e.name], self.var_src(e, env)
+        if isinstance(e, A.Primed) and e.name in self.packed:
+            return self.packed[e.name], env[f"{e.name}'"]
+        return None
+
+    def var_src(self, e: A.Name, env) -> str:
+        if e.name not in env:
+            raise SpecError(f"{e.name!r} is read before it is given a value", e.pos)
+        return env[e.name]
+
+    def packed_expr(self, e, lay, env) -> str:
+        """Source of the packed form (under `lay`) of a set or map expression: integer
+        operations on packed variables and on the bits of displayed elements, else the
+        plain value encoded."""
+        read = self.packed_read(e, env)
+        if read is not None and read[0] == lay:
+            return read[1]
+        if _is_constant(e):
+            return self.module_const(f"{self.pack_helper(lay, 'encode')}({self.expr(e, env)})", pos=e.pos)
+        if isinstance(lay, PackedSet):
+            if isinstance(e, A.SetLit) and e.items:
+                return "(" + " | ".join(self.element_bit(lay, x, env, strict=True) for x in e.items) + ")"
+            if isinstance(e, A.Binary) and e.op in ("union", "intersect", "minus"):
+                l, r = self.packed_expr(e.left, lay, env), self.packed_expr(e.right, lay, env)
+                return {"union": f"({l} | {r})", "intersect": f"({l} & {r})", "minus": f"({l} & ~{r})"}[e.op]
+        if isinstance(e, A.IfExpr):
+            return (f"({self.packed_expr(e.then, lay, env)} if {self.expr(e.cond, env)} "
+                    f"else {self.packed_expr(e.orelse, lay, env)})")
+        return f"{self.pack_helper(lay, 'encode')}({self.expr(e, env)})"
+
+    def element_bit(self, lay, x, env, strict) -> str:
+        """Source of the bit of element `x` in a packed set: looked up once when the
+        module loads if x is a constant or depends on one action parameter only.
+        Not `strict` (a membership test): a value outside the set's type has no bit."""
+        bits = self.pack_helper(lay, "bits")
+        if _is_constant(x):
+            return self.module_const(f"{bits}[{self.expr(x, env)}]" if strict
+                                     else f"{bits}.get({self.expr(x, env)}, 0)", pos=x.pos)
+        exact = _always_in_type(x.ty)
+        if exact or not strict:
+            table = self.parameter_table(x, env, lambda src: f"{bits}.get({src}, 0)", names=True)
+            if table is not None:
+                return table
+        src = self.expr(x, env)
+        return f"{bits}[{src}]" if strict or exact else f"{bits}.get({src}, 0)"
+
+    def field_read(self, lay, src, pos) -> str:
+        """The value at key position `pos` of a packed map."""
+        field = f"{src} >> {self.field_shift(lay, pos)} & {lay.mask}"
+        if lay.boolean:
+            return f"({field} != 0)"
+        return f"(({field}) + {lay.lo})" if lay.lo else f"({field})"
+
+    @staticmethod
+    def field_shift(lay, pos) -> str:
+        if pos.isdigit():
+            return str(int(pos) * lay.width)
+        return pos if lay.width == 1 else f"({pos}) * {lay.width}"
+
+    def packed_update(self, w, depth, lay, src, pos, new) -> str:
+        """Source of a packed map with the value at key position `pos` replaced by `new`
+        (checked to be in the value type already): the field cleared, the value or'ed in."""
+        literal = {"True": "1", "False": "0"}.get(new, new)
+        known = literal.lstrip("-").isdigit()
+        offset = f"({new}) - {lay.lo}" if lay.lo else new
+        if pos.isdigit():
+            k = int(pos) * lay.width
+            value = str((int(literal) - lay.lo) << k) if known else f"({offset}) << {k}"
+            return f"({src} & {~(lay.mask << k)} | {value})"
+        pos = self.named(w, depth, pos, "_i")
+        value = (f"{self.pack_helper(lay, f'field_{literal}')}[{pos}]" if known
+                 else f"({offset}) << {self.field_shift(lay, pos)}")
+        return f"({src} & {self.pack_helper(lay, 'clear')}[{pos}] | {value})"
 
     # ------------------------------------------------------------------ statements
     def fresh(self, base: str) -> str:
@@ -526,6 +672,9 @@ class Compiler:
 
     def assign(self, w, depth, s: A.Assign, env) -> dict:
         lv = s.target
+        lay = self.packed.get(lv.name) if lv.kind == "var" else None
+        if lay is not None:
+            return self.packed_assign(w, depth, s, env, lay)
         value = self.expr(s.value, env)
         if not lv.selectors:
             py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
@@ -534,10 +683,41 @@ class Compiler:
             return {**env, lv.name: py}
         if lv.name not in env:
             raise SpecError(f"{lv.name!r} is updated before it has a value", lv.pos)
+        py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
+        self.updated(w, depth, lv, env[lv.name], value, s.value, env, py)
+        return {**env, lv.name: py}
+
+    def packed_assign(self, w, depth, s: A.Assign, env, lay) -> dict:
+        """An assignment to a packed variable: the packed value computed directly, a map
+        entry by integer operations, deeper updates on the unpacked value."""
+        lv = s.target
+        py = self.fresh(self.ssa_base(lv.name))
+        if not lv.selectors:
+            w(depth, f"{py} = {self.packed_expr(s.value, lay, env)}")
+            return {**env, lv.name: py}
+        if lv.name not in env:
+            raise SpecError(f"{lv.name!r} is updated before it has a value", lv.pos)
+        kind, sel = lv.selectors[0]
+        t = lv.root_type
+        if len(lv.selectors) == 1 and isinstance(lay, PackedMap) and _key_in_range(sel.ty, t.key):
+            pos = self.key_index(t, self.expr(sel, env))
+            new = self.named(w, depth, self.expr(s.value, env), "_new")
+            self.bounds_check(w, depth, new, t.value, s.value, lv.name)
+            w(depth, f"{py} = {self.packed_update(w, depth, lay, env[lv.name], pos, new)}")
+            return {**env, lv.name: py}
+        value = self.expr(s.value, env)
+        plain = self.fresh("_plain")
+        root = self.named(w, depth, f"{self.pack_helper(lay, 'decode')}({env[lv.name]})", "_unpacked")
+        self.updated(w, depth, lv, root, value, s.value, env, plain)
+        w(depth, f"{py} = {self.pack_helper(lay, 'encode')}({plain})")
+        return {**env, lv.name: py}
+
+    def updated(self, w, depth, lv, root, value, value_expr, env, py) -> None:
+        """`py = root` with the element lv's selectors name replaced by `value`."""
         # walk down the selectors, remembering each container and index (in locals,
         # unless they are already a name or a literal)
         containers = []
-        cur = env[lv.name]
+        cur = root
         path_t = self._lvalue_types(lv, env)
         for (kind, sel), ct in zip(lv.selectors, path_t):
             box = self.named(w, depth, cur, "_box")
@@ -553,8 +733,7 @@ class Compiler:
         leaf_t = path_t[-1]
         last_kind, last_sel = lv.selectors[-1]
         leaf_type = self._leaf_type(leaf_t, last_kind, last_sel)
-        self.bounds_check(w, depth, new, leaf_type, s.value, lv.name)
-        py = self.fresh(self.ssa_base(lv.name) if lv.kind == "var" else f"l_{lv.name}")
+        self.bounds_check(w, depth, new, leaf_type, value_expr, lv.name)
         for k, (box, idx, ct) in reversed(list(enumerate(containers))):
             nxt = py if k == 0 else self.fresh("_new")
             if isinstance(ct, SeqT) or (isinstance(ct, MapT) and isinstance(ct.key, IntT)):
@@ -565,7 +744,6 @@ class Compiler:
                 w(depth, f"{nxt}[{idx}] = {new}")
                 w(depth, f"{nxt} = tuple({nxt})")
             new = nxt
-        return {**env, lv.name: py}
 
     def named(self, w, depth, src, base) -> str:
         """`src` itself if it is a name or a literal, else a fresh local holding it."""
@@ -655,11 +833,14 @@ class Compiler:
             return self.module_const(src, pos=e.pos)
         return src
 
-    def parameter_table(self, e, env) -> str | None:
+    def parameter_table(self, e, env, wrap=None, names=False) -> str | None:
         """A value built from one action parameter and constants only (the message
         `Prepared(rm)`, the set `{Prepared(rm)}`): computed for every value of the
-        parameter when the module loads, and looked up; None if `e` is not one."""
-        if not self.params or not isinstance(e, (A.Call, A.TupleLit, A.SetLit, A.SeqLit)):
+        parameter when the module loads, and looked up; None if `e` is not one.
+        `wrap(source)`: a table of a function of that value instead (with `names`,
+        of the parameter itself too)."""
+        kinds = (A.Call, A.TupleLit, A.SetLit, A.SeqLit) + ((A.Name,) if names else ())
+        if not self.params or not isinstance(e, kinds):
             return None
         used = _free_names(e)
         if len(used) != 1:
@@ -671,7 +852,8 @@ class Compiler:
             values = domain(self.params[name])
         except ValueError:                     # a parameter of an unbounded type
             return None
-        entries = ", ".join(f"{v!r}: {self._expr(e, {name: repr(v)})}" for v in values)
+        wrap = wrap or (lambda src: src)
+        entries = ", ".join(f"{v!r}: {wrap(self._expr(e, {name: repr(v)}))}" for v in values)
         return f"{self.module_const('{' + entries + '}', 'PT')}[p_{name}]"
 
     def _expr(self, e, env) -> str:
@@ -683,9 +865,10 @@ class Compiler:
             return "None"
         if isinstance(e, A.Name):
             if e.kind in ("local", "var"):
-                if e.name not in env:
-                    raise SpecError(f"{e.name!r} is read before it is given a value", e.pos)
-                return env[e.name]
+                read = self.packed_read(e, env)
+                if read is not None:           # a packed variable read whole: unpacked
+                    return f"{self.pack_helper(read[0], 'decode')}({read[1]})"
+                return self.var_src(e, env)
             if e.kind == "const":
                 return repr(self.c.consts[e.name].value)
             if e.kind == "enum":
@@ -694,8 +877,14 @@ class Compiler:
                 return self.type_set(e.ref)
             raise SpecError(f"cannot use {e.name!r} here", e.pos)  # pragma: no cover
         if isinstance(e, A.Primed):
+            read = self.packed_read(e, env)
+            if read is not None:
+                return f"{self.pack_helper(read[0], 'decode')}({read[1]})"
             return env[f"{e.name}'"]
         if isinstance(e, A.Unary):
+            if e.op == "not" and isinstance(e.operand, A.Binary) and e.operand.op in ("==", "!="):
+                flipped = "!=" if e.operand.op == "==" else "=="
+                return self.expr(dataclasses.replace(e.operand, op=flipped), env)
             x = self.expr(e.operand, env)
             if e.op == "not":
                 return {"True": "False", "False": "True"}.get(x, f"(not {x})")
@@ -705,6 +894,9 @@ class Compiler:
         if isinstance(e, A.IfExpr):
             return f"({self.expr(e.then, env)} if {self.expr(e.cond, env)} else {self.expr(e.orelse, env)})"
         if isinstance(e, A.Quant):
+            split = miniscoped(e)
+            if split is not None:
+                return self.expr(split, env)
             unrolled = self.unrolled_quant(e, env)
             if unrolled is not None:
                 return unrolled
@@ -712,8 +904,11 @@ class Compiler:
             fn = "all" if e.kind == "forall" else "any"
             return f"{fn}({self.expr(e.body, inner)} {gens})"
         if isinstance(e, A.Index):
-            base, key = self.expr(e.base, env), self.expr(e.index, env)
             bt = e.base.ty
+            read = self.packed_read(e.base, env)
+            if read is not None and _key_in_range(e.index.ty, bt.key):
+                return self.field_read(read[0], read[1], self.key_index(bt, self.expr(e.index, env)))
+            base, key = self.expr(e.base, env), self.expr(e.index, env)
             if isinstance(bt, MapT):
                 idx = self.key_index(bt, key)
                 if not bt.total:
@@ -816,6 +1011,9 @@ class Compiler:
             return f"frozenset(range({self.expr(e.left, env)}, ({self.expr(e.right, env)}) + 1))"
         if op in ("in", "subseteq") and _always_in(e, self.c.defs):
             return "True"
+        packed = self.packed_binary(e, env)
+        if packed is not None:
+            return packed
         l, r = self.expr(e.left, env), self.expr(e.right, env)
         if op in ("union", "intersect", "minus", "in", "notin", "subseteq") \
                 and isinstance(e.right, A.SetLit) and e.right.items and r.startswith("frozenset(("):
@@ -834,6 +1032,28 @@ class Compiler:
         if op == "/":
             return f"_div({l}, {r})"
         return f"({l} {py} {r})"
+
+    def packed_binary(self, e: A.Binary, env) -> str | None:
+        """Membership, equality and inclusion with a packed variable on one side, as
+        integer operations; None for any other binary expression."""
+        op = e.op
+        if op in ("in", "notin"):
+            read = self.packed_read(e.right, env)
+            if read is None:
+                return None
+            bit = self.element_bit(read[0], e.left, env, strict=False)
+            return f"({read[1]} & {bit} {'!=' if op == 'in' else '=='} 0)"
+        if op not in ("==", "!=", "subseteq"):
+            return None
+        read = self.packed_read(e.left, env) or self.packed_read(e.right, env)
+        if read is None:
+            return None
+        t = (e.left if self.packed_read(e.left, env) else e.right).ty
+        exact = _always_in_type(t.elem if isinstance(t, SetT) else t.value)
+        if not exact and not (self.packed_read(e.left, env) and self.packed_read(e.right, env)):
+            return None                # the other side may hold a value no field can
+        l, r = self.packed_expr(e.left, read[0], env), self.packed_expr(e.right, read[0], env)
+        return f"({l} & ~{r} == 0)" if op == "subseteq" else f"({l} {op} {r})"
 
     def call(self, e: A.Call, env) -> str:
         args = [self.expr(a, env) for a in e.args]
@@ -854,6 +1074,9 @@ class Compiler:
         ts = [a.ty for a in e.args]
         if f in ("size", "len"):
             t = ts[0]
+            read = self.packed_read(e.args[0], env)
+            if read is not None and isinstance(t, SetT):
+                return f"{read[1]}.bit_count()"
             if isinstance(t, MapT):
                 return str(key_count(t.key)) if t.total else f"_psize({args[0]})"
             return f"len({args[0]})"
@@ -956,6 +1179,16 @@ def _needs_check(t) -> bool:
     return isinstance(t, IntT) and t.finite or isinstance(t, SeqT) and t.bound is not None
 
 
+def _always_in_type(t) -> bool:
+    """Is every value of a type in its domain (no int inside outside a declared range:
+    the type checker lets any int through, and the range is checked on assignment)?"""
+    if isinstance(t, OptionT):
+        return _always_in_type(t.inner)
+    if isinstance(t, (TupleT, RecordT)):
+        return all(_always_in_type(x) for x in (t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]))
+    return isinstance(t, (BoolT, EnumT, ScalarsetT))
+
+
 def _key_in_range(key_t, map_key_t) -> bool:
     """Is every value of key_t a valid key of the map (so no bounds check is needed)?"""
     if isinstance(map_key_t, IntT):
@@ -983,22 +1216,26 @@ def _free_names(e) -> set:
     def walk(x):
         if isinstance(x, A.Name) and x.kind == "local":
             out.add(x.name)
-        for name in getattr(x, "__dataclass_fields__", {}):
-            if name in ("ty", "pos", "ref", "kind"):
-                continue
-            v = getattr(x, name)
-            if isinstance(v, A.Node):
-                walk(v)
-            elif isinstance(v, (list, tuple)):
-                for y in v:
-                    if isinstance(y, A.Node):
-                        walk(y)
-                    elif isinstance(y, tuple):
-                        for z in y:
-                            if isinstance(z, A.Node):
-                                walk(z)
+        for child in _children(x):
+            walk(child)
     walk(e)
     return out
+
+
+def _children(x):
+    """The AST nodes directly inside a node."""
+    for name in getattr(x, "__dataclass_fields__", {}):
+        if name in ("ty", "pos", "ref", "kind"):
+            continue
+        v = getattr(x, name)
+        if isinstance(v, A.Node):
+            yield v
+        elif isinstance(v, (list, tuple)):
+            for y in v:
+                if isinstance(y, A.Node):
+                    yield y
+                elif isinstance(y, tuple):
+                    yield from (z for z in y if isinstance(z, A.Node))
 
 
 # An action's code stays in the successor function if it has at most this many
@@ -1030,6 +1267,25 @@ def _folded(op, l, r) -> str | None:
     if op == "=>":
         return {"False": "True", "True": r}.get(l)
     return None
+
+
+def _state_reads(e) -> set | None:
+    """The state variables an expression reads, or None if it reads them in a way
+    not seen here (a primed variable, a function of the state)."""
+    out = set()
+
+    def walk(x):
+        if isinstance(x, A.Name) and x.kind == "var":
+            out.add(x.name)
+        elif isinstance(x, A.Primed) or (isinstance(x, A.Call) and x.kind == "def"):
+            raise LookupError
+        for child in _children(x):
+            walk(child)
+    try:
+        walk(e)
+    except LookupError:
+        return None
+    return out
 
 
 def _level(e, params) -> int:

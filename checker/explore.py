@@ -311,6 +311,7 @@ class _Search:
                 res.trace = self.trace_to(stop.index)
                 if "step_to" in stop.info:         # the violating step itself
                     res.trace.append(self.violating_step(res.trace[-1].state, stop.info["step_to"]))
+                res.trace = self.model.export_trace(res.trace)
         return res
 
     def violating_step(self, state, step_to) -> Step:

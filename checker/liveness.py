@@ -91,12 +91,13 @@ def judge(model, graph: StateGraph, result):
     except SpecFailure as e:
         result.verdict, result.message = "error", e.message
         result.property, result.property_kind = "EvaluationError", "error"
-        result.trace = graph.trace_to(e.index)
+        result.trace = model.export_trace(graph.trace_to(e.index))
     else:
         if lasso is not None:
             result.verdict = "violation"
             result.property, result.property_kind = lasso.prop.name, "temporal"
-            result.trace, result.loop_step = lasso_trace(model, graph, lasso)
+            trace, closing = lasso_trace(model, graph, lasso)
+            result.trace, (result.loop_step,) = model.export_trace(trace), model.export_trace([closing])
             result.loop = lasso.loop
             if lasso.bound:
                 types = {n: t for n, t, _ in lasso.prop.temporal[2]}

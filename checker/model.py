@@ -5,7 +5,7 @@ Like stateright's Model, this is kept apart from the engines that explore it
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import parser, typecheck
@@ -42,6 +42,15 @@ class Model:
     conditions: dict = field(default_factory=dict)       # see Compiler.condition_functions
     source: str = field(repr=False, default="")
     namespace: dict = field(repr=False, default_factory=dict)
+    packed: dict = field(default_factory=dict)   # variable name -> layout: held as an int (packing.py)
+    export_state: object = None    # state -> the same state with its packed variables unpacked
+    import_state: object = None    # the other way
+
+    def export_trace(self, trace) -> list:
+        """A trace of the search's states as users see them: packed variables unpacked."""
+        if not self.packed or trace is None:
+            return trace
+        return [replace(step, state=self.export_state(step.state)) for step in trace]
 
     @property
     def constants(self) -> dict:
@@ -66,12 +75,18 @@ class Model:
             if len(args) != len(info.params):
                 raise TypeError(f"{name} takes {len(info.params)} argument(s)")
             vals = [from_plain(a, t) for a, (_, t) in zip(args, info.params)]
-            vals += [from_plain(state[v], self.var_types[self.var_names.index(v)]) for v in reads]
+            vals += [self.held(v, from_plain(state[v], self.var_types[self.var_names.index(v)]))
+                     for v in reads]
             return to_plain(fn(*vals), info.result)
         return call
 
+    def held(self, var, value):
+        """A variable's value as the compiled spec holds it (packed, if it is)."""
+        lay = self.packed.get(var)
+        return value if lay is None else lay.encode(value)
+
     def plain(self, state) -> dict:
-        """A state as {variable: plain value}."""
+        """A state as users see it (a trace's, a state graph's) as {variable: plain value}."""
         from .values import to_plain
         return {n: to_plain(v, t) for n, t, v in zip(self.var_names, self.var_types, state)}
 
@@ -159,9 +174,10 @@ def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.Checked
 
 
 def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None,
-                  skip: list | None = None) -> Model:
+                  skip: list | None = None, packed: dict | None = None) -> Model:
     """Compile a checked spec; `invariants` names the properties to check (default: all
-    but the refuted ones, which the spec documents as not holding)."""
+    but the refuted ones, which the spec documents as not holding); `packed`: the
+    variables to hold as ints (packing.packed_variables), for the explicit search."""
     props = checked.properties
     if invariants:
         known = {p.name for p in props}
@@ -183,7 +199,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
     steps = [p for p in props if p.kind == "action"]
     temporal = [p for p in props if p.kind == "temporal"]
     try:
-        comp = Compiler(checked)
+        comp = Compiler(checked, packed)
         ns, source = comp.build(invs, steps)
     except SpecError as e:
         raise e.located(checked.spec.path, checked.spec.source)
@@ -205,7 +221,8 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         check_constraints=ns["check_constraints"], temporal=temporal, fairness=checked.fairness,
         conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]
                     for key, fs in comp.conditions.items()},
-        source=source, namespace=ns)
+        source=source, namespace=ns, packed=dict(packed or {}),
+        export_state=ns["export_state"], import_state=ns["import_state"])
 
 
 def load(path: str | Path, consts: dict | None = None, invariants: list | None = None) -> Model:

@@ -95,9 +95,10 @@ class ModelFile(Located):
 
 
 def compile_model_file(mf: ModelFile, consts: dict | None = None, invariants: list | None = None,
-                       skip: list | None = None):
+                       skip: list | None = None, pack=None):
     """The model a model file describes, and its search options for explore.bfs.
-    `consts`, `invariants` and `skip` come from the command line and take precedence."""
+    `consts`, `invariants` and `skip` come from the command line and take precedence;
+    `pack(checked)`, if given, names the variables to pack (model.compile_model)."""
     from .model import compile_model, load_spec
     consts = consts or {}
     try:
@@ -113,7 +114,8 @@ def compile_model_file(mf: ModelFile, consts: dict | None = None, invariants: li
             if name not in known:
                 raise mf.error(f"{key}: the spec has no property named {name!r} "
                                f"(its properties: {', '.join(sorted(known))})", key)
-    model = compile_model(checked, invariants or mf.invariants, skip=mf.skip + list(skip or ()))
+    model = compile_model(checked, invariants or mf.invariants, skip=mf.skip + list(skip or ()),
+                          packed=pack and pack(checked))
     options = dict(max_states=mf.max_states, max_depth=mf.max_depth, timeout=mf.timeout,
                    check_deadlock=mf.deadlock)
     return model, options

@@ -111,6 +111,26 @@ def _seq_overflow(what, value, bound):
     raise EvalError(f"{what} would hold {len(value)} elements, more than its bound {bound}")
 
 
+class _Selection(dict):
+    """The values of an action parameter for which a guard holds, by the value of
+    the one state variable the guard reads (see Compiler.selected_domain): computed
+    the first time that value is met, kept for up to SELECTION_LIMIT values."""
+    __slots__ = ("select",)
+
+    def __init__(self, select):
+        super().__init__()
+        self.select = select
+
+    def __missing__(self, value):
+        chosen = self.select(value)
+        if len(self) < _SELECTION_LIMIT:
+            self[value] = chosen
+        return chosen
+
+
+_SELECTION_LIMIT = 1 << 18
+
+
 HELPERS = {k: v for k, v in globals().items() if k.startswith("_") and not k.startswith("__")}
 
 

@@ -185,7 +185,7 @@ class StateGraph:
         g = nx.DiGraph(name=model.name)
         for i in chosen:
             values = {name: show(v, t) for name, t, v in
-                      zip(model.var_names, model.var_types, self.state(i))}
+                      zip(model.var_names, model.var_types, model.export_state(self.state(i)))}
             g.add_node(i, label="\n".join(f"{k} = {v}" for k, v in values.items()),
                        initial=i < self.n_init, expanded=bool(self.expanded[i]),
                        **{f"var_{k}": v for k, v in values.items()})

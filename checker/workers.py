@@ -317,6 +317,7 @@ class ParallelSearch(_Search):
                      (k, self.workers)) for k in range(self.workers)]
         self.failure = None
         self.share = 1.0           # the size of the main process's run, relative to a worker's
+        self.overheads = (0.0, 0.0)   # see plan_share
         self.pool = [_Local(runs[0])]
         try:                       # workers are started inside: an interrupt stops them too
             for r in runs[1:]:
@@ -373,6 +374,7 @@ class ParallelSearch(_Search):
         cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
         going = (len(new) and outs[upto][4] is None and not frozen and first + len(new) <= self.max_states)
+        self.plan_share(outs, len(new))
         kept = self.keep_runs(mine, first + cut, going)
         self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _, _) in enumerate(kept)
                              if f is not None), None)
@@ -389,7 +391,7 @@ class ParallelSearch(_Search):
         if len(new):
             self.depth += 1
             busy = time.perf_counter() - began - (sum(w.waited for w in pool) - waited)
-            self.adapt_share(busy, max((b for _, _, b in kept[1:]), default=busy))
+            self.measure_overheads(outs, busy, [b for _, _, b in kept])
             if not pool[1].ahead:
                 self.balance()
         return _Level(len(new))
@@ -426,13 +428,32 @@ class ParallelSearch(_Search):
             w.size = n
         return [k[:3] for k in kept]
 
-    def adapt_share(self, mine, theirs):
-        """Set the main process's share of the next level so that it is as busy as a
-        worker: besides its run it adds to the visited set, numbers the new states and
-        runs the search, while the workers wait for it. `mine`, `theirs`: the seconds
-        the main process and the busiest worker worked on this level."""
-        if mine > 0 and theirs > 0 and self.pool[0].size:
-            self.share = min(1.5, max(0.1, self.share * (theirs / mine) ** 0.5))
+    def plan_share(self, outs, following):
+        """Set the main process's share of the next level (`following` states) so
+        that it is as busy as a worker. Besides expanding its run, each process
+        does work in proportion to the level's successors (adding to the visited
+        set; the main process also numbers the new states and runs the search),
+        measured on the level before (`overheads`, seconds a successor); expanding
+        costs what this level's expansions cost a state."""
+        k = len(self.pool)
+        states = sum(len(o[1]) for o in outs)
+        if not states or not following or k < 2:
+            return
+        rate = sum(o[6] for o in outs) / states                 # seconds to expand a state
+        keys = following * sum(len(o[0]) for o in outs) / states  # the next level's successors, roughly
+        mine, theirs = self.overheads
+        # rate * m + mine * keys == rate * (following - m) / (k - 1) + theirs * keys
+        m = (rate * following / (k - 1) + (theirs - mine) * keys) / (rate * k / (k - 1)) if rate > 0 else 0
+        m = min(max(m, following * 0.05 / k), following * 1.5 / k)
+        self.share = m * (k - 1) / max(following - m, 1)
+
+    def measure_overheads(self, outs, mine, busy):
+        """Each process's work besides expanding (`mine`: the main process's busy
+        seconds this level; `busy`: each run's, as keep reported), a successor."""
+        keys = sum(len(o[0]) for o in outs)
+        if keys and len(outs) > 1:
+            theirs = max(b - o[6] for b, o in zip(busy[1:], outs[1:]))
+            self.overheads = (max(0.0, mine - outs[0][6]) / keys, max(0.0, theirs) / keys)
 
     def record_runs(self, outs):
         """Add the level's steps to the graph, the runs' label numbers made the graph's."""
