@@ -285,7 +285,9 @@ class Compiler:
         guard's next conjuncts read that parameter and one int-valued state variable
         only (TwoPhase's `rmState[rm] == working`), a lookup of the values for which
         they hold, by that variable's value (runtime._Selection); those conjuncts
-        are then taken off `conjuncts`."""
+        are then taken off `conjuncts`. The conjuncts are then evaluated for every
+        value before the body runs for any: a spec whose guard and body both fail
+        reports the guard's failure."""
         taken, var = [], None
         for c in conjuncts:
             reads = _state_reads(c)
@@ -431,7 +433,7 @@ class Compiler:
         key = (lay, what)
         if key not in self.pack_names:
             if what in ("decode", "encode", "bits"):
-                value = getattr(lay, what)() if what == "bits" else getattr(lay, what)
+                value = getattr(lay, what)
             elif what == "clear":
                 value = tuple(~(lay.mask << k * lay.width) for k in range(lay.keys))
             else:
@@ -487,7 +489,9 @@ class Compiler:
             if table is not None:
                 return table
         src = self.expr(x, env)
-        return f"{bits}[{src}]" if strict or exact else f"{bits}.get({src}, 0)"
+        if exact:
+            return f"{bits}[{src}]"
+        return f"_element_bit({bits}, {src})" if strict else f"{bits}.get({src}, 0)"
 
     def field_read(self, lay, src, pos) -> str:
         """The value at key position `pos` of a packed map."""
@@ -781,6 +785,13 @@ class Compiler:
             w(depth, f"if not ({t.lo} <= {py} <= {t.hi}): _out_of_range({what!r}, {py}, {t.lo}, {t.hi})")
         elif isinstance(t, SeqT) and t.bound is not None:
             w(depth, f"if len({py}) > {t.bound}: _seq_overflow({what!r}, {py}, {t.bound})")
+        elif isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.finite:
+            vt = value_expr.ty if value_expr is not None else None
+            e = vt.elem if isinstance(vt, SetT) else None
+            if isinstance(e, AnyT) or isinstance(e, IntT) and e.finite and t.elem.lo <= e.lo and e.hi <= t.elem.hi:
+                return                                      # `{}`, or elements of a narrower range
+            w(depth, f"if {py} and not ({t.elem.lo} <= min({py}) and max({py}) <= {t.elem.hi}): "
+                     f"_set_out_of_range({what!r}, {py}, {t.elem.lo}, {t.elem.hi})")
 
     # ------------------------------------------------------------------ expressions
     def key_index(self, map_or_seq_t, key_src: str) -> str:

@@ -21,8 +21,10 @@ their packed forms are, so counts, fingerprint order and traces are unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .errors import EvalError
+from .runtime import _element_bit
 from .types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
                     domain, has_domain, is_simple_key, key_count)
 
@@ -34,13 +36,14 @@ class PackedSet:
     """set[T] as a bit mask over T's values."""
     elems: tuple
 
+    @cached_property
     def bits(self) -> dict:
         """value -> its bit (the module constant compiled code looks elements up in)."""
         return {v: 1 << i for i, v in enumerate(self.elems)}
 
     def encode(self, value) -> int:
-        bits = self.bits()
-        return sum(bits[v] for v in value)
+        bits = self.bits
+        return sum(_element_bit(bits, v) for v in value)
 
     def decode(self, n: int) -> frozenset:
         return frozenset(v for i, v in enumerate(self.elems) if n >> i & 1)

@@ -107,8 +107,21 @@ def _out_of_range(what, value, lo, hi):
     raise EvalError(f"{what} would become {value}, outside its type {lo}..{hi}")
 
 
+def _set_out_of_range(what, value, lo, hi):
+    outside = min(x for x in value if not lo <= x <= hi)
+    raise EvalError(f"{what} would hold {outside}, outside its element type {lo}..{hi}")
+
+
 def _seq_overflow(what, value, bound):
     raise EvalError(f"{what} would hold {len(value)} elements, more than its bound {bound}")
+
+
+def _element_bit(bits, value):
+    """The bit of a packed set's element (checker/packing.py), which must be in its type."""
+    bit = bits.get(value)
+    if bit is None:
+        raise EvalError(f"a set would hold {value!r}, outside its element type")
+    return bit
 
 
 class _Selection(dict):
