@@ -5,7 +5,7 @@ point at the source. The type checker fills in `ty` on expressions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 Pos = tuple  # (line, column)
@@ -395,3 +395,23 @@ class Spec(Node):
     decls: list
     path: str = ""
     source: str = ""
+
+
+# ---------------------------------------------------------------- walking
+
+_NOT_CHILDREN = ("ref", "declared", "root_type", "ty")     # types and references, not nodes
+
+
+def children(node):
+    """The nodes directly inside a node (in lists and tuples too), not its types."""
+    for f in fields(node):
+        if f.name not in _NOT_CHILDREN:
+            yield from _nodes_in(getattr(node, f.name))
+
+
+def _nodes_in(value):
+    if isinstance(value, Node):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _nodes_in(v)

@@ -47,6 +47,7 @@ class Compiler:
         self.c = checked
         self.packed = packed or {}  # variable name -> packing layout (PackedSet, PackedMap)
         self.pack_names = {}        # (layout, what) -> the module name of a packing helper
+        self.unpacked_vars = set()  # packed variables the compiled code unpacks somewhere
         self.consts = {}          # python source of a constant value -> module name
         self.const_defs = []      # module-level "NAME = expr" lines
         self.late_defs = []       # the same, for values that call the spec's functions
@@ -442,6 +443,12 @@ class Compiler:
             self.pack_names[key] = self.python_value(value, what.split("_")[0].upper())
         return self.pack_names[key]
 
+    def unpacked(self, var, src) -> str:
+        """Source of a packed variable's plain value (noted in `unpacked_vars`: the
+        cost that packing it was to save)."""
+        self.unpacked_vars.add(var)
+        return f"{self.pack_helper(self.packed[var], 'decode')}({src})"
+
     def packed_read(self, e, env):
         """(layout, int source) when `e` is a packed state variable, primed or not."""
         if isinstance(e, A.Name) and e.kind == "var" and e.name in self.packed:
@@ -711,7 +718,7 @@ class Compiler:
             return {**env, lv.name: py}
         value = self.expr(s.value, env)
         plain = self.fresh("_plain")
-        root = self.named(w, depth, f"{self.pack_helper(lay, 'decode')}({env[lv.name]})", "_unpacked")
+        root = self.named(w, depth, self.unpacked(lv.name, env[lv.name]), "_unpacked")
         self.updated(w, depth, lv, root, value, s.value, env, plain)
         w(depth, f"{py} = {self.pack_helper(lay, 'encode')}({plain})")
         return {**env, lv.name: py}
@@ -878,7 +885,7 @@ class Compiler:
             if e.kind in ("local", "var"):
                 read = self.packed_read(e, env)
                 if read is not None:           # a packed variable read whole: unpacked
-                    return f"{self.pack_helper(read[0], 'decode')}({read[1]})"
+                    return self.unpacked(e.name, read[1])
                 return self.var_src(e, env)
             if e.kind == "const":
                 return repr(self.c.consts[e.name].value)
@@ -890,7 +897,7 @@ class Compiler:
         if isinstance(e, A.Primed):
             read = self.packed_read(e, env)
             if read is not None:
-                return f"{self.pack_helper(read[0], 'decode')}({read[1]})"
+                return self.unpacked(e.name, read[1])
             return env[f"{e.name}'"]
         if isinstance(e, A.Unary):
             if e.op == "not" and isinstance(e.operand, A.Binary) and e.operand.op in ("==", "!="):
@@ -1056,17 +1063,23 @@ class Compiler:
             return f"({read[1]} & {bit} {'!=' if op == 'in' else '=='} 0)"
         if op not in ("==", "!=", "subseteq"):
             return None
-        read = self.packed_read(e.left, env) or self.packed_read(e.right, env)
+        mine, other = (e.left, e.right) if self.packed_read(e.left, env) else (e.right, e.left)
+        read = self.packed_read(mine, env)
         if read is None:
             return None
-        t = (e.left if self.packed_read(e.left, env) else e.right).ty
-        exact = _always_in_type(t.elem if isinstance(t, SetT) else t.value)
-        if not exact and not (self.packed_read(e.left, env) and self.packed_read(e.right, env)):
+        t = mine.ty
+        exact = _always_in_type(t.elem if isinstance(t, SetT) else t.value) \
+            or self.packed_read(other, env) is not None or isinstance(other, A.SetLit) and not other.items
+        if not exact:
             return None                # the other side may hold a value no field can
         l, r = self.packed_expr(e.left, read[0], env), self.packed_expr(e.right, read[0], env)
         return f"({l} & ~{r} == 0)" if op == "subseteq" else f"({l} {op} {r})"
 
     def call(self, e: A.Call, env) -> str:
+        if e.kind == "builtin" and e.func in ("size", "len") and isinstance(e.args[0].ty, SetT):
+            read = self.packed_read(e.args[0], env)
+            if read is not None:
+                return f"{read[1]}.bit_count()"
         args = [self.expr(a, env) for a in e.args]
         if e.kind == "record":
             return "(" + "".join(a + ", " for a in args) + ")"
@@ -1085,9 +1098,6 @@ class Compiler:
         ts = [a.ty for a in e.args]
         if f in ("size", "len"):
             t = ts[0]
-            read = self.packed_read(e.args[0], env)
-            if read is not None and isinstance(t, SetT):
-                return f"{read[1]}.bit_count()"
             if isinstance(t, MapT):
                 return str(key_count(t.key)) if t.total else f"_psize({args[0]})"
             return f"len({args[0]})"
@@ -1227,26 +1237,10 @@ def _free_names(e) -> set:
     def walk(x):
         if isinstance(x, A.Name) and x.kind == "local":
             out.add(x.name)
-        for child in _children(x):
+        for child in A.children(x):
             walk(child)
     walk(e)
     return out
-
-
-def _children(x):
-    """The AST nodes directly inside a node."""
-    for name in getattr(x, "__dataclass_fields__", {}):
-        if name in ("ty", "pos", "ref", "kind"):
-            continue
-        v = getattr(x, name)
-        if isinstance(v, A.Node):
-            yield v
-        elif isinstance(v, (list, tuple)):
-            for y in v:
-                if isinstance(y, A.Node):
-                    yield y
-                elif isinstance(y, tuple):
-                    yield from (z for z in y if isinstance(z, A.Node))
 
 
 # An action's code stays in the successor function if it has at most this many
@@ -1290,7 +1284,7 @@ def _state_reads(e) -> set | None:
             out.add(x.name)
         elif isinstance(x, A.Primed) or (isinstance(x, A.Call) and x.kind == "def"):
             raise LookupError
-        for child in _children(x):
+        for child in A.children(x):
             walk(child)
     try:
         walk(e)

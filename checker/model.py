@@ -174,10 +174,12 @@ def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.Checked
 
 
 def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None,
-                  skip: list | None = None, packed: dict | None = None) -> Model:
+                  skip: list | None = None, packed: dict | None = None, prune: bool = True) -> Model:
     """Compile a checked spec; `invariants` names the properties to check (default: all
     but the refuted ones, which the spec documents as not holding); `packed`: the
-    variables to hold as ints (packing.packed_variables), for the explicit search."""
+    variables to hold as ints (packing.packed_variables), for the explicit search:
+    those the compiled spec never reads whole (a packed variable read whole is
+    unpacked each time, which costs more than packing saves), all if not `prune`."""
     props = checked.properties
     if invariants:
         known = {p.name for p in props}
@@ -198,9 +200,14 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
     invs = [p for p in props if p.kind == "invariant"]
     steps = [p for p in props if p.kind == "action"]
     temporal = [p for p in props if p.kind == "temporal"]
+    packed = dict(packed or {})
     try:
-        comp = Compiler(checked, packed)
-        ns, source = comp.build(invs, steps)
+        while True:
+            comp = Compiler(checked, packed)
+            ns, source = comp.build(invs, steps)
+            if not (prune and comp.unpacked_vars):
+                break                # pack only what the compiled spec never unpacks
+            packed = {v: lay for v, lay in packed.items() if v not in comp.unpacked_vars}
     except SpecError as e:
         raise e.located(checked.spec.path, checked.spec.source)
     except RecursionError:
@@ -221,7 +228,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         check_constraints=ns["check_constraints"], temporal=temporal, fairness=checked.fairness,
         conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]
                     for key, fs in comp.conditions.items()},
-        source=source, namespace=ns, packed=dict(packed or {}),
+        source=source, namespace=ns, packed=packed,
         export_state=ns["export_state"], import_state=ns["import_state"])
 
 

@@ -23,7 +23,7 @@ explores without symmetry.
 """
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+from dataclasses import is_dataclass
 
 from . import ast as A
 from .errors import SpecError
@@ -67,21 +67,6 @@ def _unordered_elements(domain: A.Expr, relevant: set) -> ScalarsetT | None:
     return None
 
 
-def _children(node):
-    for f in fields(node):
-        if f.name in ("ref", "declared", "root_type", "ty"):
-            continue
-        yield from _nodes_in(getattr(node, f.name))
-
-
-def _nodes_in(value):
-    if isinstance(value, A.Node):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _nodes_in(v)
-
-
 def _walk(node):
     """node and every node under it (not into called functions or procs)."""
     stack = [node]
@@ -89,7 +74,7 @@ def _walk(node):
         n = stack.pop()
         yield n
         if is_dataclass(n):
-            stack.extend(reversed(list(_children(n))))
+            stack.extend(reversed(list(A.children(n))))
 
 
 def order_dependence(checked, relevant: set) -> list:
@@ -210,7 +195,7 @@ class _LoopAudit:
                     and e.ref.reads & set(written) and not any(self.keyed(a) for a in e.args):
                 return e
             if is_dataclass(e):
-                stack.extend(_children(e))
+                stack.extend(A.children(e))
         return None
 
     def problem(self) -> SpecError | None:

@@ -96,7 +96,7 @@ def _pair(checked_of, invariants=None, keep_scalarsets=False):
     """The same spec compiled plain and packed (two loads: models share nothing)."""
     plain = compile_model(checked_of(), invariants)
     checked = checked_of()
-    packed = compile_model(checked, invariants, packed=packed_variables(checked, keep_scalarsets))
+    packed = compile_model(checked, invariants, packed=packed_variables(checked, keep_scalarsets), prune=False)
     return plain, packed
 
 
@@ -296,12 +296,12 @@ def test_guards_looked_up_by_a_variables_value_select_what_they_test(tmp_path, m
     path = _bits(tmp_path)
     for checked_of in (lambda: load_spec(path, {}), lambda: load_spec(TWOPHASE, {"RM": "4"})):
         checked = checked_of()
-        looked_up = compile_model(checked, packed=packed_variables(checked, False))
+        looked_up = compile_model(checked, packed=packed_variables(checked, False), prune=False)
         assert "_Selection(" in looked_up.source
         with monkeypatch.context() as m:
             m.setattr(checker.compiler.Compiler, "selected_domain", lambda self, cs, name, src, env: src)
             checked = checked_of()
-            tested = compile_model(checked, packed=packed_variables(checked, False))
+            tested = compile_model(checked, packed=packed_variables(checked, False), prune=False)
         assert "_Selection(" not in tested.source
         monkeypatch.setattr(checker.runtime, "_SELECTION_LIMIT", 3)
         states = reachable(tested)
@@ -321,3 +321,29 @@ def test_symmetry_reduction_over_packed_and_plain_variables(tmp_path):
     assert a["distinct_states"] < full["distinct_states"]
     assert (a["distinct_states"], a["states_generated"], a["depth"]) == \
         (b["distinct_states"], b["states_generated"], b["depth"])
+
+
+def test_variables_the_spec_reads_whole_are_not_packed(tmp_path):
+    """Packing pays only if the compiled spec never unpacks the variable: Bits
+    unpacks `flags` (`choose c in flags`) and `on` (`on[(i + 1) % 4]`, a key the
+    types do not keep in range), TwoPhase nothing."""
+    path = _bits(tmp_path)
+    checked = load_spec(path, {})
+    pruned = compile_model(checked, packed=packed_variables(checked, False))
+    assert set(pruned.packed) == {"nums", "seen", "level", "phase"}     # not flags, nor on (`on[(i + 1) % 4]`)
+    assert "DECODE" not in pruned.source.split("def export_state")[0]
+    checked = load_spec(TWOPHASE, {"RM": "3"})
+    assert set(compile_model(checked, packed=packed_variables(checked, False)).packed) == \
+        {"rmState", "tmPrepared", "msgs"}
+
+
+def test_packing_is_asked_for_by_the_command_line():
+    """Not with --no-packing, nor for the simulator; without --no-symmetry, not the
+    variables that symmetry reduction permutes."""
+    from checker.cli import _packing, build_parser
+    def pack(*flags, symmetry=True):
+        return _packing(build_parser().parse_args([str(TWOPHASE), *flags]), symmetry=symmetry)
+    checked = load_spec(TWOPHASE, {"RM": "3"})
+    assert pack()(checked) == {}
+    assert set(pack("--no-symmetry", symmetry=False)(checked)) == {"rmState", "tmPrepared", "msgs"}
+    assert pack("--no-packing") is None and pack("--simulate") is None
