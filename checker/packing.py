@@ -5,7 +5,8 @@ TwoPhase's `rmState: map[RM, RMState]` that tuple representation costs, at every
 that changes one manager, a list copy, a store and a new tuple, and a new hash of the
 whole tuple. Held as bit fields, the same step is two integer operations and the hash
 is the int itself. So a variable of one of these types is packed when the search
-asks for it (Compiler(pack=...)):
+asks for it (model.compile_model(packed=...), which keeps only the variables the
+compiled spec never has to unpack):
 
 - `set[T]`, T with at most MAX_BITS values: bit i says whether T's i-th value (in
   types.domain order) is in the set;
@@ -15,8 +16,8 @@ asks for it (Compiler(pack=...)):
 
 The packed form is internal to the explicit-state search: the compiled spec reads
 and writes it (checker/compiler.py), and every state a user sees, in traces and
-state graphs, is unpacked first (Model.export). Two states are equal exactly when
-their packed forms are, so counts, fingerprint order and traces are unchanged.
+state graphs, is unpacked first (Model.export_state). Two states are equal exactly
+when their packed forms are, so the counts and traces are unchanged.
 """
 from __future__ import annotations
 
