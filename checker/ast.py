@@ -415,3 +415,16 @@ def _nodes_in(value):
     elif isinstance(value, (list, tuple)):
         for v in value:
             yield from _nodes_in(v)
+
+
+def local_names(e) -> set:
+    """Names of the locals and parameters an expression reads (bound ones included)."""
+    out = set()
+
+    def walk(x):
+        if isinstance(x, Name) and x.kind == "local":
+            out.add(x.name)
+        for child in children(x):
+            walk(child)
+    walk(e)
+    return out

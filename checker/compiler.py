@@ -292,7 +292,7 @@ class Compiler:
         taken, var = [], None
         for c in conjuncts:
             reads = _state_reads(c)
-            if _free_names(c) != {name} or reads is None or len(reads) != 1 or (var and reads != {var}):
+            if A.local_names(c) != {name} or reads is None or len(reads) != 1 or (var and reads != {var}):
                 break
             var = next(iter(reads))
             if not (var in self.packed or isinstance(self.c.var(var).type, (IntT, EnumT, BoolT))):
@@ -860,7 +860,7 @@ class Compiler:
         kinds = (A.Call, A.TupleLit, A.SetLit, A.SeqLit) + ((A.Name,) if names else ())
         if not self.params or not isinstance(e, kinds):
             return None
-        used = _free_names(e)
+        used = A.local_names(e)
         if len(used) != 1:
             return None
         (name,) = used
@@ -1230,19 +1230,6 @@ def _conjuncts(e) -> list:
     return [e]
 
 
-def _free_names(e) -> set:
-    """Names of locals and parameters an expression reads."""
-    out = set()
-
-    def walk(x):
-        if isinstance(x, A.Name) and x.kind == "local":
-            out.add(x.name)
-        for child in A.children(x):
-            walk(child)
-    walk(e)
-    return out
-
-
 # An action's code stays in the successor function if it has at most this many
 # locals and the function stays within the second bound (see successor_function).
 _INLINE_LOCALS, _DRIVER_LOCALS = 32, 160
@@ -1295,7 +1282,7 @@ def _state_reads(e) -> set | None:
 
 def _level(e, params) -> int:
     """How many leading parameters must be bound before e can be evaluated."""
-    used = _free_names(e)
+    used = A.local_names(e)
     level = 0
     for k, p in enumerate(params):
         if p in used:

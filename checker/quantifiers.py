@@ -28,7 +28,7 @@ from .types import BoolT
 def miniscoped(q: A.Quant):
     """An equivalent expression of smaller quantifiers, or None if `q` does not split."""
     names = [n for b in q.binders for n in b.names]
-    if len(names) < 2 or any(_locals(b.domain) & set(names) for b in q.binders):
+    if len(names) < 2 or any(A.local_names(b.domain) & set(names) for b in q.binders):
         return None                  # one variable, or a domain that depends on another
     join = "or" if q.kind == "forall" else "and"
     parts = _flatten(q.body, join, negated=False)
@@ -66,7 +66,7 @@ def _groups(parts, names) -> list:
     groups = []                      # [set of names, [part positions]]
     free = []
     for k, p in enumerate(parts):
-        used = _locals(p) & names
+        used = A.local_names(p) & names
         if not used:
             free.append(k)
             continue
@@ -82,8 +82,3 @@ def _combine(parts, join, pos):
     for p in parts[1:]:
         out = A.Binary(join, out, p, pos=pos, ty=BoolT())
     return out
-
-
-def _locals(e) -> set:
-    from .compiler import _free_names
-    return _free_names(e)
