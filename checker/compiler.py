@@ -29,7 +29,7 @@ from .errors import SpecError, too_deep
 from .packing import PackedMap, PackedSet
 from .quantifiers import miniscoped
 from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
-                    domain, is_simple_key, key_count, key_offset, sort_key)
+                    component_types, domain, is_simple_key, key_count, key_offset, sort_key)
 
 
 class _Writer:
@@ -1206,7 +1206,7 @@ def _always_in_type(t) -> bool:
     if isinstance(t, OptionT):
         return _always_in_type(t.inner)
     if isinstance(t, (TupleT, RecordT)):
-        return all(_always_in_type(x) for x in (t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]))
+        return all(_always_in_type(x) for x in component_types(t))
     return isinstance(t, (BoolT, EnumT, ScalarsetT))
 
 

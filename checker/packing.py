@@ -27,7 +27,7 @@ from functools import cached_property
 from .errors import EvalError
 from .runtime import _element_bit
 from .types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
-                    domain, has_domain, is_simple_key, key_count)
+                    component_types, domain, has_domain, is_simple_key, key_count)
 
 MAX_BITS = 64          # a packed variable's ints stay a few machine words
 
@@ -123,7 +123,7 @@ def _count(t) -> int:
         return min(big, 1 + _count(t.inner))
     if isinstance(t, (TupleT, RecordT)):
         n = 1
-        for x in (t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]):
+        for x in component_types(t):
             n = min(big, n * _count(x))
         return n
     if isinstance(t, SetT):

@@ -203,6 +203,11 @@ def is_simple_key(t: Type) -> bool:
     return isinstance(t, (BoolT, EnumT, ScalarsetT)) or (isinstance(t, IntT) and t.finite)
 
 
+def component_types(t: TupleT | RecordT) -> list:
+    """The types of a tuple's items or of a record's fields, in order."""
+    return list(t.items) if isinstance(t, TupleT) else [f[1] for f in t.fields]
+
+
 def is_key_type(t: Type) -> bool:
     """Types that can key a map (a map is a tuple indexed by the key's position).
 
@@ -212,7 +217,7 @@ def is_key_type(t: Type) -> bool:
     if is_simple_key(t):
         return True
     if isinstance(t, (TupleT, RecordT)):
-        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
+        items = component_types(t)
         if all(is_simple_key(x) for x in items):
             n = 1
             for x in items:
@@ -254,7 +259,7 @@ def domain(t: Type) -> list:
     if isinstance(t, OptionT):
         return [None] + domain(t.inner)
     if isinstance(t, (TupleT, RecordT)):
-        parts = [domain(x) for x in (t.items if isinstance(t, TupleT) else [f[1] for f in t.fields])]
+        parts = [domain(x) for x in component_types(t)]
         return [tuple(p) for p in itertools.product(*parts)]
     if isinstance(t, SetT):
         elems = domain(t.elem)
@@ -302,7 +307,7 @@ def _key(t: Type, v):
     if isinstance(t, OptionT):
         return (0,) if v is None else (1, _key(t.inner, v))
     if isinstance(t, (TupleT, RecordT)):
-        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
+        items = component_types(t)
         return tuple(_key(x, y) for x, y in zip(items, v))
     if isinstance(t, SeqT):
         return tuple(_key(t.elem, y) for y in v)

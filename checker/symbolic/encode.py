@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import z3
 
 from ..types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                     TupleT, domain, has_domain, key_count, sort_key)
+                     TupleT, component_types, domain, has_domain, key_count, sort_key)
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 
@@ -76,7 +76,7 @@ def lift(v, t):
     if isinstance(t, OptionT):
         return Opt(FALSE, None) if v is None else Opt(TRUE, lift(v, t.inner))
     if isinstance(t, (TupleT, RecordT)):
-        return tuple(lift(x, it) for x, it in zip(v, _items(t)))
+        return tuple(lift(x, it) for x, it in zip(v, component_types(t)))
     if isinstance(t, SetT):
         if has_domain(t.elem):
             return Mask({d: (TRUE if d in v else FALSE) for d in domain(t.elem)}, t.elem)
@@ -90,10 +90,6 @@ def lift(v, t):
         return Map(keys, t.key, tuple(Opt(FALSE, None) if x is None else Opt(TRUE, lift(x, t.value))
                                       for x in v), False)
     raise EncodingError(f"no symbolic encoding for values of type {t}")
-
-
-def _items(t):
-    return t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
 
 
 class Fresh:
@@ -133,7 +129,7 @@ class Fresh:
             return Opt(p, self._value(t.inner, f"{name}!", facts, leaves))
         if isinstance(t, (TupleT, RecordT)):
             names = [f[0] for f in t.fields] if isinstance(t, RecordT) else range(len(t.items))
-            return tuple(self._value(it, f"{name}.{n}", facts, leaves) for n, it in zip(names, _items(t)))
+            return tuple(self._value(it, f"{name}.{n}", facts, leaves) for n, it in zip(names, component_types(t)))
         if isinstance(t, SetT):
             if not has_domain(t.elem):
                 raise EncodingError(f"a variable of type {t} has no symbolic encoding "
@@ -168,7 +164,7 @@ def default(t):
     if isinstance(t, OptionT):
         return None
     if isinstance(t, (TupleT, RecordT)):
-        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
+        items = component_types(t)
         return tuple(default(x) for x in items)
     if isinstance(t, SetT):
         return frozenset()
@@ -409,7 +405,7 @@ def concrete(v, t, ev):
             return None
         return concrete(v.value, t.inner, ev)
     if isinstance(t, (TupleT, RecordT)):
-        return tuple(concrete(x, it, ev) for x, it in zip(v, _items(t)))
+        return tuple(concrete(x, it, ev) for x, it in zip(v, component_types(t)))
     if isinstance(t, SetT):
         if isinstance(v, Mask):
             return frozenset(k for k, b in v.bits.items() if z3.is_true(ev(b)))

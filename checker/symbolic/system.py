@@ -17,7 +17,7 @@ import z3
 
 from ..errors import SpecError
 from ..types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
-                     domain)
+                     component_types, domain)
 from .encode import FALSE, TRUE, Bag, EncodingError, Opt, concrete, conj, default, disj, lift, to_mask
 from .translate import Translator, Unit
 
@@ -182,7 +182,7 @@ def flatten(v, t, out: list):
         out.append(v.present)
         flatten(v.value if v.value is not None else lift(default(t.inner), t.inner), t.inner, out)
     elif isinstance(t, (TupleT, RecordT)):
-        items = t.items if isinstance(t, TupleT) else [f[1] for f in t.fields]
+        items = component_types(t)
         for x, it in zip(v, items):
             flatten(x, it, out)
     elif isinstance(t, SetT):
