@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.liveness import search  # noqa: E402
-from checker.modelfile import compile_model_file, load_model_file  # noqa: E402
+from checker.engine.liveness import search  # noqa: E402
+from checker.compile.modelfile import compile_model_file, load_model_file  # noqa: E402
 
 
 def measure(path: Path, runs: int) -> dict:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.conformance import driver, scenario          # noqa: E402
-from checker.conformance.cli import check                  # noqa: E402
+from checker.cli.conform import check                  # noqa: E402
 
 
 def main(names) -> int:

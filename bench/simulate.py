@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.model import load  # noqa: E402
-from checker.simulate import simulate  # noqa: E402
+from checker.compile.model import load  # noqa: E402
+from checker.engine.simulate import simulate  # noqa: E402
 
 
 def main():

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.explore import bfs  # noqa: E402
-from checker.model import compile_model, load_spec  # noqa: E402
-from checker.modelfile import compile_model_file, load_model_file  # noqa: E402
+from checker.engine.explore import bfs  # noqa: E402
+from checker.compile.model import compile_model, load_spec  # noqa: E402
+from checker.compile.modelfile import compile_model_file, load_model_file  # noqa: E402
 from checker.symbolic.bmc import bmc  # noqa: E402
 from checker.symbolic.induction import prove  # noqa: E402
 from checker.symbolic.run import system_for  # noqa: E402

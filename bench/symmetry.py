@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.model import load  # noqa: E402
-from checker.symmetry import symmetry_of  # noqa: E402
+from checker.compile.model import load  # noqa: E402
+from checker.compile.symmetry import symmetry_of  # noqa: E402
 
 TWOPHASE = ROOT / "spec" / "examples" / "twophase.gdsl"
 GROUP = ROOT / "spec" / "group.gdsl"

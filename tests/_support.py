@@ -17,7 +17,7 @@ DIEHARD = EXAMPLES / "diehard.gdsl"
 TCOMMIT = EXAMPLES / "tcommit.gdsl"
 TWOPHASE = EXAMPLES / "twophase.gdsl"
 
-# Exit codes documented in checker/cli.py (TLC's, plus bad input and bounds).
+# Exit codes documented in checker/cli/main.py (TLC's, plus bad input and bounds).
 EXIT_OK, EXIT_BOUND, EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_VIOLATION = 0, 3, 2, 11, 12
 
 CLI = [sys.executable, "-m", "checker.cli"]

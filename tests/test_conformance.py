@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from checker.conformance import driver, scenario
-from checker.conformance.cli import check, main
+from checker.cli.conform import check, main
 from checker.conformance.mapping import Maps
-from checker.errors import SpecError
+from checker.lang.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDINGS = sorted((ROOT / "conformance" / "recordings").glob("*.jsonl"))

@@ -1,16 +1,16 @@
-"""Sequence diagrams of traces (checker/diagram.py): the group spec's table turns steps
+"""Sequence diagrams of traces (checker/traces/diagram.py): the group spec's table turns steps
 into arrows between the coordinator and each consumer, other specs get a note per step,
 state changes go beside the steps and the breaking step is marked."""
 from __future__ import annotations
 
 import pytest
 
-from checker import diagram
-from checker.errors import SpecError
-from checker.explore import Step
-from checker.model import load
-from checker.replay import replay_file
-from checker.scenario import load_scenario, run_scenario
+from checker.traces import diagram
+from checker.lang.errors import SpecError
+from checker.engine.explore import Step
+from checker.compile.model import load
+from checker.engine.replay import replay_file
+from checker.engine.scenario import load_scenario, run_scenario
 
 from _support import ROOT, TWOPHASE, run_cli
 

@@ -8,12 +8,12 @@ import re
 import pytest
 
 from _support import ROOT
-from checker.explore import bfs
-from checker.liveness import judge
-from checker.model import compile_model
-from checker.parser import parse
-from checker.stategraph import StateGraph
-from checker.typecheck import check
+from checker.engine.explore import bfs
+from checker.engine.liveness import judge
+from checker.compile.model import compile_model
+from checker.lang.parser import parse
+from checker.engine.stategraph import StateGraph
+from checker.lang.typecheck import check
 
 LANGUAGE = (ROOT / "docs" / "language.md").read_text()
 BLOCKS = re.findall(r"```gdsl\n(.*?)```", LANGUAGE, re.S)

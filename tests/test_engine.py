@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from checker.explore import bfs
-from checker.model import load
+from checker.engine.explore import bfs
+from checker.compile.model import load
 
 from _support import DIEHARD, EXIT_BAD_INPUT, EXIT_VIOLATION, one_json_object, run_cli
 

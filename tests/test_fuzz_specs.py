@@ -44,9 +44,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from checker import parser, typecheck
-from checker.errors import SpecError
-from checker.model import compile_model
+from checker.lang import parser, typecheck
+from checker.lang.errors import SpecError
+from checker.compile.model import compile_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = {

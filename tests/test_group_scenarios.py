@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.model import load
+from checker.compile.model import load
 
 SPEC = Path(__file__).resolve().parents[1] / "spec" / "group.gdsl"
 

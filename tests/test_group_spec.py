@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.explore import bfs
-from checker.model import load_spec, compile_model
+from checker.engine.explore import bfs
+from checker.compile.model import load_spec, compile_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "group.gdsl"
@@ -102,7 +102,7 @@ def test_committed_ghost_generation_trace_is_the_one_the_checker_finds():
     committed = json.loads((ROOT / "counterexamples/ConsumerGroup/OneLeaderPerGeneration.itf.json").read_text())
     m = model(TWO, ["OneLeaderPerGeneration"])
     r = bfs(m)
-    from checker.itf import trace_to_itf
+    from checker.traces.itf import trace_to_itf
     fresh = trace_to_itf(m, r.trace, property_name="OneLeaderPerGeneration")
     assert committed["#meta"]["constants"]["CONSUMERS"] == "2"
     assert [s["mbt::actionTaken"] for s in committed["states"]] == [s["mbt::actionTaken"] for s in fresh["states"]]

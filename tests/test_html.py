@@ -1,4 +1,4 @@
-"""The step-through page (checker/html.py, `--html FILE`), opened in headless Chromium:
+"""The step-through page (checker/traces/html.py, `--html FILE`), opened in headless Chromium:
 it draws the diagram and the first step's variables by itself (inline script, no
 network), and `#step=N` opens step N. Needs the Debian package chromium; without it
 this test fails and says so (it is never skipped)."""

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 
-from checker.explore import bfs
-from checker.model import load
+from checker.engine.explore import bfs
+from checker.compile.model import load
 
 from _support import (DIEHARD, EXIT_DEADLOCK, EXIT_OK, EXIT_VIOLATION, TCOMMIT, TWOPHASE,
                       one_json_object, run_cli, twophase_reference)

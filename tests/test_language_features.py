@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import SpecError
-from checker.explore import bfs
-from checker.model import load
+from checker.lang.errors import SpecError
+from checker.engine.explore import bfs
+from checker.compile.model import load
 
 ROOT = Path(__file__).resolve().parents[1]
 TWOPHASE = ROOT / "spec" / "examples" / "twophase.gdsl"

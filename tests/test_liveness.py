@@ -1,4 +1,4 @@
-"""Temporal properties under fairness (checker/liveness.py) on small models whose
+"""Temporal properties under fairness (checker/engine/liveness.py) on small models whose
 fair cycles are worked out by hand in the comments; each expected lasso below was
 derived from the model, not copied from the checker's output.
 
@@ -16,11 +16,11 @@ import networkx as nx
 import pytest
 
 from _support import ROOT, run_cli
-from checker.explore import bfs
-from checker.liveness import judge
-from checker.model import load
-from checker.report import step_title
-from checker.stategraph import StateGraph, reachable, strongly_connected
+from checker.engine.explore import bfs
+from checker.engine.liveness import judge
+from checker.compile.model import load
+from checker.traces.report import step_title
+from checker.engine.stategraph import StateGraph, reachable, strongly_connected
 
 EXIT_LIVENESS = 13
 
@@ -389,7 +389,7 @@ def test_group_without_the_pending_sync_timeout_stalls_as_kafka_12890():
 def test_enabled_groups_read_from_arrays_agree_with_walking_each_states_steps():
     """Fairness.any_enabled reads arrays computed for the whole graph at once; here
     against the definition, enabled(v) != set(), on a graph with `when` conditions."""
-    from checker.liveness import Fairness
+    from checker.engine.liveness import Fairness
     model = load(GROUP, {"CONSUMERS": "2", "FIX_KAFKA_12890": "false"})
     graph = StateGraph(model, keep_states=False)
     assert bfs(model, graph=graph).verdict == "ok"

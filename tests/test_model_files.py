@@ -1,4 +1,4 @@
-"""Model files (checker/modelfile.py): `modelcheck MODEL.toml`, precedence of the command
+"""Model files (checker/compile/modelfile.py): `modelcheck MODEL.toml`, precedence of the command
 line, --expected, and a located error for every mistake in a model file."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Packed state variables (checker/packing.py): small sets and maps held as one int in
+"""Packed state variables (checker/compile/packing.py): small sets and maps held as one int in
 the exhaustive search. The packed model must be the plain model in another dress:
 the same successors from every state, the same counts, and plain values wherever a
 user sees a state."""
@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import EvalError
-from checker.explore import bfs
-from checker.model import compile_model, load_spec
-from checker.modelfile import compile_model_file, load_model_file
-from checker.packing import PackedMap, PackedSet, layout, packed_variables
-from checker.types import BoolT, EnumT, IntT, MapT, ScalarsetT, SetT
+from checker.lang.errors import EvalError
+from checker.engine.explore import bfs
+from checker.compile.model import compile_model, load_spec
+from checker.compile.modelfile import compile_model_file, load_model_file
+from checker.compile.packing import PackedMap, PackedSet, layout, packed_variables
+from checker.lang.types import BoolT, EnumT, IntT, MapT, ScalarsetT, SetT
 
 from _support import (DIEHARD, EXIT_OK, EXIT_VIOLATION, ROOT, TCOMMIT, TWOPHASE, one_json_object,
                       reachable, run_cli)
@@ -291,19 +291,19 @@ def test_guards_looked_up_by_a_variables_value_select_what_they_test(tmp_path, m
     """TwoPhase's `rmState[rm] == working` and Bits' guards, compiled to a lookup of
     the parameter values that satisfy them, give the successors of the loop that
     tests every value, from every state; also once the lookup stops keeping values."""
-    import checker.compiler
-    import checker.runtime
+    import checker.compile.compiler
+    import checker.compile.runtime
     path = _bits(tmp_path)
     for checked_of in (lambda: load_spec(path, {}), lambda: load_spec(TWOPHASE, {"RM": "4"})):
         checked = checked_of()
         looked_up = compile_model(checked, packed=packed_variables(checked, False), prune=False)
         assert "_Selection(" in looked_up.source
         with monkeypatch.context() as m:
-            m.setattr(checker.compiler.Compiler, "selected_domain", lambda self, cs, name, src, env: src)
+            m.setattr(checker.compile.compiler.Compiler, "selected_domain", lambda self, cs, name, src, env: src)
             checked = checked_of()
             tested = compile_model(checked, packed=packed_variables(checked, False), prune=False)
         assert "_Selection(" not in tested.source
-        monkeypatch.setattr(checker.runtime, "_SELECTION_LIMIT", 3)
+        monkeypatch.setattr(checker.compile.runtime, "_SELECTION_LIMIT", 3)
         states = reachable(tested)
         assert len(states) > 200
         for st in states:
@@ -340,7 +340,7 @@ def test_variables_the_spec_reads_whole_are_not_packed(tmp_path):
 def test_packing_is_asked_for_by_the_command_line():
     """Not with --no-packing, nor for the simulator; without --no-symmetry, not the
     variables that symmetry reduction permutes."""
-    from checker.cli import _packing, build_parser
+    from checker.cli.main import _packing, build_parser
     def pack(*flags, symmetry=True):
         return _packing(build_parser().parse_args([str(TWOPHASE), *flags]), symmetry=symmetry)
     checked = load_spec(TWOPHASE, {"RM": "3"})

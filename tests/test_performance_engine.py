@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checker.errors import EvalError
-from checker.explore import bfs
-from checker.fingerprints import FingerprintTable, collision_probability
-from checker.model import compile_model, load, load_spec
-from checker.modelfile import compile_model_file, load_model_file
-from checker.symmetry import symmetry_of
+from checker.lang.errors import EvalError
+from checker.engine.explore import bfs
+from checker.engine.fingerprints import FingerprintTable, collision_probability
+from checker.compile.model import compile_model, load, load_spec
+from checker.compile.modelfile import compile_model_file, load_model_file
+from checker.compile.symmetry import symmetry_of
 
 from _support import (DIEHARD, EXIT_BAD_INPUT, EXIT_BOUND, ROOT, TCOMMIT, TWOPHASE, one_json_object,
                       reachable, run_cli)
@@ -248,8 +248,8 @@ def test_workers_do_not_change_what_the_cli_reports():
 
 
 def test_workers_record_the_same_state_graph_and_liveness_verdict():
-    from checker.liveness import search
-    from checker.stategraph import StateGraph
+    from checker.engine.liveness import search
+    from checker.engine.stategraph import StateGraph
     model, _ = _model_file("KAFKA-12890")
     graphs = []
     for workers in (1, 2):
@@ -268,8 +268,8 @@ def test_workers_record_the_same_state_graph_and_liveness_verdict():
 
 def test_a_graph_without_states_gives_the_same_marks_and_lasso_with_any_workers():
     """What `modelcheck` records for its liveness check: marks, not states (conditions.py)."""
-    from checker.liveness import search
-    from checker.stategraph import StateGraph
+    from checker.engine.liveness import search
+    from checker.engine.stategraph import StateGraph
     model, _ = _model_file("KAFKA-12890")
     kept = StateGraph(model)
     with_states, kept = search(model, kept, workers=1)

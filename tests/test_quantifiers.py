@@ -1,13 +1,13 @@
-"""Miniscoping (checker/quantifiers.py): a quantifier over several variables split
+"""Miniscoping (checker/compile/quantifiers.py): a quantifier over several variables split
 into smaller ones must have the value of the quantifier as written, in every state."""
 from __future__ import annotations
 
 import pytest
 
-import checker.compiler
-from checker import ast as A
-from checker.model import compile_model, load_spec
-from checker.quantifiers import miniscoped
+import checker.compile.compiler
+from checker.lang import ast as A
+from checker.compile.model import compile_model, load_spec
+from checker.compile.quantifiers import miniscoped
 
 from _support import reachable
 
@@ -64,7 +64,7 @@ def test_split_quantifiers_agree_with_the_written_ones_in_every_state(tmp_path, 
     path = tmp_path / "shapes.gdsl"
     path.write_text(SPEC)
     split = {name: compile_model(load_spec(path, {}), [name]) for name in SHAPES}
-    monkeypatch.setattr(checker.compiler, "miniscoped", lambda q: None)
+    monkeypatch.setattr(checker.compile.compiler, "miniscoped", lambda q: None)
     written = {name: compile_model(load_spec(path, {}), [name]) for name in SHAPES}
     assert split["NotBoth"].source != written["NotBoth"].source
     states = reachable(written["NotBoth"])

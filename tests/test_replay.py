@@ -1,4 +1,4 @@
-"""Replaying traces from disk (checker/replay.py, `modelcheck --replay TRACE`): every
+"""Replaying traces from disk (checker/engine/replay.py, `modelcheck --replay TRACE`): every
 committed counterexample is still a behaviour of the spec and still shows its
 violation; an edited trace is caught at the edited step; files that are not ITF, or
 belong to another spec, are refused with exit 2."""
@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from checker.replay import replay_file
+from checker.engine.replay import replay_file
 
 from _support import DIEHARD, EXIT_BAD_INPUT, EXIT_VIOLATION, ROOT, run_cli
 

@@ -1,4 +1,4 @@
-"""Scenario files (checker/scenario.py, `modelcheck --replay FILE.scenario.toml`): the
+"""Scenario files (checker/engine/scenario.py, `modelcheck --replay FILE.scenario.toml`): the
 canonical traces of the reference's Appendix A (A.1-A.5) as files that pass, and
 scenarios that go wrong reported at their line."""
 from __future__ import annotations
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from checker.errors import SpecError
-from checker.scenario import load_scenario, run_scenario
+from checker.lang.errors import SpecError
+from checker.engine.scenario import load_scenario, run_scenario
 
 from _support import EXIT_BAD_INPUT, EXIT_VIOLATION, ROOT, run_cli
 
@@ -105,7 +105,7 @@ def test_scenario_files_are_not_model_files():
 
 
 def test_the_ci_gate_does_not_take_scenarios_for_model_files():
-    from checker.cli import _spec_paths
+    from checker.cli.main import _spec_paths
     found = _spec_paths([str(ROOT / "models")])
     assert any(p.endswith("two-consumers.toml") for p in found)
     assert not any(p.endswith(".scenario.toml") for p in found)

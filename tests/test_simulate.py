@@ -1,4 +1,4 @@
-"""The simulator (checker/simulate.py, `modelcheck --simulate`): seeded random walks
+"""The simulator (checker/engine/simulate.py, `modelcheck --simulate`): seeded random walks
 on the compiled spec, every invariant and action property checked at every step, a
 violation reported and written as an exhaustive search's is."""
 from __future__ import annotations
@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from checker.model import load
-from checker.replay import replay_file
-from checker.simulate import pick, simulate
+from checker.compile.model import load
+from checker.engine.replay import replay_file
+from checker.engine.simulate import pick, simulate
 
 from _support import DIEHARD, EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_VIOLATION, ROOT, TCOMMIT, run_cli
 

@@ -8,9 +8,9 @@ import networkx as nx
 import pytest
 
 from _support import EXIT_BAD_INPUT, run_cli
-from checker.explore import bfs
-from checker.model import load
-from checker.stategraph import StateGraph, graph_facts
+from checker.engine.explore import bfs
+from checker.compile.model import load
+from checker.engine.stategraph import StateGraph, graph_facts
 
 # Three states 0 -> 1 -> 2 -> 1: Inc twice, then Dec and Inc between 1 and 2 for ever;
 # Stay is a self-loop everywhere; Never is never enabled.

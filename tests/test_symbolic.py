@@ -11,12 +11,12 @@ import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker import ast as A
-from checker.cli import main
-from checker.errors import EvalError
-from checker.explore import bfs
-from checker.model import compile_model, load_spec
-from checker.modelfile import compile_model_file, load_model_file
+from checker.lang import ast as A
+from checker.cli.main import main
+from checker.lang.errors import EvalError
+from checker.engine.explore import bfs
+from checker.compile.model import compile_model, load_spec
+from checker.compile.modelfile import compile_model_file, load_model_file
 from checker.symbolic.bitvec import Lowering, Unbounded, number, width
 from checker.symbolic.bmc import Unrolling, bmc
 from checker.symbolic.encode import concrete, eq, lift
@@ -25,7 +25,7 @@ from checker.symbolic.run import system_for
 from checker.symbolic.strengthen import candidates_for, inductive_facts
 from checker.symbolic.system import flatten
 from checker.symbolic.translate import Translator
-from checker.types import MapT, SeqT, domain
+from checker.lang.types import MapT, SeqT, domain
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "tests" / "symbolic_specs"

@@ -1,4 +1,4 @@
-"""Symmetry reduction (checker/symmetry.py): canonical() picks one state per orbit.
+"""Symmetry reduction (checker/compile/symmetry.py): canonical() picks one state per orbit.
 
 The oracle is independent of canonical(): orbits are built by brute force, applying
 every permutation with permute(), and canonical() must land in the state's orbit,
@@ -12,8 +12,8 @@ import random
 
 import pytest
 
-from checker.model import load
-from checker.symmetry import symmetry_of
+from checker.compile.model import load
+from checker.compile.symmetry import symmetry_of
 
 from _support import DIEHARD, ROOT, TCOMMIT, TWOPHASE, reachable
 

@@ -15,7 +15,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
-from ..values import to_plain
+from checker.lang.values import to_plain
 from .mapping import INTERNAL, UNSEEN_JOIN_ERRORS, Maps, observations
 
 MAX_INTERNAL_STEPS = 40        # unobserved steps between two observed ones

@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from checker.lang.errors import UsageError
 
 # Kafka API keys of the requests the group protocol uses (the broker-side log names them).
 API_NAMES = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit",

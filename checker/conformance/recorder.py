@@ -18,7 +18,7 @@ import re
 import threading
 from pathlib import Path
 
-from ..errors import UsageError
+from checker.lang.errors import UsageError
 
 # Kafka's error names for the texts librdkafka logs (rd_kafka_err2str).
 ERRORS = {

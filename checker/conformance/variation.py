@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from checker.lang.errors import UsageError
 
 CLIENTS = {
     "java": {},

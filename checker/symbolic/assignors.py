@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import z3
 
-from .. import ast as A
-from ..errors import SpecError, UsageError
-from ..types import IntT, MapT, SetT, domain
-from ..values import show
+from checker.lang import ast as A
+from checker.lang.errors import SpecError, UsageError
+from checker.lang.types import IntT, MapT, SetT, domain
+from checker.lang.values import show
 from .encode import EncodingError, concrete, conj, count, disj, neg, set_size
 from .translate import Translator, Unit
 

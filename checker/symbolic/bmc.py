@@ -16,7 +16,7 @@ import time
 
 import z3
 
-from ..explore import Result, Step
+from checker.engine.explore import Result, Step
 from .bitvec import lowering, number
 from .encode import conj, neg
 

@@ -1,4 +1,4 @@
-"""gdsl values as z3 terms: the symbolic counterpart of checker/types.py's runtime values.
+"""gdsl values as z3 terms: the symbolic counterpart of checker/lang/types.py's runtime values.
 
 A symbolic value has the shape of its type, unrolled in Python, with z3 terms at the
 leaves (types are finite, so every structure has a known, small size):
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import z3
 
-from ..types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
+from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
                      TupleT, component_types, domain, has_domain, key_count, sort_key)
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
@@ -394,7 +394,7 @@ def map_get(m: Map, key, lifted_keys):
 # ------------------------------------------------------------------ back to runtime values
 
 def concrete(v, t, ev):
-    """The runtime value (checker/types.py) of a symbolic value; `ev` evaluates a z3 term
+    """The runtime value (checker/lang/types.py) of a symbolic value; `ev` evaluates a z3 term
     to a constant (a model's eval, or simplify for ground terms)."""
     if isinstance(t, BoolT):
         return z3.is_true(ev(v))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..errors import EvalError
+from checker.lang.errors import EvalError
 from .bmc import Unrolling
 from .encode import conj
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import time
 
-from ..explore import Result
-from ..values import show
+from checker.engine.explore import Result
+from checker.lang.values import show
 
 
 def system_for(model, with_lemmas=False, candidates=False):
     """The spec's transition system; a construct z3 cannot encode is a located SpecError.
     `with_lemmas`: the lemmas are checked too (--prove); `candidates`: the spec's other
     invariants and lemmas are kept as candidate facts (--bmc-lemmas, strengthen.py)."""
-    from ..errors import SpecError
+    from checker.lang.errors import SpecError
     from .strengthen import candidates_for
     from .system import System
     invs = list(model.invariants)
@@ -33,7 +33,7 @@ def system_for(model, with_lemmas=False, candidates=False):
 
 def run_symbolic(mf, model, args, out=print):
     """Run --bmc or --prove on a compiled model; (exit code, ci_reports.Run)."""
-    from ..ci_reports import Run
+    from checker.traces.ci_reports import Run
     if model.temporal and not args.json:
         out("Not checked by --bmc/--prove (temporal properties): "
             + ", ".join(p.name for p in model.temporal))
@@ -67,7 +67,7 @@ def run_symbolic(mf, model, args, out=print):
     result.elapsed = time.perf_counter() - start
     trace_path = None
     if result.trace is not None:
-        from ..itf import write_counterexample
+        from checker.traces.itf import write_counterexample
         trace_path = write_counterexample(args.out, model, result, mf)
     if not args.json:
         _print_bmc(model, result, trace_path, built, args, out)
@@ -115,7 +115,7 @@ def _proof_result(proof) -> Result:
 
 
 def _print_bmc(model, result, trace_path, built, args, out):
-    from ..report import describe_verdict, format_trace
+    from checker.traces.report import describe_verdict, format_trace
     if result.verdict in ("violation", "error"):
         out(describe_verdict(result))
         if result.trace:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..errors import SpecError
-from ..types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
+from checker.lang.errors import SpecError
+from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                      component_types, domain)
 from .encode import FALSE, TRUE, Bag, EncodingError, Opt, concrete, conj, default, disj, lift, to_mask
 from .translate import Translator, Unit
@@ -114,8 +114,8 @@ class System:
         return init, disj([c for c, _ in unit.errors]), unit.picks
 
     def build_instances(self) -> list:
-        from ..compiler import _conjuncts
-        from .. import ast as A
+        from checker.compile.compiler import _conjuncts
+        from checker.lang import ast as A
         out = []
         for act in self.checked.actions:
             d = act.decl

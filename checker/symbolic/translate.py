@@ -1,4 +1,4 @@
-"""Typed gdsl expressions and statements to z3: the symbolic twin of checker/compiler.py.
+"""Typed gdsl expressions and statements to z3: the symbolic twin of checker/compile/compiler.py.
 
 Statements are executed symbolically once, with guarded updates: an assignment under
 the path condition `pc` stores `ite(pc, new, old)`, so both branches of an `if` run
@@ -19,9 +19,9 @@ import itertools
 
 import z3
 
-from .. import ast as A
-from ..errors import SpecError
-from ..types import AnyT, IntT, MapT, SeqT, SetT, domain, has_domain, sort_key
+from checker.lang import ast as A
+from checker.lang.errors import SpecError
+from checker.lang.types import AnyT, IntT, MapT, SeqT, SetT, domain, has_domain, sort_key
 from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq, compact, conj, default,
                      count, disj, elements, eq, ite, lift, member, neg, select, set_op, set_size,
                      subset, to_mask)

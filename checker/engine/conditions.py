@@ -1,6 +1,6 @@
 """What the temporal check reads of each state and step, computed during the search.
 
-The liveness check (checker/liveness.py) runs after the search, on the state graph,
+The liveness check (checker/engine/liveness.py) runs after the search, on the state graph,
 and needs of the states only a few conditions: each temporal property's P (and Q)
 for each value of its `forall` binders, and the `when` condition of each fairness
 declaration for the steps of its action. So the engine evaluates them on each state

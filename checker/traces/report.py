@@ -1,7 +1,7 @@
 """What a person reads: the TLC-style summary and traces showing only what changed."""
 from __future__ import annotations
 
-from .values import show
+from checker.lang.values import show
 
 
 def step_title(model, step) -> str:

@@ -6,7 +6,7 @@ are exact and reproducible because the representative is a function of the orbit
 not of the state that happened to be reached first.
 
 The canonicaliser is generated once per model as specialised Python (like
-checker/compiler.py), in two flavours chosen from the variables' types:
+checker/compile/compiler.py), in two flavours chosen from the variables' types:
 
 * *Unary* specs, where every datum of the state mentions at most one scalarset
   value (TwoPhase: rmState[rm], rm in tmPrepared, Prepared(rm) in msgs): each
@@ -20,7 +20,7 @@ checker/compiler.py), in two flavours chosen from the variables' types:
   hash, then by a total order on values) is the representative (Murphi's scheme).
 
 Whether exploring representatives only is *sound* depends on the spec treating
-the values alike; checker/symmetry_audit.py finds the constructs that do not.
+the values alike; checker/compile/symmetry_audit.py finds the constructs that do not.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import itertools
 from dataclasses import dataclass
 
 from .symmetry_audit import order_dependence
-from .types import (MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, Type, domain,
+from checker.lang.types import (MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, Type, domain,
                     naturally_ordered)
 
 MANY = 2          # "two or more scalarset values" (collections count as many)

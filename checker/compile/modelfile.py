@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BadConstant, SpecError, UsageError
+from checker.lang.errors import BadConstant, SpecError, UsageError
 
 VERDICTS = ("ok", "violation", "deadlock", "incomplete")
 
@@ -49,7 +49,7 @@ class Expectation:
 
 class Located:
     """Errors reported at a key of a TOML file (`file:line:col: error: ...`), for the
-    file types that are TOML: model files here, scenario files (checker/scenario.py).
+    file types that are TOML: model files here, scenario files (checker/engine/scenario.py).
     The class using it has `path` and `source`."""
 
     def locate(self, key: str, table: str | None = None, index: int | None = None) -> tuple:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from itertools import compress as _compress  # noqa: F401 (used by generated code via HELPERS)
 
-from .errors import EvalError
+from checker.lang.errors import EvalError
 
 _EMPTY = frozenset()
 
@@ -117,7 +117,7 @@ def _seq_overflow(what, value, bound):
 
 
 def _element_bit(bits, value):
-    """The bit of a packed set's element (checker/packing.py), which must be in its type."""
+    """The bit of a packed set's element (checker/compile/packing.py), which must be in its type."""
     bit = bits.get(value)
     if bit is None:
         raise EvalError(f"a set would hold {value!r}, outside its element type")

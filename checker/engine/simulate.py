@@ -200,7 +200,7 @@ def run_options(model, args, opts, progress=False) -> Simulation:
 
 def describe(sim: Simulation) -> str:
     """The verdict line: a violation as an exhaustive search says it, with the run."""
-    from .report import describe_verdict
+    from checker.traces.report import describe_verdict
     res = sim.result
     if res.verdict == "ok":
         return f"Simulation completed: no error found in {sim.runs} random runs (a simulation is not a proof)."

@@ -13,14 +13,14 @@ from datetime import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from checker import __version__
 from .itf import write_atomic
 
 
 @dataclass
 class Run:
-    model: object          # checker.model.Model
-    result: object         # checker.explore.Result
+    model: object          # checker.compile.model.Model
+    result: object         # checker.engine.explore.Result
     trace_path: Path | None
     json: dict | None = None
     label: str | None = None                # the model file's name, when one was run

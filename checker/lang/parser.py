@@ -1,4 +1,4 @@
-"""Parse gdsl text into plain AST nodes (checker/ast.py), with located syntax errors."""
+"""Parse gdsl text into plain AST nodes (checker/lang/ast.py), with located syntax errors."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -4,7 +4,7 @@ states along the way must look like (`modelcheck --replay FILE.scenario.toml`).
 A scenario is "consumer 2 pauses, the leader crashes mid-sync": a list of actions
 with their parameters, run on the spec from its initial state, and expectations
 about the state after any step. It is TOML, like a model file, and starts like one
-(spec, description, [constants], [variation]; checker/modelfile.py reads that part
+(spec, description, [constants], [variation]; checker/compile/modelfile.py reads that part
 and reports every mistake at its line), followed by the steps:
 
     [[step]]                      # no action: expectations on the initial state
@@ -37,12 +37,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
+from checker.lang.errors import UsageError
 from .explore import SPEC_FAILURES, Result, Step, _failure
-from .modelfile import ModelFile, _const_text, compile_model_file, read_toml
-from .report import step_title
-from .types import MapT, OptionT, RecordT, domain
-from .values import from_plain, show
+from checker.compile.modelfile import ModelFile, _const_text, compile_model_file, read_toml
+from checker.traces.report import step_title
+from checker.lang.types import MapT, OptionT, RecordT, domain
+from checker.lang.values import from_plain, show
 
 SUFFIX = ".scenario.toml"
 _TOP = {"spec": str, "description": str, "after": str, "constants": dict, "variation": dict,

@@ -18,7 +18,7 @@ table does not list, or a spec with no table, is drawn as a note on its actor (t
 value of its first parameter, or the spec itself): "actor: Action(params)".
 
 The same rows are rendered three ways: for the terminal (`terminal`), as Mermaid
-text in Markdown (`markdown`, `--diagram FILE`), and by checker/html.py.
+text in Markdown (`markdown`, `--diagram FILE`), and by checker/traces/html.py.
 """
 from __future__ import annotations
 
@@ -26,12 +26,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .modelfile import Located, read_toml
+from checker.lang.errors import UsageError
+from checker.compile.modelfile import Located, read_toml
 from .report import step_title
 from .statediff import change_text, changes
-from .types import RecordT
-from .values import show
+from checker.lang.types import RecordT
+from checker.lang.values import show
 
 SIDECAR_SUFFIX = ".diagram.toml"
 _ARROW_KEYS = {"from", "to", "message", "reply"}
@@ -197,7 +197,7 @@ def _param_text(params, types, name, fields) -> str:
 
 
 def _state_text(model, state, path) -> str:
-    from .scenario import read_path
+    from checker.engine.scenario import read_path
     try:
         return read_path(model, state, path)
     except LookupError:

@@ -7,7 +7,7 @@ being evaluated (TLC's code); 3 a bound stopped the search with nothing found;
 2 bad input; 130 interrupted; 1 internal error only. With --expected, 0 when
 every model gives the verdict its file records and 10 when one does not.
 `--conform RECORDING [SPEC]` checks a recording of real consumers instead
-(checker/conformance/cli.py): 0 conforms, 14 does not conform.
+(checker/cli/conform.py): 0 conforms, 14 does not conform.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import __version__
-from .errors import SpecError, UsageError
-from .report import describe_verdict
-from .stategraph import DEFAULT_GRAPH_LIMIT
+from checker import __version__
+from checker.lang.errors import SpecError, UsageError
+from checker.traces.report import describe_verdict
+from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -161,13 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if any(a == "--conform" or a.startswith("--conform=") for a in argv):
-        from .conformance.cli import main as conform      # its own options and exit codes
+        from .conform import main as conform      # its own options and exit codes
         return conform(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.specs and not args.replay:
         parser.error("the following arguments are required: SPEC|MODEL")
-    from .simulate import check_options
+    from checker.engine.simulate import check_options
     problem = check_options(args)
     if problem:
         parser.error(problem)
@@ -237,7 +237,7 @@ def _run(args) -> int:
             text = e.format() if isinstance(e, SpecError) else f"modelcheck: error: {e}"
             print(text, file=sys.stderr)
             code, run = EXIT_BAD_INPUT, None
-            from .ci_reports import LoadFailure
+            from checker.traces.ci_reports import LoadFailure
             run = LoadFailure(path, text, getattr(e, "line", 0), getattr(e, "col", 0))
         codes.append(code)
         runs.append(run)
@@ -266,7 +266,7 @@ def _verdict_of(code) -> str:
 
 def _reports(args, runs):
     if args.junit or args.sarif:
-        from .ci_reports import write_reports
+        from checker.traces.ci_reports import write_reports
         try:
             write_reports([r for r in runs if r is not None], args.junit, args.sarif,
                           deadlock_checked=not args.no_deadlock)
@@ -276,11 +276,11 @@ def _reports(args, runs):
 
 def _run_one(path, args, consts):
     """Check one spec or model file; return (exit code, ci_reports.Run or None for --describe)."""
-    from .explore import print_progress
-    from .liveness import search
-    from .ci_reports import Run
-    from .modelfile import Expectation, is_model_file, load_model_file
-    from .stategraph import StateGraph, check_graph_path
+    from checker.engine.explore import print_progress
+    from checker.engine.liveness import search
+    from checker.traces.ci_reports import Run
+    from checker.compile.modelfile import Expectation, is_model_file, load_model_file
+    from checker.engine.stategraph import StateGraph, check_graph_path
 
     if str(path).endswith(".scenario.toml"):
         raise UsageError(f"{path} is a scenario file: run it with  modelcheck --replay {path}")
@@ -289,12 +289,12 @@ def _run_one(path, args, consts):
     if args.describe:
         return _describe(model, args), None
     if args.prove_assignors:
-        from .symbolic.assignors import run_assignors
+        from checker.symbolic.assignors import run_assignors
         return run_assignors(model, args), None
     if args.bmc_lemmas and not args.bmc:
         raise UsageError("--bmc-lemmas strengthens --bmc K: give --bmc too")
     if args.bmc or args.prove:
-        from .symbolic.run import run_symbolic
+        from checker.symbolic.run import run_symbolic
         return run_symbolic(mf, model, args)
     if args.graph:
         check_graph_path(args.graph)
@@ -325,7 +325,7 @@ def _run_one(path, args, consts):
     else:
         limited = False
     if args.simulate:
-        from .simulate import run_options
+        from checker.engine.simulate import run_options
         sim = run_options(model, args, opts, progress=progress is not None)
         result = sim.result
     else:
@@ -339,14 +339,14 @@ def _run_one(path, args, consts):
 
     trace_path = None
     if result.trace is not None:
-        from .itf import write_counterexample
+        from checker.traces.itf import write_counterexample
         trace_path = write_counterexample(args.out, model, result, mf)
 
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])
     run.json = _json_result(model, result, trace_path)
     if sim is not None:
-        from .simulate import json_fields
+        from checker.engine.simulate import json_fields
         run.json.update(json_fields(sim))
     code = result.exit_code
     expect = mf.expect if mf else Expectation()       # a spec is expected to pass
@@ -378,8 +378,8 @@ def _reduction(model, opts, args, whole_graph, out):
     """Symmetry reduction, workers and the memory limit for one search, said on `out`.
     Temporal properties and graph analyses are checked on the whole state graph,
     without symmetry (see docs/language.md, Symmetry reduction)."""
-    from .memory import default_limit
-    from .symmetry import symmetry_of
+    from checker.engine.memory import default_limit
+    from checker.compile.symmetry import symmetry_of
     wanted = opts.pop("use_symmetry", True) and not args.no_symmetry    # a model file may say no
     sym = symmetry_of(model) if wanted else None
     note = None
@@ -401,8 +401,8 @@ def _reduction(model, opts, args, whole_graph, out):
 def _configure(path, mf, args, consts):
     """Load and compile what one file asks for: a spec with the command line's options,
     or a model file's spec, constants and options, the command line taking precedence."""
-    from .model import compile_model, load_spec
-    from .modelfile import compile_model_file
+    from checker.compile.model import compile_model, load_spec
+    from checker.compile.modelfile import compile_model_file
 
     opts = dict(max_states=args.max_states, max_depth=args.max_depth, timeout=args.timeout,
                 check_deadlock=not args.no_deadlock)
@@ -419,11 +419,11 @@ def _configure(path, mf, args, consts):
 
 
 def _packing(args, symmetry):
-    """What to pack (checker/packing.py): a function of the checked spec, or None. Only
+    """What to pack (checker/compile/packing.py): a function of the checked spec, or None. Only
     the exhaustive search packs; unless --no-symmetry, the variables holding
     scalarset values stay tuples and sets, for the permutations to read. (Packing
     the group spec's, explored in full, gains nothing: its maps have 2 or 3 keys.)"""
-    from .packing import packed_variables
+    from checker.compile.packing import packed_variables
     if args.no_packing or args.simulate or args.describe or args.bmc or args.prove or args.prove_assignors:
         return None
     return lambda checked: packed_variables(checked, keep_scalarsets=symmetry)
@@ -435,10 +435,10 @@ def _analyse_graph(model, graph, result, args):
     if graph is None or not (result.verdict == "ok" or judged):
         return
     if args.coverage:
-        from .stategraph import graph_facts
+        from checker.engine.stategraph import graph_facts
         result.coverage = graph_facts(graph)
     if args.graph:
-        from .stategraph import write_graph
+        from checker.engine.stategraph import write_graph
         try:
             fmt = write_graph(graph, args.graph)
         except OSError as e:
@@ -456,11 +456,11 @@ def _fairness_text(f) -> str:
 def _print_result(model, result, trace_path, brief=False, sim=None):
     """The verdict, the trace (only its file when `brief`: a gate's expected violation)
     and the counts (of a simulation, if `sim`)."""
-    from .report import describe_verdict, format_trace
+    from checker.traces.report import describe_verdict, format_trace
     if sim is not None:
-        from .simulate import describe, summary_lines
+        from checker.engine.simulate import describe, summary_lines
     else:
-        from .report import summary_lines
+        from checker.traces.report import summary_lines
     print(describe(sim) if sim is not None else describe_verdict(result))
     if brief and result.trace is not None:
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
@@ -554,7 +554,7 @@ def _views(args, model, trace, prop=None, kind=None, loop=None, closing=None, no
            summary=""):
     """--diagram and --html for a trace: a Mermaid sequence diagram in Markdown (or the
     terminal, with '-') and the step-through page."""
-    from . import diagram
+    from checker.traces import diagram
     d = diagram.build(model, trace, table=diagram.load_table(model), property_name=prop,
                       property_kind=kind, loop=loop, closing=closing, notes=notes)
     if args.diagram == "-":
@@ -564,7 +564,7 @@ def _views(args, model, trace, prop=None, kind=None, loop=None, closing=None, no
         if not args.json:
             print(f"Sequence diagram ({len(trace)} states) written to {args.diagram}")
     if args.html:
-        from .html import write_page
+        from checker.traces.html import write_page
         write_page(args.html, model, trace, d, summary)
         if not args.json:
             print(f"Step-through page ({len(trace)} states) written to {args.html}")
@@ -573,7 +573,7 @@ def _views(args, model, trace, prop=None, kind=None, loop=None, closing=None, no
 def _replay(args, consts) -> int:
     """--replay: a scenario file is run; an ITF trace is re-executed on its spec (or on
     the SPEC given), and the violation it records judged again."""
-    from .scenario import check_message, is_scenario_file, load_scenario, run_scenario
+    from checker.engine.scenario import check_message, is_scenario_file, load_scenario, run_scenario
     if len(args.specs) > 1:
         raise UsageError(f"--replay takes one trace and at most one SPEC or model file, not "
                          f"{', '.join(args.specs)}")
@@ -599,7 +599,7 @@ def _replay(args, consts) -> int:
         return 0 if res is None else res.exit_code
     if consts:
         raise UsageError("--replay of a trace takes its constants from the trace; drop --const")
-    from .replay import replay_file, replay_lines
+    from checker.engine.replay import replay_file, replay_lines
     rep = replay_file(args.replay, args.specs[0] if args.specs else None)
     lines = replay_lines(rep)
     if not args.json:

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import SpecError, UsageError
-from .mapping import known_difference
-from .variation import CLIENTS, CLUSTERS
+from checker.lang.errors import SpecError, UsageError
+from checker.conformance.mapping import known_difference
+from checker.conformance.variation import CLIENTS, CLUSTERS
 
 EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 14, 3, 2
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "spec" / "group.gdsl"
@@ -42,7 +42,7 @@ def _positive(option):
 
 
 def build_parser():
-    from .matcher import MAX_INTERNAL_STEPS, MAX_NODES
+    from checker.conformance.matcher import MAX_INTERNAL_STEPS, MAX_NODES
     p = _Parser(prog="modelcheck --conform",
                 description="Check a recording of real Kafka consumers against the group spec.")
     p.add_argument("--conform", required=True, metavar="RECORDING",
@@ -76,10 +76,10 @@ def main(argv=None) -> int:
 def check(recording, spec=DEFAULT_SPEC, client=None, cluster=None, **bounds):
     """(metadata, Variation, model, Verdict) for a recording file: the spec runs with the
     constants of the recording's client and cluster (variation.py), then its own."""
-    from ..model import compile_model, load_spec
-    from .matcher import match
-    from .recorder import read
-    from .variation import variation
+    from checker.compile.model import compile_model, load_spec
+    from checker.conformance.matcher import match
+    from checker.conformance.recorder import read
+    from checker.conformance.variation import variation
     meta, events = read(recording)
     consts = meta["constants"]
     if not isinstance(consts, dict):

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .values import to_itf
+from checker.lang.values import to_itf
 
 
 def _step_fields(model, step, index=None) -> dict:
@@ -85,7 +85,7 @@ def write_trace(path, model, trace, **kw) -> Path:
 def write_counterexample(out_dir, model, result, mf=None) -> Path:
     """Write a result's trace where the CLI files it: OUT/<model or spec>/<property>.itf.json,
     the model file and its variation in `#meta`. An unwritable place is a usage error."""
-    from .errors import UsageError
+    from checker.lang.errors import UsageError
     from .report import describe_verdict
     path = Path(out_dir) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
     extra = {"model": str(mf.path), "variation": mf.variation} if mf else None

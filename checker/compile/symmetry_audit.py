@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import is_dataclass
 
-from . import ast as A
-from .errors import SpecError
-from .types import MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, Type
+from checker.lang import ast as A
+from checker.lang.errors import SpecError
+from checker.lang.types import MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, Type
 
 ACCUMULATE = {"union": "union", "+": "+", "or": "or", "and": "and", "intersect": "intersect",
               "minus": "minus", "-": "-"}

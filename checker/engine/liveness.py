@@ -46,7 +46,7 @@ from .conditions import FAILED, HOLDS
 from .explore import Step, _failure, bfs
 from .fingerprints import fingerprint
 from .stategraph import StateGraph, reachable, strongly_connected
-from .values import show
+from checker.lang.values import show
 
 
 @dataclass

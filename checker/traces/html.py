@@ -1,6 +1,6 @@
 """A trace as one self-contained HTML page that steps through it (`--html FILE`).
 
-The page shows the sequence diagram (checker/diagram.py's rows, drawn as SVG by the
+The page shows the sequence diagram (checker/traces/diagram.py's rows, drawn as SVG by the
 page's own script) beside the variables of the current state, the entries the step
 changed highlighted; Back/Forward buttons and the arrow keys move through the
 trace, a click on a step jumps to it, and `#step=N` in the address opens step N.
@@ -14,9 +14,9 @@ import html
 import json
 from pathlib import Path
 
-from .errors import UsageError
+from checker.lang.errors import UsageError
 from .statediff import change_text
-from .values import show
+from checker.lang.values import show
 
 
 def page(model, trace, d, summary: str = "") -> str:

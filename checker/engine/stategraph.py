@@ -10,7 +10,7 @@ and choices). Self-loops are kept; a state outside the constraints was not expan
 (`expanded[i] == 0`) and has no steps.
 
 The graph keeps each state's and step's *marks* too: the conditions the liveness
-check reads, evaluated by the engine where the state was (checker/conditions.py).
+check reads, evaluated by the engine where the state was (checker/engine/conditions.py).
 So it need not keep the states: `StateGraph(model, keep_states=False)`, as the
 liveness check records it, holds none, and `state(i)` rebuilds one from the parent
 links when asked; `--graph FILE` keeps them, to write them.
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError
+from checker.lang.errors import UsageError
 
 # --graph refuses graphs larger than this unless --graph-limit says otherwise
 DEFAULT_GRAPH_LIMIT = 100_000
@@ -147,7 +147,7 @@ class StateGraph:
     def label_text(self, label_id) -> str:
         """`Action(p=v, ...)`, as traces print it."""
         from .explore import Step
-        from .report import step_title
+        from checker.traces.report import step_title
         act, picks = self.label_keys[label_id]
         return step_title(self.model, Step(self.model.action_names[act], picks, ()))
 
@@ -178,7 +178,7 @@ class StateGraph:
         `label` (the action instances that take the step, one a line) and `action`
         (their action names, comma-separated)."""
         import networkx as nx
-        from .values import show
+        from checker.lang.values import show
         model = self.model
         chosen = range(len(self)) if nodes is None else sorted(set(nodes))
         keep = None if nodes is None else set(chosen)
@@ -221,7 +221,7 @@ def write_graph(graph: StateGraph, path) -> str:
     """Write the whole graph to `path` in the format its extension names (atomically);
     returns the format's name."""
     import networkx as nx
-    from .itf import write_atomic
+    from checker.traces.itf import write_atomic
     fmt = check_graph_path(path)
     g = graph.to_networkx()
     if fmt == "DOT":

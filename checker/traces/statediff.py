@@ -8,8 +8,8 @@ HTML page (to put the changes beside each step).
 """
 from __future__ import annotations
 
-from .types import MapT, OptionT, RecordT, domain
-from .values import show
+from checker.lang.types import MapT, OptionT, RecordT, domain
+from checker.lang.values import show
 
 
 def changes(model, before, after) -> list:

@@ -9,8 +9,8 @@ The generated module has, for the whole spec:
   cond_<k>(s, params...)   -> the value of one state condition of a temporal property
                               or a fairness declaration (see Compiler.conditions)
 
-A state is a flat tuple of variable values (see checker/types.py for values); the
-variables the search asks to pack are ints (checker/packing.py), and
+A state is a flat tuple of variable values (see checker/lang/types.py for values); the
+variables the search asks to pack are ints (checker/compile/packing.py), and
 export_state(s) / import_state(s) convert a state to and from the plain form.
 Inside an action, variables are renamed in SSA style (x, x_1, x_2 ...) so a body
 reads as imperative code without copying the state; `require` and `choose` are
@@ -23,12 +23,12 @@ import dataclasses
 import itertools
 import re
 
-from . import ast as A
+from checker.lang import ast as A
 from . import runtime
-from .errors import SpecError, too_deep
+from checker.lang.errors import SpecError, too_deep
 from .packing import PackedMap, PackedSet
 from .quantifiers import miniscoped
-from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
+from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                     component_types, domain, is_simple_key, key_count, key_offset, sort_key)
 
 

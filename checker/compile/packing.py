@@ -1,6 +1,6 @@
 """Packed state variables: a set or a map of a few small values held as one int.
 
-A state is a tuple of variable values (checker/types.py). For a variable such as
+A state is a tuple of variable values (checker/lang/types.py). For a variable such as
 TwoPhase's `rmState: map[RM, RMState]` that tuple representation costs, at every step
 that changes one manager, a list copy, a store and a new tuple, and a new hash of the
 whole tuple. Held as bit fields, the same step is two integer operations and the hash
@@ -15,7 +15,7 @@ compiled spec never has to unpack):
   the field of `width` bits starting at bit k * width.
 
 The packed form is internal to the explicit-state search: the compiled spec reads
-and writes it (checker/compiler.py), and every state a user sees, in traces and
+and writes it (checker/compile/compiler.py), and every state a user sees, in traces and
 state graphs, is unpacked first (Model.export_state). Two states are equal exactly
 when their packed forms are, so the counts and traces are unchanged.
 """
@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .errors import EvalError
+from checker.lang.errors import EvalError
 from .runtime import _element_bit
-from .types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
+from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
                     component_types, domain, has_domain, is_simple_key, key_count)
 
 MAX_BITS = 64          # a packed variable's ints stay a few machine words
@@ -81,7 +81,7 @@ class PackedMap:
 def packed_variables(checked, keep_scalarsets: bool) -> dict:
     """{variable name: layout} of the variables of a checked spec that can be packed.
     `keep_scalarsets`: leave unpacked every variable whose values hold scalarset
-    values, for symmetry reduction to permute (checker/symmetry.py reads tuples)."""
+    values, for symmetry reduction to permute (checker/compile/symmetry.py reads tuples)."""
     from .symmetry import mentions
     scalarsets = {t: 0 for t in checked.types.values() if isinstance(t, ScalarsetT)}
     out = {}

@@ -1,7 +1,7 @@
 """Replaying a trace from disk on the spec: is it still a behaviour of the spec, and
 does the violation it records still happen?
 
-A trace is an ITF file as checker/itf.py writes it. Its "#meta" names the spec
+A trace is an ITF file as checker/traces/itf.py writes it. Its "#meta" names the spec
 (`source`), every constant's value and, for a model file's trace, the model file and
 its variation; replay rebuilds that configuration, reads each state back
 (values.from_itf), and re-executes the trace step by step: state 1 must be an
@@ -21,11 +21,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BadConstant, SpecError, UsageError
+from checker.lang.errors import BadConstant, SpecError, UsageError
 from .explore import SPEC_FAILURES, Step, _failure
-from .report import step_title
-from .statediff import changes
-from .values import from_itf
+from checker.traces.report import step_title
+from checker.traces.statediff import changes
+from checker.lang.values import from_itf
 
 
 class Mismatch(Exception):
@@ -66,7 +66,7 @@ class Replay:
 
 def read_itf(path) -> dict:
     """The ITF trace in a file; anything else is a located error (exit 2)."""
-    from .modelfile import read_text
+    from checker.compile.modelfile import read_text
     path = Path(path)
     text = read_text(path, "trace (ITF) or scenario file")
     try:
@@ -100,8 +100,8 @@ def configure(itf: dict, trace_path: Path, spec: str | None = None):
     """The compiled model the trace was recorded on: `spec` (a .gdsl or model file) if
     given, else the model file or spec its #meta names, with the constants it records;
     compiled to check the property it records."""
-    from .model import compile_model, load_spec
-    from .modelfile import is_model_file, load_model_file
+    from checker.compile.model import compile_model, load_spec
+    from checker.compile.modelfile import is_model_file, load_model_file
     meta = itf.get("#meta", {})
     if spec is None:
         recorded = [meta[k] for k in ("model", "source") if isinstance(meta.get(k), str)]

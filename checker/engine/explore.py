@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import EvalError
+from checker.lang.errors import EvalError
 from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
-from .runtime import describe
+from checker.compile.runtime import describe
 
 # Errors a spec can raise while being evaluated (the compiled code is plain Python);
 # anything else escaping compiled code is a checker bug and surfaces as exit 1.
@@ -82,7 +82,7 @@ def bfs(model, **options) -> Result:
     Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every,
     graph (a StateGraph to record every state and step in), symmetry (a
     symmetry.Symmetry: explore one state per orbit), workers (processes expanding
-    states; see checker/workers.py), memory_limit (bytes of RSS at which to stop)."""
+    states; see checker/engine/workers.py), memory_limit (bytes of RSS at which to stop)."""
     # States are immutable tuples without cycles: the cyclic garbage collector has
     # nothing to free during a search, and traversing millions of tuples costs time.
     collecting = gc.isenabled()

@@ -1,16 +1,17 @@
 """A compiled spec as engines see it: initial states, successors, properties.
 
 Like stateright's Model, this is kept apart from the engines that explore it
-(checker/explore.py) and the writers that show what they found.
+(checker/engine/explore.py) and the writers that show what they found.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import parser, typecheck
+from checker.lang import parser
+from checker.lang import typecheck
 from .compiler import Compiler
-from .errors import SpecError, UsageError, too_deep
+from checker.lang.errors import SpecError, UsageError, too_deep
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Model:
         return {n: c.value for n, c in self.checked.consts.items()}
 
     def constant_text(self, name) -> str:
-        from .values import show
+        from checker.lang.values import show
         c = self.checked.consts[name]
         return show(c.value, c.type)
 
@@ -66,7 +67,7 @@ class Model:
     def function(self, name):
         """A spec function (def) as a Python callable on plain values (see values.from_plain).
         Functions that read state variables take them as keyword arguments."""
-        from .values import from_plain, to_plain
+        from checker.lang.values import from_plain, to_plain
         info = self.checked.defs[name]
         fn = self.namespace[f"d_{name}"]
         reads = sorted(info.reads)
@@ -87,12 +88,12 @@ class Model:
 
     def plain(self, state) -> dict:
         """A state as users see it (a trace's, a state graph's) as {variable: plain value}."""
-        from .values import to_plain
+        from checker.lang.values import to_plain
         return {n: to_plain(v, t) for n, t, v in zip(self.var_names, self.var_types, state)}
 
     def steps(self, state):
         """Every enabled action instance: [(action, {param: plain value}, next state)]."""
-        from .values import to_plain
+        from checker.lang.values import to_plain
         out = []
         for act, picks, t in self.labelled_successors(state):
             types = self.action_params.get(act, {})
@@ -102,7 +103,7 @@ class Model:
     def step(self, state, action, **params):
         """The successor reached by one named action instance; ValueError if it is not
         enabled (the message lists what is). Choices not given must be unambiguous."""
-        from .values import from_plain, to_plain
+        from checker.lang.values import from_plain, to_plain
         if action in self.action_names:       # any plain form of a parameter value will do
             types = self.action_params.get(self.action_names.index(action), {})
             params = {k: to_plain(from_plain(v, types[k]), types[k]) if k in types else v
