@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.engine.explore import bfs  # noqa: E402
+from checker.engine.search import bfs  # noqa: E402
 from checker.compile.model import load  # noqa: E402
 from twophase_hand import hand_written_twophase  # noqa: E402
 

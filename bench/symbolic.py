@@ -9,7 +9,7 @@
   prove     - time to prove each invariant the examples prove
   assignors - --prove-assignors on the group spec's range and round-robin assignors for
               1..8 members x 1..16 partitions
-Figures are printed, never asserted (tests/test_symbolic.py asserts the verdicts).
+Figures are printed, never asserted (tests/symbolic/test_symbolic.py asserts the verdicts).
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.engine.explore import bfs  # noqa: E402
+from checker.engine.search import bfs  # noqa: E402
 from checker.compile.model import compile_model, load_spec  # noqa: E402
 from checker.compile.modelfile import compile_model_file, load_model_file  # noqa: E402
 from checker.symbolic.bmc import bmc  # noqa: E402
 from checker.symbolic.induction import prove  # noqa: E402
-from checker.symbolic.run import system_for  # noqa: E402
+from checker.cli.symbolic import system_for  # noqa: E402
 from checker.symbolic.strengthen import inductive_facts  # noqa: E402
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
-MALFORMED = TESTS / "malformed"
+MALFORMED = TESTS / "lang" / "malformed"
 EXAMPLES = ROOT / "spec" / "examples"
 DIEHARD = EXAMPLES / "diehard.gdsl"
 TCOMMIT = EXAMPLES / "tcommit.gdsl"

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+import sys
 
-from checker.lang.errors import SpecError, UsageError
 from checker.conformance.mapping import known_difference
 from checker.conformance.variation import CLIENTS, CLUSTERS
+from checker.engine.outcome import EXIT_BAD_INPUT, EXIT_DIVERGES, EXIT_INCOMPLETE, EXIT_OK
+from checker.lang.errors import SpecError, UsageError
 
-EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 14, 3, 2
+EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM = EXIT_OK, EXIT_DIVERGES
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "spec" / "group.gdsl"
 # The spec variables a discrepancy report shows (the rest are in the witness).
 SHOWN = ("groupState", "generation", "leader", "members", "pending", "client", "memberId", "clientGen",

@@ -14,18 +14,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 import sys
 import traceback
-from pathlib import Path
 
 from checker import __version__
+from checker.engine.outcome import (
+    EXIT_BAD_INPUT,
+    EXIT_DEADLOCK,
+    EXIT_EVAL_ERROR,
+    EXIT_INCOMPLETE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TEMPORAL,
+    EXIT_UNEXPECTED,
+    EXIT_VIOLATION,
+)
+from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
 from checker.lang.errors import SpecError, UsageError
 from checker.traces.report import describe_verdict
-from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
-EXIT_UNEXPECTED = 10     # --expected: a model's verdict is not the one its file records
 
 
 class _Parser(argparse.ArgumentParser):
@@ -161,13 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if any(a == "--conform" or a.startswith("--conform=") for a in argv):
-        from .conform import main as conform      # its own options and exit codes
+        from .conform import main as conform  # its own options and exit codes
         return conform(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.specs and not args.replay:
         parser.error("the following arguments are required: SPEC|MODEL")
-    from checker.engine.simulate import check_options
+    from checker.cli.simulate import check_options
     problem = check_options(args)
     if problem:
         parser.error(problem)
@@ -179,7 +187,7 @@ def main(argv=None) -> int:
         return _fail(args, f"modelcheck: error: {e}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:            # `modelcheck ... | head`: the reader left
         sys.stderr.close()
         return 141
@@ -197,7 +205,8 @@ def _fail(args, text, code) -> int:
 
 
 # How bad an exit code is, to combine several specs' verdicts into one.
-_SEVERITY = {0: 0, 3: 1, 11: 2, 12: 3, 13: 3, EXIT_UNEXPECTED: 3, 75: 4, EXIT_BAD_INPUT: 5, EXIT_INTERNAL: 6, 130: 7}
+_SEVERITY = {EXIT_OK: 0, EXIT_INCOMPLETE: 1, EXIT_DEADLOCK: 2, EXIT_VIOLATION: 3, EXIT_TEMPORAL: 3, EXIT_UNEXPECTED: 3,
+             EXIT_EVAL_ERROR: 4, EXIT_BAD_INPUT: 5, EXIT_INTERNAL: 6, EXIT_INTERRUPTED: 7}
 
 
 def _spec_paths(specs) -> list:
@@ -242,7 +251,7 @@ def _run(args) -> int:
         codes.append(code)
         runs.append(run)
         lines.append((path, code, run))
-        if code == 130:
+        if code == EXIT_INTERRUPTED:
             break
     worst = max(codes, key=lambda c: _SEVERITY.get(c, 6))
     _reports(args, runs)
@@ -261,7 +270,8 @@ def _run(args) -> int:
 def _verdict_of(code) -> str:
     return {0: "ok", 3: "incomplete", 11: "deadlock", 12: "violation", 13: "violation",
             EXIT_UNEXPECTED: "unexpected",
-            75: "error", EXIT_BAD_INPUT: "error", EXIT_INTERNAL: "error", 130: "incomplete"}.get(code, "error")
+            EXIT_EVAL_ERROR: "error", EXIT_BAD_INPUT: "error", EXIT_INTERNAL: "error",
+            EXIT_INTERRUPTED: "incomplete"}.get(code, "error")
 
 
 def _reports(args, runs):
@@ -276,11 +286,12 @@ def _reports(args, runs):
 
 def _run_one(path, args, consts):
     """Check one spec or model file; return (exit code, ci_reports.Run or None for --describe)."""
+    from checker.compile.modelfile import Expectation, is_model_file, load_model_file
     from checker.engine.explore import print_progress
     from checker.engine.liveness import search
+    from checker.engine.stategraph import StateGraph
     from checker.traces.ci_reports import Run
-    from checker.compile.modelfile import Expectation, is_model_file, load_model_file
-    from checker.engine.stategraph import StateGraph, check_graph_path
+    from checker.traces.graph import check_graph_path
 
     if str(path).endswith(".scenario.toml"):
         raise UsageError(f"{path} is a scenario file: run it with  modelcheck --replay {path}")
@@ -294,7 +305,7 @@ def _run_one(path, args, consts):
     if args.bmc_lemmas and not args.bmc:
         raise UsageError("--bmc-lemmas strengthens --bmc K: give --bmc too")
     if args.bmc or args.prove:
-        from checker.symbolic.run import run_symbolic
+        from checker.cli.symbolic import run_symbolic
         return run_symbolic(mf, model, args)
     if args.graph:
         check_graph_path(args.graph)
@@ -325,7 +336,7 @@ def _run_one(path, args, consts):
     else:
         limited = False
     if args.simulate:
-        from checker.engine.simulate import run_options
+        from checker.cli.simulate import run_options
         sim = run_options(model, args, opts, progress=progress is not None)
         result = sim.result
     else:
@@ -346,7 +357,7 @@ def _run_one(path, args, consts):
               deadlock_checked=opts["check_deadlock"])
     run.json = _json_result(model, result, trace_path)
     if sim is not None:
-        from checker.engine.simulate import json_fields
+        from checker.cli.simulate import json_fields
         run.json.update(json_fields(sim))
     code = result.exit_code
     expect = mf.expect if mf else Expectation()       # a spec is expected to pass
@@ -378,8 +389,8 @@ def _reduction(model, opts, args, whole_graph, out):
     """Symmetry reduction, workers and the memory limit for one search, said on `out`.
     Temporal properties and graph analyses are checked on the whole state graph,
     without symmetry (see docs/language.md, Symmetry reduction)."""
-    from checker.engine.memory import default_limit
     from checker.compile.symmetry import symmetry_of
+    from checker.engine.memory import default_limit
     wanted = opts.pop("use_symmetry", True) and not args.no_symmetry    # a model file may say no
     sym = symmetry_of(model) if wanted else None
     note = None
@@ -438,7 +449,7 @@ def _analyse_graph(model, graph, result, args):
         from checker.engine.stategraph import graph_facts
         result.coverage = graph_facts(graph)
     if args.graph:
-        from checker.engine.stategraph import write_graph
+        from checker.traces.graph import write_graph
         try:
             fmt = write_graph(graph, args.graph)
         except OSError as e:
@@ -458,7 +469,8 @@ def _print_result(model, result, trace_path, brief=False, sim=None):
     and the counts (of a simulation, if `sim`)."""
     from checker.traces.report import describe_verdict, format_trace
     if sim is not None:
-        from checker.engine.simulate import describe, summary_lines
+        from checker.cli.simulate import describe
+        from checker.engine.simulate import summary_lines
     else:
         from checker.traces.report import summary_lines
     print(describe(sim) if sim is not None else describe_verdict(result))

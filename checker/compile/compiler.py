@@ -24,12 +24,31 @@ import itertools
 import re
 
 from checker.lang import ast as A
-from . import runtime
+from checker.lang.builtins import PARTIAL  # builtins that may raise: never computed ahead of use
 from checker.lang.errors import SpecError, too_deep
+from checker.lang.types import (
+    AnyT,
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    ScalarsetT,
+    SeqT,
+    SetT,
+    TupleT,
+    component_types,
+    domain,
+    is_simple_key,
+    key_count,
+    key_offset,
+    sort_key,
+)
+
+from . import runtime
 from .packing import PackedMap, PackedSet
 from .quantifiers import miniscoped
-from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
-                    component_types, domain, is_simple_key, key_count, key_offset, sort_key)
 
 
 class _Writer:
@@ -1150,7 +1169,7 @@ def _cannot_fail(e, defs, seen=None) -> bool:
     if isinstance(e, A.Binary) and e.op in ("/", "%"):
         return False
     if isinstance(e, A.Call):
-        if e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
+        if e.kind == "builtin" and e.func in PARTIAL:
             return False
         if e.kind == "def" and not _safe_def(e.ref, defs, seen):
             return False
@@ -1326,8 +1345,6 @@ def _assigned(stmts) -> set:
     return out
 
 
-# Builtins that may raise on some arguments: never computed ahead of their use.
-_PARTIAL_BUILTINS = {"get", "head", "tail", "last", "min", "max", "index_of", "put", "remove"}
 
 
 def _is_constant(e, given=frozenset()) -> bool:
@@ -1338,7 +1355,7 @@ def _is_constant(e, given=frozenset()) -> bool:
         return False
     if isinstance(e, A.Binary) and e.op in ("/", "%"):
         return False
-    if isinstance(e, A.Call) and e.kind == "builtin" and e.func in _PARTIAL_BUILTINS:
+    if isinstance(e, A.Call) and e.kind == "builtin" and e.func in PARTIAL:
         return False
     if isinstance(e, A.Name):
         return e.kind in ("const", "enum", "type") or e.kind == "local" and e.name in given

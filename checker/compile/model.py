@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from checker.lang import parser
-from checker.lang import typecheck
-from .compiler import Compiler
+from checker.lang import parser, typecheck
 from checker.lang.errors import SpecError, UsageError, too_deep
+
+from .compiler import Compiler
 
 
 @dataclass

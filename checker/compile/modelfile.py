@@ -11,11 +11,11 @@ reported as `file:line:col: error: ...` at the offending key.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import os
+from pathlib import Path
 import re
 import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from checker.lang.errors import BadConstant, SpecError, UsageError
 

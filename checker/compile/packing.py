@@ -25,9 +25,24 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from checker.lang.errors import EvalError
+from checker.lang.types import (
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    ScalarsetT,
+    SetT,
+    TupleT,
+    component_types,
+    domain,
+    has_domain,
+    is_simple_key,
+    key_count,
+)
+
 from .runtime import _element_bit
-from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
-                    component_types, domain, has_domain, is_simple_key, key_count)
 
 MAX_BITS = 64          # a packed variable's ints stay a few machine words
 

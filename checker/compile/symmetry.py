@@ -24,12 +24,23 @@ the values alike; checker/compile/symmetry_audit.py finds the constructs that do
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+import itertools
+
+from checker.lang.types import (
+    MapT,
+    OptionT,
+    RecordT,
+    ScalarsetT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
+    domain,
+    naturally_ordered,
+)
 
 from .symmetry_audit import order_dependence
-from checker.lang.types import (MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, Type, domain,
-                    naturally_ordered)
 
 MANY = 2          # "two or more scalarset values" (collections count as many)
 SRC_CACHE_LIMIT = 50_000

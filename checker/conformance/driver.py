@@ -8,11 +8,11 @@ the recording ends with the scenario's last step.
 """
 from __future__ import annotations
 
+from collections import Counter
 import logging
 import queue
 import threading
 import time
-from collections import Counter
 
 from .mock import MockCluster, confluent_kafka, monotonic
 from .recorder import LogEvents, Recorder

@@ -11,11 +11,12 @@ orders members by consumer, Kafka by member id), the first that conforms wins.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import itertools
 import time
-from dataclasses import dataclass, field
 
 from checker.lang.values import to_plain
+
 from .mapping import INTERNAL, UNSEEN_JOIN_ERRORS, Maps, observations
 
 MAX_INTERNAL_STEPS = 40        # unobserved steps between two observed ones

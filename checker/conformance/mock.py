@@ -8,10 +8,10 @@ request log (API key, broker, monotonic timestamp).
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 import glob
 import os
 import time
-from dataclasses import dataclass
 
 from checker.lang.errors import UsageError
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 import re
 import threading
-from pathlib import Path
 
 from checker.lang.errors import UsageError
 

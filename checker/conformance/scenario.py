@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.lang.errors import SpecError
 from checker.compile.modelfile import read_toml
+from checker.lang.errors import SpecError
 
 ASSIGNORS = {"range": "range", "roundrobin": "roundrobin", "cooperative-sticky": "cooperative_sticky"}
 ACTIONS = {"join": str, "settle": bool, "sleep": (int, float), "commit": str, "fetch": str,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .explore import SPEC_FAILURES
+from .outcome import SPEC_FAILURES
 
 HOLDS, FAILED = 1, 2
 MAX_WHEN = 16          # `when` conditions one action's fairness declarations may have

@@ -13,95 +13,28 @@ that need the whole graph after the search (liveness, export, coverage).
 """
 from __future__ import annotations
 
-import builtins
-import gc
-import sys
-import time
-import traceback
 from array import array
 from dataclasses import dataclass, field
+import sys
+import time
 
 import numpy as np
 
-from checker.lang.errors import EvalError
 from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
-from checker.compile.runtime import describe
-
-# Errors a spec can raise while being evaluated (the compiled code is plain Python);
-# anything else escaping compiled code is a checker bug and surfaces as exit 1.
-SPEC_FAILURES = (EvalError, ArithmeticError, LookupError, ValueError, RecursionError)
+from .outcome import SPEC_FAILURES, Result, Step, failure_message, label_trace, labelled_step
 
 
-@dataclass
-class Step:
-    action: str | None        # None for an initial state
-    params: tuple             # ((name, value), ...)
-    state: tuple
-
-
-@dataclass
-class Result:
-    verdict: str                      # ok | violation | deadlock | incomplete | error
-    distinct: int
-    generated: int
-    depth: int
-    queue_left: int
-    elapsed: float
-    property: str | None = None
-    property_kind: str | None = None  # invariant | action | temporal | deadlock | error
-    trace: list | None = None         # [Step]
-    loop: int | None = None           # a lasso (temporal): trace[loop:] repeats forever ...
-    loop_step: Step | None = None     # ... and this step goes from the last state back to trace[loop]
-    liveness_elapsed: float = 0.0     # of `elapsed`, the time the temporal properties took
-    message: str | None = None
-    stopped_by: str | None = None     # max-states | max-depth | timeout | memory | interrupted
-    constrained: int = 0              # distinct states outside the constraints (not expanded)
-    coverage: dict = field(default_factory=dict)
-    visited_bytes: int = 0            # memory of the visited set (fingerprints, parent links)
-    collision_probability: float = 0.0  # that a fingerprint collision hid a state (TLC's estimate)
-
-    @builtins.property          # `property` is a field name above
-    def exit_code(self) -> int:
-        if self.stopped_by == "interrupted":
-            return 130
-        if self.verdict == "violation" and self.property_kind == "temporal":
-            return 13                 # TLC's code for a liveness violation
-        # 75 is TLC's code for an error while evaluating the spec
-        return {"ok": 0, "violation": 12, "deadlock": 11, "incomplete": 3, "error": 75}[self.verdict]
-
-
-class _Stop(Exception):
+class Stop(Exception):
     def __init__(self, verdict, index, **info):
         self.verdict, self.index, self.info = verdict, index, info
-
-
-def bfs(model, **options) -> Result:
-    """Explore `model` breadth-first; stop at the first violation, or at a bound
-    (max_states, max_depth, timeout in seconds) with the verdict "incomplete".
-    Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every,
-    graph (a StateGraph to record every state and step in), symmetry (a
-    symmetry.Symmetry: explore one state per orbit), workers (processes expanding
-    states; see checker/engine/workers.py), memory_limit (bytes of RSS at which to stop)."""
-    # States are immutable tuples without cycles: the cyclic garbage collector has
-    # nothing to free during a search, and traversing millions of tuples costs time.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        if options.get("workers", 1) > 1:
-            from .workers import ParallelSearch
-            return ParallelSearch(model, **options).run()
-        return _Search(model, **options).run()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 # Parents expanded per batch: their successors are looked up in the visited set together.
 CHUNK = 2048
 
 
-class _Search:
+class Search:
     """One breadth-first search. States are numbered in the order found; the visited
     set keeps their fingerprints and `parent` their parents' numbers; full states are
     kept for the current and the next level only (and for every state when a graph
@@ -141,7 +74,7 @@ class _Search:
             while level:
                 level = self.expand_level(level)
             return self.result("ok")
-        except _Stop as stop:
+        except Stop as stop:
             return self.stopped(stop)
         except KeyboardInterrupt:
             return self.result("incomplete", stopped_by="interrupted")
@@ -155,7 +88,7 @@ class _Search:
             if self.canonical is not None:
                 inits = [self.canonical(s) for s in inits]
         except SPEC_FAILURES as e:
-            raise _Stop("error", -1, message=f"in init: {_failure(e, model)}")
+            raise Stop("error", -1, message=f"in init: {failure_message(e, model)}")
         self.generated = len(inits)
         new = self.visited.add(fingerprints(inits))
         level = self.admit([inits[p] for p in new], [-1] * len(new), lambda k: len(inits))
@@ -174,7 +107,7 @@ class _Search:
             keep = max(0, int(self.max_states) - first)
             self.admit(states[:keep], parents[:keep], generated_by, before and before[:keep])
             self.generated, self.expanding = generated_by(keep), parents[keep]
-            raise _Stop("incomplete", -1, stopped_by="max-states")
+            raise Stop("incomplete", -1, stopped_by="max-states")
         failure = self.first_failure(states, before)
         if failure is not None:
             k, bad, message = failure
@@ -182,8 +115,8 @@ class _Search:
             self.keep(states[:k + 1])
             self.generated, self.expanding = generated_by(k), parents[k]
             if bad == -2:
-                raise _Stop("error", first + k, message=message)
-            raise _Stop("violation", first + k, prop=self.model.invariants[bad], kind="invariant")
+                raise Stop("error", first + k, message=message)
+            raise Stop("violation", first + k, prop=self.model.invariants[bad], kind="invariant")
         self.parent.extend(parents)
         return self.keep(states)
 
@@ -216,9 +149,9 @@ class _Search:
         """Between batches: the time limit, the memory limit, progress."""
         now = time.perf_counter()
         if now >= self.deadline:
-            raise _Stop("incomplete", -1, stopped_by="timeout")
+            raise Stop("incomplete", -1, stopped_by="timeout")
         if self.memory_limit is not None and self.memory() > self.memory_limit:
-            raise _Stop("incomplete", -1, stopped_by="memory")
+            raise Stop("incomplete", -1, stopped_by="memory")
         if self.progress is not None and now >= self.next_report:
             self.progress(len(self.parent), self.generated, self.depth,
                           len(self.parent) - self.expanding - 1, now - self.start)
@@ -255,7 +188,7 @@ class _Search:
                 return generated + int(totals[which[k]])
             if frozen:               # a state beyond --max-depth
                 self.generated, self.expanding = generated_by(0), base + int(which[0])
-                raise _Stop("incomplete", -1, stopped_by="max-depth")
+                raise Stop("incomplete", -1, stopped_by="max-depth")
             if picked is None:
                 picked = [x.found[p] for p in new.tolist()]
             before = [expanded[w] for w in which.tolist()] \
@@ -322,7 +255,7 @@ class _Search:
             wanted = canonical(step_to)
             step_to = next(t for t in model.successors(state)
                            if canonical(t) == wanted and model.check_steps(state, t) >= 0)
-        return _step(self.model, state, step_to)
+        return labelled_step(self.model, state, step_to)
 
     def trace_to(self, index) -> list:
         if self.graph is not None:
@@ -337,7 +270,7 @@ class Expansion:
     counts: list           # how many of them each state contributed ...
     made: list             # ... and how many it generated (more, for the state with the event)
     steps: list            # with a graph: each state's labelled steps, or None if not expanded
-    event: "_Stop | None"  # a stop met while expanding; `found` ends where it was met
+    event: "Stop | None"  # a stop met while expanding; `found` ends where it was met
     constrained: int       # states outside the constraints (not expanded)
     marks: bytearray = field(default_factory=bytearray)  # with a graph: each state's marks
     step_marks: list = field(default_factory=list)       # ... and each recorded step's
@@ -360,7 +293,7 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
             try:
                 outside = check_con(s) >= 0
             except SPEC_FAILURES as e:
-                event = _Stop("error", i, message=_failure(e, model))
+                event = Stop("error", i, message=failure_message(e, model))
                 break
             if outside:
                 x.constrained += 1   # TLC's CONSTRAINT: kept and checked, not expanded
@@ -373,13 +306,13 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
         try:
             succ = successors(s)
         except SPEC_FAILURES as e:
-            event = _Stop("error", i, message=_failure(e, model))
+            event = Stop("error", i, message=failure_message(e, model))
             break
         if record is not None:
             labelled, succ = succ, [step[2] for step in succ]
         made.append(len(succ))
         if not succ and check_deadlock:
-            event = _Stop("deadlock", i)
+            event = Stop("deadlock", i)
             counts.append(0)
             break
         if check_step is not None:
@@ -388,10 +321,10 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
                 try:
                     bad = check(s, t)
                 except SPEC_FAILURES as e:
-                    event = _Stop("error", i, message=_failure(e, model), step_to=t)
+                    event = Stop("error", i, message=failure_message(e, model), step_to=t)
                 else:
                     if bad >= 0:
-                        event = _Stop("violation", i, prop=bad, kind="action", step_to=t)
+                        event = Stop("violation", i, prop=bad, kind="action", step_to=t)
                 if event is not None:
                     succ = succ[:k]
                     break
@@ -444,7 +377,7 @@ def first_failure(model, states, before=None):
                 if bad != -1:
                     return k, bad, None
     except SPEC_FAILURES as e:
-        return k, -2, _failure(e, model)
+        return k, -2, failure_message(e, model)
     return None
 
 
@@ -455,7 +388,7 @@ def build_trace(model, states, parent, index) -> list:
         chain.append(states[index])
         index = parent[index]
     chain.reverse()
-    return [Step(None, (), chain[0])] + [_step(model, a, b) for a, b in zip(chain, chain[1:])]
+    return label_trace(model, chain)
 
 
 def replay_states(model, fps, parent, index, canonical=None) -> list:
@@ -486,40 +419,7 @@ def replay_trace(model, fps, parent, index, canonical=None) -> list:
     """The trace to state `index` when only fingerprints were kept (replay_states),
     each step labelled with its action."""
     states = replay_states(model, fps, parent, index, canonical)
-    return [Step(None, (), states[0])] + [_step(model, a, b) for a, b in zip(states, states[1:])]
-
-
-def _step(model, a, b) -> Step:
-    """The step from state a to state b, labelled with the action that takes it."""
-    lab = model.label(a, b)
-    return Step(lab[0], lab[1], b) if lab else Step("?", (), b)
-
-
-def _failure(exc, model) -> str:
-    """Describe an exception raised by compiled spec code, naming the action if we can."""
-    text = describe(exc)
-    where = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename.startswith("<gdsl:"):
-            where = lineno
-    if where is not None:
-        lines = model.source.splitlines()
-        # the generated module starts with its constants; find the enclosing action comment
-        for k in range(min(where, len(lines)) - 1, -1, -1):
-            line = lines[k].strip()
-            if line.startswith(("# action ", "# temporal property ", "# fairness condition ")):
-                return f"{text} (in {line[2:]})"
-            if line.startswith("def d_"):
-                return f"{text} (in function {line[6:line.index('(')]})"
-            for fname, props, kind in (("check_invariants", model.invariants, "invariant"),
-                                       ("check_steps", model.action_properties, "action property"),
-                                       ("check_constraints", model.constraints, "constraint")):
-                if line.startswith(f"def {fname}"):
-                    after = lines[where].strip() if where < len(lines) else ""
-                    if after.startswith("return ") and after[7:].isdigit() and int(after[7:]) < len(props):
-                        return f"{text} (in {kind} {props[int(after[7:])].name})"
-                    return f"{text} (while evaluating a {kind})"
-    return text
+    return label_trace(model, states)
 
 
 def print_progress(distinct, generated, depth, queue, elapsed, stream=sys.stderr):

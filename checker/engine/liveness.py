@@ -42,11 +42,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conditions import FAILED, HOLDS
-from .explore import Step, _failure, bfs
-from .fingerprints import fingerprint
-from .stategraph import StateGraph, reachable, strongly_connected
 from checker.lang.values import show
+
+from .conditions import FAILED, HOLDS
+from .fingerprints import fingerprint
+from .outcome import Step, failure_message, labelled_step
+from .search import bfs
+from .stategraph import StateGraph, reachable, strongly_connected
 
 
 @dataclass
@@ -160,7 +162,7 @@ def _failed(graph, v, i, key=None, act=None) -> SpecFailure:
     """The SpecFailure of a condition marked failed in state v (conditions.failure),
     with the message its evaluation gives on the state rebuilt."""
     exc = graph.conditions.failure(graph.state(v), i, key, act)
-    return SpecFailure(v, _failure(exc, graph.model))
+    return SpecFailure(v, failure_message(exc, graph.model))
 
 
 # ------------------------------------------------------------------ fairness
@@ -482,8 +484,8 @@ def lasso_trace(model, graph, lasso: Lasso):
     states = _path_states(model, graph, lasso.states)
     trace = [Step(None, (), states[0])]
     for a, b in zip(states, states[1:]):
-        trace.append(_labelled(model, a, b))
-    closing = _labelled(model, states[-1], states[lasso.loop])
+        trace.append(labelled_step(model, a, b, unlabelled=None))
+    closing = labelled_step(model, states[-1], states[lasso.loop], unlabelled=None)
     return trace, closing
 
 
@@ -498,13 +500,6 @@ def _path_states(model, graph, path) -> list:
     for v in path[1:]:
         states.append(next(t for t in model.successors(states[-1]) if fingerprint(t) == fps[v]))
     return states
-
-
-def _labelled(model, a, b) -> Step:
-    lab = model.label(a, b)
-    if lab is None:                              # only a return to the same state can be unlabelled
-        return Step(None, (), b)
-    return Step(lab[0], lab[1], b)
 
 
 # ------------------------------------------------------------------ judging a given lasso

@@ -17,15 +17,24 @@ longer does: a stale trace is caught when the spec changes.
 from __future__ import annotations
 
 import builtins
-import json
 from dataclasses import dataclass, field
+import json
 from pathlib import Path
 
 from checker.lang.errors import BadConstant, SpecError, UsageError
-from .explore import SPEC_FAILURES, Step, _failure
-from checker.traces.report import step_title
-from checker.traces.statediff import changes
 from checker.lang.values import from_itf
+
+from .outcome import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    SPEC_FAILURES,
+    Step,
+    exit_code_of,
+    failure_message,
+    step_title,
+    verdict_of,
+)
+from .statediff import changes
 
 
 class Mismatch(Exception):
@@ -56,10 +65,10 @@ class Replay:
     @builtins.property          # `property` is a field name above
     def exit_code(self) -> int:
         if self.mismatch is not None:
-            return 2
+            return EXIT_BAD_INPUT
         if not self.reproduced:
-            return 0
-        return {"temporal": 13, "deadlock": 11, "error": 75}.get(self.property_kind, 12)
+            return EXIT_OK
+        return exit_code_of(verdict_of(self.property_kind), self.property_kind)
 
 
 # ---------------------------------------------------------------- reading the file
@@ -218,7 +227,7 @@ def _evaluate(model, fn, index, what):
     try:
         return fn()
     except SPEC_FAILURES as e:
-        raise Mismatch(index, f"evaluating {what} failed: {_failure(e, model)}") from None
+        raise Mismatch(index, f"evaluating {what} failed: {failure_message(e, model)}") from None
 
 
 def _decode_state(model, st: dict, k: int) -> tuple:
@@ -281,7 +290,7 @@ def _judge(model, rep: Replay, meta: dict) -> None:
             model.labelled_successors(last)
             model.check_invariants(last)
         except SPEC_FAILURES as e:
-            rep.reproduced, rep.message = True, f"Evaluating the last state fails again: {_failure(e, model)}."
+            rep.reproduced, rep.message = True, f"Evaluating the last state fails again: {failure_message(e, model)}."
     elif model.invariants:
         rep.property_kind = "invariant"
         rep.reproduced = _evaluate(model, lambda: model.check_invariants(last), len(trace) - 1,
@@ -331,7 +340,7 @@ def _judge_lasso(model, rep: Replay, meta: dict) -> None:
     try:
         bound = lasso_violation(model, prop, [s.state for s in rep.trace], rep.loop, labels, closing)
     except SPEC_FAILURES as e:
-        rep.message = f"Judging the lasso failed: {_failure(e, model)}."
+        rep.message = f"Judging the lasso failed: {failure_message(e, model)}."
         return
     rep.reproduced = bound is not None
 

@@ -32,17 +32,17 @@ broken property is a violation (exit 12) with the trace.
 """
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
+import re
 
-from checker.lang.errors import UsageError
-from .explore import SPEC_FAILURES, Result, Step, _failure
 from checker.compile.modelfile import ModelFile, _const_text, compile_model_file, read_toml
-from checker.traces.report import step_title
+from checker.lang.errors import UsageError
 from checker.lang.types import MapT, OptionT, RecordT, domain
 from checker.lang.values import from_plain, show
+
+from .outcome import SPEC_FAILURES, Result, Step, failure_message, step_title
 
 SUFFIX = ".scenario.toml"
 _TOP = {"spec": str, "description": str, "after": str, "constants": dict, "variation": dict,
@@ -236,7 +236,7 @@ def _take(model, mf, st, here, where) -> Step:
     try:
         succ = model.labelled_successors(here)
     except SPEC_FAILURES as e:
-        raise mf.error(f"{where}: evaluating the steps failed: {_failure(e, model)}",
+        raise mf.error(f"{where}: evaluating the steps failed: {failure_message(e, model)}",
                        "action", "step", st.index) from None
     found = {}
     for a, picks, t in succ:
@@ -262,7 +262,7 @@ def _violation(model, before, after):
         if model.invariants and (k := model.check_invariants(after)) >= 0:
             return model.invariants[k].name, "invariant"
     except SPEC_FAILURES as e:
-        return "EvaluationError", "error", _failure(e, model)
+        return "EvaluationError", "error", failure_message(e, model)
     return None
 
 

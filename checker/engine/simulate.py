@@ -17,11 +17,11 @@ nothing is no proof: the verdict is then "ok" with the numbers of runs and steps
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 import random
 import time
-from dataclasses import dataclass
 
-from .explore import SPEC_FAILURES, Result, Step, _failure
+from .outcome import SPEC_FAILURES, Result, Step, failure_message
 
 DEFAULT_RUNS = 1000
 DEFAULT_STEPS = 100
@@ -100,7 +100,7 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
             inits = model.init_states()
         except SPEC_FAILURES as e:
             return stop("error", property="EvaluationError", kind="error",
-                        message=f"in init: {_failure(e, model)}")
+                        message=f"in init: {failure_message(e, model)}")
         for run in range(1, runs + 1):
             rng = random.Random(f"{seed}:{run}")
             s = inits[rng.randrange(len(inits))]
@@ -135,7 +135,7 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
                     ended["steps"] += 1
             except SPEC_FAILURES as e:
                 return stop("error", property="EvaluationError", kind="error",
-                            message=_failure(e, model))
+                            message=failure_message(e, model))
             now = time.perf_counter()
             if now >= deadline:
                 return stop("ok", stopped_by="timeout")
@@ -166,53 +166,3 @@ def print_progress(run, runs, steps, elapsed, stream=None):
     rate = steps / elapsed if elapsed > 0 else 0.0
     print(f"Progress: run {run:,} of {runs:,}, {steps:,} steps ({rate:,.0f} steps/s, {elapsed:.0f}s)",
           file=stream or sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- the command line
-
-def check_options(args) -> str | None:
-    """What is wrong with a command line's simulation and replay options, or None."""
-    if not args.simulate:
-        for name in ("runs", "steps", "seed"):
-            if getattr(args, name) is not None:
-                return f"--{name} is an option of --simulate"
-    else:
-        for name in ("graph", "coverage", "expected", "replay", "max_states", "max_depth"):
-            if getattr(args, name):
-                return f"--{name.replace('_', '-')} cannot be combined with --simulate (a random " \
-                       f"simulation is not a search)"
-    if args.replay:
-        for name in ("graph", "coverage", "expected", "describe", "invariants", "skips"):
-            if getattr(args, name):
-                return (f"--{name.rstrip('s') if name in ('invariants', 'skips') else name} "
-                        f"cannot be combined with --replay (the trace says what it checks)")
-    return None
-
-
-def run_options(model, args, opts, progress=False) -> Simulation:
-    """The simulation a command line asks for (a fresh seed, printed, if none)."""
-    import os
-    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
-    return simulate(model, runs=args.runs or DEFAULT_RUNS, steps=args.steps or DEFAULT_STEPS,
-                    seed=seed, check_deadlock=opts["check_deadlock"], timeout=opts.get("timeout"),
-                    progress=print_progress if progress else None)
-
-
-def describe(sim: Simulation) -> str:
-    """The verdict line: a violation as an exhaustive search says it, with the run."""
-    from checker.traces.report import describe_verdict
-    res = sim.result
-    if res.verdict == "ok":
-        return f"Simulation completed: no error found in {sim.runs} random runs (a simulation is not a proof)."
-    if res.stopped_by == "interrupted":
-        return f"Interrupted after {sim.runs} runs; nothing was found so far."
-    text = describe_verdict(res)
-    if sim.failing_run is not None:
-        text += f"\nFound in run {sim.failing_run} of seed {sim.seed} (--seed {sim.seed} finds it again)."
-    return text
-
-
-def json_fields(sim: Simulation) -> dict:
-    return {"mode": "simulate", "seed": sim.seed, "runs": sim.runs, "steps": sim.steps,
-            "failing_run": sim.failing_run, "runs_per_s": round(sim.runs_per_s, 2),
-            "steps_per_s": round(sim.steps_per_s, 1), "runs_ended": sim.ended}

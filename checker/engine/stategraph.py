@@ -31,15 +31,11 @@ graph into a trace (liveness.lasso, explore.build_trace) must then map it back.
 from __future__ import annotations
 
 from array import array
-from pathlib import Path
 
 import numpy as np
 
-from checker.lang.errors import UsageError
-
 # --graph refuses graphs larger than this unless --graph-limit says otherwise
 DEFAULT_GRAPH_LIMIT = 100_000
-GRAPH_FORMATS = {".graphml": "GraphML", ".gexf": "GEXF", ".dot": "DOT", ".gv": "DOT"}
 
 
 class StateGraph:
@@ -146,8 +142,7 @@ class StateGraph:
 
     def label_text(self, label_id) -> str:
         """`Action(p=v, ...)`, as traces print it."""
-        from .explore import Step
-        from checker.traces.report import step_title
+        from .outcome import Step, step_title
         act, picks = self.label_keys[label_id]
         return step_title(self.model, Step(self.model.action_names[act], picks, ()))
 
@@ -178,6 +173,7 @@ class StateGraph:
         `label` (the action instances that take the step, one a line) and `action`
         (their action names, comma-separated)."""
         import networkx as nx
+
         from checker.lang.values import show
         model = self.model
         chosen = range(len(self)) if nodes is None else sorted(set(nodes))
@@ -206,51 +202,6 @@ class StateGraph:
                     g.add_edge(i, j, label=text, action=name)
         return g
 
-
-def check_graph_path(path) -> str:
-    """The export format named by the file's extension; bad input if there is none."""
-    fmt = GRAPH_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        known = ", ".join(GRAPH_FORMATS)
-        raise UsageError(f"--graph {path}: the file name must end in one of {known} "
-                         f"(the extension chooses the format)")
-    return fmt
-
-
-def write_graph(graph: StateGraph, path) -> str:
-    """Write the whole graph to `path` in the format its extension names (atomically);
-    returns the format's name."""
-    import networkx as nx
-    from checker.traces.itf import write_atomic
-    fmt = check_graph_path(path)
-    g = graph.to_networkx()
-    if fmt == "DOT":
-        text = _dot(g)
-    else:
-        writer = nx.generate_graphml if fmt == "GraphML" else nx.generate_gexf
-        text = "\n".join(writer(g)) + "\n"
-    write_atomic(Path(path), text)
-    return fmt
-
-
-def _dot(g) -> str:
-    """Graphviz DOT text (written here: networkx needs pydot or pygraphviz for it)."""
-    def q(text):
-        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\l") + '"'
-    out = [f"digraph {q(g.graph.get('name', 'states'))} {{",
-           '  node [shape=box, fontname="monospace"];']
-    for n, data in g.nodes(data=True):
-        attrs = {"label": data["label"] + "\n", "initial": str(data["initial"]).lower()}
-        if data["initial"]:
-            attrs["peripheries"] = "2"
-        out.append(f"  {n} [" + ", ".join(f"{k}={q(v)}" for k, v in attrs.items()) + "];")
-    for a, b, data in g.edges(data=True):
-        out.append(f"  {a} -> {b} [label={q(data['label'])}, action={q(data['action'])}];")
-    out.append("}")
-    return "\n".join(out) + "\n"
-
-
-# ------------------------------------------------------------------ algorithms on the arrays
 
 def strongly_connected(starts, targets, inside, on_component, singles=None) -> int:
     """Tarjan's algorithm, iterative, on a graph in arrays (state v's successors are

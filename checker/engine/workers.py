@@ -7,7 +7,7 @@ expands one run itself and each worker another. A worker keeps its states and
 their successors; what crosses the pipes is small: each successor's 64-bit
 fingerprint going in, and coming back which of them are new. The main process keeps
 the one visited set and numbers the new states exactly as the one-process search
-(explore._Search) does: a level's successors are taken in the order of their
+(explore.Search) does: a level's successors are taken in the order of their
 parents, and a run's new states are numbered after those of the runs before it, so
 every worker keeps a contiguous run of the next level too. Runs are then evened out
 by moving states from the longer runs to their neighbours.
@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from .explore import Expansion, _Search, _Stop, expand, first_failure
+from .explore import Expansion, Search, Stop, expand, first_failure
 from .fingerprints import FingerprintTable, fingerprints, room_for
 from .memory import rss
 
@@ -146,7 +146,7 @@ class _Run:
 
 
 def _plain_stop(stop):
-    """A _Stop as plain data for a pipe."""
+    """A Stop as plain data for a pipe."""
     return None if stop is None else (stop.verdict, stop.index, stop.info)
 
 
@@ -305,8 +305,8 @@ class _Sharded:
         self.n = need
 
 
-class ParallelSearch(_Search):
-    """explore._Search with each level expanded by several processes."""
+class ParallelSearch(Search):
+    """explore.Search with each level expanded by several processes."""
 
     def run(self):
         if self.workers <= 1 or not hasattr(os, "fork"):
@@ -383,7 +383,7 @@ class ParallelSearch(_Search):
         if outs[upto][4] is not None:
             verdict, index, info = outs[upto][4]
             self.expanding = index
-            raise _Stop(verdict, index, **info)
+            raise Stop(verdict, index, **info)
         if self.graph is not None:
             self.record_runs(outs)
         self.level_start += len(level)

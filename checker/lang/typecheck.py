@@ -8,19 +8,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import ast as A
+from .builtins import BUILTINS, arity_error
 from .errors import BadConstant, SpecError, too_deep
-from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT,
-                    ScalarsetT, SeqT, SetT, TupleT, Type, assignable, has_domain,
-                    is_key_type, key_count, unify)
+from .types import (
+    ANY,
+    BOOL,
+    INT,
+    AnyT,
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    ScalarsetT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
+    assignable,
+    has_domain,
+    is_key_type,
+    key_count,
+    unify,
+)
 
 # Sizes beyond which a map or a set built from a range cannot be represented.
 MAX_MAP_KEYS = 1_000_000
 MAX_RANGE_VALUES = 10_000_000
 
-# Builtin functions; the checker gives each its own typing rule (see _call_builtin).
-BUILTINS = ("size", "keys", "has", "get", "some", "is_some", "is_none", "min", "max", "abs",
-            "sum", "sorted", "append", "head", "tail", "last", "to_set", "put", "remove",
-            "union_all", "len", "values", "index_of", "concat")
 
 
 @dataclass
@@ -993,11 +1009,10 @@ class _Checker:
         return rt
 
     def builtin(self, e: A.Call, ts) -> Type:
-        f, n = e.func, len(ts)
+        f, n = e.func, len(ts)   # the typing rule of each builtin of BUILTINS
 
-        def arity(*ok):
-            if n not in ok:
-                raise SpecError(f"{f} takes {' or '.join(map(str, ok))} argument(s), given {n}", e.pos)
+        if (wrong := arity_error(f, n)) is not None:       # the registry's arities (lang/builtins.py)
+            raise SpecError(wrong, e.pos)
 
         def need(i, cls, what):
             if not isinstance(ts[i], cls):
@@ -1005,35 +1020,27 @@ class _Checker:
             return ts[i]
 
         if f in ("size", "len"):
-            arity(1)
             need(0, (SetT, SeqT, MapT), "a set, sequence or map")
             return INT
         if f == "keys":
-            arity(1)
             return SetT(need(0, MapT, "a map").key)
         if f == "values":
-            arity(1)
             return SetT(need(0, MapT, "a map").value)
         if f == "has":
-            arity(2)
             m = need(0, MapT, "a map")
             self.expect(m.key, ts[1], e.args[1].pos, "the key of has()")
             return BOOL
         if f == "get":
-            arity(1)
             o = need(0, OptionT, "an option")
             return o.inner
         if f == "some":
-            arity(1)
             if isinstance(ts[0], OptionT):
                 raise SpecError("some(x) of an option would nest options", e.pos)
             return OptionT(ts[0])
         if f in ("is_some", "is_none"):
-            arity(1)
             need(0, OptionT, "an option")
             return BOOL
         if f in ("min", "max"):
-            arity(1, 2)
             if n == 2:
                 self.expect(INT, ts[0], e.args[0].pos, f)
                 self.expect(INT, ts[1], e.args[1].pos, f)
@@ -1042,61 +1049,49 @@ class _Checker:
             self.expect(INT, s.elem, e.args[0].pos, f)
             return INT
         if f == "abs":
-            arity(1)
             self.expect(INT, ts[0], e.args[0].pos, f)
             return INT
         if f == "sum":
-            arity(1)
             s = need(0, (SetT, SeqT), "a set or sequence of integers")
             self.expect(INT, s.elem, e.args[0].pos, f)
             return INT
         if f == "sorted":
-            arity(1)
             s = need(0, (SetT, SeqT), "a set or sequence")
             return SeqT(s.elem)
         if f == "append":
-            arity(2)
             s = need(0, SeqT, "a sequence")
             u = unify(s.elem, ts[1])
             if u is None:
                 raise SpecError(f"append: a {ts[1]} does not fit in a {s}", e.args[1].pos)
             return SeqT(u, s.bound)
         if f == "concat":
-            arity(2)
             a, b = need(0, SeqT, "a sequence"), need(1, SeqT, "a sequence")
             u = unify(a, b)
             if u is None:
                 raise SpecError(f"concat of {a} and {b}", e.pos)
             return u
         if f in ("head", "last"):
-            arity(1)
             return need(0, SeqT, "a sequence").elem
         if f == "tail":
-            arity(1)
             return need(0, SeqT, "a sequence")
         if f == "index_of":
-            arity(2)
             s = need(0, SeqT, "a sequence")
             self.expect(s.elem, ts[1], e.args[1].pos, "index_of")
             return INT
         if f == "to_set":
-            arity(1)
             return SetT(need(0, SeqT, "a sequence").elem)
         if f == "put":
-            arity(3)
             m = need(0, MapT, "a map")
             self.expect(m.key, ts[1], e.args[1].pos, "the key of put()")
             self.expect(m.value, ts[2], e.args[2].pos, "the value of put()")
             return m
         if f == "remove":
-            arity(2)
             m = need(0, MapT, "a partial map")
             if m.total:
                 raise SpecError("remove() works on partial maps (pmap); a total map has every key", e.pos)
             self.expect(m.key, ts[1], e.args[1].pos, "the key of remove()")
             return m
         if f == "union_all":
-            arity(1)
             s = need(0, SetT, "a set of sets")
             if not isinstance(s.elem, (SetT, AnyT)):
                 raise SpecError(f"union_all needs a set of sets, found {s}", e.pos)

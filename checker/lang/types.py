@@ -8,8 +8,8 @@ Runtime representation (chosen for cheap hashing and compact states):
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+import itertools
 
 
 class Type:

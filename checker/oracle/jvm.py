@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 HARNESS_DIR = Path(os.environ.get("GDSL_HARNESS_DIR", Path(__file__).resolve().parents[2] / "harness"))
 INSTALL_HINT = {

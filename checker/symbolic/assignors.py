@@ -11,10 +11,10 @@ members. A sat answer is checked on the compiled function before it is reported.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import itertools
 import json
 import time
-from dataclasses import dataclass, field
 
 import z3
 
@@ -22,6 +22,7 @@ from checker.lang import ast as A
 from checker.lang.errors import SpecError, UsageError
 from checker.lang.types import IntT, MapT, SetT, domain
 from checker.lang.values import show
+
 from .encode import EncodingError, concrete, conj, count, disj, neg, set_size
 from .translate import Translator, Unit
 

@@ -16,7 +16,8 @@ import time
 
 import z3
 
-from checker.engine.explore import Result, Step
+from checker.engine.outcome import Result, Step
+
 from .bitvec import lowering, number
 from .encode import conj, neg
 

@@ -19,13 +19,29 @@ interval for an integer term where a loop or a range needs one.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+import itertools
 
 import z3
 
-from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                     TupleT, component_types, domain, has_domain, key_count, sort_key)
+from checker.lang.types import (
+    AnyT,
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    ScalarsetT,
+    SeqT,
+    SetT,
+    TupleT,
+    component_types,
+    domain,
+    has_domain,
+    key_count,
+    sort_key,
+)
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 

@@ -13,12 +13,13 @@ first state is unreachable (write a lemma that excludes it) or the invariant is 
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
+import time
 
 import z3
 
 from checker.lang.errors import EvalError
+
 from .bmc import Unrolling
 from .encode import conj
 

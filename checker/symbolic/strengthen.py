@@ -15,8 +15,8 @@ case), then those that are not inductive with the rest (induction.houdini).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
+import time
 
 import z3
 

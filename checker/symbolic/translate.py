@@ -22,9 +22,34 @@ import z3
 from checker.lang import ast as A
 from checker.lang.errors import SpecError
 from checker.lang.types import AnyT, IntT, MapT, SeqT, SetT, domain, has_domain, sort_key
-from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq, compact, conj, default,
-                     count, disj, elements, eq, ite, lift, member, neg, select, set_op, set_size,
-                     subset, to_mask)
+
+from .encode import (
+    FALSE,
+    TRUE,
+    Bag,
+    EncodingError,
+    Fresh,
+    Map,
+    Mask,
+    Opt,
+    Seq,
+    compact,
+    conj,
+    count,
+    default,
+    disj,
+    elements,
+    eq,
+    ite,
+    lift,
+    member,
+    neg,
+    select,
+    set_op,
+    set_size,
+    subset,
+    to_mask,
+)
 
 MAX_RANGE = 4096          # the widest integer range a loop or `lo..hi` set may unroll
 SPLIT_DIVISORS = 64       # a divisor with at most this many values is split into cases
@@ -453,6 +478,8 @@ class Translator:
             return z3.Sum([z3.If(c, x, 0) for c, x in items]) if items else z3.IntVal(0)
         if f == "sorted":
             s = a
+            if isinstance(s, Seq):          # would need a sorting network over symbolic items
+                self.refuse("sorted() of a sequence", e.pos)
             if isinstance(s, Bag):
                 if not has_domain(ts[0].elem):
                     self.refuse("sorted() of a set whose element type has no finite domain", e.pos)

@@ -6,15 +6,15 @@ becomes a failure and a SARIF result pointing at the property's line in the spec
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 import json
+from pathlib import Path
 import socket
 import xml.etree.ElementTree as ET
-from datetime import datetime
-from dataclasses import dataclass
-from pathlib import Path
 
 from checker import __version__
-from .itf import write_atomic
+from checker.traces.files import write_atomic
 
 
 @dataclass

@@ -22,14 +22,14 @@ text in Markdown (`markdown`, `--diagram FILE`), and by checker/traces/html.py.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+import re
 
-from checker.lang.errors import UsageError
 from checker.compile.modelfile import Located, read_toml
-from .report import step_title
-from .statediff import change_text, changes
+from checker.engine.outcome import step_title
+from checker.engine.statediff import change_text, changes
+from checker.lang.errors import UsageError
 from checker.lang.types import RecordT
 from checker.lang.values import show
 
@@ -251,7 +251,7 @@ def markdown(d: Diagram, summary: str = "") -> str:
 
 
 def write_markdown(path, d: Diagram, summary: str = "") -> None:
-    from .itf import write_atomic
+    from checker.traces.files import write_atomic
     try:
         write_atomic(Path(path), markdown(d, summary))
     except OSError as e:

@@ -14,8 +14,8 @@ import html
 import json
 from pathlib import Path
 
+from checker.engine.statediff import change_text
 from checker.lang.errors import UsageError
-from .statediff import change_text
 from checker.lang.values import show
 
 
@@ -38,7 +38,7 @@ def page(model, trace, d, summary: str = "") -> str:
 
 
 def write_page(path, model, trace, d, summary: str = "") -> None:
-    from .itf import write_atomic
+    from checker.traces.files import write_atomic
     try:
         write_atomic(Path(path), page(model, trace, d, summary))
     except OSError as e:

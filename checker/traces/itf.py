@@ -7,11 +7,11 @@ read those. Files are written atomically: a reader never sees half a trace.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from checker.lang.values import to_itf
+
+from .files import write_atomic
 
 
 def _step_fields(model, step, index=None) -> dict:
@@ -57,25 +57,6 @@ def trace_to_itf(model, trace, *, property_name=None, description=None, loop=Non
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path so that the file is either the old one or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def write_trace(path, model, trace, **kw) -> Path:
     data = trace_to_itf(model, trace, **kw)
     write_atomic(Path(path), json.dumps(data, indent=1) + "\n")
@@ -86,6 +67,7 @@ def write_counterexample(out_dir, model, result, mf=None) -> Path:
     """Write a result's trace where the CLI files it: OUT/<model or spec>/<property>.itf.json,
     the model file and its variation in `#meta`. An unwritable place is a usage error."""
     from checker.lang.errors import UsageError
+
     from .report import describe_verdict
     path = Path(out_dir) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
     extra = {"model": str(mf.path), "variation": mf.variation} if mf else None

@@ -1,18 +1,8 @@
 """What a person reads: the TLC-style summary and traces showing only what changed."""
 from __future__ import annotations
 
+from checker.engine.outcome import step_title
 from checker.lang.values import show
-
-
-def step_title(model, step) -> str:
-    if step.action is None:
-        return "<Initial state>"
-    if not step.params:
-        return step.action
-    act = model.action_names.index(step.action) if step.action in model.action_names else -1
-    types = model.action_params.get(act, {})
-    args = ", ".join(f"{n}={show(v, types[n]) if n in types else v}" for n, v in step.params)
-    return f"{step.action}({args})"
 
 
 def format_trace(model, trace, loop=None, closing=None) -> str:

@@ -1,0 +1,33 @@
+"""The layering of docs/architecture.md holds: import-linter's contract (pyproject.toml)
+is kept, and no module imports itself back through others (no import cycle), lazy
+imports inside functions included."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_layers_contract_is_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    p = subprocess.run([str(lint) if lint.exists() else "lint-imports"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
+    assert "1 kept, 0 broken" in p.stdout
+
+
+def test_no_module_imports_itself_back():
+    graph = grimp.build_graph("checker", cache_dir=None)
+    g = nx.DiGraph()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported.startswith("checker.") and not graph.is_module_squashed(imported):
+                g.add_edge(module, imported)
+    # a package's __init__ re-exporting one of its modules is not a cycle of code
+    g.remove_edges_from([(a, b) for a, b in list(g.edges) if b.startswith(a + ".")])
+    cycles = [c for c in nx.simple_cycles(g) if len(c) > 1]
+    assert cycles == [], f"import cycles: {cycles[:5]}"
