@@ -286,27 +286,42 @@ def _reports(args, runs):
 
 def _run_one(path, args, consts):
     """Check one spec or model file; return (exit code, ci_reports.Run or None for --describe)."""
-    from checker.compile.modelfile import Expectation, is_model_file, load_model_file
-    from checker.engine.explore import print_progress
-    from checker.engine.liveness import search
-    from checker.engine.stategraph import StateGraph
-    from checker.traces.ci_reports import Run
-    from checker.traces.graph import check_graph_path
+    from checker.compile.modelfile import is_model_file, load_model_file
 
     if str(path).endswith(".scenario.toml"):
         raise UsageError(f"{path} is a scenario file: run it with  modelcheck --replay {path}")
     mf = load_model_file(path) if is_model_file(path) else None
     checked, model, opts = _configure(path, mf, args, consts)
-    if args.describe:
-        return _describe(model, args), None
-    if args.prove_assignors:
-        from checker.symbolic.assignors import run_assignors
-        return run_assignors(model, args), None
+    for _, applies, run in MODES:
+        if applies(args):
+            return run(mf, checked, model, opts, args)
+    raise AssertionError("the search mode applies to every command line")  # pragma: no cover
+
+
+def _mode_describe(mf, checked, model, opts, args):
+    return _describe(model, args), None
+
+
+def _mode_assignors(mf, checked, model, opts, args):
+    from checker.symbolic.assignors import run_assignors
+    return run_assignors(model, args), None
+
+
+def _mode_symbolic(mf, checked, model, opts, args):
+    from checker.cli.symbolic import run_symbolic
     if args.bmc_lemmas and not args.bmc:
         raise UsageError("--bmc-lemmas strengthens --bmc K: give --bmc too")
-    if args.bmc or args.prove:
-        from checker.cli.symbolic import run_symbolic
-        return run_symbolic(mf, model, args)
+    return run_symbolic(mf, model, args)
+
+
+def _mode_search(mf, checked, model, opts, args):
+    """The explicit search (breadth-first, or random walks with --simulate)."""
+    from checker.compile.modelfile import Expectation
+    from checker.engine.explore import print_progress
+    from checker.engine.liveness import search
+    from checker.engine.stategraph import StateGraph
+    from checker.traces.ci_reports import Run
+    from checker.traces.graph import check_graph_path
     if args.graph:
         check_graph_path(args.graph)
 
@@ -380,6 +395,15 @@ def _run_one(path, args, consts):
                result.loop_step, summary=describe_verdict(result))
     return code, run
 
+
+# The modes of one spec or model file: (name, whether the command line asks for it, what
+# runs it). The first that applies runs; the explicit search is the default.
+MODES = (
+    ("describe", lambda a: a.describe, _mode_describe),
+    ("prove-assignors", lambda a: a.prove_assignors, _mode_assignors),
+    ("symbolic", lambda a: a.bmc or a.prove or a.bmc_lemmas, _mode_symbolic),
+    ("search", lambda a: True, _mode_search),
+)
 
 # Exit codes that are a verdict (rather than an error), which --expected compares.
 _VERDICT_CODES = (0, 3, 11, 12, 13)

@@ -17,12 +17,13 @@ def system_for(model, with_lemmas=False, candidates=False):
     from checker.lang.errors import SpecError
     from checker.symbolic.strengthen import candidates_for
     from checker.symbolic.system import System
-    invs = list(model.invariants)
+    sel = model.selection          # the same selection the compiled Python checks
+    invs = list(sel.invariants)
     if with_lemmas:
-        invs += [p for p in model.checked.properties if p.lemma and p not in invs]
+        invs += [p for p in sel.lemmas if p not in invs]
     spec = model.checked.spec
     try:
-        return System(model.checked, invs, model.action_properties,
+        return System(model.checked, invs, list(sel.action_properties),
                       candidates_for(model) if candidates else ())
     except SpecError as e:
         raise e.located(spec.path, spec.source)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from checker.lang import parser, typecheck
 from checker.lang.errors import SpecError, UsageError, too_deep
+from checker.lang.selection import Selection, select
 
 from .compiler import Compiler
 
@@ -46,6 +47,7 @@ class Model:
     packed: dict = field(default_factory=dict)   # variable name -> layout: held as an int (packing.py)
     export_state: object = None    # state -> the same state with its packed variables unpacked
     import_state: object = None    # the other way
+    selection: Selection | None = None   # what this model checks (lang/selection.py)
 
     def export_trace(self, trace) -> list:
         """A trace of the search's states as users see them: packed variables unpacked."""
@@ -175,32 +177,15 @@ def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.Checked
 
 
 def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None,
-                  skip: list | None = None, packed: dict | None = None, prune: bool = True) -> Model:
-    """Compile a checked spec; `invariants` names the properties to check (default: all
-    but the refuted ones, which the spec documents as not holding); `packed`: the
+                  skip: list | None = None, packed: dict | None = None, prune: bool = True,
+                  selection: Selection | None = None) -> Model:
+    """Compile a checked spec for the properties `selection` chooses (default: select()
+    of `invariants` and `skip`: lang/selection.py); `packed`: the
     variables to hold as ints (packing.packed_variables), for the explicit search:
     those the compiled spec never reads whole (a packed variable read whole is
     unpacked each time, which costs more than packing saves), all if not `prune`."""
-    props = checked.properties
-    if invariants:
-        known = {p.name for p in props}
-        for name in invariants:
-            if name not in known:
-                listing = ", ".join(sorted(known)) or "none"
-                raise UsageError(f"--invariant {name}: the spec has no property named {name!r} "
-                                 f"(its properties: {listing})")
-        props = [p for p in props if p.name in set(invariants)]
-    else:
-        props = [p for p in props if not p.refuted]
-    for name in skip or ():
-        if name not in {p.name for p in checked.properties}:
-            listing = ", ".join(sorted(p.name for p in checked.properties)) or "none"
-            raise UsageError(f"--skip {name}: the spec has no property named {name!r} "
-                             f"(its properties: {listing})")
-    props = [p for p in props if p.name not in set(skip or ())]
-    invs = [p for p in props if p.kind == "invariant"]
-    steps = [p for p in props if p.kind == "action"]
-    temporal = [p for p in props if p.kind == "temporal"]
+    sel = selection or select(checked, invariants, skip)
+    invs, steps, temporal = list(sel.invariants), list(sel.action_properties), list(sel.temporal)
     packed = dict(packed or {})
     try:
         while True:
@@ -229,7 +214,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         check_constraints=ns["check_constraints"], temporal=temporal, fairness=checked.fairness,
         conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]
                     for key, fs in comp.conditions.items()},
-        source=source, namespace=ns, packed=packed,
+        source=source, namespace=ns, packed=packed, selection=sel,
         export_state=ns["export_state"], import_state=ns["import_state"])
 
 

@@ -11,10 +11,11 @@ import gc
 
 from .explore import Search
 from .outcome import Result
+from .protocol import ExplicitModel
 from .workers import ParallelSearch
 
 
-def bfs(model, **options) -> Result:
+def bfs(model: ExplicitModel, **options) -> Result:
     """Explore `model` breadth-first; stop at the first violation, or at a bound
     (max_states, max_depth, timeout in seconds) with the verdict "incomplete".
     Options: max_states, max_depth, timeout, check_deadlock, progress, progress_every,
