@@ -20,6 +20,26 @@ def test_the_layers_contract_is_kept():
     assert "1 kept, 0 broken" in p.stdout
 
 
+def package_graph(graph) -> str:
+    """`pkg -> imported, ...` a line, for every package of checker that imports another."""
+    def pkg(module):
+        return module.split(".")[1] if module.count(".") >= 1 else ""
+    edges = {}
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            a, b = pkg(module), pkg(imported)
+            if a and b and a != b:
+                edges.setdefault(a, set()).add(b)
+    return "\n".join(f"{a} -> {', '.join(sorted(bs))}" for a, bs in sorted(edges.items()))
+
+
+def test_the_documented_import_graph_is_the_codes():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    documented = text.split("<!-- import-graph -->")[1].split("<!-- /import-graph -->")[0]
+    documented = documented.strip().strip("`").strip()
+    assert documented == package_graph(grimp.build_graph("checker", cache_dir=None))
+
+
 def test_no_module_imports_itself_back():
     graph = grimp.build_graph("checker", cache_dir=None)
     g = nx.DiGraph()
