@@ -70,6 +70,7 @@ class Child:
     err: str
     wall: float
     peak_rss: int          # bytes
+    cpu: float = 0.0       # user + system seconds of the child and the workers it waited for
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Sample:
     distinct: int
     peak_rss: int          # bytes: the child's max RSS (SPIN: pan's)
     visited_bytes: int | None = None   # modelcheck's JSON `visited_bytes`, when it reports it
+    cpu: float | None = None           # the child's CPU seconds: steadier than wall on a busy machine
 
 
 @dataclass
@@ -111,7 +113,7 @@ def run_child(cmd, cwd, env=None) -> Child:
         out.seek(0)
         err.seek(0)
         return Child(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                     wall, usage.ru_maxrss * 1024)
+                     wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime)
 
 
 def _failed(what, child) -> BenchError:
@@ -172,7 +174,7 @@ class Modelcheck:
             if result["verdict"] != "ok":
                 raise BenchError(f"{self.name} {spec}: verdict {result['verdict']}, expected ok")
             return Sample(child.wall, result["elapsed_s"], result["distinct_states"], child.peak_rss,
-                          result.get("visited_bytes"))
+                          result.get("visited_bytes"), child.cpu)
 
 
 def modelcheck_rows(mc: Modelcheck, spec, args, configs) -> list[Row]:
@@ -250,7 +252,7 @@ def spin_sample(rm: int, pan_flags: list[str]) -> Sample:
     if errors.group(1) != "0" or "depth too small" in out:
         raise BenchError(f"pan reported an error (or -m{PAN_DEPTH} too small):\n{out}")
     return Sample(sum(c.wall for c in children), float(elapsed.group(1)), int(stored.group(1)),
-                  children[-1].peak_rss)
+                  children[-1].peak_rss, cpu=sum(c.cpu for c in children))
 
 
 # --- the hand-written BFS ----------------------------------------------------------------
@@ -261,7 +263,7 @@ def hand_sample(rm: int) -> Sample:
     if child.code != 0:
         raise _failed("bench/twophase_hand.py", child)
     result = json.loads(child.out)
-    return Sample(child.wall, result["elapsed_s"], result["distinct"], child.peak_rss)
+    return Sample(child.wall, result["elapsed_s"], result["distinct"], child.peak_rss, cpu=child.cpu)
 
 
 # --- measuring and printing ----------------------------------------------------------------
@@ -289,20 +291,21 @@ def _fmt(x, spec):
 def print_table(title: str, rows: list[Row], spin: Row | None, runs: int) -> None:
     spin_wall = spin.median("wall") if spin and spin.samples else None
     print(f"\n### {title} (medians of {runs} run{'s' if runs > 1 else ''})\n")
-    print("| engine | configuration | wall s | search s | distinct | states/s (search) "
+    print("| engine | configuration | wall s | CPU s | search s | distinct | states/s (search) "
           "| peak RSS MB | peak RSS B/state | visited B/state | wall / SPIN wall |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for row in rows:
         if not row.samples:
-            print(f"| {row.engine} | {row.config} | {row.note} | | | | | | | |")
+            print(f"| {row.engine} | {row.config} | {row.note} | | | | | | | | |")
             continue
-        wall, search = row.median("wall"), row.median("search")
+        wall, search, cpu = row.median("wall"), row.median("search"), row.median("cpu")
         distinct, rss, visited = round(row.median("distinct")), row.median("peak_rss"), row.median("visited_bytes")
         ratio = wall / spin_wall if spin_wall else None
-        print(f"| {row.engine} | {row.config} | {wall:.2f} | {search:.2f} | {distinct:,} "
+        print(f"| {row.engine} | {row.config} | {wall:.2f} | {_fmt(cpu, '.2f')} | {search:.2f} | {distinct:,} "
               f"| {_fmt(distinct / search if search else None, ',.0f')} | {rss / 1e6:,.0f} | {rss / distinct:,.0f} "
               f"| {_fmt(visited / distinct if visited is not None else None, ',.1f')} | {_fmt(ratio, '.2f')} |")
     print("\nwall s: the whole child process (start-up, compile, search; SPIN: spin -a + gcc + pan). "
+          "CPU s: its user + system time, workers included (on a busy machine, steadier than wall). "
           "search s: the engine's own time (modelcheck's elapsed_s, pan's elapsed time). "
           "peak RSS B/state: the child's max RSS / distinct states (SPIN: pan's). "
           "visited B/state: modelcheck's visited_bytes / distinct.")
@@ -313,6 +316,9 @@ def print_table(title: str, rows: list[Row], spin: Row | None, runs: int) -> Non
     walls = [f"{r.engine}, {r.config}: {', '.join(f'{s.wall:.2f}' for s in r.samples)}" for r in rows if r.samples]
     if runs > 1 and walls:
         print("runs (wall s): " + "; ".join(walls))
+        cpus = [f"{r.engine}, {r.config}: {', '.join(_fmt(s.cpu, '.2f') for s in r.samples)}"
+                for r in rows if r.samples and r.samples[0].cpu is not None]
+        print("runs (CPU s): " + "; ".join(cpus))
 
 
 def check_counts(title, rows, expected) -> list[str]:
