@@ -70,7 +70,7 @@ class Child:
     err: str
     wall: float
     peak_rss: int          # bytes
-    cpu: float = 0.0       # user + system seconds of the child and the workers it waited for
+    cpu: float = 0.0       # user + system seconds of the child (and of the workers it reaped: a lower bound with workers)
 
 
 @dataclass
@@ -305,7 +305,7 @@ def print_table(title: str, rows: list[Row], spin: Row | None, runs: int) -> Non
               f"| {_fmt(distinct / search if search else None, ',.0f')} | {rss / 1e6:,.0f} | {rss / distinct:,.0f} "
               f"| {_fmt(visited / distinct if visited is not None else None, ',.1f')} | {_fmt(ratio, '.2f')} |")
     print("\nwall s: the whole child process (start-up, compile, search; SPIN: spin -a + gcc + pan). "
-          "CPU s: its user + system time, workers included (on a busy machine, steadier than wall). "
+          "CPU s: its user + system time (with workers, a lower bound: only those it reaped count); on a busy machine, steadier than wall. "
           "search s: the engine's own time (modelcheck's elapsed_s, pan's elapsed time). "
           "peak RSS B/state: the child's max RSS / distinct states (SPIN: pan's). "
           "visited B/state: modelcheck's visited_bytes / distinct.")
