@@ -5,6 +5,8 @@ Counts as TLC does (see shared/known-answers/README.md):
   generated - initial states, plus one per successor of every explored state
               (duplicates and self-loops included);
   depth     - BFS levels, the initial states being level 1.
+A state outside the state constraints counts as generated and is checked, but is not
+stored: it is no distinct state and no level (TLC's CONSTRAINT; see expand).
 Breadth-first order makes the first counterexample a shortest one. The visited set
 maps each state to its index; parent indices rebuild traces, and the step labels
 (action and parameters) are recomputed only for the states on a trace. Given a
