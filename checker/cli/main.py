@@ -529,7 +529,10 @@ def _json_result(model, result, trace_path) -> dict:
         "distinct_states": result.distinct,
         "states_generated": result.generated,
         "states_left_on_queue": result.queue_left,
+        # generated states outside the constraints (checked, not stored); the second
+        # name says what is counted (the first is kept for the readers of older output)
         "states_outside_constraints": result.constrained,
+        "generated_outside_constraints": result.constrained,
         "depth": result.depth,
         "elapsed_s": round(result.elapsed, 4),
         "visited_bytes": result.visited_bytes,

@@ -5,6 +5,8 @@ Counts as TLC does (see shared/known-answers/README.md):
   generated - initial states, plus one per successor of every explored state
               (duplicates and self-loops included);
   depth     - BFS levels, the initial states being level 1.
+A state outside the state constraints counts as generated and is checked, but is not
+stored: it is no distinct state and no level (TLC's CONSTRAINT; see expand).
 Breadth-first order makes the first counterexample a shortest one. The visited set
 maps each state to its index; parent indices rebuild traces, and the step labels
 (action and parameters) are recomputed only for the states on a trace. Given a
@@ -13,17 +15,16 @@ that need the whole graph after the search (liveness, export, coverage).
 """
 from __future__ import annotations
 
-from array import array
-from dataclasses import dataclass, field
 import sys
 import time
+from array import array
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
 from .outcome import SPEC_FAILURES, Result, Step, failure_message, label_trace, labelled_step
-
 
 class Stop(Exception):
     def __init__(self, verdict, index, **info):
@@ -85,17 +86,51 @@ class Search:
         model = self.model
         try:
             inits = model.init_states()
-            if self.canonical is not None:
+            if self.canonical is not None and not model.constraints:
                 inits = [self.canonical(s) for s in inits]
         except SPEC_FAILURES as e:
             raise Stop("error", -1, message=f"in init: {failure_message(e, model)}")
         self.generated = len(inits)
+        if model.constraints:
+            inits = self.constrain_initial(inits)
         new = self.visited.add(fingerprints(inits))
-        level = self.admit([inits[p] for p in new], [-1] * len(new), lambda k: len(inits))
+        level = self.admit([inits[p] for p in new], [-1] * len(new), lambda k: self.generated)
         if self.graph is not None:
             self.graph.n_init = len(level)
-        self.depth = 1 if level else 0
+        # TLC reports depth 1 once a state was generated, even if none was stored
+        self.depth = 1 if self.generated else 0
         return level
+
+    def constrain_initial(self, inits) -> list:
+        """The initial states inside the constraints, those outside having their
+        invariants checked (TLC's DoInitFunctor: an initial state outside them is
+        generated and checked, but not stored). A violation or an error in one stops
+        the search after the states before it are stored."""
+        model = self.model
+        inside = []
+        for k, s in enumerate(inits):
+            try:
+                out = model.check_constraints(s) >= 0
+            except SPEC_FAILURES as e:
+                failure = (-2, failure_message(e, model))
+            else:
+                if not out:
+                    inside.append(s if self.canonical is None else self.canonical(s))
+                    continue
+                self.constrained += 1
+                failure = _outside_failure(model, None, s)
+                if failure is None:
+                    continue
+            # store (and check) the states before it, then report it
+            new = self.visited.add(fingerprints(inside))
+            self.admit([inside[p] for p in new], [-1] * len(new), lambda k: self.generated)
+            if self.graph is not None:
+                self.graph.n_init = len(new)
+            self.depth, self.level_end = 1, len(self.parent)    # level 1 is all there is
+            if failure[0] == -2:
+                raise Stop("error", -1, message=failure[1], state=s)
+            raise Stop("violation", -1, prop=model.invariants[failure[0]], kind="invariant", state=s)
+        return inside
 
     def admit(self, states, parents, generated_by, before=None) -> list:
         """Number newly found states (already in the visited set) and check their
@@ -203,15 +238,17 @@ class Search:
         """Add the chunk's steps (an Expansion's) to the graph."""
         graph, width = self.graph, self.conditions.width
         targets = self.visited.numbers_of(keys)
-        at = 0
+        at = out = 0
         for k, labelled in enumerate(x.steps):
             if labelled is None:
                 graph.skip_state()
                 continue
-            n = len(labelled)
+            n, m = len(labelled), len(x.outside[k])
             graph.targets.frombytes(targets[at:at + n].tobytes())
-            graph.close_state(labelled, x.marks[k * width:(k + 1) * width], x.step_marks[at:at + n])
+            graph.close_state(labelled, x.marks[k * width:(k + 1) * width], x.step_marks[at:at + n],
+                              x.outside[k], x.outside_marks[out:out + m])
             at += n
+            out += m
 
     # ---- the outcome
 
@@ -233,8 +270,10 @@ class Search:
         if stop.verdict in ("violation", "deadlock", "error"):
             if stop.verdict == "violation":
                 prop = stop.info["prop"]
-                if isinstance(prop, int):
-                    prop = self.model.action_properties[prop]
+                if isinstance(prop, int):          # an index, from an expansion
+                    props = self.model.invariants if stop.info["kind"] == "invariant" \
+                        else self.model.action_properties
+                    prop = props[prop]
                 res.property, res.property_kind = prop.name, stop.info["kind"]
             elif stop.verdict == "deadlock":
                 res.property, res.property_kind = "Deadlock", "deadlock"
@@ -243,18 +282,28 @@ class Search:
             if stop.index >= 0:
                 res.trace = self.trace_to(stop.index)
                 if "step_to" in stop.info:         # the violating step itself
-                    res.trace.append(self.violating_step(res.trace[-1].state, stop.info["step_to"]))
+                    res.trace.append(self.violating_step(res.trace[-1].state, stop.info["step_to"],
+                                                         stop.info.get("kind")))
                 res.trace = self.model.export_trace(res.trace)
+            elif "state" in stop.info:             # an initial state outside the constraints
+                res.trace = self.model.export_trace([Step(None, (), stop.info["state"])])
         return res
 
-    def violating_step(self, state, step_to) -> Step:
-        """The step from `state` (concrete, replayed) that breaks an action property;
-        `step_to` was found from its orbit's representative."""
+    def violating_step(self, state, step_to, kind=None) -> Step:
+        """The step from `state` (concrete, replayed) that breaks an action property
+        (`kind` "action"), or to a state outside the constraints that breaks an
+        invariant or could not be evaluated; `step_to` was found from its orbit's
+        representative."""
         if self.canonical is not None:
             model, canonical = self.model, self.canonical
             wanted = canonical(step_to)
-            step_to = next(t for t in model.successors(state)
-                           if canonical(t) == wanted and model.check_steps(state, t) >= 0)
+            same = [t for t in model.successors(state) if canonical(t) == wanted]
+            if kind == "action":
+                step_to = next(t for t in same if model.check_steps(state, t) >= 0)
+            elif kind == "invariant":
+                step_to = next((t for t in same if model.check_invariants(t) >= 0), same[0])
+            else:
+                step_to = same[0]
         return labelled_step(self.model, state, step_to)
 
     def trace_to(self, index) -> list:
@@ -271,16 +320,30 @@ class Expansion:
     made: list             # ... and how many it generated (more, for the state with the event)
     steps: list            # with a graph: each state's labelled steps, or None if not expanded
     event: "Stop | None"  # a stop met while expanding; `found` ends where it was met
-    constrained: int       # states outside the constraints (not expanded)
+    constrained: int       # successors generated outside the constraints (not stored)
     marks: bytearray = field(default_factory=bytearray)  # with a graph: each state's marks
     step_marks: list = field(default_factory=list)       # ... and each recorded step's
+    outside: list = field(default_factory=list)          # with a graph: each state's labelled
+                                                         # steps to states outside the constraints
+    outside_marks: list = field(default_factory=list)    # ... and their marks
 
 
 def expand(model, states, base, canonical=None, check_deadlock=True, record=None) -> Expansion:
     """Expand states numbered base, base+1, ... in order, checking action properties
     and deadlock, up to the first stop. `record`: the graph's conditions.Conditions,
     when the state graph is recorded: each state's labelled steps and its and their
-    marks are kept too."""
+    marks are kept too.
+
+    State constraints are TLC's CONSTRAINT, applied where TLC applies them (tlc2
+    Worker.addElement, ModelChecker.doNext): to each successor as it is generated.
+    A successor outside them counts as generated, its invariants are checked (every
+    time it is generated: it is never stored, so never known to be seen) and the
+    step to it against the action properties, but it is left out of `found`: not
+    stored, not counted as distinct, not expanded, and no part of the depth. With a
+    graph, the steps to such successors are kept apart (`outside`): they are not
+    steps of the graph (TLC's liveness graph has no states outside the
+    constraints), but they enable fairness groups, as ENABLED is evaluated on the
+    spec, not on the constrained graph."""
     successors = model.labelled_successors if record is not None else model.successors
     check_step = model.check_steps if model.action_properties else None
     check_con = model.check_constraints if model.constraints else None
@@ -289,20 +352,6 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
     event = None
     for j, s in enumerate(states):
         i = base + j
-        if check_con is not None:
-            try:
-                outside = check_con(s) >= 0
-            except SPEC_FAILURES as e:
-                event = Stop("error", i, message=failure_message(e, model))
-                break
-            if outside:
-                x.constrained += 1   # TLC's CONSTRAINT: kept and checked, not expanded
-                counts.append(0)
-                made.append(0)
-                steps.append(None)
-                if record is not None:
-                    x.marks += record.blank
-                continue
         try:
             succ = successors(s)
         except SPEC_FAILURES as e:
@@ -315,32 +364,84 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
             event = Stop("deadlock", i)
             counts.append(0)
             break
-        if check_step is not None:
-            check = _step_check(model, s)
+        outside = None                 # positions of the successors outside the constraints
+        if check_step is not None or check_con is not None:
+            check = _step_check(model, s) if check_step is not None else None
             for k, t in enumerate(succ):
-                try:
-                    bad = check(s, t)
-                except SPEC_FAILURES as e:
-                    event = Stop("error", i, message=failure_message(e, model), step_to=t)
-                else:
-                    if bad >= 0:
-                        event = Stop("violation", i, prop=bad, kind="action", step_to=t)
+                if check_con is not None:
+                    event, out = _outside(model, i, s, t, check_con)
+                    if out:
+                        x.constrained += 1
+                        if outside is None:
+                            outside = []
+                        outside.append(k)
+                if event is None and check is not None:
+                    try:
+                        bad = check(s, t)
+                    except SPEC_FAILURES as e:
+                        event = Stop("error", i, message=failure_message(e, model), step_to=t)
+                    else:
+                        if bad >= 0:
+                            event = Stop("violation", i, prop=bad, kind="action", step_to=t)
                 if event is not None:
                     succ = succ[:k]
+                    if outside and outside[-1] == k:
+                        outside.pop()
                     break
+        if record is not None:
+            kept = labelled[:len(succ)]
+        if outside:
+            gone = set(outside)
+            if record is not None:
+                out_steps = [kept[k] for k in outside]
+                kept = [step for k, step in enumerate(kept) if k not in gone]
+            succ = [t for k, t in enumerate(succ) if k not in gone]
+        elif record is not None:
+            out_steps = ()
         if canonical is not None:
             succ = [canonical(t) for t in succ]
         found += succ
         counts.append(len(succ))
         if record is not None:
-            kept = labelled[:len(succ)]
             steps.append(kept)
             x.marks += record.state_marks(s)
             x.step_marks += [record.step_marks(s, act, picks) for act, picks, _ in kept]
+            x.outside.append(out_steps)
+            x.outside_marks += [record.step_marks(s, act, picks) for act, picks, _ in out_steps]
         if event is not None:
             break
     x.event = event
     return x
+
+
+def _outside(model, i, s, t, check_con):
+    """(a stop or None, is t outside the constraints) for the successor t of state
+    number i (s): a successor outside them has its invariants checked here, as TLC
+    checks them (the search never stores it, so never checks it later)."""
+    try:
+        if check_con(t) < 0:
+            return None, False
+    except SPEC_FAILURES as e:
+        return Stop("error", i, message=failure_message(e, model), step_to=t), False
+    bad = _outside_failure(model, s, t)
+    if bad is None:
+        return None, True
+    if bad[0] == -2:
+        return Stop("error", i, message=bad[1], step_to=t), True
+    return Stop("violation", i, prop=bad[0], kind="invariant", step_to=t), True
+
+
+def _outside_failure(model, s, t):
+    """The invariant a state outside the constraints breaks: (invariant index, None),
+    (-2, message) if one could not be evaluated, None if it breaks none. `s`: a state
+    that satisfies them all (its parent, or None for an initial state)."""
+    if not model.invariants or model.invariants_decided:
+        return None
+    try:
+        bad = model.check_invariants(t) if s is None else model.check_invariants_after(s, t)
+    except SPEC_FAILURES as e:
+        return -2, failure_message(e, model)
+    return None if bad == -1 else (bad, None)
 
 
 def _step_check(model, s):

@@ -29,7 +29,10 @@ everywhere but never taken has none; one in which a strong group is enabled some
 but never taken may have one among the states where the group is disabled, so those
 are removed and the rest decomposed again. A single state with no fair group enabled
 is a fair cycle by itself: the behaviour stutters there forever. States outside the
-state constraints were not expanded: behaviours through them are not judged.
+state constraints are not in the graph (as in TLC's liveness graph): behaviours
+through them are not judged. A step to one still makes its fairness groups enabled
+in the state it leaves (TLC evaluates ENABLED on the spec, not on the constrained
+graph): see stategraph.py.
 
 The counterexample is a lasso: a shortest way into the cycle, then a cycle through
 the component that satisfies every fairness constraint (it takes each group that is
@@ -211,31 +214,51 @@ class Fairness:
         moving = targets != sources
         enabled = moving & (fixed[labels] | ((marks & holds[labels]) != 0))
         failed = moving & ((marks & (holds[labels] << 1)) != 0)
-        return (np.bincount(sources[enabled], minlength=n) > 0,
-                np.bincount(sources[failed], minlength=n) > 0)
+        enabled, failed = sources[enabled], sources[failed]
+        if len(g.outside_labels):       # steps to states outside the constraints: all moving
+            labels = np.frombuffer(g.outside_labels, np.int32)
+            marks = np.frombuffer(g.outside_marks, np.uint32)
+            sources = np.repeat(np.arange(n, dtype=np.int32),
+                                np.diff(np.frombuffer(g.outside_starts, np.int64)))
+            enabled = np.concatenate([enabled, sources[fixed[labels] | ((marks & holds[labels]) != 0)]])
+            failed = np.concatenate([failed, sources[(marks & (holds[labels] << 1)) != 0]])
+        return (np.bincount(enabled, minlength=n) > 0,
+                np.bincount(failed, minlength=n) > 0)
 
     def taken(self, v, e) -> list:
         """The groups step e (from state v) belongs to."""
-        fixed, conditional = self.by_label[self.graph.labels[e]]
+        return self._groups(v, self.graph.labels[e], self.graph.step_marks[e])
+
+    def _groups(self, v, label, marks) -> list:
+        """The groups a step from state v with this label id and these marks belongs to."""
+        fixed, conditional = self.by_label[label]
         if not conditional:
             return fixed
-        marks = self.graph.step_marks[e]
         out = list(fixed)
         for g, j, key in conditional:
             bits = marks >> 2 * j
             if bits & FAILED:
-                raise _failed(self.graph, v, j, key, self.graph.action_of(self.graph.labels[e]))
+                raise _failed(self.graph, v, j, key, self.graph.action_of(label))
             if bits & HOLDS:
                 out.append(g)
         return out
 
+    def outside(self, v):
+        """The groups of each step from v to a state outside the constraints."""
+        g = self.graph
+        for e in g.outside_steps(v):
+            yield self._groups(v, g.outside_labels[e], g.outside_marks[e])
+
     def enabled(self, v) -> set:
-        """The groups with a step out of v that changes the state."""
+        """The groups with a step out of v that changes the state (to a state of the
+        graph or outside the constraints)."""
         g = self.graph
         out = set()
         for e in g.steps(v):
             if g.targets[e] != v:
                 out.update(self.taken(v, e))
+        for groups in self.outside(v):
+            out.update(groups)
         return out
 
     def enabled_arrays(self):
@@ -258,7 +281,7 @@ class Fairness:
                 fixed, conditional = self.by_label[g.labels[e]]
                 if fixed or (conditional and self.taken(v, e)):
                     return True
-        return False
+        return any(self.outside(v))
 
 
 # ------------------------------------------------------------------ fair cycles

@@ -81,7 +81,7 @@ class Result:
     liveness_elapsed: float = 0.0     # of `elapsed`, the time the temporal properties took
     message: str | None = None
     stopped_by: str | None = None     # max-states | max-depth | timeout | memory | interrupted
-    constrained: int = 0              # distinct states outside the constraints (not expanded)
+    constrained: int = 0              # states generated outside the constraints (not stored)
     coverage: dict = field(default_factory=dict)
     visited_bytes: int = 0            # memory of the visited set (fingerprints, parent links)
     collision_probability: float = 0.0  # that a fingerprint collision hid a state (TLC's estimate)

@@ -6,8 +6,18 @@ path back to an initial state. When asked to record the graph (`bfs(model,
 graph=StateGraph(model))`), it also keeps every step it generated, in arrays:
 state i's steps are `targets[starts[i]:starts[i+1]]` (successor numbers) with
 `labels` beside them (an index into `label_keys`: the action and its parameters
-and choices). Self-loops are kept; a state outside the constraints was not expanded
-(`expanded[i] == 0`) and has no steps.
+and choices). Self-loops are kept. A state the search did not expand (it stopped
+first, or the graph of a replayed lasso) has `expanded[i] == 0` and no steps.
+
+States outside the state constraints are not in the graph, as in TLC's liveness
+graph: the search never stores them, and a step to one is not a step of the graph.
+Such steps are kept apart, only for fairness (`outside_labels`, `outside_marks`,
+state i's being `outside_starts[i]:outside_starts[i+1]`): a fairness group whose
+action has a step from state i to a state outside the constraints is enabled in i,
+as TLC evaluates ENABLED on the spec, not on the constrained graph (so a behaviour
+that would stutter at the edge of the constraints while a fair action can still
+leave is unfair, not a counterexample). --coverage counts them as steps too (TLC
+counts every successor an action generates).
 
 The graph keeps each state's and step's *marks* too: the conditions the liveness
 check reads, evaluated by the engine where the state was (checker/engine/conditions.py).
@@ -58,6 +68,10 @@ class StateGraph:
         self._conditions = None
         self.state_marks = bytearray()  # conditions.Conditions.state_marks of each state
         self.step_marks = array("I")    # conditions.Conditions.step_marks of each step
+        # the steps to states outside the constraints (see the module docstring)
+        self.outside_starts = array("q", [0])
+        self.outside_labels = array("i")
+        self.outside_marks = array("I")
 
     @property
     def conditions(self):
@@ -69,25 +83,29 @@ class StateGraph:
 
     # ---- filled by the engine, one call per state in number order
 
-    def close_state(self, steps, state_marks, step_marks) -> None:
+    def close_state(self, steps, state_marks, step_marks, outside=(), outside_marks=()) -> None:
         """The state's steps (action, picks, successor) are done; their successor
-        numbers were appended to `targets` in the same order."""
-        ids, keys, add = self._label_ids, self.label_keys, self.labels.append
+        numbers were appended to `targets` in the same order. `outside`: its steps
+        to states outside the constraints (action, picks, successor), with their
+        marks."""
+        label_id, add = self.label_id, self.labels.append
         for act, picks, _ in steps:
-            lid = ids.get((act, picks))
-            if lid is None:
-                lid = ids[(act, picks)] = len(keys)
-                keys.append((act, picks))
-            add(lid)
+            add(label_id((act, picks)))
         self.starts.append(len(self.targets))
         self.expanded.append(1)
         self.state_marks += state_marks
         self.step_marks.extend(step_marks)
+        for act, picks, _ in outside:
+            self.outside_labels.append(label_id((act, picks)))
+        self.outside_marks.extend(outside_marks)
+        self.outside_starts.append(len(self.outside_labels))
 
-    def close_states(self, targets, labels, counts, expanded, state_marks, step_marks) -> None:
+    def close_states(self, targets, labels, counts, expanded, state_marks, step_marks,
+                     outside=None) -> None:
         """Several states' steps at once: `targets` and `labels` (label ids) of all their
         steps in order, `counts` steps per state, `expanded` 1 or 0 per state, and the
-        states' and steps' marks (bytes and an int32 array)."""
+        states' and steps' marks (bytes and an int32 array); `outside`: (label ids,
+        counts per state, marks) of their steps to states outside the constraints."""
         self.targets.frombytes(targets.astype("int32").tobytes())
         self.labels.frombytes(labels.astype("int32").tobytes())
         ends = np.cumsum(np.asarray(counts, np.int64)) + self.starts[-1]
@@ -95,6 +113,14 @@ class StateGraph:
         self.expanded.extend(expanded)
         self.state_marks += state_marks
         self.step_marks.frombytes(step_marks.astype("uint32").tobytes())
+        if outside is None:
+            ends = np.full(len(counts), self.outside_starts[-1], np.int64)
+        else:
+            labels, counts, marks = outside
+            self.outside_labels.frombytes(labels.astype("int32").tobytes())
+            self.outside_marks.frombytes(marks.astype("uint32").tobytes())
+            ends = np.cumsum(np.asarray(counts, np.int64)) + self.outside_starts[-1]
+        self.outside_starts.frombytes(ends.astype(np.int64).tobytes())
 
     def label_id(self, key) -> int:
         """The id of a label (action index, picks), made on first use."""
@@ -105,8 +131,9 @@ class StateGraph:
         return lid
 
     def skip_state(self) -> None:
-        """The state lies outside the constraints: it is not expanded."""
+        """The state is not expanded: it has no steps."""
         self.starts.append(len(self.targets))
+        self.outside_starts.append(len(self.outside_labels))
         self.expanded.append(0)
         self.state_marks += self.conditions.blank
 
@@ -136,6 +163,11 @@ class StateGraph:
     def steps(self, i) -> range:
         """Indices into targets/labels of state i's steps."""
         return range(self.starts[i], self.starts[i + 1])
+
+    def outside_steps(self, i) -> range:
+        """Indices into outside_labels/outside_marks of state i's steps to states
+        outside the constraints."""
+        return range(self.outside_starts[i], self.outside_starts[i + 1])
 
     def action_of(self, label_id) -> int:
         return self.label_keys[label_id][0]
@@ -327,6 +359,8 @@ def graph_facts(graph: StateGraph) -> dict:
         if not first[w]:          # the first step to reach w is the one that found it
             first[w] = 1
             found[act] += 1
+    for lid in graph.outside_labels:     # steps to states outside the constraints
+        steps[graph.label_keys[lid][0]] += 1
     return {"sccs": sccs, "no_way_back": n - sum(back),
             "coverage": {name: {"steps": steps[k], "distinct": found[k]}
                          for k, name in enumerate(graph.model.action_names)}}

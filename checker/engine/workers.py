@@ -71,25 +71,36 @@ class _Run:
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found, self.counts = x.found, x.counts
         keys = self.keys = fingerprints(x.found)
-        steps = self.labels(x.steps) + (bytes(x.marks), np.array(x.step_marks, np.uint32)) \
+        steps = self.labels(x.steps, x.outside) + (bytes(x.marks), np.array(x.step_marks, np.uint32),
+                                                   np.array(x.outside_marks, np.uint32)) \
             if self.record is not None else None
         took = time.perf_counter() - began
         self.busy += took
         return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss())
 
-    def labels(self, steps):
+    def labels(self, steps, outside):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
-        since the last call)."""
+        since the last call, label numbers of every step to a state outside the
+        constraints, how many of those each state has)."""
         ids, numbers, expanded, fresh = self.label_ids, [], bytearray(), []
+        out_numbers, out_counts = [], []
+
+        def number(act, picks):
+            lid = ids.get((act, picks))
+            if lid is None:
+                lid = ids[(act, picks)] = len(ids)
+                fresh.append((act, picks))
+            return lid
         for labelled in steps:
             expanded.append(labelled is not None)
             for act, picks, _ in labelled or ():
-                lid = ids.get((act, picks))
-                if lid is None:
-                    lid = ids[(act, picks)] = len(ids)
-                    fresh.append((act, picks))
-                numbers.append(lid)
-        return np.array(numbers, np.int32), bytes(expanded), fresh
+                numbers.append(number(act, picks))
+        for gone in outside:
+            out_counts.append(len(gone))
+            for act, picks, _ in gone:
+                out_numbers.append(number(act, picks))
+        return (np.array(numbers, np.int32), bytes(expanded), fresh,
+                np.array(out_numbers, np.int32), out_counts)
 
     def keep(self, new, base):
         """Keep the successors at positions `new` as the next run, numbered from base;
@@ -457,18 +468,21 @@ class ParallelSearch(Search):
 
     def record_runs(self, outs):
         """Add the level's steps to the graph, the runs' label numbers made the graph's."""
-        graph, labels = self.graph, []
+        graph, labels, outside = self.graph, [], []
         for k, o in enumerate(outs):
-            numbers, _, fresh = o[5][:3]
+            numbers, _, fresh, out_numbers = o[5][:4]
             if fresh:
                 more = np.array([graph.label_id(key) for key in fresh], np.int32)
                 self.translate[k] = np.concatenate([self.translate[k], more])
             labels.append(self.translate[k][numbers])
+            outside.append(self.translate[k][out_numbers])
         expanded = b"".join(o[5][1] for o in outs)
         counts = [c for o in outs for c in o[1]]
         keys = np.concatenate([o[0] for o in outs])
         graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts, expanded,
-                           b"".join(o[5][3] for o in outs), np.concatenate([o[5][4] for o in outs]))
+                           b"".join(o[5][5] for o in outs), np.concatenate([o[5][6] for o in outs]),
+                           (np.concatenate(outside), [c for o in outs for c in o[5][4]],
+                            np.concatenate([o[5][7] for o in outs])))
 
     def spread(self, level):
         """Hand the initial states out, evenly and in order."""

@@ -68,8 +68,8 @@ def summary_lines(result) -> list:
     if result.coverage:
         extra.extend(coverage_lines(result.coverage))
     if result.constrained:
-        extra.append(f"{result.constrained} distinct states lie outside the state constraints "
-                     f"and were not expanded (as TLC's CONSTRAINT).")
+        extra.append(f"{result.constrained} of the states generated lay outside the state constraints: "
+                     f"checked, but not stored or expanded (as TLC's CONSTRAINT).")
     return extra + [
         f"{result.generated} states generated, {result.distinct} distinct states found, "
         f"{result.queue_left} states left on queue.",

@@ -16,11 +16,11 @@ import networkx as nx
 import pytest
 
 from _support import ROOT, run_cli
-from checker.engine.search import bfs
-from checker.engine.liveness import judge
 from checker.compile.model import load
+from checker.engine.liveness import judge
 from checker.engine.outcome import step_title
-from checker.engine.stategraph import StateGraph, reachable, strongly_connected
+from checker.engine.search import bfs
+from checker.engine.stategraph import StateGraph, graph_facts, reachable, strongly_connected
 
 EXIT_LIVENESS = 13
 
@@ -248,10 +248,63 @@ def test_states_outside_the_constraints_are_not_judged(tmp_path):
     # x == 5 never holds: the behaviour 0, 1, 2 then stutters in 2, where nothing is enabled
     model, result = check(tmp_path, never)
     assert lasso(model, result) == ([{"x": 0}, {"x": 1}, {"x": 2}], 2, None)
-    # with x = 2 outside the constraints, it is not expanded and not judged: every
-    # behaviour inside leaves the constrained space, so nothing is reported
+    # with x = 2 outside the constraints, it is not stored and not judged; Inc is
+    # still enabled in x = 1 (its step leaves the constrained space), so stuttering
+    # there is unfair: nothing is reported (as TLC, whose ENABLED ignores constraints)
     _, result = check(tmp_path, never + "constraint Small = x < 2\n")
     assert result.verdict == "ok"
+
+
+def test_the_edge_of_the_constraints_as_tlc_judges_it(tmp_path):
+    # TLC's liveness graph holds no state outside the constraints (Worker.isSeenState
+    # is never called for them), but ENABLED is evaluated on the spec: in x = 1, Inc
+    # is enabled (its step goes to x = 2, outside), so stuttering there for ever is
+    # unfair under `fairness weak Inc`, and not a counterexample ...
+    never = COUNTER.replace("eventually x == 2", "eventually x == 5") + "constraint Small = x < 2\n"
+    model, result = check(tmp_path, never + "fairness weak Inc\n")
+    assert result.verdict == "ok"
+    graph = StateGraph(model)
+    bfs(model, graph=graph, check_deadlock=False)
+    assert len(graph) == 2 and list(graph.targets) == [1]            # 0 -> 1 only
+    assert [graph.label_keys[k][0] for k in graph.outside_labels] == [0]   # 1 -> 2, kept apart
+    assert list(graph.outside_starts) == [0, 0, 1]
+    # ... nor with the fairness condition true there; false there, Inc counts as
+    # disabled in 1 and the behaviour that stutters in 1 violates the property
+    _, result = check(tmp_path, never + "fairness weak Inc when x < 5\n")
+    assert result.verdict == "ok"
+    model, result = check(tmp_path, never + "fairness weak Inc when x < 1\n")
+    assert lasso(model, result) == ([{"x": 0}, {"x": 1}], 1, None)
+    # without fairness, the behaviour may stutter in 0 at once
+    model, result = check(tmp_path, never)
+    assert lasso(model, result) == ([{"x": 0}], 0, None)
+
+
+def test_workers_record_the_steps_outside_the_constraints_alike(tmp_path):
+    text = COUNTER.replace("0..2", "0..6").replace("x < 2", "x < 6").replace("x == 2", "x == 6") + """
+var y: 0..6 = 0
+action IncY when y < 6 { y = y + 1 }
+fairness weak Inc
+fairness weak IncY when x > 0
+constraint Small = x + y < 5
+"""
+    path = tmp_path / "spec.gdsl"
+    path.write_text(text)
+    model = load(path)
+    graphs = []
+    for workers in (1, 2, 3):
+        graph = StateGraph(model, keep_states=False)
+        result = bfs(model, graph=graph, check_deadlock=False, workers=workers)
+        # stored: the 15 states with x + y < 5; generated outside: two steps from each
+        # of the 5 with x + y == 4
+        assert (result.distinct, result.constrained) == (15, 10)
+        graphs.append((list(graph.starts), list(graph.targets), list(graph.outside_starts),
+                       [graph.label_keys[k] for k in graph.outside_labels], list(graph.outside_marks),
+                       [graph.label_keys[k] for k in graph.labels], list(graph.step_marks)))
+    assert graphs[0] == graphs[1] == graphs[2]
+    # coverage counts every step an action generated, outside the constraints too
+    facts = graph_facts(graph)["coverage"]
+    assert facts["Inc"]["steps"] == facts["IncY"]["steps"] == 15      # one from each stored state
+    assert facts["Inc"]["distinct"] + facts["IncY"]["distinct"] == 14   # every stored state but (0, 0)
 
 
 def test_a_failing_condition_is_an_evaluation_error(tmp_path):

@@ -416,20 +416,30 @@ constraint Small = x < 3
 
 
 def test_constraint_bounds_exploration(tmp_path):
-    # x = 0, 1, 2 are expanded; x = 3 is found, kept, counted outside the constraint,
-    # and not expanded: distinct 4, generated 1 + 3, and no deadlock at x = 3.
+    # TLC applies the constraint to each successor as it is generated (tlc2
+    # Worker.addElement): x = 0, 1, 2 are stored and expanded; x = 3 is generated
+    # (and checked) but lies outside, so it is not stored, not a distinct state and
+    # not part of the depth: distinct 3, generated 1 + 3, depth 3, and no deadlock
+    # at x = 2 (it has a successor, outside or not).
     m = load(_spec(tmp_path, "bounded", CONSTRAINT_SPEC), {}, None)
     for deadlock in (True, False):
-        r = bfs(m, check_deadlock=deadlock)
-        assert r.verdict == "ok", r.message
-        assert (r.distinct, r.generated, r.constrained, r.depth) == (4, 4, 1, 4)
+        for workers in (1, 2):
+            r = bfs(m, check_deadlock=deadlock, workers=workers)
+            assert r.verdict == "ok", r.message
+            assert (r.distinct, r.generated, r.constrained, r.depth) == (3, 4, 1, 3)
 
 
 def test_invariant_checked_on_the_first_state_outside_the_constraint(tmp_path):
+    # x = 3 is never stored, but TLC checks the invariants of every successor it
+    # generates: the violation is reported, with the trace to it. Its parent x = 2
+    # is the deepest state stored: distinct 3, depth 3, generated 4.
     m = load(_spec(tmp_path, "bounded_inv", CONSTRAINT_SPEC + "invariant Below3 = x < 3\n"), {}, None)
-    r = bfs(m, check_deadlock=True)
-    assert (r.verdict, r.property, r.property_kind) == ("violation", "Below3", "invariant")
-    assert _var(m, r.trace, "x") == [0, 1, 2, 3]
+    for workers in (1, 2):
+        r = bfs(m, check_deadlock=True, workers=workers)
+        assert (r.verdict, r.property, r.property_kind) == ("violation", "Below3", "invariant")
+        assert _var(m, r.trace, "x") == [0, 1, 2, 3]
+        assert [s.action for s in r.trace] == [None, "Inc", "Inc", "Inc"]
+        assert (r.distinct, r.generated, r.depth, r.constrained) == (3, 4, 3, 1)
 
 
 def test_constraint_json(tmp_path):
@@ -437,8 +447,121 @@ def test_constraint_json(tmp_path):
     assert proc.returncode == EXIT_OK, proc.stdout + proc.stderr
     data = _json(proc)
     assert data["verdict"] == "ok"
-    assert data["states_outside_constraints"] == 1
-    assert (data["distinct_states"], data["states_generated"]) == (4, 4)
+    assert data["states_outside_constraints"] == data["generated_outside_constraints"] == 1
+    assert (data["distinct_states"], data["states_generated"], data["depth"]) == (3, 4, 3)
+
+
+# The bounded Send/Ack spec of docs/language.md (section "State constraints").
+SEND_ACK = """
+spec Bounded
+var sent: 0..9 = 0
+var acked: 0..9 = 0
+action Send { sent = sent + 1 }
+action Ack when acked < sent { acked = acked + 1 }
+constraint FewSends = sent < 3
+invariant AckedOnlySent = acked <= sent
+"""
+
+
+def test_send_ack_counts_as_tlc(tmp_path):
+    # TLC's algorithm by hand (ModelChecker.doInit/DoInitFunctor, Worker.addElement):
+    # the constraint is evaluated on each generated state; one inside is stored and
+    # queued if new, one outside is counted as generated, checked, and dropped.
+    # States are (sent, acked), levels as TLC numbers them (initial states: 1).
+    #   level 1: (0,0)                      generated 1 (the initial state)
+    #   (0,0) -> Send (1,0)                 generated 1; level 2: (1,0)
+    #   (1,0) -> Send (2,0), Ack (1,1)      generated 2; level 3: (2,0) (1,1)
+    #   (2,0) -> Send (3,0) outside, Ack (2,1)   generated 2; level 4: (2,1)
+    #   (1,1) -> Send (2,1) seen                 generated 1
+    #   (2,1) -> Send (3,1) outside, Ack (2,2)   generated 2; level 5: (2,2)
+    #   (2,2) -> Send (3,2) outside              generated 1; nothing new
+    # distinct 6 (the states with sent < 3 and acked <= sent), generated
+    # 1+1+2+2+1+2+1 = 10 (3 of them outside), depth 5. (Evaluating the constraint
+    # on dequeued states instead, as modelcheck once did, stores (3,0), (3,1), (3,2)
+    # too: 9 distinct, depth 6.)
+    path = _spec(tmp_path, "Bounded", SEND_ACK)
+    m = load(path, {}, None)
+    for workers in (1, 2, 3):
+        r = bfs(m, workers=workers)
+        assert r.verdict == "ok", r.message
+        assert (r.distinct, r.generated, r.depth, r.constrained) == (6, 10, 5, 3)
+    proc = _cli(path, "--json", tmp_path=tmp_path)
+    data = _json(proc)
+    assert (data["distinct_states"], data["states_generated"], data["depth"]) == (6, 10, 5)
+    proc = _cli(path, tmp_path=tmp_path)
+    assert "3 of the states generated lay outside the state constraints" in proc.stdout
+    assert "10 states generated, 6 distinct states found" in proc.stdout
+
+
+def test_an_invariant_broken_only_outside_the_constraint_is_reported(tmp_path):
+    # acked == 2 only once sent == 3: (3,2) is outside FewSends, never stored, yet
+    # TLC checks its invariants when it generates it. The shortest way there is
+    # (0,0) (1,0) (1,1) (2,1) (2,2) (3,2) or one of its interleavings of the same
+    # length: the trace ends in the state outside. At the stop, the level being
+    # expanded is the last (level 5, (2,2)): distinct 6 and depth 5 as above;
+    # generated 10 (all of (2,2)'s successors are counted, as for any stop).
+    spec = SEND_ACK.replace("invariant AckedOnlySent = acked <= sent",
+                            "invariant FewAcked = acked < 2 or sent < 3")
+    path = _spec(tmp_path, "Bounded", spec)
+    m = load(path, {}, None)
+    outcomes = []
+    for workers in (1, 2, 3):
+        r = bfs(m, workers=workers)
+        assert (r.verdict, r.property, r.property_kind) == ("violation", "FewAcked", "invariant")
+        assert list(zip(_var(m, r.trace, "sent"), _var(m, r.trace, "acked")))[-1] == (3, 2)
+        assert len(r.trace) == 6 and r.trace[-1].action == "Send"
+        assert (r.distinct, r.generated, r.depth) == (6, 10, 5)
+        outcomes.append([(s.action, s.state) for s in r.trace])
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    proc = _cli(path, tmp_path=tmp_path)
+    assert proc.returncode == EXIT_VIOLATION, proc.stdout + proc.stderr
+    assert "Invariant FewAcked is violated" in proc.stdout
+
+
+def test_an_initial_state_outside_the_constraint_is_checked_not_stored(tmp_path):
+    # TLC's DoInitFunctor: an initial state outside the constraints counts as
+    # generated and has its invariants checked, but is not stored or expanded.
+    # x starts at 0 or 5; 5 is outside Small: distinct 3 (0, 1, 2), generated
+    # 2 + 3, depth 3.
+    spec = CONSTRAINT_SPEC.replace("init { x = 0 }", "init { choose v in {0, 5} x = v }")
+    m = load(_spec(tmp_path, "bounded_init", spec), {}, None)
+    r = bfs(m)
+    assert r.verdict == "ok", r.message
+    assert (r.distinct, r.generated, r.depth, r.constrained) == (3, 5, 3, 2)
+    m = load(_spec(tmp_path, "bounded_init_inv", spec + "invariant Below4 = x < 4\n"), {}, None)
+    for workers in (1, 2):
+        r = bfs(m, workers=workers)
+        assert (r.verdict, r.property) == ("violation", "Below4")
+        assert _var(m, r.trace, "x") == [5]
+        assert (r.distinct, r.generated, r.depth) == (1, 2, 1)   # x = 0 was stored before it
+
+
+SYMMETRIC_CONSTRAINED = """
+spec Marks
+type P = scalarset(3)
+var done: set[P] = {}
+action Mark(p: P) when not (p in done) { done = done union {p} }
+constraint Few = size(done) < 2
+"""
+
+
+@pytest.mark.parametrize("options", [(), ("--no-symmetry",), ("--no-packing",),
+                                     ("--no-symmetry", "--no-packing")])
+def test_constraints_with_symmetry_and_packing(tmp_path, options):
+    # By hand: without symmetry, {} and the 3 singletons are stored; generated
+    # 1 + 3 (from {}) + 3 * 2 (two-element sets, all outside); depth 2. With
+    # symmetry, one singleton stands for its orbit: distinct 2, generated 1 + 3 + 2.
+    path = _spec(tmp_path, "Marks", SYMMETRIC_CONSTRAINED)
+    symmetric = "--no-symmetry" not in options
+    want = (2, 6, 2, 2) if symmetric else (4, 10, 2, 6)
+    for workers in ("1", "2"):
+        data = _json(_cli(path, "--json", "--no-deadlock", "--workers", workers, *options, tmp_path=tmp_path))
+        assert data["verdict"] == "ok"
+        assert (data["distinct_states"], data["states_generated"], data["depth"],
+                data["states_outside_constraints"]) == want
+    bad = SYMMETRIC_CONSTRAINED + "invariant Single = size(done) < 2\n"
+    data = _json(_cli(_spec(tmp_path, "Marks", bad), "--json", *options, tmp_path=tmp_path))
+    assert (data["verdict"], data["property"], data["trace_length"]) == ("violation", "Single", 3)
 
 
 # =========================================================================== 3. refuted

@@ -47,3 +47,17 @@ def test_lock_example_holds_and_fails_with_weak_fairness_as_documented():
     assert result.message == "for p = Proc1"
     assert [s.action for s in result.trace[1:]] == ["Request", "Request", "Enter"]
     assert (result.loop, result.loop_step.action) == (1, "Exit")
+
+
+def test_bounded_example_counts_as_documented():
+    """The state-constraint example: TLC's counts (6 distinct, 10 generated, depth 5,
+    3 generated outside), as the output printed under it says."""
+    block = next(b for b in BLOCKS if _name(b) == "Bounded")
+    result = bfs(compile_model(check(parse(block, "Bounded.gdsl"))))
+    after = LANGUAGE[LANGUAGE.index(block):]
+    shown = after[after.index("```text"):]
+    shown = shown[:shown.index("```", 7)]
+    assert (result.distinct, result.generated, result.depth, result.constrained) == (6, 10, 5, 3)
+    assert f"{result.constrained} of the states generated lay outside the state constraints" in shown
+    assert f"{result.generated} states generated, {result.distinct} distinct states found" in shown
+    assert f"search is {result.depth}." in shown
