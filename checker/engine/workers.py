@@ -19,6 +19,7 @@ level that the one-process search would not have reached is then ignored.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 import multiprocessing
 import os
 import pickle
@@ -30,6 +31,57 @@ import numpy as np
 from .explore import Expansion, Search, Stop, expand, first_failure
 from .fingerprints import FingerprintTable, fingerprints, room_for
 from .memory import rss
+
+# ---------------------------------------------------------------- the messages
+# What crosses the pipes, named: the main process calls a run's method by name
+# (`Request`), the run answers with one of these.
+
+@dataclass
+class Request:
+    method: str            # a method of _Run, or "set" / "keep_expand" / "stop" (see _serve)
+    args: tuple
+
+
+@dataclass
+class Steps:
+    """A run's expanded steps, for the state graph (only when one is recorded)."""
+    labels: np.ndarray         # the label number of every step, in order
+    expanded: bytes            # per state, 1 if it was expanded
+    fresh: list                # (action, picks) of the label numbers new since the last call
+    outside_labels: np.ndarray  # the label number of every step to a state outside the constraints
+    outside_counts: list       # per state, how many of those
+    marks: bytes               # per state, its fairness marks
+    step_marks: np.ndarray     # per step, its marks
+    outside_marks: np.ndarray  # per step outside, its marks
+
+
+@dataclass
+class Expanded:
+    """A run's answer to `expand`."""
+    keys: np.ndarray       # fingerprints of the successors, in order
+    counts: list           # how many successors each state contributed ...
+    made: list             # ... and how many it generated
+    constrained: int       # successors outside the state constraints
+    stop: tuple | None     # (verdict, index, info) of a stop met while expanding
+    steps: Steps | None    # with a state graph
+    took: float            # seconds the expansion took
+    rss: int               # the process's resident memory
+
+
+@dataclass
+class Kept:
+    """A run's answer to `keep` (and `keep_moving`)."""
+    failure: tuple | None  # the first invariant failure: (k, invariant index or -2, message)
+    states: list | None    # the states kept, if the graph keeps states
+    busy: float            # seconds this level's calls took
+    given: list | None = None  # keep_moving: the states handed to the run before
+
+
+@dataclass
+class Owned:
+    """A run's answer to `own`."""
+    firsts: list           # for each part, the positions of its fingerprints new in the shard
+    shard_bytes: int
 
 
 class _Run:
@@ -59,24 +111,22 @@ class _Run:
         if local is not None:
             keys = self.keys
             parts[local] = keys[keys.view(np.uint64) % np.uint64(self.processes) == self.index]
-        out = [self.shard.add(p) for p in parts], self.shard.nbytes
+        out = Owned([self.shard.add(p) for p in parts], self.shard.nbytes)
         self.busy += time.perf_counter() - began
         return out
 
-    def expand(self):
-        """Expand the run: (fingerprints of the successors, counts, made, constrained,
-        event, graph steps or None, seconds it took, this process's resident memory)."""
+    def expand(self) -> Expanded:
+        """Expand the run."""
         began = time.perf_counter()
         self.garbage = None        # the successors of the level before (millions of tuples)
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found, self.counts = x.found, x.counts
         keys = self.keys = fingerprints(x.found)
-        steps = self.labels(x.steps, x.outside) + (bytes(x.marks), np.array(x.step_marks, np.uint32),
-                                                   np.array(x.outside_marks, np.uint32)) \
-            if self.record is not None else None
+        steps = Steps(*self.labels(x.steps, x.outside), bytes(x.marks), np.array(x.step_marks, np.uint32),
+                      np.array(x.outside_marks, np.uint32)) if self.record is not None else None
         took = time.perf_counter() - began
         self.busy += took
-        return (keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss())
+        return Expanded(keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss())
 
     def labels(self, steps, outside):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -102,11 +152,9 @@ class _Run:
         return (np.array(numbers, np.int32), bytes(expanded), fresh,
                 np.array(out_numbers, np.int32), out_counts)
 
-    def keep(self, new, base):
+    def keep(self, new, base) -> Kept:
         """Keep the successors at positions `new` as the next run, numbered from base;
-        check their invariants. Returns (the first failure: (k, invariant index or -2,
-        message) or None; the kept states if the graph keeps states, else None; the
-        seconds this level's calls took, the last of which this is)."""
+        check their invariants (the last of this level's calls)."""
         self.take(new, base)
         return self.check()
 
@@ -131,17 +179,19 @@ class _Run:
         self.taken = None
         failure = first_failure(self.model, states, before)
         busy, self.busy = self.busy + time.perf_counter() - began, 0.0
-        return failure, (states if self.keep_states else None), busy
+        return Kept(failure, states if self.keep_states else None, busy)
 
     def keep_moving(self, new, base, handed, give):
         """keep, then the run of the next level: `handed` (the last states of the run
         before, moved to this one) first, and the first `give` states handed to the
-        run before. Returns keep's answer and the states given."""
+        run before. Returns keep's answer with the states given."""
         self.take(new, base)
         given = self.states[:give]
         self.states = handed + self.states[give:]
         self.base += give - len(handed)
-        return self.check() + (given,)
+        kept = self.check()
+        kept.given = given
+        return kept
 
     def give(self, take_front, take_back):
         """Remove states from both ends of the run, for the neighbouring runs."""
@@ -167,17 +217,17 @@ def _serve(conn, run):
     def send(out):
         conn.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     while True:
-        name, args = pickle.loads(conn.recv_bytes())
-        if name == "stop":
+        req = pickle.loads(conn.recv_bytes())
+        if req.method == "stop":
             return
-        if name == "set":
-            run.states, run.base = args
+        if req.method == "set":
+            run.states, run.base = req.args
             out = None
-        elif name == "keep_expand":      # two answers: keep's, then the next level's expansion
-            send(run.keep_moving(*args))
+        elif req.method == "keep_expand":      # two answers: keep's, then the next level's expansion
+            send(run.keep_moving(*req.args))
             out = run.expand()
         else:
-            out = getattr(run, name)(*args)
+            out = getattr(run, req.method)(*req.args)
         send(out)
 
 
@@ -196,7 +246,7 @@ class _Worker:
         self.rss = 0               # its resident memory, as its last expansion said
 
     def call(self, name, *args):
-        self.conn.send_bytes(pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL))
+        self.conn.send_bytes(pickle.dumps(Request(name, args), protocol=pickle.HIGHEST_PROTOCOL))
 
     def result(self):
         began = time.perf_counter()
@@ -224,14 +274,14 @@ class _Local:
         self.run, self.pending, self.size, self.waited, self.ahead = run, None, 0, 0.0, False
 
     def call(self, name, *args):
-        self.pending = (name, args)
+        self.pending = Request(name, args)
 
     def result(self):
-        name, args = self.pending
-        if name == "set":
-            self.run.states, self.run.base = args
+        req = self.pending
+        if req.method == "set":
+            self.run.states, self.run.base = req.args
             return None
-        return getattr(self.run, name)(*args)
+        return getattr(self.run, req.method)(*req.args)
 
     def close(self):
         pass
@@ -295,8 +345,9 @@ class _Sharded:
                            for j, (keys, where) in enumerate(zip(runs, wheres))], local)
         firsts = [[started[1]] + [self.table.add(keys[where[0]]) for keys, where in zip(runs[1:], wheres[1:])]]
         for o, w in enumerate(self.pool[1:], 1):
-            found, self.shard_bytes[o] = w.result()
-            firsts.append(found)
+            owned = w.result()
+            self.shard_bytes[o] = owned.shard_bytes
+            firsts.append(owned.firsts)
         news = []
         for j, (keys, where) in enumerate(zip(runs, wheres)):
             new = np.concatenate([at[first[j]] for at, first in zip(where, firsts)])
@@ -364,35 +415,35 @@ class ParallelSearch(Search):
         # the local run is expanded while the workers expand theirs, and its new states
         # found before theirs arrive
         outs = [pool[0].result()]
-        started = self.adding.start(outs[0][0])
+        started = self.adding.start(outs[0].keys)
         outs += [w.result() for w in pool[1:]]
         for w, o in zip(pool[1:], outs[1:]):
-            w.ahead, w.rss = False, o[7]
+            w.ahead, w.rss = False, o.rss
         # the runs in order, up to the first that met a stop
-        upto = next((k for k, o in enumerate(outs) if o[4] is not None), len(outs) - 1)
+        upto = next((k for k, o in enumerate(outs) if o.stop is not None), len(outs) - 1)
         outs = outs[:upto + 1]
-        x = Expansion(None, [c for o in outs for c in o[1]], [m for o in outs for m in o[2]],
-                      [], None, sum(o[3] for o in outs))
+        x = Expansion(None, [c for o in outs for c in o.counts], [m for o in outs for m in o.made],
+                      [], None, sum(o.constrained for o in outs))
         self.constrained += x.constrained
         base = self.level_start
         self.expanding = base + len(x.counts) - 1
         # each run's successors, looked up and added run after run: a state two runs
         # found is new in the first; each run keeps the new states it found
-        edges = np.cumsum([0] + [len(o[0]) for o in outs])
-        mine = self.adding.finish([o[0] for o in outs], started)
+        edges = np.cumsum([0] + [len(o.keys) for o in outs])
+        mine = self.adding.finish([o.keys for o in outs], started)
         mine += [mine[0][:0]] * (len(pool) - len(mine))
         new = np.concatenate([m + e for m, e in zip(mine, edges)])
         cut = np.cumsum([0] + [len(m) for m in mine])
         first = len(self.parent)
-        going = (len(new) and outs[upto][4] is None and not frozen and first + len(new) <= self.max_states)
+        going = (len(new) and outs[upto].stop is None and not frozen and first + len(new) <= self.max_states)
         self.plan_share(outs, len(new))
         kept = self.keep_runs(mine, first + cut, going)
-        self.failure = next(((int(cut[k]) + f[0],) + f[1:] for k, (f, _, _) in enumerate(kept)
-                             if f is not None), None)
-        picked = [t for _, states, _ in kept for t in states] if kept[0][1] is not None else [None] * len(new)
+        self.failure = next(((int(cut[k]) + r.failure[0],) + r.failure[1:] for k, r in enumerate(kept)
+                             if r.failure is not None), None)
+        picked = [t for r in kept for t in r.states] if kept[0].states is not None else [None] * len(new)
         self.admit_found(x, new, base, frozen, picked)
-        if outs[upto][4] is not None:
-            verdict, index, info = outs[upto][4]
+        if outs[upto].stop is not None:
+            verdict, index, info = outs[upto].stop
             self.expanding = index
             raise Stop(verdict, index, **info)
         if self.graph is not None:
@@ -402,14 +453,14 @@ class ParallelSearch(Search):
         if len(new):
             self.depth += 1
             busy = time.perf_counter() - began - (sum(w.waited for w in pool) - waited)
-            self.measure_overheads(outs, busy, [b for _, _, b in kept])
+            self.measure_overheads(outs, busy, [r.busy for r in kept])
             if not pool[1].ahead:
                 self.balance()
         return _Level(len(new))
 
     def keep_runs(self, mine, bases, going):
         """Each run keeps its new states (`mine[k]`, numbered from `bases[k]`) and checks
-        their invariants: [(failure, states or None, busy)] (see _Run.keep). When the
+        their invariants: [Kept] (see _Run.keep). When the
         search `going` on and only the main process's run and the first worker's are
         uneven, the states that even them move with this call, and the workers go on
         to expand the next level at once, while the main process numbers and checks
@@ -432,12 +483,12 @@ class ParallelSearch(Search):
                    max(0, -moves[0]) if k == 1 else 0)
             w.ahead = True
         kept = [local.check()] + [w.result() for w in pool[1:]]
-        local.states += kept[1][3]
-        sizes[0] += len(kept[1][3]) - give
-        sizes[1] += give - len(kept[1][3])
+        local.states += kept[1].given
+        sizes[0] += len(kept[1].given) - give
+        sizes[1] += give - len(kept[1].given)
         for w, n in zip(pool, sizes):
             w.size = n
-        return [k[:3] for k in kept]
+        return kept
 
     def plan_share(self, outs, following):
         """Set the main process's share of the next level (`following` states) so
@@ -447,11 +498,11 @@ class ParallelSearch(Search):
         measured on the level before (`overheads`, seconds a successor); expanding
         costs what this level's expansions cost a state."""
         k = len(self.pool)
-        states = sum(len(o[1]) for o in outs)
+        states = sum(len(o.counts) for o in outs)
         if not states or not following or k < 2:
             return
-        rate = sum(o[6] for o in outs) / states                 # seconds to expand a state
-        keys = following * sum(len(o[0]) for o in outs) / states  # the next level's successors, roughly
+        rate = sum(o.took for o in outs) / states                 # seconds to expand a state
+        keys = following * sum(len(o.keys) for o in outs) / states  # the next level's successors, roughly
         mine, theirs = self.overheads
         # rate * m + mine * keys == rate * (following - m) / (k - 1) + theirs * keys
         m = (rate * following / (k - 1) + (theirs - mine) * keys) / (rate * k / (k - 1)) if rate > 0 else 0
@@ -461,28 +512,29 @@ class ParallelSearch(Search):
     def measure_overheads(self, outs, mine, busy):
         """Each process's work besides expanding (`mine`: the main process's busy
         seconds this level; `busy`: each run's, as keep reported), a successor."""
-        keys = sum(len(o[0]) for o in outs)
+        keys = sum(len(o.keys) for o in outs)
         if keys and len(outs) > 1:
-            theirs = max(b - o[6] for b, o in zip(busy[1:], outs[1:]))
-            self.overheads = (max(0.0, mine - outs[0][6]) / keys, max(0.0, theirs) / keys)
+            theirs = max(b - o.took for b, o in zip(busy[1:], outs[1:]))
+            self.overheads = (max(0.0, mine - outs[0].took) / keys, max(0.0, theirs) / keys)
 
     def record_runs(self, outs):
         """Add the level's steps to the graph, the runs' label numbers made the graph's."""
         graph, labels, outside = self.graph, [], []
         for k, o in enumerate(outs):
-            numbers, _, fresh, out_numbers = o[5][:4]
-            if fresh:
-                more = np.array([graph.label_id(key) for key in fresh], np.int32)
+            s = o.steps
+            if s.fresh:
+                more = np.array([graph.label_id(key) for key in s.fresh], np.int32)
                 self.translate[k] = np.concatenate([self.translate[k], more])
-            labels.append(self.translate[k][numbers])
-            outside.append(self.translate[k][out_numbers])
-        expanded = b"".join(o[5][1] for o in outs)
-        counts = [c for o in outs for c in o[1]]
-        keys = np.concatenate([o[0] for o in outs])
-        graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts, expanded,
-                           b"".join(o[5][5] for o in outs), np.concatenate([o[5][6] for o in outs]),
-                           (np.concatenate(outside), [c for o in outs for c in o[5][4]],
-                            np.concatenate([o[5][7] for o in outs])))
+            labels.append(self.translate[k][s.labels])
+            outside.append(self.translate[k][s.outside_labels])
+        steps = [o.steps for o in outs]
+        counts = [c for o in outs for c in o.counts]
+        keys = np.concatenate([o.keys for o in outs])
+        graph.close_states(self.visited.numbers_of(keys), np.concatenate(labels), counts,
+                           b"".join(s.expanded for s in steps), b"".join(s.marks for s in steps),
+                           np.concatenate([s.step_marks for s in steps]),
+                           (np.concatenate(outside), [c for s in steps for c in s.outside_counts],
+                            np.concatenate([s.outside_marks for s in steps])))
 
     def spread(self, level):
         """Hand the initial states out, evenly and in order."""
