@@ -428,3 +428,11 @@ def local_names(e) -> set:
             walk(child)
     walk(e)
     return out
+
+
+def conjuncts(e) -> list:
+    """The conjuncts of `a and b and ...`, left to right (`[e]` if e is not a conjunction):
+    a guard is tested conjunct by conjunct, by both backends."""
+    if isinstance(e, Binary) and e.op == "and":
+        return conjuncts(e.left) + conjuncts(e.right)
+    return [e]
