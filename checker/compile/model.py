@@ -40,7 +40,7 @@ class Model:
     check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
     temporal: list = field(default_factory=list)         # PropertyInfo, the temporal ones being checked
     fairness: list = field(default_factory=list)         # FairnessInfo, every declaration of the spec
-    conditions: dict = field(default_factory=dict)       # see Compiler.condition_functions
+    conditions: dict = field(default_factory=dict)       # see properties.Properties.condition_functions
     source: str = field(repr=False, default="")
     namespace: dict = field(repr=False, default_factory=dict)
     packed: dict = field(default_factory=dict)   # variable name -> layout: held as an int (packing.py)

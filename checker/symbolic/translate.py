@@ -1,4 +1,5 @@
-"""Typed gdsl expressions and statements to z3: the symbolic twin of checker/compile/compiler.py.
+"""Typed gdsl expressions and statements to z3: the symbolic twin of
+checker/compile/expressions.py and statements.py.
 
 Statements are executed symbolically once, with guarded updates: an assignment under
 the path condition `pc` stores `ite(pc, new, old)`, so both branches of an `if` run
