@@ -104,8 +104,8 @@ class Expressions:
                 return f"_iget({base}, {idx})"
             return f"_iget({base}, {key})"
         if isinstance(e, A.Field):
-            if e.slot == -2:
-                return str(e.base.ref[1])
+            if e.kind == "enum":
+                return str(e.ref[1])
             return f"{self.expr(e.base, env)}[{e.slot}]"
         if isinstance(e, A.TupleGet):
             return f"{self.expr(e.base, env)}[{e.index}]"

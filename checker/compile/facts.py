@@ -68,10 +68,8 @@ def _cannot_fail(e, defs, seen=None) -> bool:
 
 def _enum_value(e):
     """The value of an enum literal (`done` or `TMState.done`), None for anything else."""
-    if isinstance(e, A.Name) and e.kind == "enum":
+    if isinstance(e, (A.Name, A.Field)) and e.kind == "enum":
         return e.ref[1]
-    if isinstance(e, A.Field) and e.slot == -2:
-        return e.base.ref[1]
     return None
 
 def always_in(e: A.Binary, defs) -> bool:

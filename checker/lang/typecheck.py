@@ -866,9 +866,9 @@ class _Checker:
             if isinstance(t, EnumT):
                 if e.name not in t.values:
                     raise SpecError(f"enum {t.name} has no value {e.name!r}", e.pos)
-                # a qualified enum value: rewrite in place as a resolved name
+                # a qualified enum value: the type name resolved as the enum value it names
                 e.base.kind, e.base.ref = "enum", (t, t.values.index(e.name))
-                e.slot = -2
+                e.kind, e.ref = "enum", e.base.ref
                 return t
         bt = self.expr(e.base, scope, ctx)
         if not isinstance(bt, RecordT):
@@ -877,7 +877,7 @@ class _Checker:
         if slot < 0:
             raise SpecError(f"record {bt.name} has no field {e.name!r}; its fields: "
                             + ", ".join(f[0] for f in bt.fields), e.pos)
-        e.slot = slot
+        e.kind, e.slot = "record", slot
         return bt.fields[slot][1]
 
     def comprehension(self, e: A.Comprehension, scope, ctx) -> Type:

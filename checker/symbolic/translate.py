@@ -202,8 +202,8 @@ class Translator:
         if isinstance(e, A.Index):
             return self.index(e, env)
         if isinstance(e, A.Field):
-            if e.slot == -2:
-                return z3.IntVal(e.base.ref[1])
+            if e.kind == "enum":
+                return z3.IntVal(e.ref[1])
             return self.expr(e.base, env)[e.slot]
         if isinstance(e, A.TupleGet):
             return self.expr(e.base, env)[e.index]
