@@ -124,7 +124,7 @@ class Model:
         """For each value of a temporal property's `forall` binders (one, with none):
         (((name, value), ...), [P] or [P, Q] as functions of a state)."""
         conds = self.conditions[("temporal", prop.name)]
-        binders = prop.temporal[2]
+        binders = prop.temporal.binders
         domains = self.conditions[("domains", prop.name)]
 
         def assignments(k, values):
@@ -134,7 +134,7 @@ class Model:
             for v in domains[k](None, *values):
                 yield from assignments(k + 1, values + (v,))
         for values in assignments(0, ()):
-            bound = tuple(zip((n for n, _, _ in binders), values))
+            bound = tuple(zip((b.name for b in binders), values))
             yield bound, [lambda s, c=c, vs=values: c(s, *vs) for c in conds]
 
     def fairness_condition(self, k):

@@ -100,13 +100,12 @@ class Properties:
         for p in self.c.properties:
             if p.kind == "temporal":
                 what = f"temporal property {p.name} (line {p.pos[0]})"
-                _, parts, binders = p.temporal
-                names = [n for n, _, _ in binders]
+                names = [b.name for b in p.temporal.binders]
                 made[("temporal", p.name)] = [self.condition(w, what, self.expr, e, names)
-                                              for e in parts]
+                                              for e in p.temporal.conditions]
                 made[("domains", p.name)] = [
                     self.condition(w, what, lambda e, env: f"tuple({self.iter_domain(e, env, True)})",
-                                   dom, names[:k], state=False) for k, (_, _, dom) in enumerate(binders)]
+                                   b.domain, names[:k], state=False) for k, b in enumerate(p.temporal.binders)]
         for k, f in enumerate(self.c.fairness):
             if f.cond is not None:
                 made[("fairness", k)] = self.condition(
