@@ -160,9 +160,11 @@ class Actions:
 _INLINE_LOCALS, _DRIVER_LOCALS = 32, 160
 _ASSIGNED = re.compile(r"^\s*(?:for\s+)?([A-Za-z_]\w*)\s*(?:=|in\b)")
 
+
 def _assigned_names(lines) -> set:
     """The local names that generated code lines assign (by `=` or `for`)."""
     return {m.group(1) for m in map(_ASSIGNED.match, lines) if m is not None}
+
 
 def _state_reads(e) -> set | None:
     """The state variables an expression reads, or None if it reads them in a way
@@ -181,6 +183,7 @@ def _state_reads(e) -> set | None:
     except LookupError:
         return None
     return out
+
 
 def _level(e, params) -> int:
     """How many leading parameters must be bound before e can be evaluated."""

@@ -332,7 +332,9 @@ def _always_truthy(t) -> bool:
         return len(t.fields) > 0
     return isinstance(t, TupleT) and len(t.items) > 0
 
+
 _LITERAL = re.compile(r"-?\d+|True|False|None")
+
 
 def _folded(op, l, r) -> str | None:
     """`op` on compiled operands l and r, decided at compile time where an operand is
@@ -348,6 +350,7 @@ def _folded(op, l, r) -> str | None:
     if op == "=>":
         return {"False": "True", "True": r}.get(l)
     return None
+
 
 # Builtins that compile to a fixed Python expression of their arguments.
 _BUILTIN_TEMPLATES = {

@@ -41,6 +41,7 @@ def safe_def(info, defs, seen=None) -> bool:
     seen.add(info.name)
     return _cannot_fail(body, defs, seen)
 
+
 def _cannot_fail(e, defs, seen=None) -> bool:
     """Whether evaluating `e` can raise no evaluation error."""
     if isinstance(e, A.Index):
@@ -66,11 +67,13 @@ def _cannot_fail(e, defs, seen=None) -> bool:
                 return False
     return True
 
+
 def _enum_value(e):
     """The value of an enum literal (`done` or `TMState.done`), None for anything else."""
     if isinstance(e, (A.Name, A.Field)) and e.kind == "enum":
         return e.ref[1]
     return None
+
 
 def always_in(e: A.Binary, defs) -> bool:
     """`x in S` or `X subseteq S` that its types decide: S is a constant holding every
@@ -91,8 +94,12 @@ def always_in(e: A.Binary, defs) -> bool:
         return False
     return covered and _cannot_fail(e.left, defs)
 
+
 def needs_check(t) -> bool:
+    """Whether a value stored as type t is checked at run time: t is an int range or a
+    bounded sequence, which the type checker lets any int or sequence reach."""
     return isinstance(t, IntT) and t.finite or isinstance(t, SeqT) and t.bound is not None
+
 
 def always_in_type(t) -> bool:
     """Is every value of a type in its domain (no int inside outside a declared range:
@@ -103,11 +110,13 @@ def always_in_type(t) -> bool:
         return all(always_in_type(x) for x in component_types(t))
     return isinstance(t, (BoolT, EnumT, ScalarsetT))
 
+
 def key_in_range(key_t, map_key_t) -> bool:
     """Is every value of key_t a valid key of the map (so no bounds check is needed)?"""
     if isinstance(map_key_t, IntT):
         return isinstance(key_t, IntT) and key_t.finite and map_key_t.lo <= key_t.lo and key_t.hi <= map_key_t.hi
     return True    # enums, scalarsets, bools and records of them are in range by typing
+
 
 def is_constant(e, given=frozenset()) -> bool:
     """No state, locals (but those named in `given`) or primes inside, and nothing

@@ -264,6 +264,7 @@ def _nondeterministic(s) -> bool:
         return any(_nondeterministic(x) for x in s.then + s.orelse)
     return False
 
+
 def _assigned(stmts) -> set:
     """Names a block may assign, including state variables assigned by procs it calls."""
     out = set()
