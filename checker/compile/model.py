@@ -41,7 +41,7 @@ class Model:
     check_constraints: object = None  # state -> index of the first constraint it breaks, or -1
     temporal: list = field(default_factory=list)         # PropertyInfo, the temporal ones being checked
     fairness: list = field(default_factory=list)         # FairnessInfo, every declaration of the spec
-    conditions: dict = field(default_factory=dict)       # see Compiler.condition_functions
+    conditions: dict = field(default_factory=dict)       # see properties.Properties.condition_functions
     source: str = field(repr=False, default="")
     namespace: dict = field(repr=False, default_factory=dict)
     packed: dict = field(default_factory=dict)   # variable name -> layout: held as an int (packing.py)
@@ -126,7 +126,7 @@ class Model:
         """For each value of a temporal property's `forall` binders (one, with none):
         (((name, value), ...), [P] or [P, Q] as functions of a state)."""
         conds = self.conditions[("temporal", prop.name)]
-        binders = prop.temporal[2]
+        binders = prop.temporal.binders
         domains = self.conditions[("domains", prop.name)]
 
         def assignments(k, values):
@@ -136,7 +136,7 @@ class Model:
             for v in domains[k](None, *values):
                 yield from assignments(k + 1, values + (v,))
         for values in assignments(0, ()):
-            bound = tuple(zip((n for n, _, _ in binders), values))
+            bound = tuple(zip((b.name for b in binders), values))
             yield bound, [lambda s, c=c, vs=values: c(s, *vs) for c in conds]
 
     def fairness_condition(self, k):

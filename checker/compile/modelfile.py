@@ -137,7 +137,7 @@ def load_model_file(path) -> ModelFile:
     mf.spec = Path(os.path.normpath(path.parent / data["spec"]))
     mf.description = data.get("description", "")
     for table in ("constants", "variation"):
-        values = {k: _const_text(mf, table, k, v) for k, v in data.get(table, {}).items()}
+        values = {k: const_text(mf, table, k, v) for k, v in data.get(table, {}).items()}
         setattr(mf, table, values)
     both = sorted(set(mf.constants) & set(mf.variation))
     if both:
@@ -228,7 +228,7 @@ def _check_type(mf, table, key, value, kind):
         raise mf.error(f"{key} takes {names[kind]}, not {value!r}", key, table or None)
 
 
-def _const_text(mf, table, key, value) -> str:
+def const_text(mf, table, key, value) -> str:
     """A TOML constant value as the text --const takes: 3, true, cooperative_sticky."""
     if isinstance(value, bool):
         return "true" if value else "false"

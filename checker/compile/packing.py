@@ -15,7 +15,7 @@ compiled spec never has to unpack):
   the field of `width` bits starting at bit k * width.
 
 The packed form is internal to the explicit-state search: the compiled spec reads
-and writes it (checker/compile/compiler.py), and every state a user sees, in traces and
+and writes it (checker/compile/packed_access.py), and every state a user sees, in traces and
 state graphs, is unpacked first (Model.export_state). Two states are equal exactly
 when their packed forms are, so the counts and traces are unchanged.
 """

@@ -10,7 +10,7 @@ body at RM = 8, in every new state. Its two halves share no variable, so it equa
     (forall rm1 in ResourceManager: not rmState[rm1] == aborted)
     or (forall rm2 in ResourceManager: not rmState[rm2] == committed)
 
-which looks at 16. The compiler (checker/compile/compiler.py) asks `miniscoped` for this
+which looks at 16. The compiler (checker/compile/expressions.py) asks `miniscoped` for this
 form of every quantifier before it compiles one. The rule, for `forall` (and
 dually for `exists`, with conjunctions): write the body as a disjunction (through
 `or`, `=>` and `not (... and ...)`), group its disjuncts by the bound variables

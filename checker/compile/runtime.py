@@ -126,7 +126,7 @@ def _element_bit(bits, value):
 
 class _Selection(dict):
     """The values of an action parameter for which a guard holds, by the value of
-    the one state variable the guard reads (see Compiler.selected_domain): computed
+    the one state variable the guard reads (see actions.Actions.selected_domain): computed
     the first time that value is met, kept for up to _SELECTION_LIMIT values."""
     __slots__ = ("select",)
 

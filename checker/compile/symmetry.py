@@ -6,7 +6,7 @@ are exact and reproducible because the representative is a function of the orbit
 not of the state that happened to be reached first.
 
 The canonicaliser is generated once per model as specialised Python (like
-checker/compile/compiler.py), in two flavours chosen from the variables' types:
+the spec itself: checker/compile/compiler.py), in two flavours chosen from the variables' types:
 
 * *Unary* specs, where every datum of the state mentions at most one scalarset
   value (TwoPhase: rmState[rm], rm in tmPrepared, Prepared(rm) in msgs): each

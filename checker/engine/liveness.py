@@ -105,7 +105,7 @@ def judge(model, graph: StateGraph, result):
             result.trace, (result.loop_step,) = model.export_trace(trace), model.export_trace([closing])
             result.loop = lasso.loop
             if lasso.bound:
-                types = {n: t for n, t, _ in lasso.prop.temporal[2]}
+                types = {b.name: b.type for b in lasso.prop.temporal.binders}
                 result.message = "for " + ", ".join(f"{n} = {show(v, types[n])}" for n, v in lasso.bound)
     result.liveness_elapsed = time.perf_counter() - began
     result.elapsed += result.liveness_elapsed
@@ -129,7 +129,7 @@ def check(model, graph: StateGraph, props) -> Lasso | None:
 def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lasso | None:
     """A lasso violating one instance of prop whose conditions are `conds` ([P] or
     [P, Q], condition numbers: see conditions.py), or None."""
-    form = prop.temporal[0]
+    form = prop.temporal.form
     n, expanded = len(graph), graph.expanded
     inits = range(graph.n_init)
     accept = None
@@ -553,7 +553,7 @@ def lasso_violation(model, prop, states, loop, labels, closing):
         any(fairness.strong[g] and g not in taken for g in set().union(*enabled))
     if unfair:
         return None
-    form = prop.temporal[0]
+    form = prop.temporal.form
     for bound, conds in model.temporal_instances(prop):
         holds = [[bool(c(s)) for c in conds] for s in states]
         if form == "eventually":

@@ -37,7 +37,7 @@ import os
 from pathlib import Path
 import re
 
-from checker.compile.modelfile import ModelFile, _const_text, compile_model_file, read_toml
+from checker.compile.modelfile import ModelFile, compile_model_file, const_text, read_toml
 from checker.lang.errors import UsageError
 from checker.lang.types import MapT, OptionT, RecordT, domain
 from checker.lang.values import from_plain, show
@@ -106,7 +106,7 @@ def load_scenario(path) -> Scenario:
     mf.spec = Path(os.path.normpath(path.parent / data["spec"]))
     mf.description = data.get("description", "")
     for table in ("constants", "variation"):
-        setattr(mf, table, {k: _const_text(mf, table, k, v) for k, v in data.get(table, {}).items()})
+        setattr(mf, table, {k: const_text(mf, table, k, v) for k, v in data.get(table, {}).items()})
     sc = Scenario(mf)
     for i, raw in enumerate(data["step"]):
         sc.steps.append(_read_step(mf, i, raw))

@@ -129,9 +129,15 @@ class Index(Expr):
 
 @dataclass
 class Field(Expr):
+    """`base.name`. Filled by the type checker: `kind` "record" for a record's field,
+    at position `slot` of the record; `kind` "enum" for a qualified enum value
+    (`TMState.done`), whose `ref` is (EnumT, index of the value), as a Name's of
+    kind "enum" is."""
     base: Expr
     name: str
+    kind: str = field(default="", kw_only=True, compare=False)   # record, enum
     slot: int = field(default=-1, kw_only=True, compare=False)
+    ref: Any = field(default=None, kw_only=True, compare=False, repr=False)
 
 
 @dataclass
@@ -428,3 +434,11 @@ def local_names(e) -> set:
             walk(child)
     walk(e)
     return out
+
+
+def conjuncts(e) -> list:
+    """The conjuncts of `a and b and ...`, left to right (`[e]` if e is not a conjunction):
+    a guard is tested conjunct by conjunct, by both backends."""
+    if isinstance(e, Binary) and e.op == "and":
+        return conjuncts(e.left) + conjuncts(e.right)
+    return [e]

@@ -6,6 +6,7 @@ Its output, a `CheckedSpec`, is what the compiler (and later engines) consume.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from . import ast as A
 from .builtins import BUILTINS, arity_error
@@ -83,6 +84,22 @@ class ActionInfo:
     index: int
 
 
+class TemporalBinder(NamedTuple):
+    """A variable of a temporal property's leading `forall`: one property per value."""
+    name: str
+    type: Any             # its Type
+    domain: A.Expr        # the values it takes (reads no state)
+
+
+@dataclass
+class TemporalParts:
+    """A temporal property as the engines judge it: `forall p in Proc: P leads_to Q`
+    is TemporalParts("leads_to", [P, Q], [TemporalBinder("p", Proc, <Proc>)])."""
+    form: str             # a key of TEMPORAL_FORMS: eventually, always_eventually, ...
+    conditions: list      # its state conditions: [P], or [P, Q] for leads_to
+    binders: list         # [TemporalBinder] of its leading forall, outermost first
+
+
 @dataclass
 class PropertyInfo:
     name: str
@@ -91,10 +108,7 @@ class PropertyInfo:
     kind: str             # invariant | action | constraint | temporal
     refuted: bool = False # documented not to hold; checked only when named
     lemma: bool = False   # a `lemma`: an invariant that also strengthens --prove
-    # temporal properties only: (form, [state conditions], [(name, Type, domain Expr)]),
-    # e.g. ("leads_to", [P, Q], [("p", Proc, Proc)]) for `forall p in Proc: P leads_to Q`;
-    # forms: eventually, always_eventually, eventually_always, leads_to
-    temporal: tuple | None = None
+    temporal: TemporalParts | None = None   # temporal properties only
 
 
 # The temporal forms, as the spec writes them (for messages and reports).
@@ -449,14 +463,14 @@ class _Checker:
                 for n in b.names:
                     self.check_fresh_local(n, scope, b.pos)
                     scope.names[n] = (et, False)
-                    binders.append((n, et, b.domain))
+                    binders.append(TemporalBinder(n, et, b.domain))
             e = e.body
         form, parts = self.temporal_form(e)
         for part in parts:
             self.expect(BOOL, self.expr(part, scope, _Ctx("temporal property")), part.pos,
                         f"a condition of temporal property {d.name!r}")
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, "temporal", d.refuted,
-                                            temporal=(form, parts, binders)))
+                                            temporal=TemporalParts(form, parts, binders)))
 
     @staticmethod
     def temporal_form(e) -> tuple:
@@ -866,9 +880,9 @@ class _Checker:
             if isinstance(t, EnumT):
                 if e.name not in t.values:
                     raise SpecError(f"enum {t.name} has no value {e.name!r}", e.pos)
-                # a qualified enum value: rewrite in place as a resolved name
+                # a qualified enum value: the type name resolved as the enum value it names
                 e.base.kind, e.base.ref = "enum", (t, t.values.index(e.name))
-                e.slot = -2
+                e.kind, e.ref = "enum", e.base.ref
                 return t
         bt = self.expr(e.base, scope, ctx)
         if not isinstance(bt, RecordT):
@@ -877,7 +891,7 @@ class _Checker:
         if slot < 0:
             raise SpecError(f"record {bt.name} has no field {e.name!r}; its fields: "
                             + ", ".join(f[0] for f in bt.fields), e.pos)
-        e.slot = slot
+        e.kind, e.slot = "record", slot
         return bt.fields[slot][1]
 
     def comprehension(self, e: A.Comprehension, scope, ctx) -> Type:

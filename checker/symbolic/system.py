@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from checker.lang import ast as A
 from checker.lang.errors import SpecError
 from checker.lang.types import (
     BoolT,
@@ -127,12 +128,10 @@ class System:
         return init, disj([c for c, _ in unit.errors]), unit.picks
 
     def build_instances(self) -> list:
-        from checker.compile.compiler import _conjuncts
-        from checker.lang import ast as A
         out = []
         for act in self.checked.actions:
             d = act.decl
-            guard = [A.Require(c, pos=c.pos) for c in _conjuncts(d.guard)] if d.guard is not None else []
+            guard = [A.Require(c, pos=c.pos) for c in A.conjuncts(d.guard)] if d.guard is not None else []
             for params, conds, env in self.param_values(act.params, 0, dict(self.pre), [], ()):
                 self.tr.memo = {}
                 env2, unit = self.run(guard + list(d.body), env)

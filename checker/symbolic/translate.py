@@ -1,10 +1,11 @@
-"""Typed gdsl expressions and statements to z3: the symbolic twin of checker/compile/compiler.py.
+"""Typed gdsl expressions and statements to z3: the symbolic twin of
+checker/compile/expressions.py and statements.py.
 
 Statements are executed symbolically once, with guarded updates: an assignment under
 the path condition `pc` stores `ite(pc, new, old)`, so both branches of an `if` run
 one after the other on the same environment, `for` loops unroll over the (finite)
-domain of what they range over, and a function's `return` sets a result and a "done"
-flag that guards the statements after it. `require c` adds `pc => c` to the action's
+domain of what they range over, and a function's `return` updates its `Returned`: the
+result, and a "done" condition that guards the statements after it. `require c` adds `pc => c` to the action's
 enabling condition; `choose x in S` makes x a fresh z3 value with `pc => x in S`.
 Functions and procs are inlined (a function called again with the same arguments in
 the same state reuses its first result).
@@ -16,6 +17,7 @@ the symbolic engines can look for it too.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import z3
 
@@ -50,6 +52,18 @@ from .encode import (
     subset,
     to_mask,
 )
+
+@dataclass(frozen=True)
+class Returned:
+    """How far the `return`s of an inlined block-bodied function have run: `done` holds
+    where one has (the statements after it do not run there), `value` is the result
+    where one has (None before the first). Kept in the function's environment under
+    RETURN, so that it flows through `if` and `for` as the variables do."""
+    done: object          # Bool
+    value: object = None
+
+
+RETURN = "$return"        # the environment key of a Returned: no spec name starts with $
 
 MAX_RANGE = 4096          # the widest integer range a loop or `lo..hi` set may unroll
 SPLIT_DIVISORS = 64       # a divisor with at most this many values is split into cases
@@ -201,8 +215,8 @@ class Translator:
         if isinstance(e, A.Index):
             return self.index(e, env)
         if isinstance(e, A.Field):
-            if e.slot == -2:
-                return z3.IntVal(e.base.ref[1])
+            if e.kind == "enum":
+                return z3.IntVal(e.ref[1])
             return self.expr(e.base, env)[e.slot]
         if isinstance(e, A.TupleGet):
             return self.expr(e.base, env)[e.index]
@@ -417,14 +431,14 @@ class Translator:
         fenv.update({v: env[v] for v in reads})
         body = info.decl.body
         if isinstance(body, list):
-            fenv["$done"] = FALSE
+            fenv[RETURN] = Returned(FALSE)
             saved, saved_base = self.ctx, self.base_ctx
             self.base_ctx = saved
             try:
                 fenv = self.block(body, fenv, TRUE, result=info.result)
             finally:
                 self.ctx, self.base_ctx = saved, saved_base
-            out = fenv["$ret"]
+            out = fenv[RETURN].value
         else:
             out = self.expr(body, fenv)
             self.check_range(out, info.result, body, f"the result of {info.name}")
@@ -558,7 +572,9 @@ class Translator:
         return env
 
     def effective(self, env, pc):
-        return conj([pc, neg(env["$done"])]) if "$done" in env else pc
+        """`pc`, where no `return` of the function being inlined has run yet."""
+        returned = env.get(RETURN)
+        return conj([pc, neg(returned.done)]) if returned is not None else pc
 
     def stmt(self, s, env, pc, result, scope):
         pc = self.effective(env, pc)
@@ -588,7 +604,7 @@ class Translator:
         if isinstance(s, A.For):
             for c, v in self.domain_elements(s.domain, env, ordered=True):
                 inner = self.block(s.body, {**env, s.var: v}, conj([pc, c]), result, scope)
-                env = {k: v for k, v in inner.items() if k in env or k.startswith("$")}
+                env = {k: v for k, v in inner.items() if k in env}     # RETURN is, in a function
             return env
         if isinstance(s, A.Require):
             c = self.expr(s.cond, env)
@@ -607,7 +623,9 @@ class Translator:
             v = self.expr(s.value, env)
             if result is not None:
                 self.check_range(v, result, s.value, "the result")
-            return {**env, "$ret": ite(pc, v, env.get("$ret")), "$done": disj([env["$done"], pc])}
+            returned = env[RETURN]
+            value = ite(pc, v, returned.value)
+            return {**env, RETURN: Returned(disj([returned.done, pc]), value)}
         if isinstance(s, A.CallStmt):
             info = s.ref
             inner = {v.name: env[v.name] for v in self.c.vars if v.name in env}

@@ -51,3 +51,18 @@ def test_no_module_imports_itself_back():
     g.remove_edges_from([(a, b) for a, b in list(g.edges) if b.startswith(a + ".")])
     cycles = [c for c in nx.simple_cycles(g) if len(c) > 1]
     assert cycles == [], f"import cycles: {cycles[:5]}"
+
+
+def test_no_private_name_is_imported_from_another_package():
+    """What two packages share is public (checker/lang/ast.py's `conjuncts`, for the
+    compiler and the z3 backend alike), not a private helper of one of them."""
+    import ast
+    found = []
+    for path in sorted((ROOT / "checker").rglob("*.py")):
+        package = path.relative_to(ROOT / "checker").parts[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("checker."):
+                source = node.module.split(".")[1]
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{a.name}"
+                          for a in node.names if a.name.startswith("_") and source != package]
+    assert found == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import checker.compile.compiler
+import checker.compile.expressions
 from checker.lang import ast as A
 from checker.compile.model import compile_model, load_spec
 from checker.compile.quantifiers import miniscoped
@@ -64,7 +64,7 @@ def test_split_quantifiers_agree_with_the_written_ones_in_every_state(tmp_path, 
     path = tmp_path / "shapes.gdsl"
     path.write_text(SPEC)
     split = {name: compile_model(load_spec(path, {}), [name]) for name in SHAPES}
-    monkeypatch.setattr(checker.compile.compiler, "miniscoped", lambda q: None)
+    monkeypatch.setattr(checker.compile.expressions, "miniscoped", lambda q: None)
     written = {name: compile_model(load_spec(path, {}), [name]) for name in SHAPES}
     assert split["NotBoth"].source != written["NotBoth"].source
     states = reachable(written["NotBoth"])
