@@ -44,6 +44,7 @@ EXIT_DIVERGENCE = 14
 # rebalanceTimeoutMs for the spec's TimeoutConfig 0 and 1; one session timeout.
 REBALANCE_TIMEOUT_MS = {0: 300_000, 1: 240_000}
 SESSION_TIMEOUT_MS = 45_000
+MAX_ATTEMPTS = 8            # exhaustive: tries of a transition Kafka's choices (leader, id order) steer away from
 JOIN_VERSION = 9            # the JoinGroup version Kafka 4.x's Java consumer sends
 
 KAFKA_STEPS = {"HandleJoinGroup", "HandleSyncGroup", "HandleLeaveGroup", "HandleOffsetCommit",
@@ -84,6 +85,9 @@ class OracleResult:
     transitions: int = 0           # exhaustive: transitions of the graph within the depth
     transitions_covered: int = 0
     transitions_kafka_chose_otherwise: int = 0
+    transitions_from_due_states: int = 0   # client steps out of a state whose join is due: Kafka
+                                           # completes the join inside the step that made it due,
+                                           # so these run after the CompleteJoin instead
     depth: int | None = None
 
     @property
@@ -104,6 +108,7 @@ class OracleResult:
                 "steps_per_second": round(self.steps_per_second, 1), "depth": self.depth,
                 "transitions": self.transitions, "transitions_covered": self.transitions_covered,
                 "transitions_kafka_chose_otherwise": self.transitions_kafka_chose_otherwise,
+                "transitions_from_due_states": self.transitions_from_due_states,
                 "divergences": [{"behaviour": d.behaviour, "step": d.step, "action": d.action,
                                  "differences": d.differences, "kafka_responses": d.kafka_responses,
                                  "trace": d.trace} for d in self.divergences],
@@ -401,6 +406,8 @@ class Runner:
             k_leader = kr["leader"] == kr["member"]
             k_members = {self._member(x["member"]): _meta(x["meta"]) for x in kr["members"]}
             s_members = {m: _meta(s) for m, s in sr["members"].items()}
+            if bool(kr.get("skipAssignment")) != bool(sr.get("skip")):
+                d.append(f"{c}'s JoinGroup: Kafka skipAssignment={kr.get('skipAssignment')}, the spec {sr.get('skip')}")
             if k_leader != sr["leader"]:
                 d.append(f"{c}'s JoinGroup: Kafka says leader={k_leader} (skipAssignment="
                          f"{kr.get('skipAssignment')}, {len(kr['members'])} members), the spec leader={sr['leader']}")
@@ -535,15 +542,20 @@ class Runner:
         """The member ids Kafka issued in this step, mapped to the spec's: Kafka id -> MemberId
         (the id in the answer to consumer c's JoinGroup is the spec's id in c's answer)."""
         out = {}
-        for kr in responses:
-            c = self._sent.get(kr["id"])
-            if c is None or kr["api"] != "JoinGroup" or not kr.get("member") or kr["member"] in self.rids:
+        seen = [kr["member"] for kr in responses if kr["api"] == "JoinGroup" and kr.get("member")]
+        g = self.kafka.get("group") or {}
+        seen += [m["member"] for m in g.get("members", [])] + list(g.get("pending", []))
+        for kid in dict.fromkeys(seen):
+            if kid in self.rids:
                 continue
-            # a new id: the spec's next id of c, if the spec issued one in this step
-            if post["idsIssued"][c] == self._pre["idsIssued"][c] + 1:
+            # Kafka's ids are clientId-UUID (groupInstanceId-UUID for a static member): the
+            # consumer is in the prefix. A new id is the spec's next id of that consumer, if
+            # the spec issued one in this step.
+            c = f"Consumer{kid.split('-')[1]}" if kid.count("-") > 1 else None
+            if c in post["idsIssued"] and post["idsIssued"][c] == self._pre["idsIssued"][c] + 1:
                 m = _mid(c, self._pre["idsIssued"][c])
                 if m not in self.ids:
-                    out[kr["member"]] = m
+                    out[kid] = m
         return out
 
     def _bind(self, pre, post, responses):
@@ -728,6 +740,11 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
             h.close()
 
 
+def _due(runner, s):
+    v = runner.view(s)
+    return not v["loading"] and runner.join_due(**v)
+
+
 def model_params(model, a, p):
     from ..values import to_plain
     types = model.action_params.get(a, {})
@@ -746,7 +763,7 @@ def _exhaustive(model, runner, result, depth, progress):
         s, a, p, t = transitions[i]
         if key(s, a, p, t) in covered:
             continue
-        while key(s, a, p, t) not in covered and attempts[key(s, a, p, t)] < 4:
+        while key(s, a, p, t) not in covered and attempts[key(s, a, p, t)] < MAX_ATTEMPTS:
             attempts[key(s, a, p, t)] += 1
             plan = _path(parent, s) + [(s, a, p, t)]
             result.behaviours += 1
@@ -776,8 +793,11 @@ def _exhaustive(model, runner, result, depth, progress):
                     break
             if progress:
                 progress(result)
-    result.transitions_covered = sum(1 for tr in transitions if key(*tr) in covered)
-    result.transitions_kafka_chose_otherwise = result.transitions - result.transitions_covered
+    runner._uncovered = [tr for tr in transitions if key(*tr) not in covered]
+    result.transitions_covered = len(transitions) - len(runner._uncovered)
+    due = [tr for tr in runner._uncovered if _due(runner, tr[0])]
+    result.transitions_from_due_states = len(due)
+    result.transitions_kafka_chose_otherwise = len(runner._uncovered) - len(due)
 
 
 def _random(model, runner, result, runs, steps, seed, progress):
