@@ -232,3 +232,40 @@ def test_a_wrong_response_is_a_divergence(harness, tmp_path):
     r = against_kafka("models/two-consumers.toml", depth=3, harness=harness, out_dir=tmp_path, expect=wrong)
     assert r.exit_code == EXIT_DIVERGENCE
     assert "MEMBER_ID_REQUIRED" in r.divergences[0].summary()
+
+
+# ---------------------------------------------------------------------------- findings (docs/kafka-findings.md)
+
+@needs_jvm
+def test_finding_static_member_that_misses_the_join_deadline_stays_a_member(harness):
+    """Kafka 4.3.1: a static member (here the leader, owning partitions 0 and 1) that does
+    not rejoin before the rebalance timeout stays in the group, keeps no JoinGroup answer,
+    and the next generation is led by a member that did rejoin, which assigns its
+    partitions away: two members of the group own partition 1 until it hears of it."""
+    harness.call({"op": "init", "partitions": 2})
+    join(harness, 1, "consumer-1", instance="instance-1")
+    a = harness.call({"op": "fire_join"})
+    (r1,) = a["responses"]
+    s1 = r1["member"]
+    harness.call({"op": "sync", "id": 2, "member": s1, "generation": 1, "epoch": 0,
+                  "instance": "instance-1", "assignment": {s1: [0, 1]}})
+    a = join(harness, 3, "consumer-2", instance="instance-2")
+    assert a["state"]["group"]["state"] == "PreparingRebalance"
+    a = harness.call({"op": "fire_join"})                      # the rebalance timeout: instance-1 did not rejoin
+    (r2,) = a["responses"]                                      # only instance-2 is answered
+    s2 = r2["member"]
+    g = a["state"]["group"]
+    assert (g["state"], g["generation"], g["leader"]) == ("CompletingRebalance", 2, s2)
+    assert r2["leader"] == s2 and {m["member"] for m in r2["members"]} == {s1, s2}
+    assert {m["member"] for m in g["members"]} == {s1, s2}      # instance-1 is still a member
+
+
+@needs_jvm
+def test_finding_syncgroup_to_a_loading_coordinator(harness):
+    """Kafka 4.3.1 answers a SyncGroup sent to the new coordinator while it loads with
+    COORDINATOR_LOAD_IN_PROGRESS (the Scala coordinator said REBALANCE_IN_PROGRESS);
+    the Java client's SyncGroupResponseHandler has no case for it."""
+    mid, _ = stable_group_of_one(harness)
+    harness.call({"op": "failover"})
+    a = harness.call({"op": "sync", "id": 20, "member": mid, "generation": 1, "epoch": 1, "assignment": {}})
+    assert a["responses"][0]["error"] == "COORDINATOR_LOAD_IN_PROGRESS"
