@@ -167,6 +167,8 @@ class Runner:
         self.static = bool(model.constants.get("STATIC"))
         self.join_due = model.function("joinDue")
         self.heartbeat_error = model.function("heartbeatError")
+        self.faults_left = model.function("faultsLeft")
+        self.declared = {a.name: [n for n, *_ in a.params] for a in model.checked.actions}
         self.expect = expect            # tests: a function (plain state) -> plain state, to falsify
         self.views = {}
         self._tentative = {}
@@ -205,7 +207,11 @@ class Runner:
         pre = self.view(self.cur)
         self.result.steps += 1
         self.result.coverage[(action, pre["groupState"])] += 1
-        succ = [t for a, p, t in self.steps(self.cur) if a == action and p == params]
+        # the action's own parameters; its choices (`choose`: a leader, a static member's
+        # old id) are Kafka's to make, so every successor by any choice is a candidate
+        declared = self.declared[action]
+        succ = [t for a, p, t in self.steps(self.cur)
+                if a == action and all(p.get(k) == params.get(k) for k in declared)]
         if not succ:
             raise ValueError(f"{_text(action, params)} is not enabled")
         if action in UNSUPPORTED:
@@ -239,7 +245,7 @@ class Runner:
             else:
                 diffs.append(d)
         if best is None:
-            self._diverge(action, params, pre, responses, min(diffs, key=len),
+            self._diverge(_text(action, params), None, pre, responses, min(diffs, key=len),
                           [self.view(t) for t, _ in candidates])
         t, via = best
         self._bind(pre, self.view(via if via is not None else t), responses)
@@ -249,6 +255,45 @@ class Runner:
             self.result.coverage[("CompleteJoin", self.view(via)["groupState"])] += 1
             return self._advance("CompleteJoin", {}, t), via
         return self._advance(action, params, t), None
+
+    def probe_timer(self, key):
+        """Fire one of Kafka's own timers that the behaviour did not ask for: whatever it
+        does must be a step the spec allows (a timer action, or nothing). Only with the
+        fault budget unspent, so that the spec's budget does not forbid what Kafka does; and
+        only as a behaviour's last step (a fired timer is gone from Kafka)."""
+        pre = self.view(self.cur)
+        self.result.steps += 1
+        self.result.kafka_steps += 1
+        kind = key.split("-")[0]
+        self.result.coverage[(f"(Kafka timer {kind})", pre["groupState"])] += 1
+        self._sent, self._pre = {}, pre
+        answer = self.h.call({"op": "fire", "key": key})
+        responses, self.kafka = answer["responses"], answer["state"]
+        candidates = [(self.cur, None, None, {})]
+        for a, p, t in self.steps(self.cur):
+            if a not in ("SessionExpires", "PendingMemberExpires", "PendingSyncExpires", "CompleteJoin"):
+                continue
+            tv = self.view(t)
+            if not tv["loading"] and self.join_due(**tv):
+                candidates += [(t2, t, a, p) for a2, p2, t2 in self.steps(t) if a2 == "CompleteJoin"]
+            else:
+                candidates.append((t, None, a, p))
+        diffs = []
+        for t, via, a, p in candidates:
+            d = self._compare(pre, self.view(t), responses, a or "(nothing)", p)
+            if not d:
+                if a is not None:
+                    self._bind(pre, self.view(via if via is not None else t), responses)
+                    self._settle(responses)
+                    if via is not None:
+                        self._advance(a, p, via)
+                        t = self._advance("CompleteJoin", {}, t)
+                    else:
+                        self._advance(a, p, t)
+                return a or "(nothing)"
+            diffs.append(d)
+        self._diverge(f"(Kafka's timer {key})", {}, pre, responses, min(diffs, key=len),
+                      [self.view(t) for t, *_ in candidates])
 
     def _advance(self, action, params, t):
         types = self.model.action_params.get(self.model.action_names.index(action), {})
@@ -580,11 +625,11 @@ class Runner:
             try:
                 path = str(write_trace(self.out_dir / self.name / f"against-kafka-{k}.itf.json", self.model,
                                        self.model.export_trace(self.trace),
-                                       description=f"the spec's prefix before {_text(action, params)}, "
+                                       description=f"the spec's prefix before {action}, "
                                                    f"where Kafka diverged: {'; '.join(diffs[:3])}"))
             except OSError:
                 path = None
-        raise Diverged(Divergence(self.behaviour, len(self.trace) - 1, _text(action, params), diffs,
+        raise Diverged(Divergence(self.behaviour, len(self.trace) - 1, action, diffs,
                                   responses, self.kafka, pre, after, path))
 
 
@@ -804,12 +849,27 @@ def _exhaustive(model, runner, result, depth, progress):
     result.transitions_kafka_chose_otherwise = len(runner._uncovered) - len(due)
 
 
-def _random(model, runner, result, runs, steps, seed, progress):
+def _probe(model, runner, rng):
+    pre = runner.view(runner.cur)
+    if pre["loading"] or not runner.faults_left(**pre) or pre["timeouts"] >= model.constants["TIMEOUTS"] \
+            or runner.join_due(**pre):
+        return False
+    keys = [t["key"] for t in runner.kafka["timers"] if t["key"].split("-")[0] in ("heartbeat", "join", "sync")]
+    if not keys:
+        return False
+    runner.probe_timer(rng.choice(keys))
+    return True
+
+
+def _random(model, runner, result, runs, steps, seed, progress, probe=True):
     rng = random.Random(seed)
     for _ in range(runs):
         result.behaviours += 1
         runner.reset(result.behaviours)
-        for _ in range(steps):
+        probe_at = rng.randrange(steps) if probe else -1
+        for i in range(steps):
+            if i == probe_at and _probe(model, runner, rng):
+                break                          # a probed timer is gone from Kafka: the behaviour ends
             s = runner.cur
             if model.check_constraints is not None and model.check_constraints(s) >= 0:
                 break
