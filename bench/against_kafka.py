@@ -6,7 +6,9 @@
     out of a state at distance < DEPTH, taken by a behaviour that reaches it by a shortest
     path, coordinator steps executed on Kafka 4.3.1 and compared;
 (2) RUNS seeded random walks of up to STEPS steps on the default configuration
-    (spec/group.gdsl: three consumers).
+    (spec/group.gdsl: three consumers);
+(3) PROBE_RUNS walks of 20 steps on two consumers, each ended by firing one of Kafka's own
+    timers, which the spec must allow.
 Prints behaviours, steps, steps/s, divergences and the coverage table (spec action x
 the group state before it: reached on Kafka, and the cells the spec reaches but no
 behaviour executed). Exit 0 when nothing diverged, 14 on a divergence.
@@ -44,6 +46,8 @@ def report(title, r):
     print(f"\n== {title}")
     print(f"Kafka {r.kafka_version}; mode {r.mode}; behaviours {r.behaviours:,}; steps {r.steps:,} "
           f"({r.kafka_steps:,} on Kafka); {r.elapsed:.1f} s; {r.steps_per_second:,.0f} steps/s")
+    if r.mode == "random":
+        print(f"walks that took all their steps: {r.full_walks:,}; ended by one of Kafka's own timers: {r.probes:,}")
     if r.depth is not None:
         print(f"transitions within depth {r.depth}: {r.transitions:,}; taken {r.transitions_covered:,}; "
               f"out of due states (taken after Kafka's eager CompleteJoin) {r.transitions_from_due_states:,}; "
@@ -62,6 +66,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--probe-runs", type=int, default=2000)
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
     try:
@@ -76,8 +81,11 @@ def main() -> int:
         report(f"exhaustive, models/two-consumers.toml, depth {args.depth}", ex)
         rw = against_kafka("spec/group.gdsl", runs=args.runs, steps=args.steps, seed=args.seed, harness=h)
         report(f"random walks, default configuration, {args.runs} x {args.steps}, seed {args.seed}", rw)
+        pr = against_kafka("models/two-consumers.toml", runs=args.probe_runs, steps=20, seed=args.seed, harness=h)
+        report(f"Kafka's own timers: {args.probe_runs} walks of 20 steps on two consumers, each "
+               f"ended by one of Kafka's timers when the fault budget is unspent", pr)
         print(f"\ntotal {time.monotonic() - t:.1f} s")
-        out = {"exhaustive": ex.to_json(), "random": rw.to_json()}
+        out = {"exhaustive": ex.to_json(), "random": rw.to_json(), "probes": pr.to_json()}
     except HarnessCrashed as e:
         print(f"error: the Kafka harness crashed: {e}", file=sys.stderr)
         return 1
@@ -85,7 +93,7 @@ def main() -> int:
         h.close()
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
-    return 14 if ex.divergences or rw.divergences else 0
+    return 14 if ex.divergences or rw.divergences or pr.divergences else 0
 
 
 if __name__ == "__main__":

@@ -52,10 +52,12 @@ KAFKA_STEPS = {"HandleJoinGroup", "HandleSyncGroup", "HandleLeaveGroup", "Handle
                "PendingSyncExpires", "CompleteJoin", "CoordinatorFailover", "LoadCompletes",
                "GrowPartitions"}
 UNSUPPORTED = {"QueuedUnloadRuns"}
-# Random walks pick the fault steps less often, so that the one-fault budget is not spent
-# in the first steps and behaviours reach deeper (every step stays possible).
-FAULTS = {"Crash", "CloseConsumer", "PollTimeout", "CoordinatorFailover", "GrowPartitions"}
-FAULT_WEIGHT = 0.1   # KAFKA-10614's variation only: no such step in Kafka 4.3.1
+# Random walks hold the steps that spend a fault back until a step drawn at random for each walk, so
+# that the one-fault budget is not always spent in the first steps, when no consumer has
+# joined yet (when nothing else is enabled a fault is taken all the same).
+def _faults(v) -> int:
+    """The faults spent so far (the spec's faultsLeft counts these)."""
+    return v["crashes"] + v["leaves"] + v["pollTimeouts"] + v["timeouts"] + v["epoch"] + v["partitions"]   # KAFKA-10614's variation only: no such step in Kafka 4.3.1
 
 
 @dataclass
@@ -93,6 +95,9 @@ class OracleResult:
                                            # completes the join inside the step that made it due,
                                            # so these run after the CompleteJoin instead
     depth: int | None = None
+    full_walks: int = 0            # random walks that took all their steps (the others reached a
+                                   # state the spec's constraints do not expand, or a deadlock)
+    probes: int = 0                # random walks ended by firing one of Kafka's own timers
 
     @property
     def exit_code(self) -> int:
@@ -113,6 +118,7 @@ class OracleResult:
                 "transitions": self.transitions, "transitions_covered": self.transitions_covered,
                 "transitions_kafka_chose_otherwise": self.transitions_kafka_chose_otherwise,
                 "transitions_from_due_states": self.transitions_from_due_states,
+                "full_walks": self.full_walks, "probes": self.probes,
                 "divergences": [{"behaviour": d.behaviour, "step": d.step, "action": d.action,
                                  "differences": d.differences, "kafka_responses": d.kafka_responses,
                                  "trace": d.trace} for d in self.divergences],
@@ -746,7 +752,7 @@ def reachable_cells(model, depth=None, cap=300_000) -> set:
 
 
 def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=None, seed=0,
-                  progress=None, out_dir="counterexamples", expect=None, stop_at_first=True,
+                  progress=None, out_dir="counterexamples", expect=None, probe=True,
                   harness=None) -> OracleResult:
     """Run the spec's behaviours on Apache Kafka's group coordinator and compare each step.
 
@@ -756,8 +762,13 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
       behaviour leave that path, `transitions_kafka_chose_otherwise`).
     runs/steps/seed: random walks: `runs` behaviours of up to `steps` spec steps, each
       picking uniformly among the enabled steps (Kafka decides among a step's outcomes).
+      After its steps each walk fires one of Kafka's own timers (heartbeat, join, sync)
+      if the spec's fault budget is unspent (`probe`): the spec must allow what it does.
     expect: for tests, a function applied to each spec successor's plain state before it
       is compared (a deliberately wrong expectation must be reported).
+    harness: a running Harness to reuse (it is reset for each behaviour).
+    Stops at the first divergence (result.divergences has it, exit_code 14); a harness
+    that crashes raises HarnessCrashed.
     """
     model, name = load_model(model_or_path, consts)
     own = harness is None
@@ -774,7 +785,7 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
                 _exhaustive(model, runner, result, depth, progress)
             if runs:
                 result.mode = "exhaustive+random" if depth is not None else "random"
-                _random(model, runner, result, runs, steps or 50, seed, progress)
+                _random(model, runner, result, runs, steps or 50, seed, progress, probe)
         except Diverged as e:
             result.divergences.append(e.divergence)
         if depth is not None:
@@ -866,18 +877,29 @@ def _random(model, runner, result, runs, steps, seed, progress, probe=True):
     for _ in range(runs):
         result.behaviours += 1
         runner.reset(result.behaviours)
-        probe_at = rng.randrange(steps) if probe else -1
+        faults_from = rng.randrange(steps)
+        taken = 0
         for i in range(steps):
-            if i == probe_at and _probe(model, runner, rng):
-                break                          # a probed timer is gone from Kafka: the behaviour ends
             s = runner.cur
             if model.check_constraints is not None and model.check_constraints(s) >= 0:
                 break
             options = [(a, p, t) for a, p, t in model.steps(s) if a not in UNSUPPORTED]
             if not options:
                 break
-            weights = [FAULT_WEIGHT if a in FAULTS else 1.0 for a, _, _ in options]
+            if i < faults_from:
+                f0 = _faults(runner.view(s))
+                weights = [0.0 if _faults(runner.view(t)) > f0 else 1.0 for _, _, t in options]
+            else:
+                weights = [1.0] * len(options)
+            if not any(weights):
+                weights = None
             a, p, t = rng.choices(options, weights)[0]
             runner.do(a, p, planned=t)
+            taken += 1
+        result.full_walks += taken == steps
+        # one more step: one of Kafka's own timers (a fired timer is gone from Kafka, so
+        # this ends the behaviour)
+        if probe:
+            result.probes += bool(_probe(model, runner, rng))
         if progress:
             progress(result)
