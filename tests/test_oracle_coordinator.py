@@ -187,6 +187,13 @@ def test_static_member_joins_without_member_id_required(harness):
     assert m["instance"] == "instance-1" and m["member"].startswith("instance-1-")
 
 
+@needs_jvm
+def test_a_harness_failure_is_a_crash_not_a_divergence(harness):
+    with pytest.raises(jvm.HarnessCrashed, match="unknown op"):
+        harness.call({"op": "no-such-op"})
+    assert harness.call({"op": "init"})["kafka_version"] == "4.3.1"     # still answering
+
+
 # ---------------------------------------------------------------------------- the MBT driver
 
 @needs_jvm
@@ -269,3 +276,33 @@ def test_finding_syncgroup_to_a_loading_coordinator(harness):
     harness.call({"op": "failover"})
     a = harness.call({"op": "sync", "id": 20, "member": mid, "generation": 1, "epoch": 1, "assignment": {}})
     assert a["responses"][0]["error"] == "COORDINATOR_LOAD_IN_PROGRESS"
+
+
+@needs_jvm
+def test_finding_replaced_static_member_leaves_a_stale_pending_sync(harness):
+    """Kafka 4.3.1: a static member restarted between its JoinGroup answer and its
+    SyncGroup is replaced by a new member id, but the old id stays among the pending
+    syncs: when everyone has synced, the pending-sync timer still fires and rebalances
+    the Stable group."""
+    harness.call({"op": "init", "partitions": 2})
+    join(harness, 1, "consumer-1", instance="instance-1")
+    join(harness, 2, "consumer-2", instance="instance-2")
+    a = harness.call({"op": "fire_join"})                     # the initial delay ends: generation 1
+    ids = {r["id"]: r for r in a["responses"]}
+    s1, s2 = ids[1]["member"], ids[2]["member"]
+    leader = ids[1]["leader"]
+    (first, fi), (second, si) = sorted([(s1, "instance-1"), (s2, "instance-2")], key=lambda x: x[0] != leader)
+    a = harness.call({"op": "sync", "id": 3, "member": first, "generation": 1, "epoch": 0, "instance": fi,
+                      "assignment": {s1: [0], s2: [1]}})
+    assert a["state"]["group"]["state"] == "Stable" and a["state"]["group"]["pendingSync"] == [second]
+    # the other consumer restarts: same instance id, no member id -> replaced, no rebalance
+    a = join(harness, 4, f"consumer-{si[-1]}", instance=si)
+    new = a["responses"][0]["member"]
+    assert new != second and a["state"]["group"]["state"] == "Stable"
+    assert a["state"]["group"]["pendingSync"] == [second]      # the old id, no longer a member
+    a = harness.call({"op": "sync", "id": 5, "member": new, "generation": 1, "epoch": 0, "instance": si,
+                      "assignment": {}})
+    assert a["responses"][0]["error"] == "NONE"
+    assert a["state"]["group"]["pendingSync"] == [second]      # everyone synced, yet one is pending
+    a = harness.call({"op": "fire", "key": f"sync-{GROUP}"})
+    assert a["state"]["group"]["state"] == "PreparingRebalance"   # a rebalance nobody needed

@@ -753,7 +753,7 @@ def reachable_cells(model, depth=None, cap=300_000) -> set:
 
 def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=None, seed=0,
                   progress=None, out_dir="counterexamples", expect=None, probe=True,
-                  harness=None) -> OracleResult:
+                  walk_faults=True, harness=None) -> OracleResult:
     """Run the spec's behaviours on Apache Kafka's group coordinator and compare each step.
 
     depth: exhaustive mode: every transition (s, action, t) of the spec's state graph with
@@ -764,6 +764,8 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
       picking uniformly among the enabled steps (Kafka decides among a step's outcomes).
       After its steps each walk fires one of Kafka's own timers (heartbeat, join, sync)
       if the spec's fault budget is unspent (`probe`): the spec must allow what it does.
+      walk_faults=False: the walks themselves spend no fault (only steps that spend none
+      are drawn, unless nothing else is enabled), so that the probe always may.
     expect: for tests, a function applied to each spec successor's plain state before it
       is compared (a deliberately wrong expectation must be reported).
     harness: a running Harness to reuse (it is reset for each behaviour).
@@ -785,7 +787,7 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
                 _exhaustive(model, runner, result, depth, progress)
             if runs:
                 result.mode = "exhaustive+random" if depth is not None else "random"
-                _random(model, runner, result, runs, steps or 50, seed, progress, probe)
+                _random(model, runner, result, runs, steps or 50, seed, progress, probe, walk_faults)
         except Diverged as e:
             result.divergences.append(e.divergence)
         if depth is not None:
@@ -872,12 +874,12 @@ def _probe(model, runner, rng):
     return True
 
 
-def _random(model, runner, result, runs, steps, seed, progress, probe=True):
+def _random(model, runner, result, runs, steps, seed, progress, probe=True, walk_faults=True):
     rng = random.Random(seed)
     for _ in range(runs):
         result.behaviours += 1
         runner.reset(result.behaviours)
-        faults_from = rng.randrange(steps)
+        faults_from = rng.randrange(steps) if walk_faults else steps
         taken = 0
         for i in range(steps):
             s = runner.cur
