@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +37,8 @@ from ..explore import Step
 from ..itf import write_trace
 from ..model import Model, compile_model, load_spec
 from .jvm import Harness, HarnessCrashed, MissingTool  # noqa: F401  (re-exported)
+
+__all__ = ["against_kafka", "OracleResult", "Divergence", "EXIT_DIVERGENCE", "HarnessCrashed", "MissingTool"]
 
 MAIN_CLASS = "io.gdsl.harness.CoordinatorHarness"
 GROUP = "group"
@@ -821,6 +823,17 @@ def _exhaustive(model, runner, result, depth, progress):
     attempts = Counter()
     order = sorted(range(len(transitions)), key=lambda i: -dist[transitions[i][0]])
     key = lambda s, a, p, t: (s, a, p, t)   # noqa: E731
+    try:
+        _cover(model, runner, result, transitions, order, parent, covered, attempts, key, progress)
+    finally:                           # a divergence stops the run: say how far it got
+        runner._uncovered = [tr for tr in transitions if key(*tr) not in covered]
+        result.transitions_covered = len(transitions) - len(runner._uncovered)
+        due = [tr for tr in runner._uncovered if _due(runner, tr[0])]
+        result.transitions_from_due_states = len(due)
+        result.transitions_kafka_chose_otherwise = len(runner._uncovered) - len(due)
+
+
+def _cover(model, runner, result, transitions, order, parent, covered, attempts, key, progress):
     for i in order:
         s, a, p, t = transitions[i]
         if key(s, a, p, t) in covered:
@@ -855,11 +868,6 @@ def _exhaustive(model, runner, result, depth, progress):
                     break
             if progress:
                 progress(result)
-    runner._uncovered = [tr for tr in transitions if key(*tr) not in covered]
-    result.transitions_covered = len(transitions) - len(runner._uncovered)
-    due = [tr for tr in runner._uncovered if _due(runner, tr[0])]
-    result.transitions_from_due_states = len(due)
-    result.transitions_kafka_chose_otherwise = len(runner._uncovered) - len(due)
 
 
 def _probe(model, runner, rng):
