@@ -1,6 +1,6 @@
 """The spec against Apache Kafka's own group coordinator: the full run (issue 20).
 
-    PYTHONPATH=. python3 bench/against_kafka.py [--depth 16] [--runs 1000] [--steps 50] [--seed 0]
+    PYTHONPATH=. python3 bench/against_kafka.py [--depth 24] [--runs 1000] [--steps 50] [--seed 0]
 
 (1) exhaustive on models/two-consumers.toml: every transition of the spec's state graph
     out of a state at distance < DEPTH, taken by a behaviour that reaches it by a shortest
@@ -62,7 +62,7 @@ def report(title, r):
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--depth", type=int, default=16)
+    ap.add_argument("--depth", type=int, default=24)
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
