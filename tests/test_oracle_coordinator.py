@@ -169,6 +169,19 @@ def test_held_appends_hold_the_answer_and_failover_fails_them(harness):
 
 
 @needs_jvm
+def test_a_failed_append_is_answered_as_the_service_layer_does(harness):
+    mid, _ = stable_group_of_one(harness)
+    harness.call({"op": "appends", "mode": "hold"})
+    a = harness.call({"op": "commit", "id": 30, "member": mid, "generation": 1, "epoch": 0, "offsets": {"0": 1}})
+    assert a["responses"] == []
+    a = harness.call({"op": "fail_appends", "error": "NOT_ENOUGH_REPLICAS"})
+    # CoordinatorOperationExceptionHelper: NOT_ENOUGH_REPLICAS -> COORDINATOR_NOT_AVAILABLE
+    assert [(r["id"], r["error"]) for r in a["responses"]] == [(30, "COORDINATOR_NOT_AVAILABLE")]
+    assert a["state"]["committed"] == {} and a["state"]["appends"]["written"] == a["state"]["appends"]["committed"]
+    harness.call({"op": "appends", "mode": "auto"})
+
+
+@needs_jvm
 def test_commit_fencing(harness):
     mid, _ = stable_group_of_one(harness)
     commit = {"op": "commit", "id": 13, "member": mid, "epoch": 0, "offsets": {"1": 1}}
