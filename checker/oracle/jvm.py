@@ -58,7 +58,9 @@ def build(module: str) -> list[str]:
     sources = [*root.rglob("*.java"), root / "pom.xml", HARNESS_DIR / "pom.xml"]
     if not cp_file.exists() or _newest(sources) > cp_file.stat().st_mtime:
         mvn = _tool("mvn")
-        done = subprocess.run([mvn, "-q", "-B", "-f", str(HARNESS_DIR / "pom.xml"), "-pl", module, "-am",
+        # The module's own pom (its parent is found at ../pom.xml): a reactor build of the
+        # parent would need every module it lists to exist in this checkout.
+        done = subprocess.run([mvn, "-q", "-B", "-f", str(root / "pom.xml"),
                                "package", "-DskipTests"], capture_output=True, text=True)
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])

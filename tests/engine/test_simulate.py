@@ -75,12 +75,14 @@ def test_a_violation_is_found_written_and_replays(tmp_path):
 
 @pytest.mark.slow
 def test_a_catalogued_bug_is_found_by_simulation_and_its_trace_replays(tmp_path):
+    # seed 6: since issue 20's spec changes (a new member may expire, among others) seed 7's
+    # first 50 runs no longer reach the bug; seed 6 finds it in its 4th run
     proc = run_cli(ROOT / "models" / "bugs" / "KAFKA-8500.toml", "--simulate", "--runs", "50",
-                   "--steps", "60", "--seed", "7", "--out", tmp_path, "--json")
+                   "--steps", "60", "--seed", "6", "--out", tmp_path, "--json")
     data = json.loads(proc.stdout)
     assert proc.returncode == EXIT_VIOLATION
     assert (data["verdict"], data["property"], data["mode"], data["seed"]) == \
-        ("violation", "OneMemberPerInstance", "simulate", 7)
+        ("violation", "OneMemberPerInstance", "simulate", 6)
     assert data["failing_run"] >= 1 and data["steps_per_s"] > 0
     rep = replay_file(data["trace"])
     assert rep.reproduced and rep.exit_code == EXIT_VIOLATION

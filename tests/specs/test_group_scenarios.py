@@ -678,19 +678,23 @@ def _a5_failover_in_completing_rebalance():
     return sc, g
 
 
-def test_a5_sync_during_load_rebalance_in_progress():
-    """A.5: SyncGroup(g+1) while the new coordinator loads -> REBALANCE_IN_PROGRESS ->
-    rejoin (generation kept)."""
+def test_a5_sync_during_load_coordinator_load_in_progress():
+    """A.5: SyncGroup(g+1) while the new coordinator loads -> COORDINATOR_LOAD_IN_PROGRESS
+    (Kafka 4.3.1's GroupCoordinatorService; the Scala coordinator said REBALANCE_IN_PROGRESS,
+    docs/kafka-findings.md) -> the Java client throws from poll() after requestRejoin; the
+    next poll rejoins, generation kept."""
     sc, g = _a5_failover_in_completing_rebalance()
     v = sc.do("SendSyncGroup", c=C1)
     req = v["toCoordinator"][C1]
     assert (req["api"], req["epoch"], req["gen"], req["member"]) == ("SyncGroup", 1, g + 1, 0)
     assert v["loading"] is True
     v = sc.do("HandleSyncGroup", c=C1)
-    assert (v["toClient"][C1]["api"], v["toClient"][C1]["error"]) == ("SyncGroup", "REBALANCE_IN_PROGRESS")
+    assert (v["toClient"][C1]["api"], v["toClient"][C1]["error"]) == ("SyncGroup", "COORDINATOR_LOAD_IN_PROGRESS")
     assert (v["groupState"], v["generation"], v["loading"]) == ("Stable", g, True)
     v = sc.do("ReceiveSyncGroup", c=C1)
-    assert (v["client"][C1], v["clientGen"][C1], v["memberId"][C1]) == ("PREPARING_REBALANCE", g + 1, 0)
+    assert (v["client"][C1], v["clientGen"][C1], v["memberId"][C1]) == ("COMPLETING_REBALANCE", g + 1, 0)
+    assert v["rejoinNeeded"][C1] and v["coordinator"][C1] == 1 and v["toCoordinator"][C1] is None
+    v = sc.do("SendJoinGroup", c=C1)
     assert join_of(v["toCoordinator"][C1]) == join_request(0, sub((), g + 1), epoch=1)
     # Once loaded, the leader's JoinGroup moves the group Stable -> PreparingRebalance.
     v = sc.run([S("LoadCompletes"), S("HandleJoinGroup", c=C1)])
