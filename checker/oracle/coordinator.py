@@ -33,9 +33,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..explore import Step
-from ..itf import write_trace
-from ..model import Model, compile_model, load_spec
+from checker.engine.outcome import Step
+from checker.traces.itf import write_trace
+from checker.compile.model import Model, compile_model, load_spec
 from .jvm import Harness, HarnessCrashed, MissingTool  # noqa: F401  (re-exported)
 
 __all__ = ["against_kafka", "OracleResult", "Divergence", "EXIT_DIVERGENCE", "HarnessCrashed", "MissingTool"]
@@ -156,7 +156,7 @@ def load_model(model_or_path, consts=None) -> tuple[Model, str]:
     path = Path(model_or_path)
     consts = {k: str(v) for k, v in (consts or {}).items()}
     if path.suffix == ".toml":
-        from ..modelfile import load_model_file
+        from checker.compile.modelfile import load_model_file
         mf = load_model_file(path)
         checked = load_spec(mf.spec, {**mf.all_constants(), **consts})
         return compile_model(checked, mf.invariants, skip=mf.skip), mf.name
@@ -305,7 +305,7 @@ class Runner:
 
     def _advance(self, action, params, t):
         types = self.model.action_params.get(self.model.action_names.index(action), {})
-        from ..values import from_plain
+        from checker.lang.values import from_plain
         self.trace.append(Step(action, tuple((k, from_plain(v, types[k])) for k, v in params.items()), t))
         self.cur = t
         return t
@@ -730,7 +730,7 @@ def _path(parent, s):
 def reachable_cells(model, depth=None, cap=300_000) -> set:
     """(action, groupState) of every transition of the spec within `depth` (or until `cap` states)."""
     gs = model.var_names.index("groupState")
-    from ..values import to_plain
+    from checker.lang.values import to_plain
     gt = model.var_types[gs]
     init = model.init_states()[0]
     seen = {init}
@@ -810,7 +810,7 @@ def _due(runner, s):
 
 
 def model_params(model, a, p):
-    from ..values import to_plain
+    from checker.lang.values import to_plain
     types = model.action_params.get(a, {})
     return {n: to_plain(v, types[n]) for n, v in p}
 

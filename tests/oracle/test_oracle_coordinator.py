@@ -1,7 +1,8 @@
 """Apache Kafka's group coordinator as the oracle: the harness protocol and the MBT driver.
 
 These run Kafka 4.3.1's own GroupCoordinatorShard (harness/coordinator), built by Maven on
-first use; without a JDK or Maven they are skipped (and MissingTool is tested on its own).
+first use: they are `slow` (`python3 -m pytest -q -m slow`, and .ci/run). Without a JDK or
+Maven they fail with MissingTool's message, never skip (MissingTool is tested on its own).
 """
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from checker.oracle import jvm
 from checker.oracle.coordinator import EXIT_DIVERGENCE, MAIN_CLASS, against_kafka
 from checker.oracle.jvm import Harness, MissingTool
 
-needs_jvm = pytest.mark.skipif(shutil.which("java") is None or shutil.which("mvn") is None,
-                               reason="needs a JDK and Maven (and Maven Central once)")
+needs_jvm = pytest.mark.slow       # a JDK, Maven, and Maven Central once (for the jars)
 GROUP = "group"
 
 
