@@ -162,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "('-': print it in the terminal)")
     p.add_argument("--html", metavar="FILE",
                    help="write a self-contained HTML page that steps through the trace")
+    p.add_argument("--against-kafka", nargs="?", const="both", choices=("coordinator", "client", "both"),
+                   metavar="SIDE",
+                   help="run the spec's behaviours on Apache Kafka's own code (a JVM and Maven are needed): "
+                        "its group coordinator, its consumer coordinator, or both (the default); exit 14 "
+                        "at the first divergence (docs/kafka-findings.md)")
+    p.add_argument("--depth", type=_positive("--depth"), metavar="D",
+                   help="--against-kafka: every transition of the spec within D steps (exhaustive); "
+                        "--runs/--steps/--seed give random walks instead (default: 100 walks of 50 steps)")
     p.add_argument("--version", action="version", version=f"modelcheck {__version__}")
     return p
 
@@ -175,8 +183,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not args.specs and not args.replay:
         parser.error("the following arguments are required: SPEC|MODEL")
+    from checker.cli.oracle import check_options as oracle_problem
     from checker.cli.simulate import check_options
-    problem = check_options(args)
+    problem = oracle_problem(args) or check_options(args)
     if problem:
         parser.error(problem)
     try:
@@ -314,6 +323,11 @@ def _mode_symbolic(mf, checked, model, opts, args):
     return run_symbolic(mf, model, args)
 
 
+def _mode_against_kafka(mf, checked, model, opts, args):
+    from checker.cli.oracle import run_against_kafka
+    return run_against_kafka(mf, model, args)
+
+
 def _mode_search(mf, checked, model, opts, args):
     """The explicit search (breadth-first, or random walks with --simulate)."""
     from checker.compile.modelfile import Expectation
@@ -402,6 +416,7 @@ MODES = (
     ("describe", lambda a: a.describe, _mode_describe),
     ("prove-assignors", lambda a: a.prove_assignors, _mode_assignors),
     ("symbolic", lambda a: a.bmc or a.prove or a.bmc_lemmas, _mode_symbolic),
+    ("against-kafka", lambda a: a.against_kafka, _mode_against_kafka),
     ("search", lambda a: True, _mode_search),
 )
 

@@ -10,10 +10,10 @@ from checker.traces.report import describe_verdict
 
 def check_options(args) -> str | None:
     """What is wrong with a command line's simulation and replay options, or None."""
-    if not args.simulate:
+    if not args.simulate and not args.against_kafka:
         for name in ("runs", "steps", "seed"):
             if getattr(args, name) is not None:
-                return f"--{name} is an option of --simulate"
+                return f"--{name} is an option of --simulate (and of --against-kafka)"
     else:
         for name in ("graph", "coverage", "expected", "replay", "max_states", "max_depth"):
             if getattr(args, name):
