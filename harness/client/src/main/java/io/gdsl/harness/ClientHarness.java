@@ -241,7 +241,9 @@ public final class ClientHarness {
         o.put("rejoin_needed", rejoin);
         o.put("join_pending", pending && !inJoinComplete);
         // what the spec calls rejoinNeeded: a new JoinGroup is due (not one in progress)
-        o.put("rejoin", rejoin && (inJoinComplete || !pending));
+        // (Kafka's rejoinNeeded stays true through a whole JoinGroup/SyncGroup round; a
+        // generation reset while the round is pending shows as UNJOINED)
+        o.put("rejoin", rejoin && (inJoinComplete || !pending || GdslAccess.state(k).equals("UNJOINED")));
         o.set("owned", partitionList(c.subscriptions.assignedPartitions()));
         Node coord = GdslAccess.coordinator(k);
         if (coord == null) o.putNull("coordinator"); else o.put("coordinator", brokerOf(coord));

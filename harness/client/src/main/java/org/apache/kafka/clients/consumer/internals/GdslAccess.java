@@ -46,8 +46,10 @@ public final class GdslAccess {
         return (Boolean) field(c, AbstractCoordinator.class, "rejoinNeeded");
     }
 
+    /** A JoinGroup/SyncGroup round is in progress: the join future is set and not done. */
     public static boolean joinPending(ConsumerCoordinator c) {
-        return field(c, AbstractCoordinator.class, "joinFuture") != null;
+        RequestFuture<?> f = (RequestFuture<?>) field(c, AbstractCoordinator.class, "joinFuture");
+        return f != null && !f.isDone();
     }
 
     public static boolean needsJoinPrepare(ConsumerCoordinator c) {
