@@ -339,7 +339,8 @@ class ClientDriver:
             # The leader's SyncGroup flies while its heartbeat thread heartbeats, expires the
             # poll timer, or the application closes; a pending JoinGroup admits nothing else.
             allowed = {"JoinGroup": {"SendJoinGroup"},
-                       "SyncGroup": {"SendSyncGroup", "SendHeartbeat", "PollTimeout", "CloseConsumer"},
+                       "SyncGroup": {"SendSyncGroup", "SendHeartbeat", "PollTimeout", "CloseConsumer",
+                                     "FindCoordinator"},
                        "OffsetCommit": set()}
             if not all(act in allowed[a] for a in apis):
                 raise NotExecutable(f"{act} while Kafka's consumer already sent {'/'.join(sorted(apis))} "
@@ -420,6 +421,9 @@ class ClientDriver:
             self.call({"op": "start", "timeout": p.get("t", 0)}, c)
             self.check_client(c, t)
         # every other action is the spec coordinator's, or has no Kafka counterpart
+        for x in self.consumers:
+            if self.kclient(x).get("alive"):
+                self.forget_answered(x)
         return self.answer
 
     def expect_leave(self, c, r, k):

@@ -11,7 +11,10 @@ import org.apache.kafka.common.TopicPartition;
 public final class GdslStickyAccess {
     private GdslStickyAccess() { }
 
+    /** As StickyAssignor.subscriptionUserData: none before the first assignment. */
     public static ByteBuffer encode(List<TopicPartition> partitions, int generation) {
+        if (generation < 0 && partitions.isEmpty())
+            return null;
         return StickyAssignor.serializeTopicPartitionAssignment(
             new MemberData(partitions, generation < 0 ? Optional.empty() : Optional.of(generation), Optional.empty()));
     }
