@@ -122,3 +122,27 @@ def test_a_deliberately_wrong_spec_is_reported_as_a_divergence(harness, tmp_path
     assert d.action.startswith("ReceiveSyncGroup") and "owned" in d.message
     assert d.kafka["owned"] != d.spec["owned"] == []
     assert Path(d.trace).exists()
+
+
+def test_finding_a_retried_leader_keeps_believing_it_leads_as_a_follower(harness):
+    """docs/kafka-findings.md, "Consumer coordinator (client)", finding 1: in Kafka 4.3.1 a
+    leader whose SyncGroup is answered REBALANCE_IN_PROGRESS rejoins without onJoinPrepare,
+    so `isLeader` and the leader's assignment snapshot survive into a generation it only
+    follows; the follower then rejoins when the topic grows (a leader-only duty). If this
+    test fails, Kafka changed: re-check the finding."""
+    h = harness
+    h.call({"op": "reset", "consumers": 1, "partitions": 2, "assignor": "range"})
+    h.call({"op": "poll", "c": 0})
+    h.call({"op": "respond", "c": 0, "api": "JoinGroup", "error": "MEMBER_ID_REQUIRED", "member_id": "c0-m0"})
+    h.call({"op": "respond", "c": 0, "api": "JoinGroup", "error": "NONE", "member_id": "c0-m0", "generation": 1,
+            "leader_id": "c0-m0", "members": [{"id": "c0-m0", "owned": [], "gen": -1}]})
+    a = h.call({"op": "respond", "c": 0, "api": "SyncGroup", "error": "REBALANCE_IN_PROGRESS"})
+    assert requests(a, "JoinGroup")           # rejoined at once, without onJoinPrepare
+    a = h.call({"op": "respond", "c": 0, "api": "JoinGroup", "error": "NONE", "member_id": "c0-m0",
+                "generation": 2, "leader_id": "c1-m0", "members": []})
+    assert client(a)["state"] == "COMPLETING_REBALANCE" and client(a)["leader"]      # a follower, told so
+    a = h.call({"op": "respond", "c": 0, "api": "SyncGroup", "error": "NONE", "assignment": [1]})
+    assert client(a)["state"] == "STABLE" and client(a)["assignment_snapshot"]
+    h.call({"op": "grow", "partitions": 3})
+    a = h.call({"op": "poll", "c": 0})
+    assert requests(a, "JoinGroup") and [e["kind"] for e in client(a)["events"]] == ["revoked"]
