@@ -55,7 +55,7 @@ CLIENT_ACTIONS = ("FindCoordinator", "SendJoinGroup", "ReceiveJoinGroup", "SendS
                   "ReceiveSyncGroup", "SendHeartbeat", "CommitOffsets", "HandleOffsetCommit",
                   "FetchOffsets", "Consume", "LeaderNoticesMetadataChange", "PollTimeout",
                   "CloseConsumer", "Crash", "Restart")
-NOT_DRIVEN = ("Consume", "FetchOffsets")     # no Kafka counterpart in the harness (no fetcher)
+NOT_DRIVEN = ("Consume",)     # no Kafka counterpart in the harness (no fetcher)
 
 
 @dataclass
@@ -334,7 +334,9 @@ class ClientDriver:
     def apply(self, act, p, s, t):
         c = p.get("c")
         if (c is not None and act in CLIENT_ACTIONS and act not in ("Crash", "Restart", "HandleOffsetCommit")
-                and act not in NOT_DRIVEN and self.ahead[c]):
+                and act not in NOT_DRIVEN and self.ahead[c]
+                and act != "FetchOffsets"):     # an OffsetFetch flies beside a join (KafkaConsumer.poll's
+                                                # updateFetchPositions), whatever the join future
             apis = {r["api"] for r in self.ahead[c]}
             # The leader's SyncGroup flies while its heartbeat thread heartbeats, expires the
             # poll timer, or the application closes; a pending JoinGroup admits nothing else.
@@ -399,6 +401,15 @@ class ClientDriver:
             self.check_all(t)
         elif act == "GrowPartitions":
             self.call({"op": "grow", "partitions": t["partitions"]})
+        elif act == "FetchOffsets":
+            if not (s["coordinator"][c] != s["epoch"]):
+                return False     # answered (or retried while loading): positions are not modelled
+            # NOT_COORDINATOR: Kafka's OffsetFetch answer marks the coordinator unknown
+            a = self.call({"op": "fetch_offsets", "error": "NOT_COORDINATOR"}, c)
+            if a.get("no_request"):
+                raise Diverged("request: the spec fetches offsets, Kafka's consumer sends no OffsetFetch",
+                               self.kafka_view(self.kclient(c), None), {"api": "OffsetFetch"})
+            self.check_client(c, t)
         elif act == "LeaderNoticesMetadataChange":
             self.call({"op": "notice"}, c)
             self.check_client(c, t)
@@ -450,9 +461,13 @@ class ClientDriver:
             if e["kind"] in ("revoked", "lost"):
                 for q in e["partitions"]:
                     told[q] = e["kind"]
-        reset = s["clientGen"][c] == -1 or s["memberId"][c] is None
-        if closing:
+        # onJoinPrepare runs after any reset the same step made (a JoinGroup or SyncGroup
+        # error resets, then rejoins at once): judge the generation the step ends with
+        if closing or not t["alive"][c]:
+            reset = s["clientGen"][c] == -1 or s["memberId"][c] is None
             reset = reset or s["client"][c] != "STABLE"        # onLeavePrepare: rebalanceInProgress -> lost
+        else:
+            reset = t["clientGen"][c] == -1 or t["memberId"][c] is None
         want = {q: "lost" if reset else "revoked" for q in gone}
         got = {q: told.get(q) for q in gone}
         if got != want:
@@ -493,7 +508,7 @@ class _Runner:
     def plain(self, s):
         v = self.plain_cache.get(s)
         if v is None:
-            if len(self.plain_cache) > 200_000:
+            if len(self.plain_cache) > 100_000:
                 self.plain_cache.clear()
             v = self.plain_cache[s] = self.model.plain(s)
         return v
@@ -510,6 +525,9 @@ class _Runner:
         if name == "HandleOffsetCommit":
             v = self.plain(s)
             return v["alive"][p["c"]] and v["waiting"][p["c"]] == "OffsetCommit"
+        if name == "FetchOffsets":          # driven when it tells the consumer NOT_COORDINATOR
+            v = self.plain(s)
+            return v["coordinator"][p["c"]] != v["epoch"]
         return True
 
     def cell(self, name, p, s):

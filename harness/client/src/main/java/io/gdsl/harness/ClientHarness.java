@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,6 +51,7 @@ import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.metrics.Metrics;
@@ -66,6 +68,7 @@ import org.apache.kafka.common.requests.LeaveGroupRequest;
 import org.apache.kafka.common.requests.LeaveGroupResponse;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetCommitResponse;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
 import org.apache.kafka.common.requests.RequestTestUtils;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
@@ -532,6 +535,24 @@ public final class ClientHarness {
                 for (Client c : clients) {
                     if (c.alive) c.mock.updateMetadata(RequestTestUtils.metadataUpdateWith(brokers, Map.of(TOPIC, partitions)));
                 }
+                break;
+            }
+            case "fetch_offsets": {
+                // ConsumerCoordinator.fetchCommittedOffsets for the owned partitions, answered
+                // with a group-level error (what the spec's FetchOffsets does with NOT_COORDINATOR)
+                Client c = client(op);
+                Set<TopicPartition> parts = c.subscriptions.assignedPartitions();
+                thrown = attempt(() -> c.coordinator.fetchCommittedOffsets(parts, c.time.timer(0)));
+                ClientRequest r = c.request(ApiKeys.OFFSET_FETCH, null);
+                if (r == null) {
+                    extra.put("no_request", true);
+                    break;
+                }
+                Errors error = Errors.valueOf(op.path("error").asText("NONE"));
+                c.respond(r, new OffsetFetchResponse.Builder(new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                    .setGroupId(GROUP).setErrorCode(error.code())).build(ApiKeys.OFFSET_FETCH.latestVersion()));
+                String t2 = attempt(c::pollNetwork);
+                if (thrown == null) thrown = t2;
                 break;
             }
             case "notice": {
