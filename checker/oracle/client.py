@@ -138,6 +138,7 @@ class ClientDriver:
                              "(STATIC and AUTO_COMMIT are not driven)")
         self.heartbeat_error = model.function("heartbeatError")
         self.kafka_version = None
+        self.events = {}
 
     def mid(self, c, inc):
         return "" if inc is None else f"c{self.index[c]}-m{inc}"
@@ -160,6 +161,8 @@ class ClientDriver:
         if c is not None:
             op = {**op, "c": self.index[c]}
         self.answer = self.h.call(op)
+        for x, k in zip(self.consumers, self.answer.get("clients", [])):
+            self.events.setdefault(x, []).extend(k.get("events", []))
         return self.answer
 
     def kclient(self, c):
@@ -333,6 +336,7 @@ class ClientDriver:
 
     def apply(self, act, p, s, t):
         c = p.get("c")
+        self.events = {}         # the rebalance listener's calls during this step, per consumer
         if (c is not None and act in CLIENT_ACTIONS and act not in ("Crash", "Restart", "HandleOffsetCommit")
                 and act not in NOT_DRIVEN and self.ahead[c]
                 and act != "FetchOffsets"):     # an OffsetFetch flies beside a join (KafkaConsumer.poll's
@@ -365,8 +369,8 @@ class ClientDriver:
             a = self.deliver(c, resp, then="poll")
             if a.get("exception"):
                 raise Diverged(f"Kafka's poll threw {a['exception']}", a["exception"], resp)
-            snap = [e["state"] for e in self.kclient(c)["events"] if e["kind"] == "assigned"]
-            self.check_revocation(c, s, t, events=self.kclient(c)["events"])
+            snap = [e["state"] for e in self.events.get(c, []) if e["kind"] == "assigned"]
+            self.check_revocation(c, s, t)
             if snap:
                 self.check_client(c, t, {**snap[-1], "alive": True}, "client state after onJoinComplete")
             r = t["toCoordinator"][c]
@@ -409,7 +413,7 @@ class ClientDriver:
             if a.get("no_request"):
                 raise Diverged("request: the spec fetches offsets, Kafka's consumer sends no OffsetFetch",
                                self.kafka_view(self.kclient(c), None), {"api": "OffsetFetch"})
-            self.check_client(c, t)
+            self.check_all(t)
         elif act == "LeaderNoticesMetadataChange":
             self.call({"op": "notice"}, c)
             self.check_client(c, t)
@@ -425,7 +429,7 @@ class ClientDriver:
             r = t["toCoordinator"][c]
             if r is not None:
                 self.expect_leave(c, r, closing)
-            self.check_revocation(c, s, t, events=a["clients"][self.index[c]]["events"], closing=True)
+            self.check_revocation(c, s, t, closing=True)
         elif act == "Crash":
             self.call({"op": "crash"}, c)
             self.ahead[c], self.matched[c] = [], set()
@@ -455,7 +459,7 @@ class ClientDriver:
         gone = set(s["owned"][c]) - set(t["owned"][c]) if t["alive"][c] else set(s["owned"][c])
         if not gone:
             return
-        events = events if events is not None else self.kclient(c)["events"]
+        events = events if events is not None else self.events.get(c, [])
         told = {}
         for e in events:
             if e["kind"] in ("revoked", "lost"):
