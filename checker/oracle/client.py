@@ -96,6 +96,7 @@ class OracleResult:
     coverage: dict             # "Action @ CLIENT_STATE" -> times executed against Kafka
     unreached: list            # cells the spec reaches (within the depth) that no behaviour reached
     not_executable: dict       # reason -> behaviours cut short where Kafka could not follow
+    answers: dict = None       # "API ERROR" -> responses delivered to Kafka's consumers
     transitions: int = 0       # exhaustive: spec transitions within the depth
     transitions_executed: int = 0
     depth: int | None = None
@@ -151,6 +152,7 @@ class ClientDriver:
         self.heartbeat_error = model.function("heartbeatError")
         self.kafka_version = None
         self.events = {}
+        self.delivered = []
 
     def mid(self, c, inc):
         return "" if inc is None else f"c{self.index[c]}-m{inc}"
@@ -323,6 +325,7 @@ class ClientDriver:
                            self.kclient(c).get("requests", []), resp)
         op = self.response_op(c, resp)
         op.update(id=mine[0]["id"], then=then)
+        self.delivered.append(f"{resp['api']} {resp['error']}")
         a = self.call(op, c)
         self.forget_answered(c)
         return a
@@ -349,6 +352,7 @@ class ClientDriver:
     def apply(self, act, p, s, t):
         c = p.get("c")
         self.events = {}         # the rebalance listener's calls during this step, per consumer
+        self.delivered = []      # "API ERROR" of each answer delivered to Kafka in this step
         if (c is not None and act in CLIENT_ACTIONS and act not in ("Crash", "Restart", "HandleOffsetCommit")
                 and act not in NOT_DRIVEN and self.ahead[c]
                 and act != "FetchOffsets"):     # an OffsetFetch flies beside a join (KafkaConsumer.poll's
@@ -394,6 +398,7 @@ class ClientDriver:
         elif act == "SendHeartbeat":
             err = self.heartbeat_error(c, **s)
             a = self.call({"op": "heartbeat", "error": err}, c)
+            self.delivered.append(f"Heartbeat {err}")
             hb = a.get("request") or {}
             want = {"member_id": self.mid(c, s["memberId"][c]), "generation": s["clientGen"][c],
                     "epoch": s["coordinator"][c]}
@@ -422,6 +427,7 @@ class ClientDriver:
                 return False     # answered (or retried while loading): positions are not modelled
             # NOT_COORDINATOR: Kafka's OffsetFetch answer marks the coordinator unknown
             a = self.call({"op": "fetch_offsets", "error": "NOT_COORDINATOR"}, c)
+            self.delivered.append("OffsetFetch NOT_COORDINATOR")
             if a.get("no_request"):
                 raise Diverged("request: the spec fetches offsets, Kafka's consumer sends no OffsetFetch",
                                self.kafka_view(self.kclient(c), None), {"api": "OffsetFetch"})
@@ -514,6 +520,7 @@ class _Runner:
         self.out_dir = Path(out_dir)
         self.progress = progress
         self.coverage = Counter()
+        self.answers = Counter()         # "API ERROR" -> answers delivered to Kafka's consumers
         self.reachable = set()
         self.divergences = {}
         self.not_executable = Counter()
@@ -574,6 +581,8 @@ class _Runner:
             self.steps += 1
             if driven and name in CLIENT_ACTIONS:
                 self.coverage[self.cell(name, p, s)] += 1
+            for answer in d.delivered:
+                self.answers[answer] += 1
         return len(path) - 1
 
     def record(self, path, i, label, e):
@@ -698,7 +707,8 @@ def against_kafka_client(model_or_path, consts=None, *, depth=None, runs=None, s
             kafka_version=r.driver.kafka_version or "?", mode="exhaustive" if depth is not None else "random",
             behaviours=r.behaviours, steps=r.steps, elapsed=time.monotonic() - start, divergences=divs,
             coverage=dict(sorted(r.coverage.items())), unreached=sorted(r.reachable - set(r.coverage)),
-            not_executable=dict(r.not_executable.most_common()), transitions=transitions,
+            not_executable=dict(r.not_executable.most_common()), answers=dict(sorted(r.answers.items())),
+            transitions=transitions,
             transitions_executed=executed, depth=depth, runs=runs, seed=seed if runs else None,
             exit_code=EXIT_DIVERGED if divs else EXIT_OK)
     finally:
@@ -721,6 +731,9 @@ def report(result: OracleResult) -> str:
         lines.append(f"  {cell}: {n}")
     for cell in result.unreached:
         lines.append(f"  {cell}: NOT REACHED")
+    lines.append("responses delivered to Kafka's consumers (API ERROR: count):")
+    for answer, n in (result.answers or {}).items():
+        lines.append(f"  {answer}: {n}")
     for d in result.divergences:
         lines.append(f"DIVERGENCE (behaviour {d.behaviour}, step {d.step}, x{d.repeats}) {d.action}: {d.message}")
         lines.append(f"  Kafka: {json.dumps(d.kafka, default=list)}")
