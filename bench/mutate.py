@@ -90,6 +90,7 @@ def sites(lines: list) -> list:
         if _VARIATION.search(code):
             continue
         if re.match(r"\s*[A-Za-z_][\w\[\]. ]*\s=\s[^=]", code) and code.count("{") == code.count("}") \
+                and code.count("(") == code.count(")") \
                 and not re.match(r"\s*let\b", code):
             found.append(Mutant("drop", n, 0, "", ""))
         for old, new in _COMPARE:

@@ -20,6 +20,7 @@ from checker.lang.errors import UsageError
 
 SIDES = ("coordinator", "client", "both")
 DEFAULT_RUNS, DEFAULT_STEPS = 100, 50
+CLIENT_NOT_DRIVEN = ("STATIC", "AUTO_COMMIT")     # configurations the client oracle refuses
 GROUP_STATES = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable"]
 
 
@@ -46,9 +47,13 @@ def run_against_kafka(mf, model, args, out=print):
           (f"{runs} random walks of up to {steps} steps (seed {seed})" if runs else "")
     if not args.json:
         out(f"Against Kafka's own code ({side}): {model.name} ({model.path}), {how}")
-    results = {}
+    results, names = {}, (("coordinator", "client") if side == "both" else (side,))
+    if side == "both" and any(model.constants.get(c) for c in CLIENT_NOT_DRIVEN):
+        names = ("coordinator",)
+        if not args.json:
+            out(f"The client side is not run: its driver does not drive {' or '.join(CLIENT_NOT_DRIVEN)}.")
     try:
-        for name in (("coordinator", "client") if side == "both" else (side,)):
+        for name in names:
             results[name] = _run_side(name, model, depth, runs, steps, seed, args)
             if results[name].exit_code != EXIT_OK:
                 break
