@@ -15,6 +15,9 @@ from checker.lang.selection import Selection, select
 from .compiler import Compiler
 
 
+_ABSENT = object()      # a parameter an action instance does not have
+
+
 @dataclass
 class Model:
     name: str
@@ -102,24 +105,33 @@ class Model:
             out.append((self.action_names[act], {n: to_plain(v, types[n]) for n, v in picks}, t))
         return out
 
+    def take(self, state, action, params, successors=None) -> dict:
+        """Taking a named step, the one way every caller does it (Model.step, scenarios,
+        replay): {successor: its picks} for the instances of `action` whose parameters
+        and choices include `params` ({name: runtime value}), in the order found.
+        `successors`: labelled_successors(state), if the caller has them already."""
+        act = self.action_names.index(action) if action in self.action_names else -1
+        found = {}
+        for a, picks, t in self.labelled_successors(state) if successors is None else successors:
+            if a == act and all(dict(picks).get(k, _ABSENT) == v for k, v in params.items()):
+                found.setdefault(t, picks)
+        return found
+
     def step(self, state, action, **params):
-        """The successor reached by one named action instance; ValueError if it is not
-        enabled (the message lists what is). Choices not given must be unambiguous."""
-        from checker.lang.values import from_plain, to_plain
-        if action in self.action_names:       # any plain form of a parameter value will do
-            types = self.action_params.get(self.action_names.index(action), {})
-            params = {k: to_plain(from_plain(v, types[k]), types[k]) if k in types else v
-                      for k, v in params.items()}
-        found = [t for a, p, t in self.steps(state)
-                 if a == action and all(p.get(k) == v for k, v in params.items())]
-        distinct = list(dict.fromkeys(found))
-        if len(distinct) == 1:
-            return distinct[0]
-        if not distinct:
+        """The successor reached by one named action instance, parameters given as plain
+        values; ValueError if it is not enabled (the message lists what is). Choices not
+        given must be unambiguous."""
+        from checker.lang.values import from_plain
+        types = self.action_params.get(self.action_names.index(action), {}) if action in self.action_names else {}
+        wanted = {k: from_plain(v, types[k]) if k in types else v for k, v in params.items()}
+        found = self.take(state, action, wanted)
+        if len(found) == 1:
+            return next(iter(found))
+        if not found:
             enabled = sorted({f"{a}({', '.join(f'{k}={v}' for k, v in p.items())})"
                               for a, p, _ in self.steps(state)})
             raise ValueError(f"{action}{params} is not enabled; enabled: {', '.join(enabled)}")
-        raise ValueError(f"{action}{params} leads to {len(distinct)} different states; "
+        raise ValueError(f"{action}{params} leads to {len(found)} different states; "
                          f"give more parameters")
 
     def temporal_instances(self, prop):

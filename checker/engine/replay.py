@@ -203,7 +203,7 @@ def _replay_step(model, before, action, params, recorded, k) -> Step:
                               f"from state {k}:\n" + _difference(model, before, recorded, "state " + str(k) + " has"))
         return Step(None, (), recorded)
     succ = _evaluate(model, lambda: model.labelled_successors(before), k - 1, f"the steps out of state {k}")
-    same = [t for a, picks, t in succ if model.action_names[a] == action and picks == params]
+    same = [t for t, picks in model.take(before, action, dict(params), succ).items() if picks == params]
     if recorded in same:
         return Step(action, params, recorded)
     where = f"state {k + 1} ({title}, the trace's state #{k})"

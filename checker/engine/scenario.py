@@ -238,10 +238,7 @@ def _take(model, mf, st, here, where) -> Step:
     except SPEC_FAILURES as e:
         raise mf.error(f"{where}: evaluating the steps failed: {failure_message(e, model)}",
                        "action", "step", st.index) from None
-    found = {}
-    for a, picks, t in succ:
-        if a == act and all(dict(picks).get(k) == v for k, v in params.items()):
-            found.setdefault(t, picks)
+    found = model.take(here, st.action, params, succ)
     if len(found) == 1:
         (t, picks), = found.items()
         return Step(st.action, picks, t)
