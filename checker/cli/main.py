@@ -19,18 +19,9 @@ import sys
 import traceback
 
 from checker import __version__
-from checker.engine.outcome import (
-    EXIT_BAD_INPUT,
-    EXIT_DEADLOCK,
-    EXIT_EVAL_ERROR,
-    EXIT_INCOMPLETE,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_TEMPORAL,
-    EXIT_UNEXPECTED,
-    EXIT_VIOLATION,
-)
+from checker.engine.outcome import (EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_EVAL_ERROR, EXIT_INCOMPLETE,
+                                    EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TEMPORAL, EXIT_UNEXPECTED,
+                                    EXIT_VIOLATION)
 from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
 from checker.lang.errors import SpecError, UsageError
 from checker.traces.report import describe_verdict

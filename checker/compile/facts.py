@@ -15,19 +15,8 @@ from __future__ import annotations
 
 from checker.lang import ast as A
 from checker.lang.builtins import PARTIAL  # builtins that may raise: never computed ahead of use
-from checker.lang.types import (
-    BoolT,
-    EnumT,
-    IntT,
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SeqT,
-    TupleT,
-    component_types,
-    domain,
-)
+from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, TupleT,
+                                component_types, domain)
 
 
 def safe_def(info, defs, seen=None) -> bool:

@@ -14,7 +14,6 @@ from checker.lang.selection import Selection, select
 
 from .compiler import Compiler
 
-
 _ABSENT = object()      # a parameter an action instance does not have
 
 

@@ -25,22 +25,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from checker.lang.errors import EvalError
-from checker.lang.types import (
-    BoolT,
-    EnumT,
-    IntT,
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SetT,
-    TupleT,
-    component_types,
-    domain,
-    has_domain,
-    is_simple_key,
-    key_count,
-)
+from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
+                                component_types, domain, has_domain, is_simple_key, key_count)
 
 from .runtime import _element_bit
 

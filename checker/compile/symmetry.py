@@ -27,18 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import itertools
 
-from checker.lang.types import (
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SeqT,
-    SetT,
-    TupleT,
-    Type,
-    domain,
-    naturally_ordered,
-)
+from checker.lang.types import (MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, Type, domain,
+                                naturally_ordered)
 
 from .symmetry_audit import order_dependence
 

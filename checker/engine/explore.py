@@ -15,16 +15,17 @@ that need the whole graph after the search (liveness, export, coverage).
 """
 from __future__ import annotations
 
-import sys
-import time
 from array import array
 from dataclasses import dataclass, field
+import sys
+import time
 
 import numpy as np
 
 from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
 from .outcome import SPEC_FAILURES, Result, Step, failure_message, label_trace, labelled_step
+
 
 class Stop(Exception):
     def __init__(self, verdict, index, **info):

@@ -24,16 +24,8 @@ from pathlib import Path
 from checker.lang.errors import BadConstant, SpecError, UsageError
 from checker.lang.values import from_itf
 
-from .outcome import (
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    SPEC_FAILURES,
-    Step,
-    exit_code_of,
-    failure_message,
-    step_title,
-    verdict_of,
-)
+from .outcome import (EXIT_BAD_INPUT, EXIT_OK, SPEC_FAILURES, Step, exit_code_of, failure_message, step_title,
+                      verdict_of)
 from .statediff import changes
 
 

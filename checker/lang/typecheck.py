@@ -11,33 +11,12 @@ from typing import Any, NamedTuple
 from . import ast as A
 from .builtins import BUILTINS, arity_error
 from .errors import BadConstant, SpecError, too_deep
-from .types import (
-    ANY,
-    BOOL,
-    INT,
-    AnyT,
-    BoolT,
-    EnumT,
-    IntT,
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SeqT,
-    SetT,
-    TupleT,
-    Type,
-    assignable,
-    has_domain,
-    is_key_type,
-    key_count,
-    unify,
-)
+from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
+                    TupleT, Type, assignable, has_domain, is_key_type, key_count, unify)
 
 # Sizes beyond which a map or a set built from a range cannot be represented.
 MAX_MAP_KEYS = 1_000_000
 MAX_RANGE_VALUES = 10_000_000
-
 
 
 @dataclass

@@ -4,21 +4,8 @@ Both are type-directed, since at run time an enum is an int and a record a tuple
 """
 from __future__ import annotations
 
-from .types import (
-    AnyT,
-    BoolT,
-    EnumT,
-    IntT,
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SeqT,
-    SetT,
-    TupleT,
-    domain,
-    sort_key,
-)
+from .types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT, domain,
+                    sort_key)
 
 
 def _keys(t: MapT):

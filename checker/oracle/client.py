@@ -44,15 +44,16 @@ driver refuses those configurations.
 """
 from __future__ import annotations
 
-import json
-import random
-import time
 from collections import Counter
 from dataclasses import dataclass
+import json
 from pathlib import Path
+import random
+import time
 
 from checker.engine.outcome import Step
 from checker.traces.itf import write_trace
+
 from .jvm import Harness, HarnessCrashed, MissingTool  # noqa: F401  (re-exported for the CLI)
 
 MODULE = "client"

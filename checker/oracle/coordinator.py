@@ -27,15 +27,16 @@ A step where no successor agrees is a divergence. A harness crash raises Harness
 """
 from __future__ import annotations
 
-import random
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+import random
+import time
 
+from checker.compile.model import Model, compile_model, load_spec
 from checker.engine.outcome import Step
 from checker.traces.itf import write_trace
-from checker.compile.model import Model, compile_model, load_spec
+
 from .jvm import Harness, HarnessCrashed, MissingTool  # noqa: F401  (re-exported)
 
 __all__ = ["against_kafka", "OracleResult", "Divergence", "EXIT_DIVERGENCE", "HarnessCrashed", "MissingTool"]

@@ -24,24 +24,8 @@ import itertools
 
 import z3
 
-from checker.lang.types import (
-    AnyT,
-    BoolT,
-    EnumT,
-    IntT,
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SeqT,
-    SetT,
-    TupleT,
-    component_types,
-    domain,
-    has_domain,
-    key_count,
-    sort_key,
-)
+from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
+                                TupleT, component_types, domain, has_domain, key_count, sort_key)
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 

@@ -17,20 +17,8 @@ import z3
 
 from checker.lang import ast as A
 from checker.lang.errors import SpecError
-from checker.lang.types import (
-    BoolT,
-    EnumT,
-    IntT,
-    MapT,
-    OptionT,
-    RecordT,
-    ScalarsetT,
-    SeqT,
-    SetT,
-    TupleT,
-    component_types,
-    domain,
-)
+from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
+                                component_types, domain)
 
 from .encode import FALSE, TRUE, Bag, EncodingError, Opt, concrete, conj, default, disj, lift, to_mask
 from .translate import Translator, Unit

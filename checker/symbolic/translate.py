@@ -16,8 +16,8 @@ the symbolic engines can look for it too.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+import itertools
 
 import z3
 
@@ -25,33 +25,10 @@ from checker.lang import ast as A
 from checker.lang.errors import SpecError
 from checker.lang.types import AnyT, IntT, MapT, SeqT, SetT, domain, has_domain, sort_key
 
-from .encode import (
-    FALSE,
-    TRUE,
-    Bag,
-    EncodingError,
-    Fresh,
-    Map,
-    Mask,
-    Opt,
-    Seq,
-    compact,
-    conj,
-    count,
-    default,
-    disj,
-    elements,
-    eq,
-    ite,
-    lift,
-    member,
-    neg,
-    select,
-    set_op,
-    set_size,
-    subset,
-    to_mask,
-)
+from .encode import (FALSE, TRUE, Bag, EncodingError, Fresh, Map, Mask, Opt, Seq, compact, conj, count,
+                     default, disj, elements, eq, ite, lift, member, neg, select, set_op, set_size, subset,
+                     to_mask)
+
 
 @dataclass(frozen=True)
 class Returned:
