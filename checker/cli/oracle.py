@@ -116,6 +116,9 @@ def report(name, r) -> str:
         if r.not_executable:
             lines.append("  behaviours cut short where Kafka's client could not follow (not divergences): "
                          + ", ".join(f"{why}: {n}" for why, n in sorted(r.not_executable.items())))
+        if r.answers:
+            lines.append("  responses delivered to Kafka's consumers: "
+                         + ", ".join(f"{a}: {n:,}" for a, n in sorted(r.answers.items())))
         cells = {tuple(k.split(" @ ")): n for k, n in r.coverage.items()}
         unreached = {tuple(k.split(" @ ")) for k in r.unreached}
         states = sorted({s for _, s in cells} | {s for _, s in unreached})
@@ -124,8 +127,13 @@ def report(name, r) -> str:
     lines.append(f"  cells the spec reaches that no behaviour executed on Kafka: {len(missed)}"
                  + (f": {', '.join(f'{a} @ {s}' for a, s in missed)}" if missed else ""))
     for d in r.divergences:
-        text = d.summary() if hasattr(d, "summary") else f"behaviour {d.behaviour}, step {d.step}: {d.action}: {d.message}"
-        lines.append(f"  DIVERGES: {text}" + (f"\n    trace: {d.trace}" if d.trace else ""))
+        if name == "coordinator":
+            lines.append(f"  DIVERGES: {d.summary()}")
+        else:
+            lines.append(f"  DIVERGES: behaviour {d.behaviour}, step {d.step} (x{d.repeats}): {d.action}: {d.message}\n"
+                         f"    Kafka: {json.dumps(d.kafka, default=list)}\n    spec:  {json.dumps(d.spec, default=list)}")
+        if d.trace:
+            lines.append(f"    trace: {d.trace}")
     return "\n".join(lines)
 
 

@@ -49,7 +49,7 @@ from checker.lang.values import show
 
 from .conditions import FAILED, HOLDS
 from .fingerprints import fingerprint
-from .outcome import Step, failure_message, labelled_step
+from .outcome import failure_message, label_trace, labelled_step
 from .search import bfs
 from .stategraph import StateGraph, reachable, strongly_connected
 
@@ -505,9 +505,7 @@ def lasso_trace(model, graph, lasso: Lasso):
     an action that takes it; the closing step is a stutter or an action that changes
     nothing when the cycle is one state."""
     states = _path_states(model, graph, lasso.states)
-    trace = [Step(None, (), states[0])]
-    for a, b in zip(states, states[1:]):
-        trace.append(labelled_step(model, a, b, unlabelled=None))
+    trace = label_trace(model, states)          # every step of a path is some action's
     closing = labelled_step(model, states[-1], states[lasso.loop], unlabelled=None)
     return trace, closing
 

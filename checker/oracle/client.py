@@ -46,7 +46,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-import json
 from pathlib import Path
 import random
 import time
@@ -54,7 +53,7 @@ import time
 from checker.engine.outcome import Step
 from checker.traces.itf import write_trace
 
-from .jvm import Harness, HarnessCrashed, MissingTool  # noqa: F401  (re-exported for the CLI)
+from .jvm import Harness
 
 MODULE = "client"
 MAIN_CLASS = "io.gdsl.harness.ClientHarness"
@@ -715,49 +714,3 @@ def against_kafka_client(model_or_path, consts=None, *, depth=None, runs=None, s
     finally:
         if own:
             harness.close()
-
-
-def report(result: OracleResult) -> str:
-    """A human-readable summary of a result."""
-    lines = [f"Kafka {result.kafka_version} ConsumerCoordinator (classic), {result.mode}: "
-             f"{result.behaviours} behaviours, {result.steps} steps in {result.elapsed:.1f}s "
-             f"({result.steps_per_second:.0f} steps/s)"]
-    if result.depth is not None:
-        lines.append(f"transitions within depth {result.depth}: {result.transitions}, "
-                     f"executed against Kafka: {result.transitions_executed}")
-    for reason, n in result.not_executable.items():
-        lines.append(f"  not executable ({n}): {reason}")
-    lines.append("coverage (spec client action @ client state: steps):")
-    for cell, n in result.coverage.items():
-        lines.append(f"  {cell}: {n}")
-    for cell in result.unreached:
-        lines.append(f"  {cell}: NOT REACHED")
-    lines.append("responses delivered to Kafka's consumers (API ERROR: count):")
-    for answer, n in (result.answers or {}).items():
-        lines.append(f"  {answer}: {n}")
-    for d in result.divergences:
-        lines.append(f"DIVERGENCE (behaviour {d.behaviour}, step {d.step}, x{d.repeats}) {d.action}: {d.message}")
-        lines.append(f"  Kafka: {json.dumps(d.kafka, default=list)}")
-        lines.append(f"  spec:  {json.dumps(d.spec, default=list)}")
-        if d.trace:
-            lines.append(f"  trace: {d.trace}")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":       # python3 -m checker.oracle.client MODEL [--depth D | --runs N --steps K --seed S]
-    import argparse
-    import sys
-    ap = argparse.ArgumentParser()
-    ap.add_argument("model")
-    ap.add_argument("--depth", type=int)
-    ap.add_argument("--runs", type=int)
-    ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--const", action="append", default=[])
-    ap.add_argument("--json", action="store_true")
-    a = ap.parse_args()
-    consts = dict(x.split("=", 1) for x in a.const)
-    res = against_kafka_client(a.model, consts or None, depth=a.depth, runs=a.runs, steps=a.steps, seed=a.seed,
-                               progress=lambda b, s: print(f"... {b} behaviours, {s} steps", file=sys.stderr))
-    print(json.dumps(res.to_json(), default=list, indent=1) if a.json else report(res))
-    sys.exit(res.exit_code)
