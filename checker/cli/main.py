@@ -291,7 +291,12 @@ def _run_one(path, args, consts):
     if str(path).endswith(".scenario.toml"):
         raise UsageError(f"{path} is a scenario file: run it with  modelcheck --replay {path}")
     mf = load_model_file(path) if is_model_file(path) else None
-    checked, model, opts = _configure(path, mf, args, consts)
+    if args.against_kafka:
+        from checker.oracle.choices import kafka_chooses
+        checked, model, opts = kafka_chooses(lambda cs: _configure(path, mf, args, cs), consts,
+                                             constants=lambda configured: configured[1].constants)
+    else:
+        checked, model, opts = _configure(path, mf, args, consts)
     for _, applies, run in MODES:
         if applies(args):
             return run(mf, checked, model, opts, args)

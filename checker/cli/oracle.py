@@ -108,6 +108,8 @@ def report(name, r) -> str:
                          f" (out of states whose join is due, taken after Kafka's eager CompleteJoin: "
                          f"{r.transitions_from_due_states:,}; steered away by Kafka's choices: "
                          f"{r.transitions_kafka_chose_otherwise:,})")
+        lines.append(f"  steps after which Kafka's random member ids sorted beyond consumer-major (orders a "
+                     f"spec sorting by consumer would miss): {r.orders_beyond_consumer_major:,}")
         lines.append(coverage_table(r.coverage, r.reachable_cells, GROUP_STATES, "group state"))
         missed = r.missed_cells
     else:

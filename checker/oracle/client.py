@@ -25,10 +25,10 @@ Kafka is coarser than the spec in places, never demanded in lockstep:
    round, then the one that rejoins) is driven by up to three polls.
 
 Where Kafka chooses: the spec's assignors are functions of the members' subscriptions
-in member-id order, and the driver names member ids so that Kafka's order is the
-spec's (c<consumer index>-m<incarnation>), so the leader's assignment must equal the
-spec's SyncGroup request. Kafka's random member ids (issue 20, item 6) are not
-explored here.
+in member-id order, and Kafka's member ids are random, so the spec places each new id
+anywhere in its idOrder; the driver names member ids so that their strings sort as the
+spec's idOrder (ClientDriver.name_ids), so the leader's assignment must equal the
+spec's SyncGroup request, whatever order the behaviour drew.
 
 Exhaustive mode runs every transition of the spec's state graph within a depth (each
 as a shortest prefix replayed into a reset harness, then the transition); random mode
@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
 from pathlib import Path
 import random
 import time
@@ -53,6 +54,7 @@ import time
 from checker.engine.outcome import Step
 from checker.traces.itf import write_trace
 
+from .choices import kafka_chooses
 from .jvm import Harness
 
 MODULE = "client"
@@ -155,7 +157,28 @@ class ClientDriver:
         self.delivered = []
 
     def mid(self, c, inc):
-        return "" if inc is None else f"c{self.index[c]}-m{inc}"
+        if inc is None:
+            return ""
+        name = self.names.get((c, inc))
+        if name is None:
+            raise ValueError(f"member id {c}#{inc} used before the spec issued it")
+        return name
+
+    def name_ids(self, states):
+        """Name the spec's member ids, for a whole behaviour, so that the names sort as its
+        idOrder does in every state: Kafka's assignors sort members by id string
+        (MemberInfo.compareTo) and Kafka's ids are random, so the spec gives each id any
+        place, when a leader first sorts it (join completion), after the consumer already
+        holds it. The places, merged over the behaviour, are one order; an id never
+        placed goes last. Names are the rank (fixed width) then c<consumer>-m<incarnation>."""
+        after = {}                     # id -> the ids placed right before it somewhere
+        for st in states:
+            order = [(_rec(m)["consumer"], _rec(m)["inc"]) for m in st["idOrder"]]
+            for i, key in enumerate(order):
+                after.setdefault(key, set()).update(order[i - 1:i])
+        issued = [(c, inc) for c, n in states[-1]["idsIssued"].items() for inc in range(n)]
+        ranked = list(TopologicalSorter(after).static_order()) + [k for k in issued if k not in after]
+        self.names = {(c, inc): f"{r:04d}-c{self.index[c]}-m{inc}" for r, (c, inc) in enumerate(ranked)}
 
     def key_id(self, k):
         k = _rec(k)
@@ -503,10 +526,11 @@ def _load(model_or_path, consts):
     from checker.compile.modelfile import compile_model_file, is_model_file, load_model_file
     if isinstance(model_or_path, Model):
         return model_or_path, None
+    consts = dict(consts or {})
     if is_model_file(model_or_path):
         mf = load_model_file(model_or_path)
-        return compile_model_file(mf, consts)[0], mf
-    return load(model_or_path, consts), None
+        return kafka_chooses(lambda cs: compile_model_file(mf, cs)[0], consts), mf
+    return kafka_chooses(lambda cs: load(model_or_path, cs), consts), None
 
 
 def _label(act, params):
@@ -564,6 +588,7 @@ class _Runner:
         d = self.driver
         init = path[0][2]
         d.reset(self.plain(init))
+        d.name_ids([self.plain(st) for _, _, st in path])
         for i in range(1, len(path)):
             act, picks, t = path[i]
             s = path[i - 1][2]

@@ -37,17 +37,22 @@ from checker.compile.model import Model, compile_model, load_spec
 from checker.engine.outcome import Step
 from checker.traces.itf import write_trace
 
+from .choices import kafka_chooses
 from .jvm import Harness, HarnessCrashed, MissingTool  # noqa: F401  (re-exported)
 
 __all__ = ["against_kafka", "OracleResult", "Divergence", "EXIT_DIVERGENCE", "HarnessCrashed", "MissingTool"]
 
 MAIN_CLASS = "io.gdsl.harness.CoordinatorHarness"
 GROUP = "group"
+CLIENT_ID = "consumer"       # one client.id for every consumer: Kafka's member ids sort at random
 EXIT_DIVERGENCE = 14
 # rebalanceTimeoutMs for the spec's TimeoutConfig 0 and 1; one session timeout.
 REBALANCE_TIMEOUT_MS = {0: 300_000, 1: 240_000}
 SESSION_TIMEOUT_MS = 45_000
-MAX_ATTEMPTS = 8            # exhaustive: tries of a transition Kafka's choices (leader, id order) steer away from
+# Exhaustive: tries of a transition that Kafka's own choices (the leader; the order of its random
+# member ids, each order of two ids drawn with probability 1/2) steer away from: after 24 tries
+# a 1-in-2 choice is missed with probability 6e-8, a 1-in-3 with 6e-5.
+MAX_ATTEMPTS = 24
 JOIN_VERSION = 9            # the JoinGroup version Kafka 4.x's Java consumer sends
 
 KAFKA_STEPS = {"HandleJoinGroup", "HandleSyncGroup", "HandleLeaveGroup", "HandleOffsetCommit",
@@ -101,6 +106,9 @@ class OracleResult:
     full_walks: int = 0            # random walks that took all their steps (the others reached a
                                    # state the spec's constraints do not expand, or a deadlock)
     probes: int = 0                # random walks ended by firing one of Kafka's own timers
+    # steps after which Kafka's member ids sorted in an order that no renaming of the consumers
+    # makes consumer-major: the orders a spec sorting by (consumer, incarnation) never explored
+    orders_beyond_consumer_major: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -122,6 +130,7 @@ class OracleResult:
                 "transitions_kafka_chose_otherwise": self.transitions_kafka_chose_otherwise,
                 "transitions_from_due_states": self.transitions_from_due_states,
                 "full_walks": self.full_walks, "probes": self.probes,
+                "orders_beyond_consumer_major": self.orders_beyond_consumer_major,
                 "divergences": [{"behaviour": d.behaviour, "step": d.step, "action": d.action,
                                  "differences": d.differences, "kafka_responses": d.kafka_responses,
                                  "trace": d.trace} for d in self.divergences],
@@ -159,9 +168,9 @@ def load_model(model_or_path, consts=None) -> tuple[Model, str]:
     if path.suffix == ".toml":
         from checker.compile.modelfile import load_model_file
         mf = load_model_file(path)
-        checked = load_spec(mf.spec, {**mf.all_constants(), **consts})
-        return compile_model(checked, mf.invariants, skip=mf.skip), mf.name
-    return compile_model(load_spec(path, consts)), path.stem
+        return kafka_chooses(lambda cs: compile_model(load_spec(mf.spec, {**mf.all_constants(), **cs}),
+                                                      mf.invariants, skip=mf.skip), consts), mf.name
+    return kafka_chooses(lambda cs: compile_model(load_spec(path, cs)), consts), path.stem
 
 
 # ---------------------------------------------------------------------------- one run on Kafka
@@ -202,6 +211,10 @@ class Runner:
         self.rids = {}             # the other way
         self.outstanding = {}      # consumer -> request id its process awaits an answer to
         self.next_id = 0
+        # Static members sort by group.instance.id: names in an order drawn for the behaviour
+        consumers = sorted(self.view(self.model.init_states()[0])["alive"])
+        ranks = random.Random(behaviour).sample(range(len(consumers)), len(consumers))
+        self.instances = {c: f"instance-{chr(ord('a') + r)}" for c, r in zip(consumers, ranks)}
         self.trace = [Step(None, (), self.model.init_states()[0])]
         self.cur = self.trace[0].state
         return init
@@ -259,6 +272,7 @@ class Runner:
         t, via = best
         self._bind(pre, self.view(via if via is not None else t), responses)
         self._settle(responses)
+        self._note_order()
         if via is not None:
             self._advance(action, params, via)
             self.result.coverage[("CompleteJoin", self.view(via)["groupState"])] += 1
@@ -329,11 +343,11 @@ class Runner:
         return self.ids.get(m, "")
 
     def _request(self, c, r, op):
-        out = {"op": op, "client": f"consumer-{_cnum(c)}", "epoch": r["epoch"],
+        out = {"op": op, "client": CLIENT_ID, "epoch": r["epoch"],
                "member": "" if r["member"] is None else self._kid(_mid(c, r["member"])),
                "generation": r["gen"]}
         if self.static:
-            out["instance"] = f"instance-{_cnum(c)}"
+            out["instance"] = self.instances[c]
         return out
 
     def _kafka(self, action, params, pre):
@@ -361,11 +375,11 @@ class Runner:
             return self.h.call(op)
         if action == "SendHeartbeat":
             inc = pre["memberId"][c]
-            op = {"op": "heartbeat", "client": f"consumer-{_cnum(c)}", "epoch": pre["coordinator"][c],
+            op = {"op": "heartbeat", "client": CLIENT_ID, "epoch": pre["coordinator"][c],
                   "member": "" if inc is None else self._kid(_mid(c, inc)),
                   "generation": pre["clientGen"][c], "id": self._rid(c)}
             if self.static:
-                op["instance"] = f"instance-{_cnum(c)}"
+                op["instance"] = self.instances[c]
             return self.h.call(op)
         if action == "FetchOffsets":
             parts = sorted(p for p in pre["owned"][c] if p not in pre["position"][c])
@@ -566,6 +580,7 @@ class Runner:
         if ks != set(post["pendingSync"]):
             d.append(f"pendingSync: Kafka {_ids(ks)}, the spec {_ids(post['pendingSync'])}")
         d += self._compare_persisted(k["persisted"], post["persisted"])
+        d += self._compare_order(g, k["persisted"], post)
         kc = {int(p): o for p, o in k["committed"].items()}
         if kc != dict(post["committed"]):
             d.append(f"committed offsets: Kafka {kc}, the spec {dict(post['committed'])}")
@@ -596,20 +611,58 @@ class Runner:
                          f"the spec {REBALANCE_TIMEOUT_MS[sp['timeouts'][m]]}")
         return d
 
+    def _kafka_ids(self, g, kp):
+        """Kafka's member ids whose order can still matter: members and the persisted ones."""
+        kids = [m["member"] for m in g["members"]] + [m["member"] for m in (kp or {}).get("members", [])]
+        return list(dict.fromkeys(kids))
+
+    def _note_order(self):
+        """Count the steps after which Kafka's ids sort beyond consumer-major (item 6)."""
+        g = self.kafka.get("group")
+        if g and not self.static and not self.kafka.get("loading"):
+            order = [self.rids.get(x) for x in sorted(self._kafka_ids(g, self.kafka.get("persisted")))]
+            if None not in order and not _consumer_major(order):
+                self.result.orders_beyond_consumer_major += 1
+
+    def _compare_order(self, g, kp, post):
+        """The ids the spec has placed in idOrder sort as Kafka's id strings do (static
+        members: as their instance ids), the order Kafka's assignors sort by; and the
+        spec keeps no id Kafka has dropped (a dynamic id is placed at join completion,
+        so Kafka may hold ids the spec has not placed yet)."""
+        kids = self._kafka_ids(g, kp)
+        if self.static:
+            inst = {self.ids[m]: self.instances[dict(m)["consumer"]] for m in self.ids}
+            korder = list(dict.fromkeys(dict(self._member(x)).get("consumer")
+                                        for x in sorted(kids, key=lambda x: inst.get(x, x))))
+            sorder = list(dict.fromkeys(dict(_hashable_member(m))["consumer"] for m in post["idOrder"]))
+            sorder = [c for c in sorder if c in korder]
+            korder = [c for c in korder if c in sorder]
+        else:
+            sorder = [_hashable_member(m) for m in post["idOrder"]]
+            korder = [m for m in (self._member(x) for x in sorted(kids)) if m in set(sorder)]
+        if korder != sorder:
+            show = (lambda xs: ", ".join(map(str, xs))) if self.static else \
+                (lambda xs: ", ".join(_idtext(m) for m in xs))
+            return [f"member-id order: Kafka's ids sort as [{show(korder)}], the spec's idOrder [{show(sorder)}]"]
+        return []
+
     def _bindings(self, post, responses) -> dict:
         """The member ids Kafka issued in this step, mapped to the spec's: Kafka id -> MemberId
         (the id in the answer to consumer c's JoinGroup is the spec's id in c's answer)."""
         out = {}
-        seen = [kr["member"] for kr in responses if kr["api"] == "JoinGroup" and kr.get("member")]
+        # Kafka's ids are clientId-UUID, one client.id for all consumers: the consumer is the
+        # one whose JoinGroup the response answers; a static member's id is
+        # groupInstanceId-UUID, and it may be added with its JoinGroup still parked.
+        seen = [(kr["member"], self._sent.get(kr["id"])) for kr in responses
+                if kr["api"] == "JoinGroup" and kr.get("member")]
         g = self.kafka.get("group") or {}
-        seen += [m["member"] for m in g.get("members", [])] + list(g.get("pending", []))
-        for kid in dict.fromkeys(seen):
-            if kid in self.rids:
+        by_instance = {v: c for c, v in self.instances.items()}
+        seen += [(kid, by_instance.get(kid[:-37]))           # "-" and a 36-character java.util.UUID
+                 for kid in [m["member"] for m in g.get("members", [])] + list(g.get("pending", []))]
+        for kid, c in dict.fromkeys(seen):
+            if kid in self.rids or c is None:
                 continue
-            # Kafka's ids are clientId-UUID (groupInstanceId-UUID for a static member): the
-            # consumer is in the prefix. A new id is the spec's next id of that consumer, if
-            # the spec issued one in this step.
-            c = f"Consumer{kid.split('-')[1]}" if kid.count("-") > 1 else None
+            # A new id is the spec's next id of that consumer, if the spec issued one in this step.
             if c in post["idsIssued"] and post["idsIssued"][c] == self._pre["idsIssued"][c] + 1:
                 m = _mid(c, self._pre["idsIssued"][c])
                 if m not in self.ids:
@@ -651,6 +704,23 @@ def _already(pre, c):
     if pre["memberId"][c] is None:
         out.add("reset_member")
     return out
+
+
+def _consumer_major(order) -> bool:
+    """Could a sort by (consumer, incarnation) give this order, the consumers renamed?
+    Yes iff each consumer's ids are together and in incarnation order."""
+    seen, last = [], {}
+    for m in order:
+        if not isinstance(m, tuple) or m[:1] == ("unmapped",):
+            return True
+        d = dict(m)
+        c, inc = d["consumer"], d["inc"]
+        if c in last and (seen[-1] != c or inc < last[c]):
+            return False
+        if not seen or seen[-1] != c:
+            seen.append(c)
+        last[c] = inc
+    return True
 
 
 def _hashable_member(m):
