@@ -121,16 +121,17 @@ def baseline(lines: list, args) -> dict:
     return skips
 
 
-def check(text: str, args, kafka: bool) -> tuple:
-    """(exit code, seconds) of checking one mutant's text on each configuration in turn,
-    stopping at the first that catches it (or refuses it)."""
-    total, code = 0.0, 0
+def check(text: str, args, kafka: bool, without=()) -> tuple:
+    """(exit code, seconds, the property that caught it or None) of checking one mutant's
+    text on each configuration in turn, stopping at the first that catches it (or refuses
+    it); `without`: properties left out."""
+    total, code, prop = 0.0, 0, None
     for config in args.config:
-        code, took, _ = _check_one(text, args, kafka, config.split(), args.skips[config])
+        code, took, prop = _check_one(text, args, kafka, config.split(), [*args.skips[config], *without])
         total += took
         if code != 0:
             break
-    return code, total
+    return code, total, prop
 
 
 def _check_one(text: str, args, kafka: bool, consts: list, skips=()) -> tuple:
@@ -164,6 +165,9 @@ def main(argv=None) -> int:
     ap.add_argument("--kafka", action="store_true", help="also check each mutant against Kafka's code")
     ap.add_argument("--depth", type=int, default=6, help="--against-kafka's exhaustive depth (default 6)")
     ap.add_argument("--list", action="store_true", help="print the mutation sites and stop")
+    ap.add_argument("--new", action="append", default=[], metavar="PROPERTY",
+                    help="a property added lately (repeatable): the mutants it catches are checked again "
+                         "without it, for the score before it")
     ap.add_argument("--json-out", help="write every mutant's outcome as JSON")
     args = ap.parse_args(argv)
     args.config = args.config or CONFIGS
@@ -182,6 +186,8 @@ def main(argv=None) -> int:
 
     def run(m):
         props = check(m.apply(lines), args, kafka=False)
+        if props[0] in CAUGHT and props[2] in args.new:
+            props = props + (check(m.apply(lines), args, False, without=args.new),)
         oracle = check(m.apply(lines), args, kafka=True) if args.kafka and props[0] != 2 else None
         return m, props, oracle
 
@@ -191,6 +197,9 @@ def main(argv=None) -> int:
             rows.append((m, props, oracle))
             verdict = ("invalid" if props[0] == 2 else "caught" if props[0] in CAUGHT
                        else "survives" if props[0] == 0 else f"exit {props[0]}")
+            if props[0] in CAUGHT:
+                verdict += f" by {props[2]}" + ("" if len(props) < 4 else
+                                                " (only)" if props[3][0] == 0 else f" (also {props[3][2]})")
             kafka = "" if oracle is None else (" | Kafka: " + ("caught" if oracle[0] == 14 else
                                                               "passes" if oracle[0] == 0 else f"exit {oracle[0]}"))
             print(f"{verdict:9} ({props[1]:5.1f}s){kafka}  {m.describe(lines)}", flush=True)
@@ -203,6 +212,10 @@ def main(argv=None) -> int:
         print(f"properties: {len(caught)} caught, {len(survived)} survive, "
               f"{len(valid) - len(caught) - len(survived)} undecided (a bound or timeout): "
               f"score {len(caught) / max(1, len(caught) + len(survived)):.0%}")
+        if args.new:
+            only = [r for r in caught if len(r[1]) > 3 and r[1][3][0] == 0]
+            print(f"without {', '.join(args.new)}: {len(caught) - len(only)} caught, {len(survived) + len(only)} "
+                  f"survive: score {(len(caught) - len(only)) / max(1, len(caught) + len(survived)):.0%}")
     if args.kafka and valid:
         k_caught = [r for r in valid if r[2] is not None and r[2][0] == 14]
         either = [r for r in valid if r[1][0] in CAUGHT or (r[2] is not None and r[2][0] == 14)]

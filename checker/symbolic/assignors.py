@@ -1,7 +1,9 @@
 """`modelcheck SPEC --prove-assignors F,G`: z3 proves that each spec function
 F(subs: pmap[K, V], n: int): pmap[K, set[P]] hands out partitions 0..n-1 to the members
 (the keys of subs) disjointly, completely and in a balanced way (member counts differ
-by at most one), for every number of members 1..|K| and partitions 1..|P|.
+by at most one), for every number of members 1..|K| and partitions 1..|P|. An assignor
+may also take the members in an order, F(subs, order: seq[K, N], n) (Kafka sorts
+members by their random ids): the proof is then for every order of every member set.
 
 The function is the spec's own, translated as --bmc translates it (one spec, two
 engines), and applied to a symbolic `subs`: any set of member ids with any
@@ -20,10 +22,10 @@ import z3
 
 from checker.lang import ast as A
 from checker.lang.errors import SpecError, UsageError
-from checker.lang.types import IntT, MapT, SetT, domain
+from checker.lang.types import IntT, MapT, SeqT, SetT, domain
 from checker.lang.values import show
 
-from .encode import EncodingError, concrete, conj, count, disj, neg, set_size
+from .encode import EncodingError, concrete, conj, count, disj, eq, lift, neg, set_size
 from .translate import Translator, Unit
 
 PROPERTIES = ("disjoint", "complete", "balanced")
@@ -36,6 +38,7 @@ class Counterexample:
     subs: tuple               # runtime value of the pmap
     out: tuple                # what the function returns for it
     broken: list              # which of PROPERTIES fail (or "fails": an evaluation error)
+    order: tuple | None = None  # the member order, for an assignor that takes one
 
 
 @dataclass
@@ -57,19 +60,23 @@ def signature(checked, name):
     if info is None:
         raise UsageError(f"--prove-assignors: {checked.spec.path} has no function {name!r}")
     ps, r = [t for _, t in info.params], info.result
+    if len(ps) == 3 and isinstance(ps[1], SeqT) and isinstance(ps[0], MapT) and ps[1].elem == ps[0].key:
+        ps = [ps[0], ps[2]]                      # the member order: any order of subs's keys
     ok = (len(ps) == 2 and isinstance(ps[0], MapT) and not ps[0].total and isinstance(ps[1], IntT)
           and isinstance(r, MapT) and not r.total and r.key == ps[0].key and isinstance(r.value, SetT)
           and isinstance(r.value.elem, IntT) and r.value.elem.finite and r.value.elem.lo == 0)
     if not ok or info.reads:
         raise SpecError(f"--prove-assignors: {name} is not an assignor: it must take "
-                        f"(pmap[K, V], int), return pmap[K, set[0..N]] and read no state variable",
+                        f"(pmap[K, V], int) or (pmap[K, V], seq[K, N], int), return pmap[K, set[0..N]] "
+                        f"and read no state variable",
                         info.decl.pos)
     return ps[0].key, ps[0].value, r.value.elem
 
 
 def encode(checked, name, parts):
-    """(subs, n, out, failure, the solver's facts) for a symbolic call of `name`, n in
-    0..parts (its bounds let loops over ranges built from it unroll)."""
+    """(subs, n, out, failure, the solver's facts, the member order or None) for a
+    symbolic call of `name`, n in 0..parts (its bounds let loops over ranges built from
+    it unroll)."""
     info = checked.defs[name]
     tr = Translator(checked)
     facts = []
@@ -77,6 +84,10 @@ def encode(checked, name, parts):
     n = tr.fresh.value(IntT(0, parts), "n", facts)
     env = {"$subs": subs, "$n": n}
     args = [A.Name("$subs", kind="local"), A.Name("$n", kind="local")]
+    order = None
+    if len(info.params) == 3:
+        order = env["$order"] = _any_order(tr, subs, info.params[1][1], facts)
+        args.insert(1, A.Name("$order", kind="local"))
     for a, (_, t) in zip(args, info.params):
         a.ty = t
     call = A.Call(name, args, [], kind="def", ref=info, pos=info.decl.pos)
@@ -86,7 +97,19 @@ def encode(checked, name, parts):
         out = tr.expr(call, env)
     except EncodingError as e:
         raise SpecError(f"--prove-assignors cannot encode {name}: {e}", info.decl.pos) from None
-    return subs, n, out, disj([c for c, _ in tr.unit.errors]), conj(facts + tr.unit.facts)
+    return subs, n, out, disj([c for c, _ in tr.unit.errors]), conj(facts + tr.unit.facts), order
+
+
+def _any_order(tr, subs, seq_t, facts):
+    """A symbolic sequence listing the keys present in subs, each once, in any order."""
+    order = tr.fresh.value(seq_t, "order", facts)
+    keys = [lift(k, subs.key_type) for k in subs.keys]
+    facts.append(order.length == count([v.present for v in subs.values]))
+    for i, x in enumerate(order.items):
+        facts.append(z3.Implies(order.length > i,
+                                disj([conj([v.present, eq(x, k)]) for k, v in zip(keys, subs.values)])))
+        facts += [z3.Implies(order.length > j, neg(eq(x, y))) for j, y in enumerate(order.items) if j > i]
+    return order
 
 
 def violations(subs, n, out, parts):
@@ -114,7 +137,7 @@ def prove_assignor(model, name, timeout=None) -> Outcome:
     key_t, _, part_t = signature(checked, name)
     start = time.perf_counter()
     parts = list(domain(part_t))
-    subs, n, out, fails, facts = encode(checked, name, len(parts))
+    subs, n, out, fails, facts, order = encode(checked, name, len(parts))
     bad = violations(subs, n, out, parts)
     res = Outcome(name, len(domain(key_t)), len(parts), encode=time.perf_counter() - start)
     solver = z3.Solver()
@@ -134,7 +157,7 @@ def prove_assignor(model, name, timeout=None) -> Outcome:
             res.unknown = (f"z3 could not decide {_n(m, 'member')} and {_n(k, 'partition')}: "
                            f"{solver.reason_unknown()}")
         elif r == z3.sat:
-            res.counterexample = _counterexample(model, name, solver.model(), subs, out, bad, fails, m, k)
+            res.counterexample = _counterexample(model, name, solver.model(), subs, order, out, bad, fails, m, k)
         solver.pop()
         if r != z3.unsat:
             break
@@ -142,15 +165,18 @@ def prove_assignor(model, name, timeout=None) -> Outcome:
     return res
 
 
-def _counterexample(model, name, mdl, subs, out, bad, fails, m, k) -> Counterexample:
+def _counterexample(model, name, mdl, subs, order, out, bad, fails, m, k) -> Counterexample:
     """The model as runtime values, confirmed on the compiled function."""
     info = model.checked.defs[name]
     ev = lambda x: mdl.eval(x, model_completion=True)
     broken = [p for p in PROPERTIES if z3.is_true(ev(bad[p]))]
     c = Counterexample(m, k, concrete(subs, info.params[0][1], ev), concrete(out, info.result, ev), broken)
+    if order is not None:
+        c.order = concrete(order, info.params[1][1], ev)
+    args = (c.subs, k) if order is None else (c.subs, c.order, k)
     if z3.is_true(ev(fails)):
         c.broken.append("evaluable (it fails)")
-    elif model.namespace[f"d_{name}"](c.subs, k) != c.out:
+    elif model.namespace[f"d_{name}"](*args) != c.out:
         raise AssertionError(f"z3's {name} differs from the compiled one on {c.subs}")
     return c
 
@@ -184,9 +210,13 @@ def describe(checked, o: Outcome) -> str:
                 f"{grid} ({o.queries} z3 queries, {o.elapsed:.2f}s).")
     c = o.counterexample
     info = checked.defs[o.name]
+    if c.order is None:
+        order, call = "", f"{o.name}(subs, {c.partitions})"
+    else:
+        order, call = f"  order = {show(c.order, info.params[1][1])}\n", f"{o.name}(subs, order, {c.partitions})"
     return (f"Counterexample: {o.name} with {_n(c.members, 'member')} and {_n(c.partitions, 'partition')} is not "
-            f"{' and '.join(c.broken)}:\n  subs = {show(c.subs, info.params[0][1])}\n"
-            f"  {o.name}(subs, {c.partitions}) = {show(c.out, info.result)}")
+            f"{' and '.join(c.broken)}:\n  subs = {show(c.subs, info.params[0][1])}\n{order}"
+            f"  {call} = {show(c.out, info.result)}")
 
 
 def _json(o: Outcome) -> dict:

@@ -6,8 +6,10 @@ independent Python implementations below, written from the reference's descripti
 (and, where the reference names it, Kafka's ConstrainedAssignmentBuilder). They are
 never taken from the spec's own output.
 
-Members are MemberId records (consumer, incarnation); they are ordered by
-(consumer index, incarnation), which stands in for Kafka's member-id order (§10).
+Members are MemberId records (consumer, incarnation). The assignors take the members
+in member-id order, an argument (Kafka's ids are random; the spec's idOrder): here it is
+(consumer index, incarnation), the order the references sort by, except where a test
+draws another order and checks that the assignor follows it.
 """
 from __future__ import annotations
 
@@ -63,8 +65,16 @@ def from_spec(result: dict) -> dict:
     return out
 
 
-def call(name: str, subs: dict, n: int, assignor: str = "range") -> dict:
-    return from_spec(fn(name, assignor)(to_spec(subs), n))
+ORDERED = {"assign", "rangeAssign", "roundRobinAssign", "stickyAssign", "cooperativeAssign"}
+
+
+def call(name: str, subs: dict, n: int, assignor: str = "range", order=None) -> dict:
+    """The spec's function `name` on subs; an assignor gets the members in `order`
+    (default: sorted)."""
+    if name not in ORDERED:
+        return from_spec(fn(name, assignor)(to_spec(subs), n))
+    order = sorted(subs) if order is None else order
+    return from_spec(fn(name, assignor)(to_spec(subs), tuple((f"Consumer{c}", inc) for c, inc in order), n))
 
 
 def fresh(*members) -> dict:
@@ -594,6 +604,20 @@ def test_assign_dispatches_on_assignor(assignor):
                 "sticky": {(1, 0): {0, 1}, (2, 0): {2}},
                 "cooperative_sticky": {(1, 0): {0, 1}, (2, 0): set()}}[assignor]
     assert out == expected
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.sampled_from(sorted(DISPATCH)), group_subs(), st.randoms(use_true_random=False))
+def test_every_assignor_follows_the_member_order_it_is_given(assignor, case, rnd):
+    """Kafka's member ids sort at random: an assignor given the members in another order
+    assigns as the reference does to the members renamed by their place in that order."""
+    n, subs = case
+    order = sorted(subs)
+    rnd.shuffle(order)
+    slots = sorted(ALL_MEMBERS)[:len(order)]                      # members that sort as `order`
+    expected = call(DISPATCH[assignor], {slot: subs[m] for slot, m in zip(slots, order)}, n, assignor)
+    got = call(DISPATCH[assignor], subs, n, assignor, order=order)
+    assert got == {order[slots.index(slot)]: parts for slot, parts in expected.items()}
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)

@@ -374,6 +374,18 @@ def test_a_wrong_assignor_gets_its_smallest_counterexample(capsys, name, broken,
     assert (cex["members"], cex["partitions"], cex["broken"]) == (members, partitions, [broken])
 
 
+def test_an_assignor_given_the_member_order_is_proved_for_every_order(capsys):
+    """An assignor may take the members in an order (Kafka sorts them by random ids): the
+    proof is for every order, and a counterexample names the order, checked on the
+    compiled function."""
+    code = main([str(SPECS / "assignors.gdsl"), "--prove-assignors", "dealtInOrder,dealtTwice"])
+    out = capsys.readouterr().out
+    assert code == 12
+    assert "Proved: dealtInOrder gives a disjoint, complete and balanced assignment" in out
+    assert "Counterexample: dealtTwice with 2 members and 1 partition is not disjoint" in out
+    assert "  order = [" in out and "dealtTwice(subs, order, 1) = " in out
+
+
 def test_a_function_that_is_not_an_assignor_is_a_located_error(capsys):
     assert main([str(ROOT / "spec/group.gdsl"), "--prove-assignors", "allJoined"]) == 2
     err = capsys.readouterr().err
