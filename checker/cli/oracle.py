@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import sys
 
-from checker.engine.outcome import EXIT_DIVERGES, EXIT_INTERNAL, EXIT_OK
-from checker.lang.errors import UsageError
+from checker.engine.outcome import EXIT_DIVERGES, EXIT_EVAL_ERROR, EXIT_INTERNAL, EXIT_OK
+from checker.lang.errors import EvalError, UsageError
 
 SIDES = ("coordinator", "client", "both")
 DEFAULT_RUNS, DEFAULT_STEPS = 100, 50
@@ -62,6 +62,9 @@ def run_against_kafka(mf, model, args, out=print):
     except HarnessCrashed as e:
         print(f"modelcheck: the Kafka harness crashed (not a divergence): {e}", file=sys.stderr)
         return EXIT_INTERNAL, None
+    except EvalError as e:            # the spec itself, while the driver explored it
+        print(f"modelcheck: the spec failed while being evaluated (not a divergence): {e}", file=sys.stderr)
+        return EXIT_EVAL_ERROR, None
     except ValueError as e:           # a configuration a driver does not support
         raise UsageError(f"--against-kafka: {e}") from None
     code = EXIT_DIVERGES if any(r.exit_code for r in results.values()) else EXIT_OK
@@ -108,6 +111,8 @@ def report(name, r) -> str:
                          f" (out of states whose join is due, taken after Kafka's eager CompleteJoin: "
                          f"{r.transitions_from_due_states:,}; steered away by Kafka's choices: "
                          f"{r.transitions_kafka_chose_otherwise:,})")
+        if r.aimed:
+            lines.append(f"  behaviours aimed at cells the random walks missed (a shortest path to each): {r.aimed:,}")
         lines.append(f"  steps after which Kafka's random member ids sorted beyond consumer-major (orders a "
                      f"spec sorting by consumer would miss): {r.orders_beyond_consumer_major:,}")
         lines.append(coverage_table(r.coverage, r.reachable_cells, GROUP_STATES, "group state"))

@@ -55,6 +55,7 @@ SESSION_TIMEOUT_MS = 45_000
 MAX_ATTEMPTS = 24
 JOIN_VERSION = 9            # the JoinGroup version Kafka 4.x's Java consumer sends
 
+NEW_CELL_WEIGHT = 20.0       # random walks: how much likelier a step into a cell not reached yet is
 KAFKA_STEPS = {"HandleJoinGroup", "HandleSyncGroup", "HandleLeaveGroup", "HandleOffsetCommit",
                "SendHeartbeat", "FetchOffsets", "SessionExpires", "PendingMemberExpires",
                "PendingSyncExpires", "CompleteJoin", "CoordinatorFailover", "LoadCompletes",
@@ -109,6 +110,7 @@ class OracleResult:
     # steps after which Kafka's member ids sorted in an order that no renaming of the consumers
     # makes consumer-major: the orders a spec sorting by (consumer, incarnation) never explored
     orders_beyond_consumer_major: int = 0
+    aimed: int = 0                 # random mode: behaviours aimed at cells the walks missed
 
     @property
     def exit_code(self) -> int:
@@ -130,7 +132,7 @@ class OracleResult:
                 "transitions_kafka_chose_otherwise": self.transitions_kafka_chose_otherwise,
                 "transitions_from_due_states": self.transitions_from_due_states,
                 "full_walks": self.full_walks, "probes": self.probes,
-                "orders_beyond_consumer_major": self.orders_beyond_consumer_major,
+                "orders_beyond_consumer_major": self.orders_beyond_consumer_major, "aimed": self.aimed,
                 "divergences": [{"behaviour": d.behaviour, "step": d.step, "action": d.action,
                                  "differences": d.differences, "kafka_responses": d.kafka_responses,
                                  "trace": d.trace} for d in self.divergences],
@@ -800,28 +802,46 @@ def _path(parent, s):
 
 def reachable_cells(model, depth=None, cap=300_000) -> set:
     """(action, groupState) of every transition of the spec within `depth` (or until `cap` states)."""
+    return set(_first_transitions(model, depth, cap)[0])
+
+
+def _first_transitions(model, depth=None, cap=300_000):
+    """({cell: the first transition found into it}, parents), breadth-first: the transitions
+    end shortest paths from the initial state."""
     gs = model.var_names.index("groupState")
     from checker.lang.values import to_plain
     gt = model.var_types[gs]
     init = model.init_states()[0]
-    seen = {init}
+    parent = {init: None}
     layer = [init]
-    cells = set()
+    cells = {}
     d = 0
-    while layer and (depth is None or d < depth) and len(seen) < cap:
+    while layer and (depth is None or d < depth) and len(parent) < cap:
         nxt = []
         for s in layer:
             if model.check_constraints is not None and model.check_constraints(s) >= 0:
                 continue
             g = to_plain(model.export_state(s)[gs] if model.packed else s[gs], gt)
             for a, p, t in model.labelled_successors(s):
-                cells.add((model.action_names[a], g))
-                if t not in seen:
-                    seen.add(t)
+                cells.setdefault((model.action_names[a], g), (s, a, p, t))
+                if t not in parent:
+                    parent[t] = (s, a, p)
                     nxt.append(t)
         layer = nxt
         d += 1
-    return cells
+    return cells, parent
+
+
+def _reach_missed(model, runner, result, progress):
+    """After random walks: each cell the spec reaches that no walk executed gets behaviours
+    of its own, a shortest path to it and the transition (the exhaustive mode's plans)."""
+    cells, parent = _first_transitions(model)
+    result.reachable_cells = set(cells)
+    targets = [cells[c] for c in result.missed_cells if c[0] not in UNSUPPORTED]
+    before = result.behaviours
+    _cover(model, runner, result, targets, range(len(targets)), parent, set(), Counter(),
+           lambda s, a, p, t: (s, a, p, t), progress)
+    result.aimed = result.behaviours - before
 
 
 def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=None, seed=0,
@@ -861,12 +881,14 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
             if runs:
                 result.mode = "exhaustive+random" if depth is not None else "random"
                 _random(model, runner, result, runs, steps or 50, seed, progress, probe, walk_faults)
+                if depth is None:
+                    _reach_missed(model, runner, result, progress)
         except Diverged as e:
             result.divergences.append(e.divergence)
         if depth is not None:
             result.reachable_cells = {(model.action_names[a], runner.view(s)["groupState"])
                                       for s, a, p, t in runner._transitions}
-        else:
+        elif not result.reachable_cells:
             result.reachable_cells = reachable_cells(model)
         result.elapsed = time.monotonic() - start
         return result
@@ -972,6 +994,11 @@ def _random(model, runner, result, runs, steps, seed, progress, probe=True, walk
                 weights = [0.0 if _faults(runner.view(t)) > f0 else 1.0 for _, _, t in options]
             else:
                 weights = [1.0] * len(options)
+            # coverage-guided: a step into a cell (action x group state) no walk has reached yet
+            # is drawn NEW_CELL_WEIGHT times as often, so rare cells are reached too
+            g = runner.view(s)["groupState"]
+            weights = [w * (NEW_CELL_WEIGHT if (a, g) not in result.coverage else 1.0)
+                       for w, (a, _, _) in zip(weights, options)]
             if not any(weights):
                 weights = None
             a, p, t = rng.choices(options, weights)[0]

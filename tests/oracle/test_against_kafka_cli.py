@@ -25,6 +25,20 @@ def test_two_consumers_agree_with_kafkas_coordinator_to_a_depth(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_spec_that_fails_while_explored_is_exit_75_not_a_divergence(tmp_path):
+    spec = (ROOT / "spec" / "group.gdsl").read_text()
+    broken = spec.replace("    out[m] = mine\n", "", 1)          # validClaims forgets a member
+    assert broken != spec
+    path = tmp_path / "group.gdsl"
+    path.write_text(broken)
+    p = run_cli(str(path), "--const", "CONSUMERS=2", "--const", "ASSIGNOR=cooperative_sticky",
+                "--against-kafka", "coordinator", "--depth", "6", timeout=900)
+    assert p.returncode == 75, p.stdout[-2000:] + p.stderr[-2000:]
+    assert "the spec failed while being evaluated (not a divergence)" in p.stderr
+    assert_no_traceback(p)
+
+
+@pytest.mark.slow
 def test_a_spec_that_is_not_kafka_diverges_with_a_trace(tmp_path):
     spec = (ROOT / "spec" / "group.gdsl").read_text()
     wrong = "let response = reply(JoinGroup, UNKNOWN_MEMBER_ID)"       # Kafka says MEMBER_ID_REQUIRED
