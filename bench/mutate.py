@@ -7,8 +7,8 @@ function body (never in a property, so a property cannot be weakened by it):
   compare  - a comparison flipped: == and !=, < and >=, > and <=
   boolean  - true and false swapped, `and` and `or` swapped, a `not ` removed
 
-Lines that only a bug's or a client's variation constant reaches (FIX_KAFKA_*, MOCK_*,
-...) are not mutated: with the variation off such an edit is equivalent by
+Lines that only a bug's or a client's variation constant reaches (FIX_*, MOCK_*, ...),
+or the spec's own symmetry reduction (CANONICAL_FIRST_IDS), are not mutated: with the variation off such an edit is equivalent by
 construction. Every mutant is checked exhaustively on small configurations (default:
 two consumers with the range assignor, with cooperative-sticky, and static; all
 properties, liveness included; the first that fails catches it) and, with --kafka,
@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec" / "group.gdsl"
 CAUGHT = {11, 12, 13, 75}
-_VARIATION = re.compile(r"\b(FIX_KAFKA_\w+|MOCK_\w+|STICKY_KEEPS_HIGHEST|FOLLOWERS_WATCH_METADATA)\b")
+_VARIATION = re.compile(r"\b(FIX_\w+|MOCK_\w+|STICKY_KEEPS_HIGHEST|FOLLOWERS_WATCH_METADATA|CANONICAL_FIRST_IDS)\b")
 CONFIGS = ["CONSUMERS=2", "CONSUMERS=2 ASSIGNOR=cooperative_sticky", "CONSUMERS=2 STATIC=true"]
 
 _COMPARE = [("==", "!="), ("!=", "=="), ("<=", ">"), (">=", "<"), ("<", ">="), (">", "<=")]
