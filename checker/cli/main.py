@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
                         "for every 1..|K| members and 1..|P| partitions")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--full-states", action="store_true",
+                   help="print every state of a trace whole, not only what each step changed")
     p.add_argument("--simulate", action="store_true",
                    help="random walks instead of an exhaustive search (docs/simulate.md)")
     p.add_argument("--runs", type=_positive("--runs"), metavar="N",
@@ -333,18 +335,8 @@ def _mode_search(mf, checked, model, opts, args):
     out = sys.stdout
     if not args.json:
         what = f"model {mf.name} ({mf.path}): " if mf else ""
-        print(f"modelcheck {__version__}: checking {what}{model.name} ({model.path})", file=out)
-        if checked.consts:
-            print("Constants: " + ", ".join(f"{n} = {model.constant_text(n)}" for n in checked.consts), file=out)
-        if mf and mf.variation:
-            print("Variation: " + ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
-                  + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), file=out)
-        props = [p.name for p in model.invariants + model.action_properties + model.temporal]
-        print("Properties: " + (", ".join(props) if props else "(none)")
-              + ("; deadlock check on" if opts["check_deadlock"] else ""), file=out)
-        if model.temporal:
-            print("Fairness: " + (", ".join(_fairness_text(f) for f in model.fairness) or "(none)"),
-                  file=out)
+        for line in _header(mf, checked, model, opts):
+            print(line, file=out)
         out.flush()
     graph = StateGraph(model, keep_states=bool(args.graph)) if (args.graph or args.coverage) else None
     _reduction(model, opts, args, whole_graph=graph is not None or bool(model.temporal),
@@ -390,7 +382,8 @@ def _mode_search(mf, checked, model, opts, args):
         run.json["exit_code"] = code
         run.expected = expect
     if not args.json:
-        _print_result(model, result, trace_path, brief=args.expected and as_expected, sim=sim)
+        _print_result(model, result, trace_path, brief=args.expected and as_expected, sim=sim,
+                      full_states=args.full_states)
         if args.expected or expect.verdict != "ok":
             print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
                   + str(expect) + ".")
@@ -415,6 +408,48 @@ MODES = (
 _VERDICT_CODES = (0, 3, 11, 12, 13)
 
 
+# A header names at most this many constants or properties; --describe lists them all.
+_HEADER_NAMES = 8
+
+
+def _header(mf, checked, model, opts) -> list:
+    """What a search runs on, in a few lines of at most report.WIDTH characters: the
+    constants set (by --const or the model file; all of them when they are few), the
+    properties, the fairness."""
+    from checker.traces.fold import fold
+    from checker.traces.report import WIDTH
+    what = f"model {mf.name} ({mf.path}): " if mf else ""
+    lines = [f"modelcheck {__version__}: checking {what}{model.name} ({model.path})"]
+    consts = list(checked.consts)
+    if consts:
+        shown = consts if len(consts) <= _HEADER_NAMES else [n for n in consts if checked.consts[n].overridden]
+        rest = len(consts) - len(shown)
+        text = ", ".join(f"{n} = {model.constant_text(n)}" for n in shown)
+        if rest:
+            text += (("; " if shown else "") + f"{'the other ' if shown else 'all '}{rest} at the spec's "
+                     f"defaults (--describe lists them)")
+        lines += fold("Constants: ", text, WIDTH)
+    if mf and mf.variation:
+        lines += fold("Variation: ", ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
+                      + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), WIDTH)
+    props = [p.name for p in model.invariants + model.action_properties + model.temporal]
+    text = (", ".join(props) if len(props) <= _HEADER_NAMES else
+            f"{len(props)} ({len(model.invariants)} invariants, {len(model.action_properties)} action, "
+            f"{len(model.temporal)} temporal; --describe lists them)") if props else "(none)"
+    lines += fold("Properties: ", text + ("; deadlock check on" if opts["check_deadlock"] else ""), WIDTH)
+    if model.temporal:
+        lines += fold("Fairness: ", ", ".join(_fairness_text(f) for f in model.fairness) or "(none)", WIDTH)
+    return lines
+
+
+def _symmetry_off(reason: str) -> str:
+    """Why symmetry reduction is not used, said as information: the finding
+    (`file:line:col: message`) with its place after it."""
+    import re
+    m = re.match(r"(.*?):(\d+):\d+: (.*)", reason, re.S)
+    return f"off, because {m.group(3)} (at {m.group(1)}:{m.group(2)})" if m else f"off, because {reason}"
+
+
 def _reduction(model, opts, args, whole_graph, out):
     """Symmetry reduction, workers and the memory limit for one search, said on `out`.
     Temporal properties and graph analyses are checked on the whole state graph,
@@ -425,9 +460,9 @@ def _reduction(model, opts, args, whole_graph, out):
     sym = symmetry_of(model) if wanted else None
     note = None
     if sym is not None and sym.unsound_reason:
-        note, sym = f"off: {sym.unsound_reason}", None
+        note, sym = _symmetry_off(sym.unsound_reason), None
     elif sym is not None and whole_graph:
-        note, sym = "off: temporal properties and graph analyses are checked on the whole state graph", None
+        note, sym = "off, because temporal properties and graph analyses are checked on the whole state graph", None
     elif sym is not None:
         note = f"on, one state per orbit of {sym.describe()}"
     workers = args.workers or _cores()
@@ -494,10 +529,10 @@ def _fairness_text(f) -> str:
     return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
 
 
-def _print_result(model, result, trace_path, brief=False, sim=None):
-    """The verdict, the trace (only its file when `brief`: a gate's expected violation)
-    and the counts (of a simulation, if `sim`)."""
-    from checker.traces.report import describe_verdict, format_trace
+def _print_result(model, result, trace_path, brief=False, sim=None, full_states=False):
+    """The verdict, the trace (only its file when `brief`: a gate's expected violation;
+    every state whole with `full_states`) and the counts (of a simulation, if `sim`)."""
+    from checker.traces.report import budget_text, describe_verdict, format_trace
     if sim is not None:
         from checker.cli.simulate import describe
         from checker.engine.simulate import summary_lines
@@ -508,14 +543,19 @@ def _print_result(model, result, trace_path, brief=False, sim=None):
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
     elif result.loop is not None:
         print("A behavior that violates it, ending in a cycle that repeats forever:")
-        print(format_trace(model, result.trace, loop=result.loop, closing=result.loop_step))
+        print(format_trace(model, result.trace, loop=result.loop, closing=result.loop_step,
+                           full_states=full_states))
         print(f"Trace ({len(result.trace)} states, looping back to state {result.loop + 1}) "
               f"written to {trace_path}")
     elif result.trace is not None:
         print("The behavior up to this point is:" if result.verdict != "error"
               else "The behavior that reaches the failing state is:")
-        print(format_trace(model, result.trace))
+        print(format_trace(model, result.trace, full_states=full_states))
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
+    if result.verdict == "deadlock" and result.trace:
+        budgets = budget_text(model, result.trace[-1].state)
+        if budgets:
+            print(budgets)
     if model.temporal and (result.verdict == "incomplete" or sim is not None):
         print("The temporal properties were not checked: they need the complete state graph.")
     for line in summary_lines(sim if sim is not None else result):
