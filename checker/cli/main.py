@@ -363,7 +363,7 @@ def _mode_search(mf, checked, model, opts, args):
     trace_path = None
     if result.trace is not None:
         from checker.traces.itf import write_counterexample
-        trace_path = write_counterexample(args.out, model, result, mf)
+        trace_path = write_counterexample(args.out, model, result, mf, dict(args.consts))
 
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])
@@ -382,8 +382,8 @@ def _mode_search(mf, checked, model, opts, args):
         run.json["exit_code"] = code
         run.expected = expect
     if not args.json:
-        _print_result(model, result, trace_path, brief=args.expected and as_expected, sim=sim,
-                      full_states=args.full_states)
+        _print_result(model, result, trace_path, brief=(args.expected and as_expected) or args.diagram == "-",
+                      sim=sim, full_states=args.full_states)
         if args.expected or expect.verdict != "ok":
             print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
                   + str(expect) + ".")
@@ -391,7 +391,19 @@ def _mode_search(mf, checked, model, opts, args):
     if trace and (args.diagram or args.html):
         _views(args, model, trace, result.property, result.property_kind, result.loop,
                result.loop_step, summary=describe_verdict(result))
+    elif args.diagram or args.html:
+        _not_written(args, [o for o in ("--diagram", "--html") if getattr(args, o[2:])],
+                     "the search found no violation, so there is no trace to draw (a simulation draws "
+                     "its last walk; --replay TRACE draws a recorded one)")
     return code, run
+
+
+def _not_written(args, options, why) -> None:
+    """Say on stderr that requested outputs were not written, and why: nothing the
+    command line asks for is dropped silently."""
+    for option in options:
+        value = {"--diagram": args.diagram, "--html": args.html, "--graph": args.graph}.get(option)
+        print(f"modelcheck: {option} {value}: not written: {why}.", file=sys.stderr)
 
 
 # The modes of one spec or model file: (name, whether the command line asks for it, what
@@ -508,7 +520,16 @@ def _packing(args, symmetry):
 def _analyse_graph(model, graph, result, args):
     """After a complete search (whatever the temporal properties said): --coverage and --graph."""
     judged = result.liveness_elapsed > 0          # the search found nothing; liveness ran
-    if graph is None or not (result.verdict == "ok" or judged):
+    if graph is None:
+        return
+    if not (result.verdict == "ok" or judged):
+        why = ("it stopped at the deadlock (with --no-deadlock the search goes on)"
+               if result.verdict == "deadlock" else f"it stopped: {describe_verdict(result)}")
+        _not_written(args, ["--graph"] if args.graph else [],
+                     f"the state graph is exported after a complete search, and {why}")
+        if args.coverage:
+            print(f"modelcheck: --coverage: not reported: it needs the complete state graph, and {why}.",
+                  file=sys.stderr)
         return
     if args.coverage:
         from checker.engine.stategraph import graph_facts
@@ -682,10 +703,8 @@ def _replay(args, consts) -> int:
         else:
             print(text)
         return 0 if res is None else res.exit_code
-    if consts:
-        raise UsageError("--replay of a trace takes its constants from the trace; drop --const")
     from checker.engine.replay import replay_file, replay_lines
-    rep = replay_file(args.replay, args.specs[0] if args.specs else None)
+    rep = replay_file(args.replay, args.specs[0] if args.specs else None, consts)
     lines = replay_lines(rep)
     if not args.json:
         if args.diagram is None and args.html is None:
@@ -701,7 +720,7 @@ def _replay(args, consts) -> int:
                           "step": rep.mismatch.index if rep.mismatch else None,
                           "message": "\n".join(lines), "exit_code": rep.exit_code}))
     else:
-        print("\n".join(lines), file=sys.stderr if rep.mismatch else sys.stdout)
+        print("\n".join(lines), file=sys.stderr if rep.mismatch and not rep.changed else sys.stdout)
     return rep.exit_code
 
 
