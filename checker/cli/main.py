@@ -74,105 +74,181 @@ def _seed(text):
         raise argparse.ArgumentTypeError(f"--seed takes a whole number, not {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="modelcheck", description="Explicit-state model checker for gdsl specs.")
-    p.add_argument("specs", nargs="*", metavar="SPEC|MODEL",
-                   help="a .gdsl spec (checked with its defaults) or a .toml model file (a spec with "
-                        "constants, properties and options, see models/README.md); several files, "
-                        "or directories of them, give one combined verdict")
-    p.add_argument("--const", dest="consts", action="append", type=_const, default=[],
-                   metavar="NAME=VALUE", help="override a constant's default (repeatable)")
-    p.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
-                   help="check only this property (invariant or action property; repeatable)")
-    p.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
-                   help="check every default property but this one (repeatable)")
-    p.add_argument("--max-states", type=_positive("--max-states"), metavar="N",
-                   help="stop after N distinct states (exit 3 if nothing was found)")
-    p.add_argument("--max-depth", type=_positive("--max-depth"), metavar="N",
-                   help="explore states up to depth N only (exit 3 if deeper states exist)")
-    p.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
-                   help="stop after this many seconds (exit 3 if nothing was found)")
-    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
-                   help="processes expanding states (default: the cores available, "
-                        f"here {_cores()}); the counts and traces do not depend on it")
-    p.add_argument("--no-symmetry", action="store_true",
-                   help="explore every permutation of the spec's scalarset values instead of one "
-                        "state per orbit")
-    p.add_argument("--no-packing", action="store_true",
-                   help="hold every variable as a tuple or set, not the small sets and maps as "
-                        "bit fields of one int (docs/performance.md); the counts do not depend on it")
-    p.add_argument("--memory-limit", type=_positive("--memory-limit", float, "a number of GB above 0"),
-                   metavar="GB", help="stop the search (exit 3) when the checker's memory reaches this; "
-                                      "default: 90%% of the memory available when it starts")
-    p.add_argument("--graph", metavar="FILE",
-                   help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")
-    p.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
-                   default=DEFAULT_GRAPH_LIMIT,
-                   help=f"--graph refuses graphs of more than N states (default {DEFAULT_GRAPH_LIMIT:,})")
-    p.add_argument("--coverage", action="store_true",
-                   help="report how often each action fired, the strongly connected components "
-                        "and the states with no way back to an initial state")
-    p.add_argument("--out", default="counterexamples", metavar="DIR",
-                   help="where counterexample traces are written (default: counterexamples)")
-    p.add_argument("--json", action="store_true", help="print one JSON object with the result")
-    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per property)")
-    p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report (a result per violation)")
-    p.add_argument("--expected", action="store_true",
-                   help="the CI gate over model files: each passes when its verdict is the one its "
-                        "[expect] table records (exit 0 when all do, 10 when any does not)")
-    p.add_argument("--describe", action="store_true",
-                   help="print the spec's constants, variables, actions and properties; do not explore")
-    p.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
-                   help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")
-    p.add_argument("--bmc-lemmas", action="store_true",
-                   help="with --bmc: first prove which of the spec's other invariants and lemmas are "
-                        "inductive for this model (as --prove), and assume those in every state")
-    p.add_argument("--prove", action="store_true",
-                   help="prove the invariants inductive with z3, strengthened by the spec's lemmas")
-    p.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
-                   help="with --prove: K-induction (default 1, plain induction)")
-    p.add_argument("--prove-assignors", metavar="F,G",
-                   help="prove with z3 that the spec functions F, G, ... (subs: pmap[K, V], n: int): "
-                        "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
-                        "for every 1..|K| members and 1..|P| partitions")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--full-states", action="store_true",
-                   help="print every state of a trace whole, not only what each step changed")
-    p.add_argument("--simulate", action="store_true",
-                   help="random walks instead of an exhaustive search (docs/simulate.md)")
-    p.add_argument("--runs", type=_positive("--runs"), metavar="N",
-                   help="--simulate: how many walks (default 1000)")
-    p.add_argument("--steps", type=_positive("--steps"), metavar="K",
-                   help="--simulate: the most steps a walk takes (default 100)")
-    p.add_argument("--seed", type=_seed, metavar="S",
-                   help="--simulate: the random seed (default: a fresh one, printed)")
-    p.add_argument("--replay", metavar="FILE",
-                   help="re-execute an ITF trace (FILE.itf.json, optionally with the SPEC or model "
-                        "file to replay it on) or run a scenario (FILE.scenario.toml)")
-    p.add_argument("--diagram", metavar="FILE",
-                   help="write the trace as a Mermaid sequence diagram in a Markdown file "
-                        "('-': print it in the terminal)")
-    p.add_argument("--html", metavar="FILE",
-                   help="write a self-contained HTML page that steps through the trace")
-    p.add_argument("--against-kafka", nargs="?", const="both", choices=("coordinator", "client", "both"),
-                   metavar="SIDE",
-                   help="run the spec's behaviours on Apache Kafka's own code (a JVM and Maven are needed): "
-                        "its group coordinator, its consumer coordinator, or both (the default); exit 14 "
-                        "at the first divergence (docs/kafka-findings.md)")
-    p.add_argument("--depth", type=_positive("--depth"), metavar="D",
-                   help="--against-kafka: every transition of the spec within D steps (exhaustive); "
-                        "--runs/--steps/--seed give random walks instead (default: 100 walks of 50 steps)")
+# The subcommands, as Quint and Apalache users know them: each is the same checker with
+# one mode chosen (the option it stands for) and only its options in its --help.
+# `modelcheck SPEC ...` (no subcommand) means `modelcheck check SPEC ...`.
+SUBCOMMANDS = {
+    "check": (None, "explore every state (breadth-first): a proof for this configuration, or a "
+                    "shortest counterexample"),
+    "simulate": ("simulate", "random walks (swarm runs with --swarm): quick bug hunting, not a proof"),
+    "prove": ("prove", "prove the invariants inductive with z3 (--bmc K: bounded model checking)"),
+    "replay": ("replay", "re-execute a recorded trace (TRACE.itf.json [SPEC]) or run a scenario"),
+    "conform": ("conform", "check a recording of real Kafka consumers against the spec"),
+    "describe": ("describe", "print the spec's constants, variables, actions and properties"),
+}
+
+# Which option groups each subcommand takes (all of them without a subcommand).
+_GROUPS = {
+    "check": ("spec", "search", "views", "ci", "kafka"),
+    "simulate": ("spec", "simulate", "views", "ci"),
+    "prove": ("spec", "symbolic", "ci"),
+    "replay": ("spec", "replay", "views"),
+    "describe": ("spec",),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every option (grouped by what it serves) with no
+    `command`, or the options of one subcommand."""
+    wanted = _GROUPS.get(command, ("spec", "search", "simulate", "symbolic", "replay", "views", "ci", "kafka"))
+    prog = f"modelcheck {command}" if command else "modelcheck"
+    p = _Parser(prog=prog, description=SUBCOMMANDS[command][1] if command else
+                "Explicit-state model checker for gdsl specs.",
+                epilog=None if command else _epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    groups = {name: p.add_argument_group(title) for name, title in _GROUP_TITLES.items() if name in wanted}
+    for name, add in _OPTIONS:
+        if name in groups:
+            add(groups[name])
+    if command:      # the options a subcommand does not take keep their defaults
+        p.set_defaults(**{**{a.dest: a.default for a in build_parser()._actions
+                             if a.dest not in ("help", "version")}, **_IMPLIED.get(command, {})})
     p.add_argument("--version", action="version", version=f"modelcheck {__version__}")
     return p
 
 
+_GROUP_TITLES = {
+    "spec": "what to check",
+    "search": "the exhaustive search (modelcheck check)",
+    "simulate": "random simulation (modelcheck simulate, or --simulate)",
+    "symbolic": "z3 (modelcheck prove, or --prove / --bmc)",
+    "replay": "replaying a trace (modelcheck replay TRACE [SPEC], or --replay TRACE)",
+    "views": "traces, pictures and graphs",
+    "ci": "CI reports",
+    "kafka": "against Apache Kafka's own code",
+}
+
+
+def _epilog() -> str:
+    """The subcommands and the options of --conform (its own parser, checker/cli/conform.py)."""
+    from .conform import build_parser as conform_parser
+    lines = ["subcommands (modelcheck SUBCOMMAND --help lists its options; modelcheck SPEC means check):"]
+    lines += [f"  {name:<10} {text}" for name, (_, text) in SUBCOMMANDS.items()]
+    lines += ["", "conformance (modelcheck conform RECORDING [SPEC], or modelcheck --conform RECORDING [SPEC]):"]
+    for action in conform_parser()._actions:
+        if action.option_strings and action.help and action.dest not in ("help", "conform"):
+            opt = action.option_strings[0] + (f" {action.metavar}" if action.metavar else "")
+            lines.append(f"  {opt:<22} {action.help}")
+    lines += ["", "exit codes: 0 every property holds (complete search); 11 deadlock; 12 invariant or action "
+              "property violated;", "13 temporal property violated; 3 a bound stopped the search, nothing "
+              "found; 2 bad input; 10 --expected:", "a verdict not as the model file records; 14 --conform or "
+              "--against-kafka: a divergence; 75 evaluation error;", "130 interrupted; 1 internal error."]
+    return "\n".join(lines)
+
+
+# (group, add the option to a parser or group): the order --help lists them in.
+_OPTIONS = (
+    ("spec", lambda g: g.add_argument("specs", nargs="*", metavar="SPEC|MODEL",
+                   help="a .gdsl spec (checked with its defaults) or a .toml model file (a spec with "
+                        "constants, properties and options, see models/README.md); several files, "
+                        "or directories of them, give one combined verdict")),
+    ("spec", lambda g: g.add_argument("--const", dest="consts", action="append", type=_const, default=[],
+                   metavar="NAME=VALUE", help="override a constant's default (repeatable)")),
+    ("spec", lambda g: g.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
+                   help="check only this property (invariant or action property; repeatable)")),
+    ("spec", lambda g: g.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
+                   help="check every default property but this one (repeatable)")),
+    ("search", lambda g: g.add_argument("--max-states", type=_positive("--max-states"), metavar="N",
+                   help="stop after N distinct states (exit 3 if nothing was found)")),
+    ("search", lambda g: g.add_argument("--max-depth", type=_positive("--max-depth"), metavar="N",
+                   help="explore states up to depth N only (exit 3 if deeper states exist)")),
+    ("spec", lambda g: g.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
+                   help="stop after this many seconds (exit 3 if nothing was found)")),
+    ("spec", lambda g: g.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")),
+    ("search", lambda g: g.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
+                   help="processes expanding states (default: the cores available, "
+                        f"here {_cores()}); the counts and traces do not depend on it")),
+    ("search", lambda g: g.add_argument("--no-symmetry", action="store_true",
+                   help="explore every permutation of the spec's scalarset values instead of one "
+                        "state per orbit")),
+    ("search", lambda g: g.add_argument("--no-packing", action="store_true",
+                   help="hold every variable as a tuple or set, not the small sets and maps as "
+                        "bit fields of one int (docs/performance.md); the counts do not depend on it")),
+    ("search", lambda g: g.add_argument("--memory-limit", type=_positive("--memory-limit", float, "a number of GB above 0"),
+                   metavar="GB", help="stop the search (exit 3) when the checker's memory reaches this; "
+                                      "default: 90%% of the memory available when it starts")),
+    ("views", lambda g: g.add_argument("--graph", metavar="FILE",
+                   help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")),
+    ("views", lambda g: g.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
+                   default=DEFAULT_GRAPH_LIMIT,
+                   help=f"--graph refuses graphs of more than N states (default {DEFAULT_GRAPH_LIMIT:,})")),
+    ("search", lambda g: g.add_argument("--coverage", action="store_true",
+                   help="report how often each action fired, the strongly connected components "
+                        "and the states with no way back to an initial state")),
+    ("spec", lambda g: g.add_argument("--out", default="counterexamples", metavar="DIR",
+                   help="where counterexample traces are written (default: counterexamples)")),
+    ("spec", lambda g: g.add_argument("--json", action="store_true", help="print one JSON object with the result")),
+    ("ci", lambda g: g.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per property)")),
+    ("ci", lambda g: g.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report (a result per violation)")),
+    ("ci", lambda g: g.add_argument("--expected", action="store_true",
+                   help="the CI gate over model files: each passes when its verdict is the one its "
+                        "[expect] table records (exit 0 when all do, 10 when any does not)")),
+    ("spec", lambda g: g.add_argument("--describe", action="store_true",
+                   help="print the spec's constants, variables, actions and properties; do not explore")),
+    ("symbolic", lambda g: g.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
+                   help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")),
+    ("symbolic", lambda g: g.add_argument("--bmc-lemmas", action="store_true",
+                   help="with --bmc: first prove which of the spec's other invariants and lemmas are "
+                        "inductive for this model (as --prove), and assume those in every state")),
+    ("symbolic", lambda g: g.add_argument("--prove", action="store_true",
+                   help="prove the invariants inductive with z3, strengthened by the spec's lemmas")),
+    ("symbolic", lambda g: g.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
+                   help="with --prove: K-induction (default 1, plain induction)")),
+    ("symbolic", lambda g: g.add_argument("--prove-assignors", metavar="F,G",
+                   help="prove with z3 that the spec functions F, G, ... (subs: pmap[K, V], n: int): "
+                        "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
+                        "for every 1..|K| members and 1..|P| partitions")),
+    ("spec", lambda g: g.add_argument("--quiet", action="store_true", help="no progress lines")),
+    ("views", lambda g: g.add_argument("--full-states", action="store_true",
+                   help="print every state of a trace whole, not only what each step changed")),
+    ("simulate", lambda g: g.add_argument("--simulate", action="store_true",
+                   help="random walks instead of an exhaustive search (docs/simulate.md)")),
+    ("simulate", lambda g: g.add_argument("--runs", type=_positive("--runs"), metavar="N",
+                   help="--simulate: how many walks (default 1000)")),
+    ("simulate", lambda g: g.add_argument("--steps", type=_positive("--steps"), metavar="K",
+                   help="--simulate: the most steps a walk takes (default 100)")),
+    ("simulate", lambda g: g.add_argument("--seed", type=_seed, metavar="S",
+                   help="--simulate: the random seed (default: a fresh one, printed)")),
+    ("replay", lambda g: g.add_argument("--replay", metavar="FILE",
+                   help="re-execute an ITF trace (FILE.itf.json, optionally with the SPEC or model "
+                        "file to replay it on) or run a scenario (FILE.scenario.toml)")),
+    ("views", lambda g: g.add_argument("--diagram", metavar="FILE",
+                   help="write the trace as a Mermaid sequence diagram in a Markdown file "
+                        "('-': print it in the terminal)")),
+    ("views", lambda g: g.add_argument("--html", metavar="FILE",
+                   help="write a self-contained HTML page that steps through the trace")),
+    ("kafka", lambda g: g.add_argument("--against-kafka", nargs="?", const="both", choices=("coordinator", "client", "both"),
+                   metavar="SIDE",
+                   help="run the spec's behaviours on Apache Kafka's own code (a JVM and Maven are needed): "
+                        "its group coordinator, its consumer coordinator, or both (the default); exit 14 "
+                        "at the first divergence (docs/kafka-findings.md)")),
+    ("kafka", lambda g: g.add_argument("--depth", type=_positive("--depth"), metavar="D",
+                   help="--against-kafka: every transition of the spec within D steps (exhaustive); "
+                        "--runs/--steps/--seed give random walks instead (default: 100 walks of 50 steps)")),
+)
+
+# What a subcommand stands for (replay and conform take their file as --replay/--conform).
+_IMPLIED = {"simulate": {"simulate": True}, "prove": {"prove": True}, "describe": {"describe": True}}
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if any(a == "--conform" or a.startswith("--conform=") for a in argv):
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    if command:
+        argv = _subcommand_argv(command, argv[1:])
+    if command == "conform" or any(a == "--conform" or a.startswith("--conform=") for a in argv):
         from .conform import main as conform  # its own options and exit codes
         return conform(argv)
-    parser = build_parser()
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not args.specs and not args.replay:
         parser.error("the following arguments are required: SPEC|MODEL")
@@ -197,6 +273,20 @@ def main(argv=None) -> int:
         traceback.print_exc()
         return _fail(args, "modelcheck: internal error (a bug in modelcheck; the trace above says where)",
                      EXIT_INTERNAL)
+
+
+def _subcommand_argv(command, argv) -> list:
+    """A subcommand's arguments as the one parser takes them: `replay TRACE` and `conform
+    RECORDING` name their file with --replay and --conform (the others imply their
+    option through the subcommand's parser defaults)."""
+    option = {"replay": "--replay", "conform": "--conform"}.get(command)
+    if option and option not in argv and "-h" not in argv and "--help" not in argv:
+        first = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+        if first is not None:
+            return [option, argv[first], *argv[:first], *argv[first + 1:]]
+    if command == "conform" and ("-h" in argv or "--help" in argv):
+        return ["--conform", "-", "--help"]
+    return argv
 
 
 def _fail(args, text, code) -> int:
