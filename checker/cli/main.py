@@ -414,7 +414,6 @@ def _mode_against_kafka(mf, checked, model, opts, args):
 def _mode_search(mf, checked, model, opts, args):
     """The explicit search (breadth-first, or random walks with --simulate)."""
     from checker.compile.modelfile import Expectation
-    from checker.engine.explore import print_progress
     from checker.engine.liveness import search
     from checker.engine.stategraph import StateGraph
     from checker.traces.ci_reports import Run
@@ -431,19 +430,21 @@ def _mode_search(mf, checked, model, opts, args):
     graph = StateGraph(model, keep_states=bool(args.graph)) if (args.graph or args.coverage) else None
     _reduction(model, opts, args, whole_graph=graph is not None or bool(model.temporal),
                out=None if args.json else out)
-    progress = None if (args.json or args.quiet) else print_progress
+    from checker.cli.terminal import Status
+    status = Status(mf.name if mf else model.name, quiet=args.json or args.quiet)
     if args.graph and (opts["max_states"] is None or opts["max_states"] > args.graph_limit):
         opts["max_states"] = args.graph_limit     # stop early rather than refuse after the search
         limited = True
     else:
         limited = False
-    if args.simulate:
-        from checker.cli.simulate import run_options
-        sim = run_options(model, args, opts, progress=progress is not None)
-        result = sim.result
-    else:
-        sim = None
-        result, graph = search(model, graph, progress=progress, **opts)
+    with status:
+        if args.simulate:
+            from checker.cli.simulate import run_options
+            sim = run_options(model, args, opts, progress=status.simulation)
+            result = sim.result
+        else:
+            sim = None
+            result, graph = search(model, graph, progress=status.search, progress_every=status.every, **opts)
     if limited and result.stopped_by == "max-states":
         raise UsageError(f"--graph {args.graph}: the state graph has more than {args.graph_limit:,} "
                          f"states, too many to export by default; raise the limit with "
@@ -669,8 +670,8 @@ def _print_result(model, result, trace_path, brief=False, sim=None, full_states=
             print(budgets)
     if model.temporal and (result.verdict == "incomplete" or sim is not None):
         print("The temporal properties were not checked: they need the complete state graph.")
-    for line in summary_lines(sim if sim is not None else result):
-        print(line)
+    from checker.cli.terminal import print_counts
+    print_counts(sim if sim is not None else result, summary_lines(sim if sim is not None else result))
 
 
 def _json_result(model, result, trace_path) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from checker.engine.simulate import DEFAULT_RUNS, DEFAULT_STEPS, Simulation, print_progress, simulate
+from checker.engine.simulate import DEFAULT_RUNS, DEFAULT_STEPS, Simulation, simulate
 from checker.traces.report import describe_verdict
 
 
@@ -27,12 +27,13 @@ def check_options(args) -> str | None:
     return None
 
 
-def run_options(model, args, opts, progress=False) -> Simulation:
-    """The simulation a command line asks for (a fresh seed, printed, if none)."""
+def run_options(model, args, opts, progress=None) -> Simulation:
+    """The simulation a command line asks for (a fresh seed, printed, if none); `progress`
+    the callback for its progress (terminal.Status.simulation), or None."""
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
     return simulate(model, runs=args.runs or DEFAULT_RUNS, steps=args.steps or DEFAULT_STEPS,
                     seed=seed, check_deadlock=opts["check_deadlock"], timeout=opts.get("timeout"),
-                    progress=print_progress if progress else None)
+                    progress=progress)
 
 
 def describe(sim: Simulation) -> str:
