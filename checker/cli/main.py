@@ -216,6 +216,9 @@ _OPTIONS = (
                    help="--simulate: how many walks (default 1000)")),
     ("simulate", lambda g: g.add_argument("--steps", type=_positive("--steps"), metavar="K",
                    help="--simulate: the most steps a walk takes (default 100)")),
+    ("simulate", lambda g: g.add_argument("--swarm", action="store_true",
+                   help="--simulate: swarm runs, each walk with its own random half of the actions "
+                        "(fault actions included), which finds bugs uniform walks miss (docs/simulate.md)")),
     ("simulate", lambda g: g.add_argument("--seed", type=_seed, metavar="S",
                    help="--simulate: the random seed (default: a fresh one, printed)")),
     ("replay", lambda g: g.add_argument("--replay", metavar="FILE",
@@ -668,7 +671,10 @@ def _print_result(model, result, trace_path, brief=False, sim=None, full_states=
         budgets = budget_text(model, result.trace[-1].state)
         if budgets:
             print(budgets)
-    if model.temporal and (result.verdict == "incomplete" or sim is not None):
+    if model.temporal and sim is not None and result.verdict == "ok":
+        print("The temporal properties were judged only where a run could stay forever (a state with a "
+              "step that changes nothing); a proof needs the complete state graph.")
+    elif model.temporal and result.verdict == "incomplete":
         print("The temporal properties were not checked: they need the complete state graph.")
     from checker.cli.terminal import print_counts
     print_counts(sim if sim is not None else result, summary_lines(sim if sim is not None else result))

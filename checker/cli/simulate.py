@@ -14,6 +14,8 @@ def check_options(args) -> str | None:
         for name in ("runs", "steps", "seed"):
             if getattr(args, name) is not None:
                 return f"--{name} is an option of --simulate (and of --against-kafka)"
+        if args.swarm:
+            return "--swarm is an option of --simulate (modelcheck simulate --swarm)"
     else:
         for name in ("graph", "coverage", "expected", "replay", "max_states", "max_depth"):
             if getattr(args, name):
@@ -33,7 +35,14 @@ def run_options(model, args, opts, progress=None) -> Simulation:
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
     return simulate(model, runs=args.runs or DEFAULT_RUNS, steps=args.steps or DEFAULT_STEPS,
                     seed=seed, check_deadlock=opts["check_deadlock"], timeout=opts.get("timeout"),
-                    progress=progress)
+                    progress=progress, swarm=args.swarm, budgets=_budgets(model) if args.swarm else ())
+
+
+def _budgets(model) -> tuple:
+    """The variable indices of the spec's fault counters (its diagram table's [faults])."""
+    from checker.traces.diagram import load_table
+    table = load_table(model)
+    return tuple(model.var_names.index(v) for v in table.faults) if table else ()
 
 
 def describe(sim: Simulation) -> str:
