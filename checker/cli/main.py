@@ -311,7 +311,8 @@ def _spec_paths(specs) -> list:
         p = Path(s)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml")
-                           and not f.name.endswith(".scenario.toml"))   # run with --replay
+                           and not f.name.endswith((".scenario.toml",    # run with --replay
+                                                    ".diagram.toml")))   # a spec's diagram table
             if not found:
                 raise UsageError(f"{s}: a directory with no .gdsl spec or .toml model file in it")
             paths.extend(str(f) for f in found)
