@@ -23,6 +23,7 @@ from checker.engine.outcome import (EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_EVAL_ERR
                                     EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TEMPORAL, EXIT_UNEXPECTED,
                                     EXIT_VIOLATION)
 from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
+from checker.traces.graph import DEFAULT_GRAPH_MB
 from checker.lang.errors import SpecError, UsageError
 from checker.traces.report import describe_verdict
 
@@ -178,6 +179,10 @@ _OPTIONS = (
                                       "default: 90%% of the memory available when it starts")),
     ("views", lambda g: g.add_argument("--graph", metavar="FILE",
                    help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")),
+    ("views", lambda g: g.add_argument("--graph-max-mb", type=_positive("--graph-max-mb", float, "a number of MB above 0"),
+                   metavar="MB", default=DEFAULT_GRAPH_MB,
+                   help=f"--graph refuses a file of more than MB megabytes (default {DEFAULT_GRAPH_MB}: what "
+                        f"graph viewers open)")),
     ("views", lambda g: g.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
                    default=DEFAULT_GRAPH_LIMIT,
                    help=f"--graph refuses graphs of more than N states (default {DEFAULT_GRAPH_LIMIT:,})")),
@@ -629,15 +634,41 @@ def _analyse_graph(model, graph, result, args):
     if args.coverage:
         from checker.engine.stategraph import graph_facts
         result.coverage = graph_facts(graph)
+        result.coverage["hints"] = _never_enabled_hints(model, result.coverage["coverage"])
     if args.graph:
         from checker.traces.graph import write_graph
         try:
-            fmt = write_graph(graph, args.graph)
+            fmt = write_graph(graph, args.graph, max_bytes=int(args.graph_max_mb * 2**20))
         except OSError as e:
             raise UsageError(f"--graph {args.graph}: cannot write it ({e.strerror or e})") from None
         if not args.json:
             print(f"State graph ({len(graph)} states, {graph.edge_count} steps) written to "
                   f"{args.graph} ({fmt}).")
+
+
+def _never_enabled_hints(model, coverage) -> dict:
+    """For each action that never took a step: where its guard is, and the constants it
+    reads, whose values are the usual reason (Consume with OFFSET_RESET = latest)."""
+    from checker.lang import ast as A
+    hints = {}
+    for action in model.checked.actions:
+        if coverage.get(action.name, {}).get("steps", 1) != 0:
+            continue
+        decl = action.decl
+        names, todo = [], [decl.guard] if decl.guard is not None else []
+        while todo:
+            node = todo.pop()
+            if isinstance(node, A.Name) and node.name in model.checked.consts and node.name not in names:
+                names.append(node.name)
+            if isinstance(node, list):
+                todo.extend(node)
+            elif hasattr(node, "__dataclass_fields__"):
+                todo.extend(getattr(node, f) for f in node.__dataclass_fields__ if f not in ("pos", "ref"))
+        where = f"{model.path}:{decl.pos[0]}"
+        reads = ", ".join(f"{n} = {model.constant_text(n)}" for n in names)
+        hints[action.name] = (f"no reachable state satisfies its guard ({where})"
+                              + (f", which reads {reads}" if reads else ""))
+    return hints
 
 
 def _fairness_text(f) -> str:

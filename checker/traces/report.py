@@ -236,12 +236,18 @@ def _fingerprint_lines(result) -> list:
 
 
 def coverage_lines(facts) -> list:
-    """The graph facts of stategraph.graph_facts, as TLC prints coverage."""
-    out = [f"The state graph has {facts['sccs']} strongly connected components; "
-           f"{facts['no_way_back']} states have no way back to an initial state.",
-           "Coverage (steps taken, new states found, per action):"]
+    """The graph facts of stategraph.graph_facts, as TLC prints coverage, each explained;
+    `facts["hints"]` (if there) says per never-enabled action what its guard reads."""
+    out = fold("", f"The state graph has {facts['sccs']:,} strongly connected components (sets of states "
+                   f"that can all reach each other; about one per state means nearly every step is "
+                   f"one-way); {facts['no_way_back']:,} states have no way back to an initial state (no "
+                   f"behaviour from them returns to the start: expected when the spec counts up, as "
+                   f"generations and fault budgets do).", WIDTH)
+    out.append("Coverage (steps taken, new states found, per action):")
     width = max((len(name) for name in facts["coverage"]), default=0)
+    hints = facts.get("hints") or {}
     for name, c in facts["coverage"].items():
-        note = "    never enabled" if c["steps"] == 0 else ""
-        out.append(f"  {name:<{width}}  {c['steps']:>10}  {c['distinct']:>10}{note}")
+        note = ("    never enabled" + (f": {hints[name]}" if name in hints else "")) if c["steps"] == 0 else ""
+        out.extend(fold(f"  {name:<{width}}  {c['steps']:>10}  {c['distinct']:>10}", note, WIDTH,
+                        indent=width + 30))
     return out
