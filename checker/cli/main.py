@@ -800,7 +800,7 @@ def _views(args, model, trace, prop=None, kind=None, loop=None, closing=None, no
             print(f"Sequence diagram ({len(trace)} states) written to {args.diagram}")
     if args.html:
         from checker.traces.html import write_page
-        write_page(args.html, model, trace, d, summary)
+        write_page(args.html, model, trace, d, summary, prop if kind in ("invariant", "action", "temporal") else None)
         if not args.json:
             print(f"Step-through page ({len(trace)} states) written to {args.html}")
 

@@ -29,14 +29,15 @@ OLD_WIDTH = 60       # an old value is cut to this (the state before shows it wh
 
 @dataclass
 class _Layout:
-    """How a spec's states are grouped and its steps named (from its diagram table)."""
+    """How a spec's states are grouped and its steps named (from its diagram table); also
+    the lanes of the HTML page (html.py)."""
     table: object = None
     lanes: ScalarsetT | None = None       # the participants' scalarset: Consumer
     per_lane: set = field(default_factory=set)     # variables map[lanes, _]
     rest: str = ""                        # the group of the other variables: Coordinator
 
 
-def _layout(model) -> _Layout:
+def participant_layout(model) -> _Layout:
     from .diagram import load_table, participant_types
     table = load_table(model)
     if table is None:
@@ -52,11 +53,11 @@ def format_trace(model, trace, loop=None, closing=None, *, full_states=False, wi
     (every variable with `full_states`). A lasso (`loop` set) ends by saying how the
     last state leads back to state loop+1: by the step `closing`, or by stuttering
     (closing.action None)."""
-    lay = _layout(model)
+    lay = participant_layout(model)
     out = []
     prev = None
     for i, step in enumerate(trace, 1):
-        out.extend(fold(f"State {i}: ", _title(model, lay, step, prev), width))
+        out.extend(fold(f"State {i}: ", step_heading(model, lay, step, prev), width))
         for sentence in _sentence(model, lay, i, step, prev) if prev is not None else ():
             out.extend(fold("  » ", sentence, width))
         if prev is None or full_states:
@@ -71,7 +72,7 @@ def format_trace(model, trace, loop=None, closing=None, *, full_states=False, wi
     return "\n".join(out)
 
 
-def _title(model, lay, step, prev) -> str:
+def step_heading(model, lay, step, prev) -> str:
     """`Action(params)`, then `[timer]` or `[fault: counter n of CONST = m]`."""
     title = step_title(model, step)
     if prev is None or lay.table is None:
@@ -165,7 +166,7 @@ def _delta_text(what, d) -> str:
 def budget_text(model, state) -> str | None:
     """The fault budgets a state has spent, from the spec's diagram table; None if it
     names none."""
-    lay = _layout(model)
+    lay = participant_layout(model)
     if lay.table is None or not lay.table.faults:
         return None
     spent = [f"{var} {state[model.var_names.index(var)]} of {const} = {model.constant_text(const)}"
