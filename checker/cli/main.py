@@ -81,7 +81,8 @@ def _seed(text):
 SUBCOMMANDS = {
     "check": (None, "explore every state (breadth-first): a proof for this configuration, or a "
                     "shortest counterexample"),
-    "simulate": ("simulate", "random walks (swarm runs with --swarm): quick bug hunting, not a proof"),
+    "simulate": ("simulate", "random walks (--swarm: swarm runs, which find the bugs): quick bug hunting, "
+                             "not a proof"),
     "prove": ("prove", "prove the invariants inductive with z3 (--bmc K: bounded model checking)"),
     "replay": ("replay", "re-execute a recorded trace (TRACE.itf.json [SPEC]) or run a scenario"),
     "conform": ("conform", "check a recording of real Kafka consumers against the spec"),
@@ -222,8 +223,8 @@ _OPTIONS = (
     ("simulate", lambda g: g.add_argument("--steps", type=_positive("--steps"), metavar="K",
                    help="--simulate: the most steps a walk takes (default 100)")),
     ("simulate", lambda g: g.add_argument("--swarm", action="store_true",
-                   help="--simulate: swarm runs, each walk with its own random half of the actions "
-                        "(fault actions included), which finds bugs uniform walks miss (docs/simulate.md)")),
+                   help="--simulate: swarm runs, each walk with its own fault budgets, fault-free "
+                        "prefix and action weights, which finds bugs uniform walks miss (docs/simulate.md)")),
     ("simulate", lambda g: g.add_argument("--seed", type=_seed, metavar="S",
                    help="--simulate: the random seed (default: a fresh one, printed)")),
     ("replay", lambda g: g.add_argument("--replay", metavar="FILE",

@@ -58,21 +58,17 @@ class Status:
 
     @property
     def search(self):
-        if self.quiet:
-            return None
-        if self.live is None:
-            from checker.engine.explore import print_progress
-            return print_progress
-        return self._search
+        from checker.engine.explore import print_progress
+        return self._callback(print_progress, self._search)
 
     @property
     def simulation(self):
-        if self.quiet:
-            return None
-        if self.live is None:
-            from checker.engine.simulate import print_progress
-            return print_progress
-        return self._simulation
+        from checker.engine.simulate import print_progress
+        return self._callback(print_progress, self._simulation)
+
+    def _callback(self, plain, live):
+        """None under --quiet; the live one on a terminal; else TLC's plain lines."""
+        return None if self.quiet else plain if self.live is None else live
 
     def _search(self, distinct, generated, depth, queue, elapsed, stream=None):
         rate = distinct / elapsed if elapsed > 0 else 0.0
