@@ -27,9 +27,9 @@ action Grow(n: Node) when m[n] < 3 { m[n] = m[n] + 1
 
 
 @pytest.fixture(scope="module")
-def bug_models_output():
+def bug_models_output(tmp_path_factory):
     """The default output of every bug model (one run over the directory)."""
-    proc = run_cli(ROOT / "models" / "bugs", "--quiet", "--out", "/tmp/ux-report-test", timeout=300)
+    proc = run_cli(ROOT / "models" / "bugs", "--quiet", "--out", tmp_path_factory.mktemp("traces"), timeout=300)
     assert proc.returncode == 12 or proc.returncode == 13, proc.stderr
     return proc.stdout
 
