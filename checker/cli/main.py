@@ -844,10 +844,12 @@ def _replay(args, consts) -> int:
                rep.property_kind, rep.loop if rep.reproduced else None, rep.closing,
                summary="\n".join(lines))
     if args.json:
-        print(json.dumps({"verdict": "mismatch" if rep.mismatch else
+        print(json.dumps({"verdict": "mismatch" if rep.mismatch and not rep.changed else
+                          "left by the changed spec" if rep.mismatch else
                           "reproduced" if rep.reproduced else "not reproduced",
                           "property": rep.property, "trace": str(rep.path),
                           "step": rep.mismatch.index if rep.mismatch else None,
+                          "constants_changed": rep.changed or None,
                           "message": "\n".join(lines), "exit_code": rep.exit_code}))
     else:
         print("\n".join(lines), file=sys.stderr if rep.mismatch and not rep.changed else sys.stdout)

@@ -151,6 +151,9 @@ def test_a_bug_trace_replayed_with_its_fix_says_where_the_fixed_spec_leaves_it()
     assert "With FIX_KAFKA_12983 = true, the spec leaves the trace " in proc.stdout
     assert "at state 19 of 26: states 1 to 18 replay, then state 19 (ReceiveJoinGroup(c=Consumer1)" in proc.stdout
     assert "owned[Consumer1]: the spec gives {}, the trace records {0, 1}" in proc.stdout
+    data = json.loads(run_cli("--replay", KAFKA_12983, "--const", "FIX_KAFKA_12983=true", "--json").stdout)
+    assert (data["verdict"], data["step"], data["constants_changed"], data["exit_code"]) == \
+        ("left by the changed spec", 18, {"FIX_KAFKA_12983": "true"}, 0)
     # the same constant at the value the trace records changes nothing: it reproduces
     same = run_cli("--replay", KAFKA_12983, "--const", "FIX_KAFKA_12983=false", "--diagram", "/dev/null")
     assert same.returncode == EXIT_VIOLATION and "reproduces" in same.stdout
