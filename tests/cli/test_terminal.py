@@ -8,9 +8,9 @@ import pty
 import select
 import subprocess
 
-from _support import CLI, ROOT, run_cli
+from _support import CLI, DIEHARD, ROOT, run_cli
 
-ARGS = [str(ROOT / "spec" / "group.gdsl"), "--const", "CONSUMERS=2", "--max-states", "30000"]
+ARGS = [str(ROOT / "spec" / "group.gdsl"), "--const", "CONSUMERS=2", "--max-states", "15000"]
 
 
 def _under_a_tty(args, ci=False, tmp_path=None) -> str:
@@ -54,6 +54,6 @@ def test_ci_and_pipes_get_tlcs_plain_lines(tmp_path):
     text = _under_a_tty(ARGS, ci=True, tmp_path=tmp_path)
     assert "distinct states · " not in text and "\x1b[" not in text
     assert "states generated, " in text and "distinct states found" in text
-    piped = run_cli(*ARGS, "--out", tmp_path)
+    piped = run_cli(DIEHARD, "--out", tmp_path)
     assert "\x1b[" not in piped.stdout + piped.stderr
     assert "distinct states found" in piped.stdout
