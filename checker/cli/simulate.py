@@ -49,16 +49,18 @@ def describe(sim: Simulation) -> str:
     """The verdict line: a violation as an exhaustive search says it, with the run."""
     res = sim.result
     if res.verdict == "ok":
-        return f"Simulation completed: no error found in {sim.runs} random runs (a simulation is not a proof)."
+        kind = "swarm" if sim.swarm else "random"
+        return f"Simulation completed: no error found in {sim.runs} {kind} runs (a simulation is not a proof)."
     if res.stopped_by == "interrupted":
         return f"Interrupted after {sim.runs} runs; nothing was found so far."
     text = describe_verdict(res)
     if sim.failing_run is not None:
-        text += f"\nFound in run {sim.failing_run} of seed {sim.seed} (--seed {sim.seed} finds it again)."
+        again = f"--seed {sim.seed}{' --swarm' if sim.swarm else ''}"
+        text += f"\nFound in run {sim.failing_run} of seed {sim.seed} ({again} finds it again)."
     return text
 
 
 def json_fields(sim: Simulation) -> dict:
-    return {"mode": "simulate", "seed": sim.seed, "runs": sim.runs, "steps": sim.steps,
+    return {"mode": "simulate", "swarm": sim.swarm, "seed": sim.seed, "runs": sim.runs, "steps": sim.steps,
             "failing_run": sim.failing_run, "runs_per_s": round(sim.runs_per_s, 2),
             "steps_per_s": round(sim.steps_per_s, 1), "runs_ended": sim.ended}

@@ -47,6 +47,7 @@ class Simulation:
     failing_run: int | None = None   # the run (1-based) that found the violation
     ended: dict = None               # how runs ended: {"steps": n, "deadlock": n, "constraint": n}
     last_trace: list = None          # [Step] of the failing run, else of the last run
+    swarm: bool = False              # swarm runs (engine/swarm.py)
 
     @property
     def runs_per_s(self) -> float:
@@ -105,7 +106,7 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
                 res.loop, res.loop_step = len(trace) - 1, info["closing"]
         return Simulation(res, seed, run, total_steps, elapsed,
                           failing_run=run if res.trace is not None else None, ended=ended,
-                          last_trace=list(trace))
+                          last_trace=list(trace), swarm=swarm)
 
     try:
         try:
