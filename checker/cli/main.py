@@ -704,10 +704,10 @@ def _print_result(model, result, trace_path, brief=False, sim=None, full_states=
         budgets = budget_text(model, result.trace[-1].state)
         if budgets:
             print(budgets)
-    if model.temporal and sim is not None and result.verdict == "ok":
+    if model.temporal and sim is not None and sim.swarm and result.verdict == "ok":
         print("The temporal properties were judged only where a run could stay forever (a state with a "
               "step that changes nothing); a proof needs the complete state graph.")
-    elif model.temporal and result.verdict == "incomplete":
+    elif model.temporal and (result.verdict == "incomplete" or (sim is not None and not sim.swarm)):
         print("The temporal properties were not checked: they need the complete state graph.")
     from checker.cli.terminal import print_counts
     print_counts(sim if sim is not None else result, summary_lines(sim if sim is not None else result))
