@@ -23,6 +23,7 @@ from checker.engine.outcome import (EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_EVAL_ERR
                                     EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TEMPORAL, EXIT_UNEXPECTED,
                                     EXIT_VIOLATION)
 from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
+from checker.traces.graph import DEFAULT_GRAPH_MB
 from checker.lang.errors import SpecError, UsageError
 from checker.traces.report import describe_verdict
 
@@ -74,103 +75,189 @@ def _seed(text):
         raise argparse.ArgumentTypeError(f"--seed takes a whole number, not {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="modelcheck", description="Explicit-state model checker for gdsl specs.")
-    p.add_argument("specs", nargs="*", metavar="SPEC|MODEL",
-                   help="a .gdsl spec (checked with its defaults) or a .toml model file (a spec with "
-                        "constants, properties and options, see models/README.md); several files, "
-                        "or directories of them, give one combined verdict")
-    p.add_argument("--const", dest="consts", action="append", type=_const, default=[],
-                   metavar="NAME=VALUE", help="override a constant's default (repeatable)")
-    p.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
-                   help="check only this property (invariant or action property; repeatable)")
-    p.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
-                   help="check every default property but this one (repeatable)")
-    p.add_argument("--max-states", type=_positive("--max-states"), metavar="N",
-                   help="stop after N distinct states (exit 3 if nothing was found)")
-    p.add_argument("--max-depth", type=_positive("--max-depth"), metavar="N",
-                   help="explore states up to depth N only (exit 3 if deeper states exist)")
-    p.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
-                   help="stop after this many seconds (exit 3 if nothing was found)")
-    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
-                   help="processes expanding states (default: the cores available, "
-                        f"here {_cores()}); the counts and traces do not depend on it")
-    p.add_argument("--no-symmetry", action="store_true",
-                   help="explore every permutation of the spec's scalarset values instead of one "
-                        "state per orbit")
-    p.add_argument("--no-packing", action="store_true",
-                   help="hold every variable as a tuple or set, not the small sets and maps as "
-                        "bit fields of one int (docs/performance.md); the counts do not depend on it")
-    p.add_argument("--memory-limit", type=_positive("--memory-limit", float, "a number of GB above 0"),
-                   metavar="GB", help="stop the search (exit 3) when the checker's memory reaches this; "
-                                      "default: 90%% of the memory available when it starts")
-    p.add_argument("--graph", metavar="FILE",
-                   help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")
-    p.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
-                   default=DEFAULT_GRAPH_LIMIT,
-                   help=f"--graph refuses graphs of more than N states (default {DEFAULT_GRAPH_LIMIT:,})")
-    p.add_argument("--coverage", action="store_true",
-                   help="report how often each action fired, the strongly connected components "
-                        "and the states with no way back to an initial state")
-    p.add_argument("--out", default="counterexamples", metavar="DIR",
-                   help="where counterexample traces are written (default: counterexamples)")
-    p.add_argument("--json", action="store_true", help="print one JSON object with the result")
-    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per property)")
-    p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report (a result per violation)")
-    p.add_argument("--expected", action="store_true",
-                   help="the CI gate over model files: each passes when its verdict is the one its "
-                        "[expect] table records (exit 0 when all do, 10 when any does not)")
-    p.add_argument("--describe", action="store_true",
-                   help="print the spec's constants, variables, actions and properties; do not explore")
-    p.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
-                   help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")
-    p.add_argument("--bmc-lemmas", action="store_true",
-                   help="with --bmc: first prove which of the spec's other invariants and lemmas are "
-                        "inductive for this model (as --prove), and assume those in every state")
-    p.add_argument("--prove", action="store_true",
-                   help="prove the invariants inductive with z3, strengthened by the spec's lemmas")
-    p.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
-                   help="with --prove: K-induction (default 1, plain induction)")
-    p.add_argument("--prove-assignors", metavar="F,G",
-                   help="prove with z3 that the spec functions F, G, ... (subs: pmap[K, V], n: int): "
-                        "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
-                        "for every 1..|K| members and 1..|P| partitions")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--simulate", action="store_true",
-                   help="random walks instead of an exhaustive search (docs/simulate.md)")
-    p.add_argument("--runs", type=_positive("--runs"), metavar="N",
-                   help="--simulate: how many walks (default 1000)")
-    p.add_argument("--steps", type=_positive("--steps"), metavar="K",
-                   help="--simulate: the most steps a walk takes (default 100)")
-    p.add_argument("--seed", type=_seed, metavar="S",
-                   help="--simulate: the random seed (default: a fresh one, printed)")
-    p.add_argument("--replay", metavar="FILE",
-                   help="re-execute an ITF trace (FILE.itf.json, optionally with the SPEC or model "
-                        "file to replay it on) or run a scenario (FILE.scenario.toml)")
-    p.add_argument("--diagram", metavar="FILE",
-                   help="write the trace as a Mermaid sequence diagram in a Markdown file "
-                        "('-': print it in the terminal)")
-    p.add_argument("--html", metavar="FILE",
-                   help="write a self-contained HTML page that steps through the trace")
-    p.add_argument("--against-kafka", nargs="?", const="both", choices=("coordinator", "client", "both"),
-                   metavar="SIDE",
-                   help="run the spec's behaviours on Apache Kafka's own code (a JVM and Maven are needed): "
-                        "its group coordinator, its consumer coordinator, or both (the default); exit 14 "
-                        "at the first divergence (docs/kafka-findings.md)")
-    p.add_argument("--depth", type=_positive("--depth"), metavar="D",
-                   help="--against-kafka: every transition of the spec within D steps (exhaustive); "
-                        "--runs/--steps/--seed give random walks instead (default: 100 walks of 50 steps)")
+# The subcommands, as Quint and Apalache users know them: each is the same checker with
+# one mode chosen (the option it stands for) and only its options in its --help.
+# `modelcheck SPEC ...` (no subcommand) means `modelcheck check SPEC ...`.
+SUBCOMMANDS = {
+    "check": (None, "explore every state (breadth-first): a proof for this configuration, or a "
+                    "shortest counterexample"),
+    "simulate": ("simulate", "random walks (--swarm: swarm runs, which find the bugs): quick bug hunting, "
+                             "not a proof"),
+    "prove": ("prove", "prove the invariants inductive with z3 (--bmc K: bounded model checking)"),
+    "replay": ("replay", "re-execute a recorded trace (TRACE.itf.json [SPEC]) or run a scenario"),
+    "conform": ("conform", "check a recording of real Kafka consumers against the spec"),
+    "describe": ("describe", "print the spec's constants, variables, actions and properties"),
+}
+
+# Which option groups each subcommand takes (all of them without a subcommand).
+_GROUPS = {
+    "check": ("spec", "search", "views", "ci", "kafka"),
+    "simulate": ("spec", "simulate", "views", "ci"),
+    "prove": ("spec", "symbolic", "ci"),
+    "replay": ("spec", "replay", "views"),
+    "describe": ("spec",),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every option (grouped by what it serves) with no
+    `command`, or the options of one subcommand."""
+    wanted = _GROUPS.get(command, ("spec", "search", "simulate", "symbolic", "replay", "views", "ci", "kafka"))
+    prog = f"modelcheck {command}" if command else "modelcheck"
+    p = _Parser(prog=prog, description=SUBCOMMANDS[command][1] if command else
+                "Explicit-state model checker for gdsl specs.",
+                epilog=None if command else _epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    groups = {name: p.add_argument_group(title) for name, title in _GROUP_TITLES.items() if name in wanted}
+    for name, add in _OPTIONS:
+        if name in groups:
+            add(groups[name])
+    if command:      # the options a subcommand does not take keep their defaults
+        p.set_defaults(**{**{a.dest: a.default for a in build_parser()._actions
+                             if a.dest not in ("help", "version")}, **_IMPLIED.get(command, {})})
     p.add_argument("--version", action="version", version=f"modelcheck {__version__}")
     return p
 
 
+_GROUP_TITLES = {
+    "spec": "what to check",
+    "search": "the exhaustive search (modelcheck check)",
+    "simulate": "random simulation (modelcheck simulate, or --simulate)",
+    "symbolic": "z3 (modelcheck prove, or --prove / --bmc)",
+    "replay": "replaying a trace (modelcheck replay TRACE [SPEC], or --replay TRACE)",
+    "views": "traces, pictures and graphs",
+    "ci": "CI reports",
+    "kafka": "against Apache Kafka's own code",
+}
+
+
+def _epilog() -> str:
+    """The subcommands and the options of --conform (its own parser, checker/cli/conform.py)."""
+    from .conform import build_parser as conform_parser
+    lines = ["subcommands (modelcheck SUBCOMMAND --help lists its options; modelcheck SPEC means check):"]
+    lines += [f"  {name:<10} {text}" for name, (_, text) in SUBCOMMANDS.items()]
+    lines += ["", "conformance (modelcheck conform RECORDING [SPEC], or modelcheck --conform RECORDING [SPEC]):"]
+    for action in conform_parser()._actions:
+        if action.option_strings and action.help and action.dest not in ("help", "conform"):
+            opt = action.option_strings[0] + (f" {action.metavar}" if action.metavar else "")
+            lines.append(f"  {opt:<22} {action.help}")
+    lines += ["", "exit codes: 0 every property holds (complete search); 11 deadlock; 12 invariant or action "
+              "property violated;", "13 temporal property violated; 3 a bound stopped the search, nothing "
+              "found; 2 bad input; 10 --expected:", "a verdict not as the model file records; 14 --conform or "
+              "--against-kafka: a divergence; 75 evaluation error;", "130 interrupted; 1 internal error."]
+    return "\n".join(lines)
+
+
+# (group, add the option to a parser or group): the order --help lists them in.
+_OPTIONS = (
+    ("spec", lambda g: g.add_argument("specs", nargs="*", metavar="SPEC|MODEL",
+                   help="a .gdsl spec (checked with its defaults) or a .toml model file (a spec with "
+                        "constants, properties and options, see models/README.md); several files, "
+                        "or directories of them, give one combined verdict")),
+    ("spec", lambda g: g.add_argument("--const", dest="consts", action="append", type=_const, default=[],
+                   metavar="NAME=VALUE", help="override a constant's default (repeatable)")),
+    ("spec", lambda g: g.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
+                   help="check only this property (invariant or action property; repeatable)")),
+    ("spec", lambda g: g.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
+                   help="check every default property but this one (repeatable)")),
+    ("search", lambda g: g.add_argument("--max-states", type=_positive("--max-states"), metavar="N",
+                   help="stop after N distinct states (exit 3 if nothing was found)")),
+    ("search", lambda g: g.add_argument("--max-depth", type=_positive("--max-depth"), metavar="N",
+                   help="explore states up to depth N only (exit 3 if deeper states exist)")),
+    ("spec", lambda g: g.add_argument("--timeout", type=_positive("--timeout", float, "a number of seconds above 0"), metavar="SECONDS",
+                   help="stop after this many seconds (exit 3 if nothing was found)")),
+    ("spec", lambda g: g.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")),
+    ("search", lambda g: g.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
+                   help="processes expanding states (default: the cores available, "
+                        f"here {_cores()}); the counts and traces do not depend on it")),
+    ("search", lambda g: g.add_argument("--no-symmetry", action="store_true",
+                   help="explore every permutation of the spec's scalarset values instead of one "
+                        "state per orbit")),
+    ("search", lambda g: g.add_argument("--no-packing", action="store_true",
+                   help="hold every variable as a tuple or set, not the small sets and maps as "
+                        "bit fields of one int (docs/performance.md); the counts do not depend on it")),
+    ("search", lambda g: g.add_argument("--memory-limit", type=_positive("--memory-limit", float, "a number of GB above 0"),
+                   metavar="GB", help="stop the search (exit 3) when the checker's memory reaches this; "
+                                      "default: 90%% of the memory available when it starts")),
+    ("views", lambda g: g.add_argument("--graph", metavar="FILE",
+                   help="export the state graph: FILE.graphml, FILE.gexf or FILE.dot")),
+    ("views", lambda g: g.add_argument("--graph-max-mb", type=_positive("--graph-max-mb", float, "a number of MB above 0"),
+                   metavar="MB", default=DEFAULT_GRAPH_MB,
+                   help=f"--graph refuses a file of more than MB megabytes (default {DEFAULT_GRAPH_MB}: what "
+                        f"graph viewers open)")),
+    ("views", lambda g: g.add_argument("--graph-limit", type=_positive("--graph-limit"), metavar="N",
+                   default=DEFAULT_GRAPH_LIMIT,
+                   help=f"--graph refuses graphs of more than N states (default {DEFAULT_GRAPH_LIMIT:,})")),
+    ("search", lambda g: g.add_argument("--coverage", action="store_true",
+                   help="report how often each action fired, the strongly connected components "
+                        "and the states with no way back to an initial state")),
+    ("spec", lambda g: g.add_argument("--out", default="counterexamples", metavar="DIR",
+                   help="where counterexample traces are written (default: counterexamples)")),
+    ("spec", lambda g: g.add_argument("--json", action="store_true", help="print one JSON object with the result")),
+    ("ci", lambda g: g.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per property)")),
+    ("ci", lambda g: g.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report (a result per violation)")),
+    ("ci", lambda g: g.add_argument("--expected", action="store_true",
+                   help="the CI gate over model files: each passes when its verdict is the one its "
+                        "[expect] table records (exit 0 when all do, 10 when any does not)")),
+    ("spec", lambda g: g.add_argument("--describe", action="store_true",
+                   help="print the spec's constants, variables, actions and properties; do not explore")),
+    ("symbolic", lambda g: g.add_argument("--bmc", type=_positive("--bmc"), metavar="K",
+                   help="bounded model checking with z3: behaviors of up to K states (docs/symbolic.md)")),
+    ("symbolic", lambda g: g.add_argument("--bmc-lemmas", action="store_true",
+                   help="with --bmc: first prove which of the spec's other invariants and lemmas are "
+                        "inductive for this model (as --prove), and assume those in every state")),
+    ("symbolic", lambda g: g.add_argument("--prove", action="store_true",
+                   help="prove the invariants inductive with z3, strengthened by the spec's lemmas")),
+    ("symbolic", lambda g: g.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
+                   help="with --prove: K-induction (default 1, plain induction)")),
+    ("symbolic", lambda g: g.add_argument("--prove-assignors", metavar="F,G",
+                   help="prove with z3 that the spec functions F, G, ... (subs: pmap[K, V], n: int): "
+                        "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
+                        "for every 1..|K| members and 1..|P| partitions")),
+    ("spec", lambda g: g.add_argument("--quiet", action="store_true", help="no progress lines")),
+    ("views", lambda g: g.add_argument("--full-states", action="store_true",
+                   help="print every state of a trace whole, not only what each step changed")),
+    ("simulate", lambda g: g.add_argument("--simulate", action="store_true",
+                   help="random walks instead of an exhaustive search (docs/simulate.md)")),
+    ("simulate", lambda g: g.add_argument("--runs", type=_positive("--runs"), metavar="N",
+                   help="--simulate: how many walks (default 1000)")),
+    ("simulate", lambda g: g.add_argument("--steps", type=_positive("--steps"), metavar="K",
+                   help="--simulate: the most steps a walk takes (default 100)")),
+    ("simulate", lambda g: g.add_argument("--swarm", action="store_true",
+                   help="--simulate: swarm runs, each walk with its own fault budgets, fault-free "
+                        "prefix and action weights, which finds bugs uniform walks miss (docs/simulate.md)")),
+    ("simulate", lambda g: g.add_argument("--seed", type=_seed, metavar="S",
+                   help="--simulate: the random seed (default: a fresh one, printed)")),
+    ("replay", lambda g: g.add_argument("--replay", metavar="FILE",
+                   help="re-execute an ITF trace (FILE.itf.json, optionally with the SPEC or model "
+                        "file to replay it on) or run a scenario (FILE.scenario.toml)")),
+    ("views", lambda g: g.add_argument("--diagram", metavar="FILE",
+                   help="write the trace as a Mermaid sequence diagram in a Markdown file "
+                        "('-': print it in the terminal)")),
+    ("views", lambda g: g.add_argument("--html", metavar="FILE",
+                   help="write a self-contained HTML page that steps through the trace")),
+    ("kafka", lambda g: g.add_argument("--against-kafka", nargs="?", const="both", choices=("coordinator", "client", "both"),
+                   metavar="SIDE",
+                   help="run the spec's behaviours on Apache Kafka's own code (a JVM and Maven are needed): "
+                        "its group coordinator, its consumer coordinator, or both (the default); exit 14 "
+                        "at the first divergence (docs/kafka-findings.md)")),
+    ("kafka", lambda g: g.add_argument("--depth", type=_positive("--depth"), metavar="D",
+                   help="--against-kafka: every transition of the spec within D steps (exhaustive); "
+                        "--runs/--steps/--seed give random walks instead (default: 100 walks of 50 steps)")),
+)
+
+# What a subcommand stands for (replay and conform take their file as --replay/--conform).
+_IMPLIED = {"simulate": {"simulate": True}, "prove": {"prove": True}, "describe": {"describe": True}}
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if any(a == "--conform" or a.startswith("--conform=") for a in argv):
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    if command:
+        argv = _subcommand_argv(command, argv[1:])
+    if command == "conform" or any(a == "--conform" or a.startswith("--conform=") for a in argv):
         from .conform import main as conform  # its own options and exit codes
         return conform(argv)
-    parser = build_parser()
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not args.specs and not args.replay:
         parser.error("the following arguments are required: SPEC|MODEL")
@@ -197,6 +284,20 @@ def main(argv=None) -> int:
                      EXIT_INTERNAL)
 
 
+def _subcommand_argv(command, argv) -> list:
+    """A subcommand's arguments as the one parser takes them: `replay TRACE` and `conform
+    RECORDING` name their file with --replay and --conform (the others imply their
+    option through the subcommand's parser defaults)."""
+    option = {"replay": "--replay", "conform": "--conform"}.get(command)
+    if option and option not in argv and "-h" not in argv and "--help" not in argv:
+        first = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+        if first is not None:
+            return [option, argv[first], *argv[:first], *argv[first + 1:]]
+    if command == "conform" and ("-h" in argv or "--help" in argv):
+        return ["--conform", "-", "--help"]
+    return argv
+
+
 def _fail(args, text, code) -> int:
     print(text, file=sys.stderr)
     if getattr(args, "json", False):
@@ -216,7 +317,8 @@ def _spec_paths(specs) -> list:
         p = Path(s)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.suffix in (".gdsl", ".toml")
-                           and not f.name.endswith(".scenario.toml"))   # run with --replay
+                           and not f.name.endswith((".scenario.toml",    # run with --replay
+                                                    ".diagram.toml")))   # a spec's diagram table
             if not found:
                 raise UsageError(f"{s}: a directory with no .gdsl spec or .toml model file in it")
             paths.extend(str(f) for f in found)
@@ -327,7 +429,6 @@ def _mode_against_kafka(mf, checked, model, opts, args):
 def _mode_search(mf, checked, model, opts, args):
     """The explicit search (breadth-first, or random walks with --simulate)."""
     from checker.compile.modelfile import Expectation
-    from checker.engine.explore import print_progress
     from checker.engine.liveness import search
     from checker.engine.stategraph import StateGraph
     from checker.traces.ci_reports import Run
@@ -338,35 +439,27 @@ def _mode_search(mf, checked, model, opts, args):
     out = sys.stdout
     if not args.json:
         what = f"model {mf.name} ({mf.path}): " if mf else ""
-        print(f"modelcheck {__version__}: checking {what}{model.name} ({model.path})", file=out)
-        if checked.consts:
-            print("Constants: " + ", ".join(f"{n} = {model.constant_text(n)}" for n in checked.consts), file=out)
-        if mf and mf.variation:
-            print("Variation: " + ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
-                  + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), file=out)
-        props = [p.name for p in model.invariants + model.action_properties + model.temporal]
-        print("Properties: " + (", ".join(props) if props else "(none)")
-              + ("; deadlock check on" if opts["check_deadlock"] else ""), file=out)
-        if model.temporal:
-            print("Fairness: " + (", ".join(_fairness_text(f) for f in model.fairness) or "(none)"),
-                  file=out)
+        for line in _header(mf, checked, model, opts):
+            print(line, file=out)
         out.flush()
     graph = StateGraph(model, keep_states=bool(args.graph)) if (args.graph or args.coverage) else None
     _reduction(model, opts, args, whole_graph=graph is not None or bool(model.temporal),
                out=None if args.json else out)
-    progress = None if (args.json or args.quiet) else print_progress
+    from checker.cli.terminal import Status
+    status = Status(mf.name if mf else model.name, quiet=args.json or args.quiet)
     if args.graph and (opts["max_states"] is None or opts["max_states"] > args.graph_limit):
         opts["max_states"] = args.graph_limit     # stop early rather than refuse after the search
         limited = True
     else:
         limited = False
-    if args.simulate:
-        from checker.cli.simulate import run_options
-        sim = run_options(model, args, opts, progress=progress is not None)
-        result = sim.result
-    else:
-        sim = None
-        result, graph = search(model, graph, progress=progress, **opts)
+    with status:
+        if args.simulate:
+            from checker.cli.simulate import run_options
+            sim = run_options(model, args, opts, progress=status.simulation)
+            result = sim.result
+        else:
+            sim = None
+            result, graph = search(model, graph, progress=status.search, progress_every=status.every, **opts)
     if limited and result.stopped_by == "max-states":
         raise UsageError(f"--graph {args.graph}: the state graph has more than {args.graph_limit:,} "
                          f"states, too many to export by default; raise the limit with "
@@ -376,7 +469,7 @@ def _mode_search(mf, checked, model, opts, args):
     trace_path = None
     if result.trace is not None:
         from checker.traces.itf import write_counterexample
-        trace_path = write_counterexample(args.out, model, result, mf)
+        trace_path = write_counterexample(args.out, model, result, mf, dict(args.consts))
 
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])
@@ -395,7 +488,8 @@ def _mode_search(mf, checked, model, opts, args):
         run.json["exit_code"] = code
         run.expected = expect
     if not args.json:
-        _print_result(model, result, trace_path, brief=args.expected and as_expected, sim=sim)
+        _print_result(model, result, trace_path, brief=(args.expected and as_expected) or args.diagram == "-",
+                      sim=sim, full_states=args.full_states)
         if args.expected or expect.verdict != "ok":
             print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
                   + str(expect) + ".")
@@ -403,7 +497,19 @@ def _mode_search(mf, checked, model, opts, args):
     if trace and (args.diagram or args.html):
         _views(args, model, trace, result.property, result.property_kind, result.loop,
                result.loop_step, summary=describe_verdict(result))
+    elif args.diagram or args.html:
+        _not_written(args, [o for o in ("--diagram", "--html") if getattr(args, o[2:])],
+                     "the search found no violation, so there is no trace to draw (a simulation draws "
+                     "its last walk; --replay TRACE draws a recorded one)")
     return code, run
+
+
+def _not_written(args, options, why) -> None:
+    """Say on stderr that requested outputs were not written, and why: nothing the
+    command line asks for is dropped silently."""
+    for option in options:
+        value = {"--diagram": args.diagram, "--html": args.html, "--graph": args.graph}.get(option)
+        print(f"modelcheck: {option} {value}: not written: {why}.", file=sys.stderr)
 
 
 # The modes of one spec or model file: (name, whether the command line asks for it, what
@@ -420,6 +526,48 @@ MODES = (
 _VERDICT_CODES = (0, 3, 11, 12, 13)
 
 
+# A header names at most this many constants or properties; --describe lists them all.
+_HEADER_NAMES = 8
+
+
+def _header(mf, checked, model, opts) -> list:
+    """What a search runs on, in a few lines of at most report.WIDTH characters: the
+    constants set (by --const or the model file; all of them when they are few), the
+    properties, the fairness."""
+    from checker.traces.fold import fold
+    from checker.traces.report import WIDTH
+    what = f"model {mf.name} ({mf.path}): " if mf else ""
+    lines = [f"modelcheck {__version__}: checking {what}{model.name} ({model.path})"]
+    consts = list(checked.consts)
+    if consts:
+        shown = consts if len(consts) <= _HEADER_NAMES else [n for n in consts if checked.consts[n].overridden]
+        rest = len(consts) - len(shown)
+        text = ", ".join(f"{n} = {model.constant_text(n)}" for n in shown)
+        if rest:
+            text += (("; " if shown else "") + f"{'the other ' if shown else 'all '}{rest} at the spec's "
+                     f"defaults (--describe lists them)")
+        lines += fold("Constants: ", text, WIDTH)
+    if mf and mf.variation:
+        lines += fold("Variation: ", ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
+                      + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), WIDTH)
+    props = [p.name for p in model.invariants + model.action_properties + model.temporal]
+    text = (", ".join(props) if len(props) <= _HEADER_NAMES else
+            f"{len(props)} ({len(model.invariants)} invariants, {len(model.action_properties)} action, "
+            f"{len(model.temporal)} temporal; --describe lists them)") if props else "(none)"
+    lines += fold("Properties: ", text + ("; deadlock check on" if opts["check_deadlock"] else ""), WIDTH)
+    if model.temporal:
+        lines += fold("Fairness: ", ", ".join(_fairness_text(f) for f in model.fairness) or "(none)", WIDTH)
+    return lines
+
+
+def _symmetry_off(reason: str) -> str:
+    """Why symmetry reduction is not used, said as information: the finding
+    (`file:line:col: message`) with its place after it."""
+    import re
+    m = re.match(r"(.*?):(\d+):\d+: (.*)", reason, re.S)
+    return f"off, because {m.group(3)} (at {m.group(1)}:{m.group(2)})" if m else f"off, because {reason}"
+
+
 def _reduction(model, opts, args, whole_graph, out):
     """Symmetry reduction, workers and the memory limit for one search, said on `out`.
     Temporal properties and graph analyses are checked on the whole state graph,
@@ -430,9 +578,9 @@ def _reduction(model, opts, args, whole_graph, out):
     sym = symmetry_of(model) if wanted else None
     note = None
     if sym is not None and sym.unsound_reason:
-        note, sym = f"off: {sym.unsound_reason}", None
+        note, sym = _symmetry_off(sym.unsound_reason), None
     elif sym is not None and whole_graph:
-        note, sym = "off: temporal properties and graph analyses are checked on the whole state graph", None
+        note, sym = "off, because temporal properties and graph analyses are checked on the whole state graph", None
     elif sym is not None:
         note = f"on, one state per orbit of {sym.describe()}"
     workers = args.workers or _cores()
@@ -478,15 +626,25 @@ def _packing(args, symmetry):
 def _analyse_graph(model, graph, result, args):
     """After a complete search (whatever the temporal properties said): --coverage and --graph."""
     judged = result.liveness_elapsed > 0          # the search found nothing; liveness ran
-    if graph is None or not (result.verdict == "ok" or judged):
+    if graph is None:
+        return
+    if not (result.verdict == "ok" or judged):
+        why = ("it stopped at the deadlock (with --no-deadlock the search goes on)"
+               if result.verdict == "deadlock" else f"it stopped: {describe_verdict(result)}")
+        _not_written(args, ["--graph"] if args.graph else [],
+                     f"the state graph is exported after a complete search, and {why}")
+        if args.coverage:
+            print(f"modelcheck: --coverage: not reported: it needs the complete state graph, and {why}.",
+                  file=sys.stderr)
         return
     if args.coverage:
         from checker.engine.stategraph import graph_facts
         result.coverage = graph_facts(graph)
+        result.coverage["hints"] = _never_enabled_hints(model, result.coverage["coverage"])
     if args.graph:
         from checker.traces.graph import write_graph
         try:
-            fmt = write_graph(graph, args.graph)
+            fmt = write_graph(graph, args.graph, max_bytes=int(args.graph_max_mb * 2**20))
         except OSError as e:
             raise UsageError(f"--graph {args.graph}: cannot write it ({e.strerror or e})") from None
         if not args.json:
@@ -494,15 +652,40 @@ def _analyse_graph(model, graph, result, args):
                   f"{args.graph} ({fmt}).")
 
 
+def _never_enabled_hints(model, coverage) -> dict:
+    """For each action that never took a step: where its guard is, and the constants it
+    reads, whose values are the usual reason (Consume with OFFSET_RESET = latest)."""
+    from checker.lang import ast as A
+    hints = {}
+    for action in model.checked.actions:
+        if coverage.get(action.name, {}).get("steps", 1) != 0:
+            continue
+        decl = action.decl
+        names, todo = [], [decl.guard] if decl.guard is not None else []
+        while todo:
+            node = todo.pop()
+            if isinstance(node, A.Name) and node.name in model.checked.consts and node.name not in names:
+                names.append(node.name)
+            if isinstance(node, list):
+                todo.extend(node)
+            elif hasattr(node, "__dataclass_fields__"):
+                todo.extend(getattr(node, f) for f in node.__dataclass_fields__ if f not in ("pos", "ref"))
+        where = f"{model.path}:{decl.pos[0]}"
+        reads = ", ".join(f"{n} = {model.constant_text(n)}" for n in names)
+        hints[action.name] = (f"no reachable state satisfies its guard ({where})"
+                              + (f", which reads {reads}" if reads else ""))
+    return hints
+
+
 def _fairness_text(f) -> str:
     params = f"({', '.join(f.params)})" if f.params else ""
     return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
 
 
-def _print_result(model, result, trace_path, brief=False, sim=None):
-    """The verdict, the trace (only its file when `brief`: a gate's expected violation)
-    and the counts (of a simulation, if `sim`)."""
-    from checker.traces.report import describe_verdict, format_trace
+def _print_result(model, result, trace_path, brief=False, sim=None, full_states=False):
+    """The verdict, the trace (only its file when `brief`: a gate's expected violation;
+    every state whole with `full_states`) and the counts (of a simulation, if `sim`)."""
+    from checker.traces.report import budget_text, describe_verdict, format_trace
     if sim is not None:
         from checker.cli.simulate import describe
         from checker.engine.simulate import summary_lines
@@ -513,18 +696,26 @@ def _print_result(model, result, trace_path, brief=False, sim=None):
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
     elif result.loop is not None:
         print("A behavior that violates it, ending in a cycle that repeats forever:")
-        print(format_trace(model, result.trace, loop=result.loop, closing=result.loop_step))
+        print(format_trace(model, result.trace, loop=result.loop, closing=result.loop_step,
+                           full_states=full_states))
         print(f"Trace ({len(result.trace)} states, looping back to state {result.loop + 1}) "
               f"written to {trace_path}")
     elif result.trace is not None:
         print("The behavior up to this point is:" if result.verdict != "error"
               else "The behavior that reaches the failing state is:")
-        print(format_trace(model, result.trace))
+        print(format_trace(model, result.trace, full_states=full_states))
         print(f"Trace ({len(result.trace)} states) written to {trace_path}")
-    if model.temporal and (result.verdict == "incomplete" or sim is not None):
+    if result.verdict == "deadlock" and result.trace:
+        budgets = budget_text(model, result.trace[-1].state)
+        if budgets:
+            print(budgets)
+    if model.temporal and sim is not None and sim.swarm and result.verdict == "ok":
+        print("The temporal properties were judged only where a run could stay forever (a state with a "
+              "step that changes nothing); a proof needs the complete state graph.")
+    elif model.temporal and (result.verdict == "incomplete" or (sim is not None and not sim.swarm)):
         print("The temporal properties were not checked: they need the complete state graph.")
-    for line in summary_lines(sim if sim is not None else result):
-        print(line)
+    from checker.cli.terminal import print_counts
+    print_counts(sim if sim is not None else result, summary_lines(sim if sim is not None else result))
 
 
 def _json_result(model, result, trace_path) -> dict:
@@ -615,7 +806,7 @@ def _views(args, model, trace, prop=None, kind=None, loop=None, closing=None, no
             print(f"Sequence diagram ({len(trace)} states) written to {args.diagram}")
     if args.html:
         from checker.traces.html import write_page
-        write_page(args.html, model, trace, d, summary)
+        write_page(args.html, model, trace, d, summary, prop if kind in ("invariant", "action", "temporal") else None)
         if not args.json:
             print(f"Step-through page ({len(trace)} states) written to {args.html}")
 
@@ -647,10 +838,8 @@ def _replay(args, consts) -> int:
         else:
             print(text)
         return 0 if res is None else res.exit_code
-    if consts:
-        raise UsageError("--replay of a trace takes its constants from the trace; drop --const")
     from checker.engine.replay import replay_file, replay_lines
-    rep = replay_file(args.replay, args.specs[0] if args.specs else None)
+    rep = replay_file(args.replay, args.specs[0] if args.specs else None, consts)
     lines = replay_lines(rep)
     if not args.json:
         if args.diagram is None and args.html is None:
@@ -660,13 +849,15 @@ def _replay(args, consts) -> int:
                rep.property_kind, rep.loop if rep.reproduced else None, rep.closing,
                summary="\n".join(lines))
     if args.json:
-        print(json.dumps({"verdict": "mismatch" if rep.mismatch else
+        print(json.dumps({"verdict": "mismatch" if rep.mismatch and not rep.changed else
+                          "left by the changed spec" if rep.mismatch else
                           "reproduced" if rep.reproduced else "not reproduced",
                           "property": rep.property, "trace": str(rep.path),
                           "step": rep.mismatch.index if rep.mismatch else None,
+                          "constants_changed": rep.changed or None,
                           "message": "\n".join(lines), "exit_code": rep.exit_code}))
     else:
-        print("\n".join(lines), file=sys.stderr if rep.mismatch else sys.stdout)
+        print("\n".join(lines), file=sys.stderr if rep.mismatch and not rep.changed else sys.stdout)
     return rep.exit_code
 
 

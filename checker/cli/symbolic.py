@@ -69,7 +69,7 @@ def run_symbolic(mf, model, args, out=print):
     trace_path = None
     if result.trace is not None:
         from checker.traces.itf import write_counterexample
-        trace_path = write_counterexample(args.out, model, result, mf)
+        trace_path = write_counterexample(args.out, model, result, mf, dict(args.consts))
     if not args.json:
         _print_bmc(model, result, trace_path, built, args, out)
     run = Run(model, result, trace_path, label=mf.name if mf else None, deadlock_checked=False)

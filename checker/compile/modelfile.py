@@ -17,7 +17,7 @@ from pathlib import Path
 import re
 import tomllib
 
-from checker.lang.errors import BadConstant, SpecError, UsageError
+from checker.lang.errors import BadConstant, SpecError, UsageError, did_you_mean
 
 VERDICTS = ("ok", "violation", "deadlock", "incomplete")
 
@@ -112,7 +112,7 @@ def compile_model_file(mf: ModelFile, consts: dict | None = None, invariants: li
                        ("property", [mf.expect.property] if mf.expect.property else [])):
         for name in names:
             if name not in known:
-                raise mf.error(f"{key}: the spec has no property named {name!r} "
+                raise mf.error(f"{key}: the spec has no property named {name!r}{did_you_mean(name, known)} "
                                f"(its properties: {', '.join(sorted(known))})", key)
     model = compile_model(checked, invariants or mf.invariants, skip=mf.skip + list(skip or ()),
                           packed=pack and pack(checked))

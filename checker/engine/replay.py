@@ -13,6 +13,12 @@ step, a deadlock, or, for a lasso (ITF "loop"), that the recorded step closes th
 cycle and that the temporal property is violated by it under the spec's fairness
 (liveness.lasso_violation). Exit 12, 11, 13 or 75 when it reproduces, 0 when it no
 longer does: a stale trace is caught when the spec changes.
+
+With constants changed (`--replay TRACE --const FIX_KAFKA_12983=true`: the trace of a
+bug replayed with its fix on), a trace that leaves the changed spec is the answer, not
+bad input: the replay says at which state the changed spec leaves it (the step no longer
+enabled, or leading elsewhere) or that the property now holds in its last state, and
+exits 0; it exits with the violation's code if the changed spec still reproduces it.
 """
 from __future__ import annotations
 
@@ -53,11 +59,13 @@ class Replay:
     reproduced: bool = False
     message: str = ""                           # how the recorded violation reproduces (or not)
     mismatch: Mismatch | None = None
+    changed: dict = field(default_factory=dict)  # constants set unlike the recording: NAME -> text
+    length: int = 0                             # the states the file records
 
     @builtins.property          # `property` is a field name above
     def exit_code(self) -> int:
         if self.mismatch is not None:
-            return EXIT_BAD_INPUT
+            return EXIT_OK if self.changed else EXIT_BAD_INPUT
         if not self.reproduced:
             return EXIT_OK
         return exit_code_of(verdict_of(self.property_kind), self.property_kind)
@@ -97,10 +105,10 @@ def _find(name: str, trace_path: Path) -> Path | None:
     return None
 
 
-def configure(itf: dict, trace_path: Path, spec: str | None = None):
+def configure(itf: dict, trace_path: Path, spec: str | None = None, overrides: dict | None = None):
     """The compiled model the trace was recorded on: `spec` (a .gdsl or model file) if
-    given, else the model file or spec its #meta names, with the constants it records;
-    compiled to check the property it records."""
+    given, else the model file or spec its #meta names, with the constants it records
+    (`overrides` changing some); compiled to check the property it records."""
     from checker.compile.model import compile_model, load_spec
     from checker.compile.modelfile import is_model_file, load_model_file
     meta = itf.get("#meta", {})
@@ -120,6 +128,7 @@ def configure(itf: dict, trace_path: Path, spec: str | None = None):
     if not isinstance(consts, dict) or not all(isinstance(v, str) for v in consts.values()):
         raise UsageError(f"--replay {trace_path}: its #meta \"constants\" is not an object of "
                          f"texts such as \"CONSUMERS\": \"2\"")
+    consts = {**consts, **(overrides or {})}
     try:
         checked = load_spec(spec_path, consts)
     except BadConstant as e:
@@ -146,17 +155,21 @@ def _same_spec(meta, checked, trace_path, spec_path) -> None:
 
 # ---------------------------------------------------------------- replaying it
 
-def replay_file(path, spec: str | None = None) -> Replay:
-    """Read, configure and replay a trace file (see the module docstring)."""
+def replay_file(path, spec: str | None = None, overrides: dict | None = None) -> Replay:
+    """Read, configure and replay a trace file (see the module docstring); `overrides`
+    change constants from the recorded ones."""
     path = Path(path)
     itf = read_itf(path)
-    model = configure(itf, path, spec)
-    return replay(model, itf, path)
+    model = configure(itf, path, spec, overrides)
+    recorded = itf.get("#meta", {}).get("constants") or {}
+    changed = {n: v for n, v in (overrides or {}).items() if recorded.get(n) != v}
+    return replay(model, itf, path, changed)
 
 
-def replay(model, itf: dict, path: Path) -> Replay:
+def replay(model, itf: dict, path: Path, changed: dict | None = None) -> Replay:
     meta = itf.get("#meta", {})
-    rep = Replay(path, model, meta, property=meta.get("property"))
+    rep = Replay(path, model, meta, property=meta.get("property"), changed=dict(changed or {}),
+                 length=len(itf.get("states", [])))
     loop = itf.get("loop")
     if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(itf["states"])):
         raise UsageError(f"--replay {path}: \"loop\" is {loop!r}, not the index of one of its "
@@ -339,6 +352,8 @@ def _judge_lasso(model, rep: Replay, meta: dict) -> None:
 
 def replay_lines(rep: Replay) -> list:
     """The verdict of a replay, for the terminal."""
+    if rep.changed:
+        return _changed_lines(rep)
     if rep.mismatch is not None:
         return [f"{rep.path}: the trace is not a behaviour of the spec at {rep.mismatch.message}"
                 if rep.mismatch.message.startswith("state") else f"{rep.path}: {rep.mismatch.message}"]
@@ -346,3 +361,19 @@ def replay_lines(rep: Replay) -> list:
             + (f", looping back to state {rep.loop + 1}" if rep.loop is not None else "")
             + f", every step an enabled action of {rep.model.name} leading to the recorded state.")
     return [head, rep.message]
+
+
+def _changed_lines(rep: Replay) -> list:
+    """The verdict of a replay on a changed configuration: where the changed spec leaves
+    the trace, or whether the recorded violation still happens."""
+    what = ", ".join(f"{n} = {v}" for n, v in rep.changed.items())
+    if rep.mismatch is not None:
+        k = rep.mismatch.index
+        return [f"With {what}, the spec leaves the trace {rep.path} at state {k + 1} of {rep.length}: "
+                f"states 1 to {k} replay, then {rep.mismatch.message}",
+                f"So the recorded violation of {rep.property} is not reached this way with {what}."]
+    if rep.reproduced:
+        return [f"With {what}, every step of {rep.path} still replays and the violation of {rep.property} "
+                f"still happens: {what} does not prevent it."]
+    return [f"With {what}, every step of {rep.path} still replays ({len(rep.trace)} states), but "
+            f"{rep.property} now holds where the trace ends: {what} prevents the violation there."]

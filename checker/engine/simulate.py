@@ -14,6 +14,14 @@ violation found in run 812 of 1,000 is found again with the same seed, and the
 report names the run. A violation comes back as an explore.Result with its trace,
 so it is reported and written exactly as an exhaustive search's is. Finding
 nothing is no proof: the verdict is then "ok" with the numbers of runs and steps.
+
+`swarm=True` gives each run its own configuration (fault budgets, when faults may
+start, action weights; checker/engine/swarm.py), which finds the bugs uniform walks
+miss. Swarm runs also judge temporal properties where a run can stay forever: at a
+state with a step that changes nothing, the run up to there with that step repeating
+is a lasso, judged as the exhaustive search judges one (liveness.lasso_violation,
+fairness included); each state is judged once a simulation. (Uniform walks do not:
+on the 10-consumer configuration it cost 2.8 times their throughput.)
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ import random
 import time
 
 from .outcome import SPEC_FAILURES, Result, Step, failure_message
+from .swarm import SwarmRun
 
 DEFAULT_RUNS = 1000
 DEFAULT_STEPS = 100
@@ -39,6 +48,7 @@ class Simulation:
     failing_run: int | None = None   # the run (1-based) that found the violation
     ended: dict = None               # how runs ended: {"steps": n, "deadlock": n, "constraint": n}
     last_trace: list = None          # [Step] of the failing run, else of the last run
+    swarm: bool = False              # swarm runs (engine/swarm.py)
 
     @property
     def runs_per_s(self) -> float:
@@ -67,9 +77,10 @@ def pick(rng: random.Random, succ: list, n_params: list):
 
 def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, seed: int = 0,
              check_deadlock: bool = True, timeout: float | None = None, progress=None,
-             progress_every: float = 2.0) -> Simulation:
-    """`runs` random walks of up to `steps` steps each from a random initial state;
-    stops at the first violation, deadlock or evaluation error."""
+             progress_every: float = 2.0, swarm: bool = False, budgets=()) -> Simulation:
+    """`runs` random walks of up to `steps` steps each from a random initial state
+    (`swarm`: each with its own configuration, `budgets` the variable indices of the
+    fault counters); stops at the first violation, deadlock or evaluation error."""
     start = time.perf_counter()
     deadline = start + timeout if timeout is not None else float("inf")
     check_inv = model.check_invariants if model.invariants else None
@@ -77,7 +88,9 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
     check_con = model.check_constraints if model.constraints else None
     successors = model.labelled_successors
     n_params = [len(a.params) for a in model.checked.actions]
-    ended = {"steps": 0, "deadlock": 0, "constraint": 0}
+    ended = {"steps": 0, "deadlock": 0, "constraint": 0, "quiescent": 0}
+    judged: set = set()           # states whose stuttering lasso was judged
+    judge_lassos = swarm and bool(model.temporal)   # 2.8x the cost of a uniform 10-consumer walk
     total_steps = 0
     generated = 0
     next_report = start + progress_every
@@ -91,9 +104,11 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
         if verdict in ("violation", "deadlock", "error"):
             res.property, res.property_kind = info["property"], info["kind"]
             res.trace = list(trace)
+            if "closing" in info:
+                res.loop, res.loop_step = len(trace) - 1, info["closing"]
         return Simulation(res, seed, run, total_steps, elapsed,
                           failing_run=run if res.trace is not None else None, ended=ended,
-                          last_trace=list(trace))
+                          last_trace=list(trace), swarm=swarm)
 
     try:
         try:
@@ -103,6 +118,7 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
                         message=f"in init: {failure_message(e, model)}")
         for run in range(1, runs + 1):
             rng = random.Random(f"{seed}:{run}")
+            config = SwarmRun.draw(rng, len(model.action_names), budgets, steps) if swarm else None
             s = inits[rng.randrange(len(inits))]
             generated += 1
             trace = [Step(None, (), s)]
@@ -110,7 +126,7 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
                 if check_inv is not None and (bad := check_inv(s)) >= 0:
                     p = model.invariants[bad]
                     return stop("violation", property=p.name, kind="invariant")
-                for _ in range(steps):
+                for k in range(steps):
                     if check_con is not None and check_con(s) >= 0:
                         ended["constraint"] += 1
                         break
@@ -121,7 +137,18 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
                             return stop("deadlock", property="Deadlock", kind="deadlock")
                         ended["deadlock"] += 1
                         break
-                    act, picks, t = pick(rng, succ, n_params)
+                    if judge_lassos and hash(s) not in judged:
+                        judged.add(hash(s))
+                        lasso = _stuttering_lasso(model, trace, succ, s)
+                        if lasso is not None:
+                            return stop("violation", property=lasso[0], kind="temporal", closing=lasso[1])
+                    if config is None:
+                        act, picks, t = pick(rng, succ, n_params)
+                    elif (chosen := config.choose(rng, s, succ, k)) is not None:
+                        act, picks, t = chosen
+                    else:
+                        ended["quiescent"] += 1
+                        break
                     trace.append(Step(model.action_names[act], picks, t))
                     total_steps += 1
                     if check_step is not None and (bad := check_step(s, t)) >= 0:
@@ -147,11 +174,36 @@ def simulate(model, *, runs: int = DEFAULT_RUNS, steps: int = DEFAULT_STEPS, see
     return stop("ok")
 
 
+def _stuttering_lasso(model, trace, succ, s):
+    """(property name, closing Step) if the run so far, then a step of `succ` that
+    leaves `s` unchanged repeated forever, is a fair behaviour violating a temporal
+    property; else None."""
+    from .liveness import lasso_violation
+    loops = [(a, p) for a, p, t in succ if t == s]
+    if not loops:
+        return None
+    whole = [step.state for step in trace]
+    labels = [None] + [(model.action_names.index(st.action), st.params) for st in trace[1:]]
+    for prop in model.temporal:
+        # `always eventually` and `eventually always` depend on the cycle only: judge the
+        # one-state lasso (cheap); the others on the whole run
+        states, marks = ([s], [None]) if prop.temporal.form in _CYCLE_ONLY else (whole, labels)
+        for a, p in loops:
+            if lasso_violation(model, prop, states, len(states) - 1, marks, (a, p)) is not None:
+                return prop.name, Step(model.action_names[a], p, s)
+    return None
+
+
+_CYCLE_ONLY = ("always_eventually", "eventually_always")
+
+
 def summary_lines(sim: Simulation) -> list:
     """What a simulation did, with its throughput, for the terminal."""
     ended = sim.ended or {}
     how = [f"{n} at the step bound" if k == "steps" else
-           f"{n} in a deadlock" if k == "deadlock" else f"{n} outside a constraint"
+           f"{n} in a deadlock" if k == "deadlock" else
+           f"{n} quiescent (nothing but steps that change nothing, or faults the run may not spend)"
+           if k == "quiescent" else f"{n} outside a constraint"
            for k, n in ended.items() if n]
     stopped = " (stopped by --timeout)" if sim.result.stopped_by == "timeout" else ""
     return [

@@ -82,3 +82,11 @@ class EvalError(Exception):
     Raised by compiled code, e.g. a value outside its variable's range, `get` of
     none, a sequence past its bound. Reported with the trace that reaches it.
     """
+
+
+def did_you_mean(name: str, known) -> str:
+    """`; did you mean 'X'?` for the known name closest to a misspelt one (difflib's
+    ratio of 0.6 or more), or "" when none is close."""
+    import difflib
+    close = difflib.get_close_matches(name, [k for k in known if isinstance(k, str)], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

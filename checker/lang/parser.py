@@ -387,7 +387,12 @@ def _syntax_error(e, source, path) -> SpecError:
         found = "end of file" if tok.type == "$END" else f"'{tok}'"
         expected = sorted({_word(t) for t in (e.expected or ())})
         msg = f"unexpected {found}"
-        if expected and len(expected) <= 8:
+        after_eq = str(tok) == "=" and (tok.start_pos or 0) > 0 and source[tok.start_pos - 1] == "="
+        if after_eq:                  # `x == 0` where a statement assigns
+            msg += "; a statement assigns with a single '=' (x = 0); '==' compares, in an expression"
+        elif str(tok) == "=":         # `when x = 1`: TLA+'s habit, not gdsl's
+            msg += "; to compare, write '==' (a single '=' assigns, in a statement)"
+        elif expected and len(expected) <= 8:
             msg += "; expected " + ", ".join(expected)
         if tok.type == "$END":
             lines = source.splitlines() or [""]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UsageError
+from .errors import UsageError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ def select(checked, invariants=None, skip=None) -> Selection:
         for name in names:
             if name not in known:
                 listing = ", ".join(sorted(known)) or "none"
-                raise UsageError(f"{option} {name}: the spec has no property named {name!r} "
-                                 f"(its properties: {listing})")
+                raise UsageError(f"{option} {name}: the spec has no property named {name!r}"
+                                 f"{did_you_mean(name, known)} (its properties: {listing})")
     props = [p for p in everything if p.name in set(invariants)] if invariants else \
         [p for p in everything if not p.refuted]
     props = [p for p in props if p.name not in set(skip or ())]

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from . import ast as A
 from .builtins import BUILTINS, arity_error
-from .errors import BadConstant, SpecError, too_deep
+from .errors import BadConstant, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
                     TupleT, Type, assignable, has_domain, is_key_type, key_count, unify)
 
@@ -211,8 +211,8 @@ class _Checker:
         unknown = sorted(set(self.overrides) - set(self.consts))
         if unknown:
             known = ", ".join(self.consts) or "none"
-            raise BadConstant(unknown[0], None, f"the spec has no constant named {unknown[0]!r} "
-                                                f"(its constants: {known})")
+            raise BadConstant(unknown[0], None, f"the spec has no constant named {unknown[0]!r}"
+                                                f"{did_you_mean(unknown[0], self.consts)} (its constants: {known})")
         for d in decls:
             if isinstance(d, A.VarDecl):
                 self.declare(d.name, "variable", d.pos)
@@ -697,7 +697,8 @@ class _Checker:
                     raise SpecError(f"cannot index a {t}", sel[1].pos)
             else:
                 if not isinstance(t, RecordT) or t.slot(sel[1]) < 0:
-                    raise SpecError(f"{t} has no field {sel[1]!r}", lv.pos)
+                    raise SpecError(f"{t} has no field {sel[1]!r}" + (
+                        did_you_mean(sel[1], [f[0] for f in t.fields]) if isinstance(t, RecordT) else ""), lv.pos)
                 t = t.fields[t.slot(sel[1])][1]
         return t
 
@@ -868,8 +869,9 @@ class _Checker:
             raise SpecError(f"a value of type {bt} has no fields (.{e.name})", e.pos)
         slot = bt.slot(e.name)
         if slot < 0:
-            raise SpecError(f"record {bt.name} has no field {e.name!r}; its fields: "
-                            + ", ".join(f[0] for f in bt.fields), e.pos)
+            raise SpecError(f"record {bt.name} has no field {e.name!r}"
+                            f"{did_you_mean(e.name, [f[0] for f in bt.fields])} (its fields: "
+                            + ", ".join(f[0] for f in bt.fields) + ")", e.pos)
         e.kind, e.slot = "record", slot
         return bt.fields[slot][1]
 
@@ -986,7 +988,8 @@ class _Checker:
         else:
             for n, a in e.named:
                 if n not in fields:
-                    raise SpecError(f"record {rt.name} has no field {n!r}", a.pos)
+                    raise SpecError(f"record {rt.name} has no field {n!r}{did_you_mean(n, fields)} "
+                                    f"(its fields: {', '.join(f[0] for f in rt.fields)})", a.pos)
                 if n in given:
                     raise SpecError(f"field {n!r} given twice", a.pos)
                 given[n] = a
@@ -1093,9 +1096,7 @@ class _Checker:
 
     @staticmethod
     def suggest(name, known) -> str:
-        import difflib
-        close = difflib.get_close_matches(name, [k for k in known if isinstance(k, str)], n=1)
-        return f"; did you mean {close[0]!r}?" if close else ""
+        return did_you_mean(name, known)
 
 
 def _temporal_inside(e) -> bool:

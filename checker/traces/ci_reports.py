@@ -174,7 +174,12 @@ def sarif(runs, deadlock_checked: bool) -> str:
             text += f" by a {len(r.trace)}-state trace"
         if run.trace_path:
             text += f" ({run.trace_path})"
-        result = {"ruleId": rule, "level": "error", "message": {"text": text},
+        # the level follows the verdict expected (--expected): a model recorded to fail that
+        # fails as recorded is a note, not a code-scanning alert on a green build
+        as_expected = run.expected is not None and run.expected.matches(r.verdict, r.property)
+        if as_expected:
+            text = f"as expected ({run.expected}): {text}"
+        result = {"ruleId": rule, "level": "note" if as_expected else "error", "message": {"text": text},
                   "locations": [{"physicalLocation": {
                       "artifactLocation": {"uri": _uri(m.path)},
                       "region": {"startLine": max(1, line), "startColumn": max(1, col)}}}]}

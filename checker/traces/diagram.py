@@ -11,6 +11,15 @@ How a step is drawn comes from a small table beside the spec, `<spec>.diagram.to
                          message = "JoinGroup response {before.toClient[$c].error}" }
     Crash = { over = "$c", note = "crashes" }
 
+    timers = ["SessionExpires"]          # actions that are timers firing
+    [faults]                             # counter variable = the constant that bounds it
+    crashes = "CRASHES"
+
+A step that increases a `[faults]` counter is a fault, and traces say so in its title
+("fault: crashes 1 of CRASHES = 1"); a `timers` action is titled as a timer. The
+`$`-parameters of arrows and notes say which scalarset the per-participant lanes are:
+the text trace groups `map[Consumer, _]` variables by consumer (report.py).
+
 `$p` is the value of the step's parameter p (`$m.consumer`: a field of it);
 `{before.PATH}` and `{after.PATH}` are a part of the state before or after the step
 (paths as scenario files write them: `toClient[Consumer1].error`). An action the
@@ -30,7 +39,7 @@ from checker.compile.modelfile import Located, read_toml
 from checker.engine.outcome import step_title
 from checker.engine.statediff import change_text, changes
 from checker.lang.errors import UsageError
-from checker.lang.types import RecordT
+from checker.lang.types import RecordT, ScalarsetT
 from checker.lang.values import show
 
 SIDECAR_SUFFIX = ".diagram.toml"
@@ -69,6 +78,8 @@ class Table(Located):
     source: str
     participants: list
     actions: dict
+    faults: dict = field(default_factory=dict)     # counter variable -> bounding constant
+    timers: list = field(default_factory=list)     # action names
 
 
 def table_path(spec_path) -> Path:
@@ -85,8 +96,9 @@ def load_table(model) -> Table | None:
     source, data = read_toml(path, "diagram table")
     t = Table(path, source, [], {})
     for key in data:
-        if key not in ("participants", "actions"):
-            raise t.error(f"unknown key {key!r}; a diagram table has participants and [actions]", key)
+        if key not in ("participants", "actions", "timers", "faults"):
+            raise t.error(f"unknown key {key!r}; a diagram table has participants, timers, [actions] "
+                          f"and [faults]", key)
     parts = data.get("participants", [])
     if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
         raise t.error("participants is a list of names, e.g. participants = [\"Coordinator\"]",
@@ -111,7 +123,29 @@ def load_table(model) -> Table | None:
                     raise t.error(f"{name}: ${ref}: the action has no parameter {ref} "
                                   f"(it has: {', '.join(params) or 'none'})", name, "actions")
         t.actions[name] = entry
+    _load_faults(model, t, data)
     return t
+
+
+def _load_faults(model, t: Table, data) -> None:
+    """The table's timers and fault counters, each checked against the spec."""
+    timers = data.get("timers", [])
+    if not isinstance(timers, list) or not all(isinstance(a, str) for a in timers):
+        raise t.error("timers is a list of action names, e.g. timers = [\"SessionExpires\"]", "timers")
+    for name in timers:
+        if name not in model.action_names:
+            raise t.error(f"timers: the spec has no action {name} (its actions: "
+                          f"{', '.join(model.action_names)})", "timers")
+    faults = data.get("faults", {})
+    if not isinstance(faults, dict):
+        raise t.error("faults is a table: [faults] with counter = \"CONSTANT\"", "faults")
+    for var, const in faults.items():
+        if var not in model.var_names:
+            raise t.error(f"faults: the spec has no variable {var}", var, "faults")
+        if not isinstance(const, str) or const not in model.checked.consts:
+            raise t.error(f"faults: {var} = {const!r}: name the constant that bounds it "
+                          f"(the spec's constants: {', '.join(model.checked.consts)})", var, "faults")
+    t.timers, t.faults = list(timers), dict(faults)
 
 
 def build(model, trace, *, table: Table | None = None, property_name: str | None = None,
@@ -125,7 +159,7 @@ def build(model, trace, *, table: Table | None = None, property_name: str | None
         if prev is None:
             row = Row(1, "<Initial state>", over=None, label="initial state")
         else:
-            row = _row(model, table, i + 1, step, prev.state)
+            row = step_row(model, table, i + 1, step, prev.state)
             row.changes = changes(model, prev.state, step.state)
         row.note = (notes[i] if notes and i < len(notes) else "") or ""
         rows.append(row)
@@ -153,7 +187,22 @@ def _natural(name: str):
     return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
 
 
-def _row(model, table, number, step, before) -> Row:
+def participant_types(model, table: Table) -> list:
+    """The scalarsets whose values are participants: the types of the parameters the
+    table's arrows and notes name (`$c`: Consumer), in the order the table first names them."""
+    found = []
+    for name, entry in table.actions.items():
+        params = model.action_params.get(model.action_names.index(name), {})
+        for key in ("from", "to", "over"):
+            m = re.fullmatch(r"\$(\w+)", entry.get(key, ""))
+            t = params.get(m.group(1)) if m else None
+            if isinstance(t, ScalarsetT) and all(t is not x for x in found):
+                found.append(t)
+    return found
+
+
+def step_row(model, table, number, step, before) -> Row:
+    """One step as the table draws it (an arrow or a note), `before` the state it leaves."""
     title = step_title(model, step)
     act = model.action_names.index(step.action) if step.action in model.action_names else -1
     types = model.action_params.get(act, {})

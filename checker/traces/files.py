@@ -1,6 +1,7 @@
 """Files the checker writes (traces, diagrams, pages, graphs, reports) are written
 whole or not at all: a run interrupted half-way never leaves a truncated file where a
-good one was. One entry point, `write_atomic`."""
+good one was, and is readable as any file the user writes (the umask's mode, not the
+temporary file's 0600). One entry point, `write_atomic`."""
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -25,3 +27,10 @@ def write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -63,13 +63,22 @@ def write_trace(path, model, trace, **kw) -> Path:
     return Path(path)
 
 
-def write_counterexample(out_dir, model, result, mf=None) -> Path:
-    """Write a result's trace where the CLI files it: OUT/<model or spec>/<property>.itf.json,
-    the model file and its variation in `#meta`. An unwritable place is a usage error."""
+def trace_dir_name(name: str, config: dict | None = None) -> str:
+    """The folder of a run's traces: the model or spec name, and the constants the command
+    line set (`ConsumerGroup-CONSUMERS=2`), so that runs of different configurations, and
+    the committed reference traces, never overwrite each other."""
+    return "-".join([name, *(f"{n}={v}" for n, v in (config or {}).items())])
+
+
+def write_counterexample(out_dir, model, result, mf=None, config=None) -> Path:
+    """Write a result's trace where the CLI files it: OUT/<model or spec>[-NAME=VALUE...]/
+    <property>.itf.json (`config`: the constants the command line set, NAME -> text), the model file
+    and its variation in `#meta`. An unwritable place is a usage error."""
     from checker.lang.errors import UsageError
 
     from .report import describe_verdict
-    path = Path(out_dir) / (mf.name if mf else model.name) / f"{result.property}.itf.json"
+    config = {n: config[n] for n in model.checked.consts if n in (config or {})}   # the spec's order
+    path = Path(out_dir) / trace_dir_name(mf.name if mf else model.name, config) / f"{result.property}.itf.json"
     extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
     try:
         return write_trace(path, model, result.trace, property_name=result.property,

@@ -222,7 +222,7 @@ def test_cli_symmetry_on_by_default_and_off_on_request():
 
 def test_cli_says_why_symmetry_is_off_for_the_group_spec():
     text = run_cli(ROOT / "spec" / "group.gdsl", "--const", "CONSUMERS=2", "--max-states", "10").stdout
-    assert "Symmetry: off: " in text and "spec/group.gdsl:" in text and "the scalarset Consumer" in text
+    assert "Symmetry: off, because " in text and "spec/group.gdsl:" in text and "the scalarset Consumer" in text
 
 
 # ---- limits

@@ -143,3 +143,33 @@ def test_a_trace_of_another_spec_with_the_same_constants_is_refused(tmp_path):
     proc = run_cli("--replay", _edited(tmp_path, KAFKA_12983, edit), ROOT / "spec" / "group.gdsl")
     assert proc.returncode == EXIT_BAD_INPUT
     assert "belongs to spec TwoPhase, not to ConsumerGroup" in proc.stderr
+
+
+def test_a_bug_trace_replayed_with_its_fix_says_where_the_fixed_spec_leaves_it():
+    proc = run_cli("--replay", KAFKA_12983, "--const", "FIX_KAFKA_12983=true", "--diagram", "/dev/null")
+    assert proc.returncode == 0, proc.stdout + proc.stderr          # the fix removes this behaviour
+    assert "With FIX_KAFKA_12983 = true, the spec leaves the trace " in proc.stdout
+    assert "at state 19 of 26: states 1 to 18 replay, then state 19 (ReceiveJoinGroup(c=Consumer1)" in proc.stdout
+    assert "owned[Consumer1]: the spec gives {}, the trace records {0, 1}" in proc.stdout
+    data = json.loads(run_cli("--replay", KAFKA_12983, "--const", "FIX_KAFKA_12983=true", "--json").stdout)
+    assert (data["verdict"], data["step"], data["constants_changed"], data["exit_code"]) == \
+        ("left by the changed spec", 18, {"FIX_KAFKA_12983": "true"}, 0)
+    # the same constant at the value the trace records changes nothing: it reproduces
+    same = run_cli("--replay", KAFKA_12983, "--const", "FIX_KAFKA_12983=false", "--diagram", "/dev/null")
+    assert same.returncode == EXIT_VIOLATION and "reproduces" in same.stdout
+    # a constant the spec does not have is bad input, named
+    bad = run_cli("--replay", KAFKA_12983, "--const", "FIX_KAFKA_1=true")
+    assert bad.returncode == EXIT_BAD_INPUT and "FIX_KAFKA_1" in bad.stderr
+
+
+def test_a_fix_that_keeps_the_steps_but_not_the_violation_says_the_property_now_holds(tmp_path):
+    spec = tmp_path / "jug.gdsl"
+    spec.write_text(DIEHARD.read_text().replace("invariant NotSolved = big != 4",
+                                                "const FIXED: bool = false\n"
+                                                "invariant NotSolved = FIXED or big != 4"))
+    run = run_cli(spec, "--out", tmp_path, "--quiet")
+    assert run.returncode == EXIT_VIOLATION
+    trace = tmp_path / "DieHard" / "NotSolved.itf.json"
+    proc = run_cli("--replay", trace, "--const", "FIXED=true", "--diagram", "/dev/null")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "every step of" in proc.stdout and "NotSolved now holds where the trace ends" in proc.stdout

@@ -112,6 +112,8 @@ def test_graph_facts_and_coverage(ladder):
 def test_coverage_in_the_summary(ladder):
     proc = run_cli(ladder, "--coverage")
     assert proc.returncode == 0
-    assert "2 strongly connected components; 2 states have no way back" in proc.stdout
+    text = " ".join(proc.stdout.split())
+    assert "2 strongly connected components (sets of states that can all reach each other" in text
+    assert "; 2 states have no way back to an initial state" in text
     never = next(line for line in proc.stdout.splitlines() if line.strip().startswith("Never"))
     assert "never enabled" in never

@@ -101,7 +101,7 @@ def test_one_leader_per_generation_is_refuted_by_a_ghost_generation():
 
 
 def test_committed_ghost_generation_trace_is_the_one_the_checker_finds():
-    committed = json.loads((ROOT / "counterexamples/ConsumerGroup/OneLeaderPerGeneration.itf.json").read_text())
+    committed = json.loads((ROOT / "counterexamples/ConsumerGroup-CONSUMERS=2/OneLeaderPerGeneration.itf.json").read_text())
     m = model(TWO, ["OneLeaderPerGeneration"])
     r = bfs(m)
     from checker.traces.itf import trace_to_itf

@@ -1,7 +1,11 @@
 """The step-through page (checker/traces/html.py, `--html FILE`), opened in headless Chromium:
 it draws the diagram and the first step's variables by itself (inline script, no
 network), and `#step=N` opens step N. Needs the Debian package chromium; without it
-this test fails and says so (it is never skipped)."""
+this test fails and says so (it is never skipped). The page of a bug trace is driven
+through its address (`#step=N&q=TEXT&changed=1`, what the controls set) and its DOM
+checked: the per-consumer lanes, the sticky lane header, only-what-changed, the
+search, the property's text and spec link; its screenshots are kept in
+test-artifacts/ (not tracked)."""
 from __future__ import annotations
 
 import shutil
@@ -54,7 +58,8 @@ def test_chromium_shows_the_first_step(page, tmp_path):
     dom = browse(tmp_path, page.as_uri(), "--dump-dom")
     assert 'id="position">Step 1 of 8<' in dom                   # written by the page's script
     assert 'id="step-title">State 1: &lt;Initial state&gt;<' in dom
-    assert '<td class="name">groupState</td><td>Empty</td>' in dom
+    assert '<td class="name">groupState</td><td>Empty</td>' in dom          # the coordinator's table
+    assert '<th>per consumer</th><th>Consumer1</th><th>Consumer2</th>' in dom  # a lane per consumer
     assert dom.count('class="row') == 8 and 'class="row current"' in dom
     shot = tmp_path / "first.png"
     browse(tmp_path, page.as_uri(), f"--screenshot={shot}", "--window-size=1200,900")
@@ -66,4 +71,55 @@ def test_chromium_opens_the_step_in_the_address(page, tmp_path):
     dom = browse(tmp_path, page.as_uri() + "#step=8", "--dump-dom")
     assert 'id="position">Step 8 of 8<' in dom
     assert "✗ invariant OneMemberPerInstance violated" in dom
-    assert 'class="changed"><td class="name">members</td>' in dom
+    assert '<td class="name">members</td><td class="changed">' in dom
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+BUG = ROOT / "counterexamples" / "KAFKA-12983.itf.json"
+
+
+@pytest.fixture(scope="module")
+def bug_page(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bug") / "KAFKA-12983.html"
+    proc = run_cli("replay", BUG, "--html", path)
+    assert proc.returncode == 12, proc.stderr
+    return path
+
+
+@pytest.mark.slow
+def test_chromium_shows_each_consumers_lane_and_the_property(bug_page, tmp_path):
+    dom = browse(tmp_path, bug_page.as_uri() + "#step=26", "--dump-dom")
+    assert 'id="position">Step 26 of 26<' in dom
+    # the lanes: each consumer's entries side by side; both own partitions 0 and 1 (the bug)
+    assert '<th>per consumer</th><th>Consumer1</th><th>Consumer2</th>' in dom
+    assert '<td class="name">owned</td><td>{0, 1}</td><td class="changed">{0, 1}</td>' in dom
+    # the participants' names live in their own sticky header above the diagram
+    assert '<svg id="lanehead"' in dom and dom.count('class="lane-name"') == 3
+    # the property: its text and a link to its line
+    assert 'href="file://' in dom and 'group.gdsl#L' in dom
+    assert ">invariant NoDoubleOwnership (" in dom and "invariant NoDoubleOwnership =\n  forall c1, c2" in dom
+    # a change is written out whole (it was cut at 40 characters)
+    assert "toClient[Consumer2] = none (was Response(api: SyncGroup, error: NONE, epoch: 0, member: none, " \
+           "gen: -1, leader: false, members: {:}, skip: false, assignment: {0, 1}))" in dom
+
+
+@pytest.mark.slow
+def test_chromium_only_what_changed_and_search(bug_page, tmp_path):
+    dom = browse(tmp_path, bug_page.as_uri() + "#step=26&changed=1", "--dump-dom")
+    rows = dom.count('<tr data-cells=')
+    hidden = dom.count('class="hidden"')
+    assert rows == 36 and hidden == 32, (rows, hidden)     # of its 36 variables, 4 changed at step 26
+    assert '<tr data-cells="38,39"><td class="name">owned</td>' in dom
+    dom = browse(tmp_path, bug_page.as_uri() + "#step=1&q=UNKNOWN_MEMBER_ID", "--dump-dom")
+    assert 'id="hits">2 steps mention it<' in dom
+    assert dom.count('class="row hit"') == 2 and 'data-step="19"' in dom
+
+
+@pytest.mark.slow
+def test_chromium_screenshots_of_the_bug_page_are_kept(bug_page, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for view in ("step=16", "step=26&changed=1"):
+        shot = ARTIFACTS / f"html-KAFKA-12983-{view.replace('&', '-').replace('=', '')}.png"
+        browse(tmp_path, bug_page.as_uri() + "#" + view, f"--screenshot={shot}", "--window-size=1400,900")
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000, shot
