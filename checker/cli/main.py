@@ -23,6 +23,7 @@ from checker.engine.outcome import (EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_EVAL_ERR
                                     EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TEMPORAL, EXIT_UNEXPECTED,
                                     EXIT_VIOLATION)
 from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
+from checker.traces.fold import fold
 from checker.traces.graph import DEFAULT_GRAPH_MB
 from checker.lang.errors import SpecError, UsageError
 from checker.traces.report import describe_verdict
@@ -588,7 +589,7 @@ def _reduction(model, opts, args, whole_graph, out):
                 memory_limit=int(args.memory_limit * 2**30) if args.memory_limit else default_limit())
     if out is not None:
         if note:
-            print(f"Symmetry: {note}", file=out)
+            print("\n".join(fold("Symmetry: ", note, 160)), file=out)
         print(f"Workers: {workers}", file=out)
 
 

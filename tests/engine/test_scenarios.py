@@ -92,7 +92,7 @@ def test_a_broken_property_is_a_violation(tmp_path):
     trace = json.loads((ROOT / "counterexamples" / "KAFKA-8500.itf.json").read_text())
     steps = "".join(
         f'\n[[step]]\naction = "{s["#meta"]["action"]}"\n'
-        + (f'params = {{ c = "{s["#meta"]["params"]["c"]}" }}\n' if s["#meta"]["params"] else "")
+        + (f'params = {{ c = "{s["#meta"]["params"]["c"]}" }}\n' if "c" in s["#meta"]["params"] else "")
         for s in trace["states"][1:])
     path = _variant(tmp_path, 'spec = "../../spec/group.gdsl"\n[constants]\nCONSUMERS = 2\nSTATIC = true\n'
                     '[variation]\nFIX_KAFKA_8500 = false\n' + steps)
