@@ -168,7 +168,7 @@ class ClientDriver:
         """Name the spec's member ids, for a whole behaviour, so that the names sort as its
         idOrder does in every state: Kafka's assignors sort members by id string
         (MemberInfo.compareTo) and Kafka's ids are random, so the spec gives each id any
-        place, when a leader first sorts it (join completion), after the consumer already
+        place, when it joins the group (after its MEMBER_ID_REQUIRED), after the consumer already
         holds it. The places, merged over the behaviour, are one order; an id never
         placed goes last. Names are the rank (fixed width) then c<consumer>-m<incarnation>."""
         after = {}                     # id -> the ids placed right before it somewhere

@@ -2,7 +2,7 @@
 
 Kafka's assignors sort members by member id, and Kafka's ids are clientId-UUID: their
 order is random. The spec keeps it in idOrder, a new member taking any place among the
-others at join completion; CANONICAL_FIRST_IDS then explores only the behaviours whose
+others when it joins the group; CANONICAL_FIRST_IDS then explores only the behaviours whose
 consumers' first ids sort in consumer order, a symmetry reduction the spec claims is
 sound. These tests hold the spec to both: later ids really take any place (what a spec
 sorting by consumer missed), and the reduction loses no state up to renaming.
