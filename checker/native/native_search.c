@@ -1,0 +1,371 @@
+/* The native breadth-first search, counting as TLC counts (checker/engine/explore.py
+ * is the reference: the same order of checks, the same numbers at a stop).
+ *
+ * Included at the end of a generated file, which defines before it: MC_WORDS, the
+ * unpacked state `S`, mc_unpack/mc_pack, mc_init/mc_successors (calling mc_emit), and
+ * mc_inv/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED.
+ *
+ * Memory: the visited set is an open-addressing table of 64-bit fingerprints (0 is
+ * empty), kept at most 3/4 full; per distinct state, 4 bytes of parent number and 4
+ * of the position among its parent's successors (an initial state: its position
+ * among the initial states). Full states are kept for the level being expanded and
+ * the next one only. A trace is rebuilt by running the spec forward along the
+ * positions (mc_trace), and handed to Python as labelled steps. */
+#include <time.h>
+
+typedef struct {
+    int64_t max_states, max_depth;   /* 0: none */
+    double timeout;                  /* seconds, 0: none */
+    int check_deadlock;
+} McOptions;
+
+typedef struct {
+    int64_t distinct, generated, depth, queue_left, constrained;
+    int verdict;            /* 0 ok, 1 violation, 2 deadlock, 3 incomplete, 4 error */
+    int kind;               /* 0 invariant, 1 action property */
+    int prop;               /* index of the violated property */
+    int64_t index;          /* state number of the trace's end, -1: an initial state */
+    int64_t step_to;        /* position of the violating step's successor, -1: none */
+    int64_t init_pos;       /* with index -1: the initial state's position */
+    int stopped_by;         /* 0, 1 max-states, 2 max-depth, 3 timeout, 4 memory */
+    int64_t visited_bytes;
+    char message[512];
+} McResult;
+
+/* ---- the successors of one state, as generated code emits them */
+
+static __thread uint64_t *sw;      /* packed successors */
+static __thread S *ss;             /* the same, unpacked */
+static __thread int64_t *slab;     /* with labelling: site and labels of each */
+static __thread unsigned char *sout;   /* outside the constraints */
+static __thread int64_t nsucc, capsucc;
+
+static void mc_emit(const void *tv, int site) {
+    const S *t = (const S *)tv;
+    if (mc_failed) return;
+    if (nsucc == capsucc) {
+        capsucc = capsucc ? 2 * capsucc : 64;
+        sw = realloc(sw, capsucc * MC_WORDS * sizeof(uint64_t));
+        ss = realloc(ss, capsucc * sizeof(S));
+        slab = realloc(slab, capsucc * (MC_MAX_LABELS + 1) * sizeof(int64_t));
+        sout = realloc(sout, capsucc);
+        if (!sw || !ss || !slab || !sout) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+    }
+    uint64_t *w = sw + nsucc * MC_WORDS;
+    memset(w, 0, MC_WORDS * sizeof(uint64_t));
+    mc_pack(t, w);
+    ss[nsucc] = *t;
+    if (mc_labelling) {
+        int64_t *l = slab + nsucc * (MC_MAX_LABELS + 1);
+        l[0] = site;
+        memcpy(l + 1, mc_label, MC_MAX_LABELS * sizeof(int64_t));
+    }
+    nsucc++;
+}
+
+/* ---- fingerprints and the visited set */
+
+static inline uint64_t mc_fingerprint(const uint64_t *w) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL * (MC_WORDS + 1);
+    for (int i = 0; i < MC_WORDS; i++) {
+        uint64_t x = w[i] + 0x632BE59BD9B4E019ULL * (i + 1);
+        x ^= x >> 30; x *= 0xBF58476D1CE4E5B9ULL;
+        x ^= x >> 27; x *= 0x94D049BB133111EBULL;
+        x ^= x >> 31;
+        h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    return h ? h : 1;
+}
+
+typedef struct {
+    uint64_t *slots;
+    uint64_t mask, used;
+} Table;
+
+static int table_grow(Table *t) {
+    uint64_t n = t->slots ? 2 * (t->mask + 1) : (1 << 16);
+    uint64_t *slots = calloc(n, sizeof(uint64_t));
+    if (!slots) return 0;
+    for (uint64_t i = 0; t->slots && i <= t->mask; i++) {
+        uint64_t fp = t->slots[i];
+        if (!fp) continue;
+        uint64_t j = fp & (n - 1);
+        while (slots[j]) j = (j + 1) & (n - 1);
+        slots[j] = fp;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = n - 1;
+    return 1;
+}
+
+/* 1 if fp was added, 0 if it was there; -1 out of memory. */
+static int table_add(Table *t, uint64_t fp) {
+    if (!t->slots || 4 * (t->used + 1) > 3 * (t->mask + 1)) {
+        if (!table_grow(t)) return -1;
+    }
+    uint64_t j = fp & t->mask;
+    for (;;) {
+        uint64_t x = t->slots[j];
+        if (x == fp) return 0;
+        if (!x) { t->slots[j] = fp; t->used++; return 1; }
+        j = (j + 1) & t->mask;
+    }
+}
+
+/* ---- the search */
+
+typedef struct {
+    uint32_t *parent, *pos;
+    int64_t n, cap;
+    uint64_t *cur, *next;
+    int64_t ncur, nnext, capnext;
+    Table visited;
+} Store;
+
+static Store st;
+
+static void store_free(void) {
+    free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots);
+    memset(&st, 0, sizeof st);
+}
+
+static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
+    if (st.n == st.cap) {
+        st.cap = st.cap ? 2 * st.cap : 1 << 16;
+        uint32_t *p = realloc(st.parent, st.cap * sizeof(uint32_t));
+        if (!p) return 0;
+        st.parent = p;
+        p = realloc(st.pos, st.cap * sizeof(uint32_t));
+        if (!p) return 0;
+        st.pos = p;
+    }
+    st.parent[st.n] = (uint32_t)parent;
+    st.pos[st.n] = (uint32_t)pos;
+    st.n++;
+    if (st.nnext == st.capnext) {
+        st.capnext = st.capnext ? 2 * st.capnext : 1 << 12;
+        uint64_t *q = realloc(st.next, st.capnext * MC_WORDS * sizeof(uint64_t));
+        if (!q) return 0;
+        st.next = q;
+    }
+    memcpy(st.next + st.nnext * MC_WORDS, w, MC_WORDS * sizeof(uint64_t));
+    st.nnext++;
+    return 1;
+}
+
+static double mc_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
+
+static void stop_error(McResult *r, int64_t index, int64_t step_to) {
+    r->verdict = V_ERROR;
+    r->index = index;
+    r->step_to = step_to;
+    snprintf(r->message, sizeof r->message, "%s", mc_err);
+}
+
+int mc_words(void) { return MC_WORDS; }
+
+int mc_run(const McOptions *o, McResult *r) {
+    memset(r, 0, sizeof *r);
+    r->index = -1; r->step_to = -1; r->init_pos = -1;
+    store_free();
+    mc_failed = 0; mc_labelling = 0;
+    double deadline = o->timeout > 0 ? mc_now() + o->timeout : 0;
+    int64_t max_states = o->max_states > 0 ? o->max_states : INT64_MAX;
+    int64_t level_end = 0, expanding = -1;
+
+    /* ---- the initial states */
+    nsucc = 0;
+    mc_where = "init";
+    mc_init();
+    r->generated = nsucc;
+    if (mc_failed) {
+        r->verdict = V_ERROR;
+        snprintf(r->message, sizeof r->message, "in init: %s", mc_err);
+        goto done;
+    }
+    for (int64_t k = 0; k < nsucc; k++) {
+        const S *t = &ss[k];
+        if (MC_N_CON) {
+            int out = mc_con(t) >= 0;
+            if (mc_failed) { stop_error(r, -1, -1); r->init_pos = k; goto done_init; }
+            if (out) {
+                r->constrained++;
+                if (MC_N_INV && !MC_INV_DECIDED) {
+                    int bad = mc_inv(t);
+                    if (mc_failed) { stop_error(r, -1, -1); r->init_pos = k; goto done_init; }
+                    if (bad >= 0) {
+                        r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->init_pos = k;
+                        goto done_init;
+                    }
+                }
+                continue;
+            }
+        }
+        int added = table_add(&st.visited, mc_fingerprint(sw + k * MC_WORDS));
+        if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+        if (!added) continue;
+        if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done_init; }
+        if (!store_add(-1, k, sw + k * MC_WORDS)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+        if (MC_N_INV && !MC_INV_DECIDED) {
+            mc_where = "an invariant";
+            int bad = mc_inv(t);
+            if (mc_failed) { stop_error(r, st.n - 1, -1); goto done_init; }
+            if (bad >= 0) {
+                r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
+                goto done_init;
+            }
+        }
+    }
+done_init:
+    r->depth = r->generated ? 1 : 0;
+    level_end = st.n;
+    if (r->verdict != V_OK) goto done;
+
+    /* ---- level by level */
+    int64_t base = 0;
+    S s;
+    while (st.nnext) {
+        uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
+        st.ncur = st.nnext; st.nnext = 0;
+        /* the previous level's buffer is released; the next level's grows from empty */
+        free(st.next); st.next = NULL; st.capnext = 0;
+        int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
+        level_end = base + st.ncur;
+        for (int64_t j = 0; j < st.ncur; j++) {
+            int64_t i = base + j;
+            expanding = i;
+            if (deadline && (j & 1023) == 0 && mc_now() > deadline) {
+                expanding = i - 1;
+                r->verdict = V_INCOMPLETE; r->stopped_by = 3; goto done;
+            }
+            mc_unpack(st.cur + j * MC_WORDS, &s);
+            nsucc = 0;
+            mc_successors(&s);
+            r->generated += nsucc;
+            if (mc_failed) { stop_error(r, i, -1); goto done; }
+            if (nsucc == 0 && o->check_deadlock) {
+                r->verdict = V_DEADLOCK; r->index = i; goto done;
+            }
+            if (MC_N_CON) memset(sout, 0, nsucc);
+            int64_t upto = nsucc;       /* successors before the first event */
+            int event = 0;
+            for (int64_t k = 0; k < nsucc && (MC_N_CON || MC_N_STEP); k++) {
+                const S *t = &ss[k];
+                if (MC_N_CON) {
+                    mc_where = "a constraint";
+                    int out = mc_con(t) >= 0;
+                    if (mc_failed) { upto = k; event = 1; stop_error(r, i, k); break; }
+                    if (out) {
+                        r->constrained++;
+                        if (MC_N_INV && !MC_INV_DECIDED) {
+                            mc_where = "an invariant";
+                            int bad = mc_inv(t);
+                            if (mc_failed) { upto = k; event = 1; stop_error(r, i, k); break; }
+                            if (bad >= 0) {
+                                upto = k; event = 1;
+                                r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad;
+                                r->index = i; r->step_to = k;
+                                break;
+                            }
+                        }
+                        sout[k] = 1;
+                    }
+                }
+                if (MC_N_STEP) {
+                    mc_where = "an action property";
+                    int bad = mc_steps(&s, t);
+                    if (mc_failed) { upto = k; event = 1; stop_error(r, i, k); break; }
+                    if (bad >= 0) {
+                        upto = k; event = 1;
+                        r->verdict = V_VIOLATION; r->kind = 1; r->prop = bad; r->index = i; r->step_to = k;
+                        break;
+                    }
+                }
+            }
+            /* admit the successors inside the constraints, before the event, in order */
+            for (int64_t k = 0; k < upto; k++) {
+                if (MC_N_CON && sout[k]) continue;
+                const uint64_t *w = sw + k * MC_WORDS;
+                int added = table_add(&st.visited, mc_fingerprint(w));
+                if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                if (!added) continue;
+                if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
+                if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
+                if (!store_add(i, k, w)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                if (MC_N_INV && !MC_INV_DECIDED) {
+                    mc_where = "an invariant";
+                    int bad = mc_inv(&ss[k]);
+                    if (mc_failed) { stop_error(r, st.n - 1, -1); goto done; }
+                    if (bad >= 0) {
+                        r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
+                        r->step_to = -1;
+                        goto done;
+                    }
+                }
+            }
+            if (event) goto done;
+        }
+        base += st.ncur;
+        if (st.nnext) r->depth++;
+    }
+    expanding = st.n - 1;
+done:
+    if (r->verdict != V_OK && st.n > level_end) r->depth++;
+    r->distinct = st.n;
+    r->queue_left = r->verdict == V_OK ? 0 : (st.n - expanding - 1 > 0 ? st.n - expanding - 1 : 0);
+    r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
+    free(st.cur); st.cur = NULL;
+    free(st.next); st.next = NULL;
+    return r->verdict;
+}
+
+/* The steps to state `index` (then the step to its successor at position `step_to`,
+ * if >= 0; index -1: the initial state at init_pos alone). Writes, per state of the
+ * trace, 1 + MC_MAX_LABELS int64s: the emitting site, then its labels; and the first
+ * state's packed words to `first`. Returns the number of states, -1 on failure. */
+int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out, int64_t cap,
+                 uint64_t *first) {
+    int64_t chain_len = 0;
+    for (int64_t i = index; i >= 0; i = st.parent[i] == UINT32_MAX ? -1 : (int64_t)st.parent[i]) chain_len++;
+    int64_t total = chain_len + (step_to >= 0 ? 1 : 0) + (index < 0 ? 1 : 0);
+    if (total > cap) return -1;
+    int64_t *pos = malloc((total + 1) * sizeof(int64_t));
+    int64_t m = 0;
+    if (index < 0) pos[m++] = init_pos;
+    else {
+        int64_t k = chain_len;
+        for (int64_t i = index; i >= 0; i = st.parent[i] == UINT32_MAX ? -1 : (int64_t)st.parent[i])
+            pos[--k] = st.pos[i];
+        m = chain_len;
+    }
+    if (step_to >= 0) pos[m++] = step_to;
+    mc_failed = 0;
+    mc_labelling = 1;
+    nsucc = 0;
+    mc_init();
+    S s;
+    for (int64_t k = 0; k < m; k++) {
+        if (pos[k] >= nsucc) { free(pos); mc_labelling = 0; return -1; }
+        memcpy(out + k * (MC_MAX_LABELS + 1), slab + pos[k] * (MC_MAX_LABELS + 1),
+               (MC_MAX_LABELS + 1) * sizeof(int64_t));
+        if (k == 0) memcpy(first, sw + pos[0] * MC_WORDS, MC_WORDS * sizeof(uint64_t));
+        s = ss[pos[k]];
+        if (k + 1 < m) {
+            nsucc = 0;
+            mc_successors(&s);
+        }
+    }
+    mc_labelling = 0;
+    free(pos);
+    return m;
+}
+
+void mc_free(void) { store_free(); }

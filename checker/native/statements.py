@@ -1,0 +1,167 @@
+"""gdsl statements to C statements: in-place updates of a working state, and
+continuation style for `require`, `choose` and the procs that contain them.
+
+The problem: an action body assigns variables and entries in order (later
+statements see earlier ones), may fail a `require` or branch on a `choose`, and
+must hand every successor to the search. The invariant: the body works on a copy
+of the state (a C struct, "$s" in the environment), updated in place; a `choose`
+nests the rest of the block in a loop that copies the working state and every
+local first (each branch starts from the same values); `require` nests the rest
+under an `if`; an `if` holding either, and a nondeterministic proc call, compile
+the rest of the block into each way through; at the end, `emit` is called with
+the choices made (the labels a trace shows). Every value stored is checked to be
+in its type's range, as the Python backend checks it. The cost: a struct copy per
+action instance and per choice, no allocation. Public entry point:
+`CStatements.block` (and `pure` for function bodies).
+"""
+from __future__ import annotations
+
+from checker.lang import ast as A
+from checker.lang.types import RecordT, TupleT, component_types
+
+from .encoding import Unsupported, is_array_map, strides
+
+
+class CStatements:
+    """Statements of the C generator (checker/native/codegen.py)."""
+
+    def block(self, w, stmts, i, env, emit, picks=(), scope=""):
+        """Compile stmts[i:] then `emit(w, env, picks)`; nondeterminism nests the rest."""
+        picks = list(picks)
+        opened = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if isinstance(s, A.Require):
+                w(f"if ({self.expr(s.cond, env)}) {{")
+                opened += 1
+            elif isinstance(s, A.Choose):
+                header, env = self.loop(s.var, s.domain, env)
+                w(header + " {")
+                opened += 1
+                env = self.copy_working(w, env)
+                c, t = env[s.var]
+                picks.append((scope + s.var, c, t))
+            elif isinstance(s, A.CallStmt) and s.ref.nondet:
+                caller = env
+
+                def resume(w2, env2, picks2, i=i, caller=caller):
+                    back = {**caller, "$s": env2["$s"]}
+                    self.block(w2, stmts, i + 1, back, emit, picks2, scope)
+                self.block(w, s.ref.decl.body, 0, self.proc_env(w, s, env), resume, picks,
+                           f"{scope}{s.name}.")
+                break
+            elif isinstance(s, A.If) and _nondeterministic(s):
+                rest = stmts[i + 1:]
+                w(f"if ({self.expr(s.cond, env)}) {{")
+                self.block(w, s.then + rest, 0, self.copy_working(w, env), emit, picks, scope)
+                w("} else {")
+                self.block(w, s.orelse + rest, 0, self.copy_working(w, env), emit, picks, scope)
+                w("}")
+                break
+            else:
+                env = self.stmt(w, s, env)
+            i += 1
+        else:
+            emit(w, env, picks)
+        w("}" * opened)
+
+    def copy_working(self, w, env) -> dict:
+        """Fresh copies of the working state and of every local: a branch of its own."""
+        out = dict(env)
+        st = self.fresh("w")
+        w(f"S {st} = {env['$s']};")
+        out["$s"] = st
+        for name, val in env.items():
+            if name.startswith("$") or not val[2:]:
+                continue
+            c = self.fresh(f"l_{name}")
+            w(f"{self.ctype(val[1])} {c} = {val[0]};")
+            out[name] = (c, val[1], True)
+        return out
+
+    def pure(self, w, stmts, env):
+        for s in stmts:
+            env = self.stmt(w, s, env)
+        return env
+
+    def stmt(self, w, s, env) -> dict:
+        """One deterministic statement; the environment after it."""
+        if isinstance(s, A.Let):
+            t = s.declared if s.declared is not None else s.value.ty
+            c = self.fresh(f"l_{s.name}")
+            w(f"{self.ctype(t, s.pos)} {c} = {self.stored(t, s.value, env, s.name)};")
+            return {**env, s.name: (c, t, True)}
+        if isinstance(s, A.Assign):
+            self.assign(w, s, env)
+            return env
+        if isinstance(s, A.If):
+            w(f"if ({self.expr(s.cond, env)}) {{")
+            self.pure(w, s.then, dict(env))
+            if s.orelse:
+                w("} else {")
+                self.pure(w, s.orelse, dict(env))
+            w("}")
+            return env
+        if isinstance(s, A.For):
+            header, inner = self.loop(s.var, s.domain, env)
+            w(header + " {")
+            self.pure(w, s.body, inner)
+            w("}")
+            return env
+        if isinstance(s, A.Return):
+            w(f"return {self.stored(self.result_type, s.value, env, 'the result')};")
+            return env
+        if isinstance(s, A.CallStmt):
+            w("{")
+            self.pure(w, s.ref.decl.body, self.proc_env(w, s, env))
+            w("}")
+            return env
+        raise Unsupported(f"the statement {type(s).__name__} here", s.pos)
+
+    def proc_env(self, w, s, env) -> dict:
+        """A proc body's environment: the caller's working state and its arguments."""
+        inner = {"$s": env["$s"]}
+        for (name, t), arg in zip(s.ref.params, s.args):
+            c = self.fresh(f"a_{name}")
+            w(f"{self.ctype(t, arg.pos)} {c} = {self.stored(t, arg, env, f'argument {name} of {s.name}')};")
+            inner[name] = (c, t)
+        return inner
+
+    def assign(self, w, s, env):
+        lv = s.target
+        if lv.kind == "var":
+            target, t = f"{env['$s']}.{lv.name}", lv.root_type
+        else:
+            target, t = env[lv.name][0], env[lv.name][1]
+        for kind, sel in lv.selectors:
+            if kind == "index":
+                if not is_array_map(t):
+                    raise Unsupported(f"assigning an entry of a value of type {t}", lv.pos)
+                key = self.ordinal(t.key, self.expr(sel, env), sel, "a map key")
+                target, t = f"{target}.a[{key}]", t.value
+            elif isinstance(t, (RecordT, TupleT)):
+                slot = t.slot(sel)
+                ft, stride = component_types(t)[slot], strides(t)[slot]
+                old = self.component(t, target, slot)
+                new = self.ordinal(ft, self.stored(ft, s.value, env, f"{lv.name}.{sel}"), s.value,
+                                   f"{lv.name}.{sel}")
+                if lv.selectors[-1] != (kind, sel):
+                    raise Unsupported("assigning inside a record's field", lv.pos)
+                w(f"{target} += ({new} - {self.ordinal(ft, old)}) * {stride}LL;")
+                return
+            else:
+                raise Unsupported(f"assigning a field of a value of type {t}", lv.pos)
+        w(f"{target} = {self.stored(t, s.value, env, lv.name)};")
+
+
+def _nondeterministic(s) -> bool:
+    if isinstance(s, (A.Require, A.Choose)):
+        return True
+    if isinstance(s, A.CallStmt):
+        return s.ref.nondet
+    if isinstance(s, A.If):
+        return any(_nondeterministic(x) for x in s.then + s.orelse)
+    if isinstance(s, A.For):
+        return any(_nondeterministic(x) for x in s.body)
+    return False
+
