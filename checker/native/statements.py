@@ -17,7 +17,7 @@ action instance and per choice, no allocation. Public entry point:
 from __future__ import annotations
 
 from checker.lang import ast as A
-from checker.lang.types import RecordT, TupleT, component_types
+from checker.lang.types import INT, IntT, RecordT, TupleT, component_types
 
 from .encoding import Unsupported, is_array_map, strides
 
@@ -88,6 +88,8 @@ class CStatements:
         """One deterministic statement; the environment after it."""
         if isinstance(s, A.Let):
             t = s.declared if s.declared is not None else s.value.ty
+            if s.declared is None and isinstance(t, IntT):
+                t = INT                      # an undeclared let is any int, as in Python
             c = self.fresh(f"l_{s.name}")
             w(f"{self.ctype(t, s.pos)} {c} = {self.stored(t, s.value, env, s.name)};")
             return {**env, s.name: (c, t, True)}
