@@ -127,13 +127,14 @@ class Modelcheck:
     """modelcheck from one source tree (this one, or a worktree of --baseline-commit), run
     as `python -m checker.cli` with that tree first on the path."""
 
-    FLAGS = ("--no-symmetry", "--workers", "--no-packing")
+    FLAGS = ("--no-symmetry", "--workers", "--no-packing", "--backend")
 
     def __init__(self, tree: Path, name: str):
         self.tree, self.name = tree, name
         self.missing: set[str] = set()      # flags this modelcheck rejected (argparse, exit 2)
 
-    def flags(self, symmetry: bool | None, workers: int | None, packing: bool = True) -> list[str]:
+    def flags(self, symmetry: bool | None, workers: int | None, packing: bool = True,
+              backend: str | None = None) -> list[str]:
         """The flags for a configuration (None: no flag, modelcheck's default). Without
         --no-symmetry the engine has no symmetry reduction, so it can run only the
         no-symmetry rows; without --workers, only 1 worker; without --no-packing, it
@@ -146,6 +147,11 @@ class Modelcheck:
                 raise Unsupported("n/a: this modelcheck has no --no-symmetry (no symmetry reduction)")
         elif not symmetry:
             flags.append("--no-symmetry")
+        if backend is not None:
+            if "--backend" not in self.missing:
+                flags += ["--backend", backend]
+            elif backend != "python":
+                raise Unsupported(f"n/a: this modelcheck has no --backend {backend}")
         if workers is not None:
             if "--workers" not in self.missing:
                 flags += ["--workers", str(workers)]
@@ -154,13 +160,16 @@ class Modelcheck:
         return flags
 
     def sample(self, spec: str, args: list[str], symmetry: bool, workers: int | None,
-               packing: bool = True) -> Sample:
+               packing: bool = True, backend: str | None = "python") -> Sample:
+        """backend "native" runs with an empty compiler cache: its wall time includes
+        generating and compiling the C file (issue 23's end-to-end figure)."""
         while True:
-            flags = self.flags(symmetry, workers, packing)
+            flags = self.flags(symmetry, workers, packing, backend)
             with tempfile.TemporaryDirectory(prefix="perf-out-") as out:
                 cmd = [sys.executable, "-m", "checker.cli", spec, *args, *flags,
                        "--json", "--quiet", "--out", out]
-                child = run_child(cmd, self.tree, dict(os.environ, PYTHONPATH=str(self.tree)))
+                env = dict(os.environ, PYTHONPATH=str(self.tree), XDG_CACHE_HOME=str(Path(out) / "cache"))
+                child = run_child(cmd, self.tree, env)
             rejected = re.search(r"unrecognized arguments: (.*)", child.err)
             if child.code == 2 and rejected:
                 new = {f for f in self.FLAGS if f in rejected.group(1).split()} - self.missing
@@ -179,9 +188,10 @@ class Modelcheck:
 
 def modelcheck_rows(mc: Modelcheck, spec, args, configs) -> list[Row]:
     """One row per configuration (symmetry, workers[, packing]): see Modelcheck.flags."""
-    def label(symmetry, workers, packing=True):
+    def label(symmetry, workers, packing=True, backend="python"):
         sym = {None: "default flags", True: "symmetry", False: "no symmetry"}[symmetry]
         sym += "" if packing else ", no packing"
+        sym = f"native, {sym}" if backend == "native" else sym
         return sym if workers is None else f"{sym}, {workers} worker{'s' if workers > 1 else ''}"
     return [Row(mc.name, label(*c), lambda c=c: mc.sample(spec, args, *c), reduced=bool(c[0]), modelcheck=mc)
             for c in configs]
@@ -455,9 +465,10 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
         mc_args = ["--const", f"RM={rm}", "--invariant", "TPTypeOK"]
         spin = Row("SPIN", "DFS, -O2", lambda rm=rm: spin_sample(rm, pan_flags), note=spin_na or "")
         unpacked = [(False, 2, False)] if rm <= UNPACKED_MAX_RM else []   # what packing gains
-        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs + unpacked)
+        native = [(False, None, True, "native")]
+        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs + unpacked + native)
         if baseline:
-            rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1)])
+            rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1, True, None)])
         rows.append(spin)
         if rm <= args.hand_max:
             rows.append(Row("hand-written Python BFS", "dict of tuples", lambda rm=rm: hand_sample(rm)))
@@ -470,8 +481,9 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
     if args.group:
         title = "spec/group.gdsl default"
         rows = modelcheck_rows(current, GROUP, [], [(None, None)])   # default: every core
+        rows += modelcheck_rows(current, GROUP, [], [(None, None, True, "native")])
         if baseline:
-            rows += modelcheck_rows(baseline, GROUP, [], [(None, None)])
+            rows += modelcheck_rows(baseline, GROUP, [], [(None, None, True, None)])
         measure(title, rows, args.runs)
         if baseline and rows[-1].samples:
             group_before = {"search": rows[-1].median("search"), "source": f"measured, {baseline.name}"}

@@ -38,6 +38,7 @@ static __thread uint64_t *sw;      /* packed successors */
 static __thread S *ss;             /* the same, unpacked */
 static __thread int64_t *slab;     /* with labelling: site and labels of each */
 static __thread unsigned char *sout;   /* outside the constraints */
+static __thread uint64_t *sfp;         /* fingerprints */
 static __thread int64_t nsucc, capsucc;
 
 static void mc_emit(const void *tv, int site) {
@@ -49,7 +50,8 @@ static void mc_emit(const void *tv, int site) {
         ss = realloc(ss, capsucc * sizeof(S));
         slab = realloc(slab, capsucc * (MC_MAX_LABELS + 1) * sizeof(int64_t));
         sout = realloc(sout, capsucc);
-        if (!sw || !ss || !slab || !sout) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+        sfp = realloc(sfp, capsucc * sizeof(uint64_t));
+        if (!sw || !ss || !slab || !sout || !sfp) { fprintf(stderr, "native search: out of memory\n"); abort(); }
     }
     uint64_t *w = sw + nsucc * MC_WORDS;
     memset(w, 0, MC_WORDS * sizeof(uint64_t));
@@ -133,7 +135,7 @@ static void store_free(void) {
 
 static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
     if (st.n == st.cap) {
-        st.cap = st.cap ? 2 * st.cap : 1 << 16;
+        st.cap = st.cap ? st.cap + st.cap / 4 : 1 << 16;   /* 1.25x: parents stay near 8 B a state */
         uint32_t *p = realloc(st.parent, st.cap * sizeof(uint32_t));
         if (!p) return 0;
         st.parent = p;
@@ -290,11 +292,21 @@ done_init:
                     }
                 }
             }
-            /* admit the successors inside the constraints, before the event, in order */
+            /* admit the successors inside the constraints, before the event, in order;
+             * their slots are fetched from memory together first (the table is far
+             * larger than the caches: one miss each, overlapped) */
+            if (st.visited.slots && 4 * (st.visited.used + upto) <= 3 * (st.visited.mask + 1)) {
+                for (int64_t k = 0; k < upto; k++) {
+                    sfp[k] = mc_fingerprint(sw + k * MC_WORDS);
+                    __builtin_prefetch(&st.visited.slots[sfp[k] & st.visited.mask]);
+                }
+            } else {
+                for (int64_t k = 0; k < upto; k++) sfp[k] = mc_fingerprint(sw + k * MC_WORDS);
+            }
             for (int64_t k = 0; k < upto; k++) {
                 if (MC_N_CON && sout[k]) continue;
                 const uint64_t *w = sw + k * MC_WORDS;
-                int added = table_add(&st.visited, mc_fingerprint(w));
+                int added = table_add(&st.visited, sfp[k]);
                 if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
                 if (!added) continue;
                 if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
