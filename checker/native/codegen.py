@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from checker.lang.errors import SpecError
 
-from .encoding import StateLayout, Unsupported, is_finite_scalar, to_ord
+from checker.lang.types import IntT
+
+from .encoding import CTypes, StateLayout, Unsupported, is_finite_scalar, to_ord
 from .expressions import CExpressions
 from .statements import CStatements
 
@@ -44,7 +46,7 @@ class _Writer:
 class Generator(CExpressions, CStatements):
     def __init__(self, model):
         self.model, self.c = model, model.checked
-        self.structs, self.struct_defs = {}, []
+        self.types = CTypes()
         self.sites = []
         self.result_type = None
         decls = {v.name: v.decl.pos for v in self.c.vars}
@@ -58,12 +60,12 @@ class Generator(CExpressions, CStatements):
         self.property_function(body, "mc_inv", self.model.invariants, primed=False)
         self.property_function(body, "mc_steps", self.model.action_properties, primed=True)
         self.property_function(body, "mc_con", self.model.constraints, primed=False)
-        head = ['#include "native_runtime.h"', f"#define MC_WORDS {self.layout.words}"]
-        head += self.struct_defs
-        head.append("typedef struct {")
+        state = ["typedef struct {"]
         for n, t in zip(self.model.var_names, self.model.var_types):
-            head.append(f"    {self.ctype(t)} {n};")
-        head.append("} S;")
+            state.append(f"    {self.ctype(t)} {n};")
+        state.append("} S;")
+        head = ['#include "native_runtime.h"', f"#define MC_WORDS {self.layout.words}"]
+        head += self.types.defs + state
         head += [f"#define MC_N_INV {len(self.model.invariants)}",
                  f"#define MC_N_STEP {len(self.model.action_properties)}",
                  f"#define MC_N_CON {len(self.model.constraints)}",
@@ -75,29 +77,29 @@ class Generator(CExpressions, CStatements):
     # ---- the packed state
 
     def pack_functions(self) -> list:
-        unpack, pack = ["static void mc_unpack(const uint64_t *w, S *s) {"], \
+        unpack, pack = ["static void mc_unpack(const uint64_t *w, S *s) {", "    memset(s, 0, sizeof *s);"], \
             ["static void mc_pack(const S *s, uint64_t *w) {"]
         for f in self.layout.fields:
-            where = f"s->{f.var}" + (f".a[{f.key}]" if f.key is not None else "")
+            where = f"s->{f.path[1:]}"
             mask = "0xFFFFFFFFFFFFFFFFULL" if f.width == 64 else f"0x{(1 << f.width) - 1:X}ULL"
-            if f.width == 0:
-                unpack.append(f"    {where} = {self.from_raw(f.type, '0')};")
-                continue
-            raw = f"((w[{f.word}] >> {f.shift}) & {mask})"
-            unpack.append(f"    {where} = {self.from_raw(f.type, raw)};")
-            pack.append(f"    w[{f.word}] |= ((uint64_t)({self.to_raw(f.type, where)})) << {f.shift};")
+            raw = "0" if f.width == 0 else f"((w[{f.word}] >> {f.shift}) & {mask})"
+            # a field inside an absent option or map entry stays zero: equal values, equal bytes
+            guard = f"if ({' && '.join(f.guards)}) " if f.guards else ""
+            unpack.append(f"    {guard}{where} = {self.from_raw(f.type, raw)};")
+            if f.width:
+                pack.append(f"    {guard}w[{f.word}] |= ((uint64_t)({self.to_raw(f.type, where)})) << {f.shift};")
         return unpack + ["}"] + pack + ["}"]
 
     @staticmethod
     def from_raw(t, raw) -> str:
-        if is_finite_scalar(t):
-            lo = getattr(t, "lo", 0) or 0
+        if t is not None and is_finite_scalar(t):
+            lo = t.lo if isinstance(t, IntT) else 0
             return f"((int64_t){raw} + ({lo}LL))" if lo else f"(int64_t){raw}"
         return raw
 
     @staticmethod
     def to_raw(t, c) -> str:
-        return to_ord(t, c) if is_finite_scalar(t) else c
+        return to_ord(t, c) if t is not None and is_finite_scalar(t) else c
 
     # ---- the spec's functions
 
@@ -112,7 +114,8 @@ class Generator(CExpressions, CStatements):
             self.result_type = info.result
             if isinstance(info.decl.body, list):
                 self.pure(w, info.decl.body, env)
-                w(f"    mc_fail(\"function {info.name} ended without a return\"); return 0;")
+                w(f"    mc_fail(\"function {info.name} ended without a return\"); "
+                  f"return {self.zero(info.result, info.decl.pos)};")
             else:
                 w(f"    return {self.stored(info.result, info.decl.body, env, 'the result')};")
             w("}")

@@ -7,24 +7,30 @@ a trace). The invariant: a *scalar* type (bool, range, enum, scalarset, option o
 record/tuple of scalars) is an int64 in C: an int is itself, anything else its
 ordinal in `types.domain` order (options: 0 is none, 1 + ordinal; records: mixed
 radix, first field most significant); a `set[T]` of at most 64 values is a uint64
-bitset over T's ordinals; a total `map[K, V]` is a struct holding one C value per
-key ordinal. In the packed state each scalar is a field of ceil(log2 |T|) bits
-holding its ordinal, a set its bitset, a map its keys' fields in order; no field
-straddles a word. The cost: TwoPhase RM=9 packs into one word, the group spec's
-default configuration into a few; pack/unpack are a shift and a mask per field.
-Public entry point: `Encoding` (types -> C types, ordinals, the `StateLayout`).
+bitset over T's ordinals; everything else is a struct (`CTypes`): a record or
+tuple with a non-scalar part (one member per field), an option of one ({some,
+v}), a total map (an array over the key's ordinals), a partial map (a `has`
+bitset and the array), a bounded sequence ({len, array}). Absent entries, unused
+sequence slots and the inside of `none` are zero, so equal values are equal
+bytes (memcmp). In the packed state each scalar is a field of ceil(log2 |T|)
+bits holding its ordinal, a set its bitset, a struct its parts in order (an
+option's flag, a partial map's `has` bits); no field straddles a word. The cost:
+TwoPhase RM=9 packs into one word, the group spec's default configuration into a
+few dozen; pack/unpack are a shift and a mask per field. Public entry points:
+`CTypes` (types -> C types) and `StateLayout` (the packed state).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from checker.lang.errors import SpecError
-from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT, TupleT,
+from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                                 component_types, domain)
 
 MAX_SET_BITS = 64          # a set is one uint64 bitset
-MAX_MAP_KEYS = 4096        # a map is an array of fields
+MAX_MAP_KEYS = 4096        # a total map is an array of fields
 MAX_ORDINAL = 1 << 62      # a scalar's ordinals fit an int64
+SEQ_CAPACITY = 64          # a sequence without a bound holds up to this many elements
 
 
 class Unsupported(SpecError):
@@ -45,10 +51,19 @@ def is_scalar(t) -> bool:
     if isinstance(t, IntT):
         return True                       # an unbounded int is an int64 in expressions
     if isinstance(t, OptionT):
-        return is_finite_scalar(t.inner)
+        return is_finite_scalar(t.inner) and card(t.inner) < MAX_ORDINAL
     if isinstance(t, (RecordT, TupleT)):
-        return all(is_finite_scalar(x) for x in component_types(t)) and card(t) < MAX_ORDINAL
+        return all(is_finite_scalar(x) for x in component_types(t)) and _card_below(t)
     return False
+
+
+def _card_below(t) -> bool:
+    n = 1
+    for x in component_types(t):
+        n *= card(x)
+        if n >= MAX_ORDINAL:
+            return False
+    return True
 
 
 def is_finite_scalar(t) -> bool:
@@ -79,9 +94,14 @@ def is_bitset(t) -> bool:
     return isinstance(t, SetT) and is_finite_scalar(t.elem) and card(t.elem) <= MAX_SET_BITS
 
 
-def is_array_map(t) -> bool:
-    return (isinstance(t, MapT) and t.total and is_finite_scalar(t.key) and card(t.key) <= MAX_MAP_KEYS
-            and (is_finite_scalar(t.value) or is_bitset(t.value)))
+def is_keyed(t) -> bool:
+    """A map the native backend lays out as an array over its keys' ordinals."""
+    return (isinstance(t, MapT) and is_finite_scalar(t.key)
+            and card(t.key) <= (MAX_MAP_KEYS if t.total else MAX_SET_BITS))
+
+
+def seq_capacity(t) -> int:
+    return t.bound if t.bound is not None else SEQ_CAPACITY
 
 
 def to_ord(t, c: str) -> str:
@@ -103,13 +123,57 @@ def strides(t) -> list:
     return out[::-1]
 
 
+class CTypes:
+    """The C type of each gdsl type, struct typedefs written once each (`defs`)."""
+
+    def __init__(self):
+        self.names, self.defs = {}, []
+
+    def ctype(self, t, pos=(0, 0)) -> str:
+        if is_scalar(t):
+            return "int64_t"
+        if is_bitset(t):
+            return "uint64_t"
+        key = _type_key(t)
+        name = self.names.get(key)
+        if name is not None:
+            return name
+        if isinstance(t, (RecordT, TupleT)):
+            members = [f"{self.ctype(x, pos)} f{i};" for i, x in enumerate(component_types(t))]
+        elif isinstance(t, OptionT):
+            members = ["int64_t some;", f"{self.ctype(t.inner, pos)} v;"]
+        elif isinstance(t, MapT) and is_keyed(t):
+            members = ([] if t.total else ["uint64_t has;"]) + [f"{self.ctype(t.value, pos)} a[{card(t.key)}];"]
+        elif isinstance(t, SeqT):
+            members = ["int64_t len;", f"{self.ctype(t.elem, pos)} a[{seq_capacity(t)}];"]
+        else:
+            raise Unsupported(f"a value of type {t}", pos)
+        name = self.names[key] = f"T{len(self.names) + 1}"
+        self.defs.append(f"typedef struct {{ {' '.join(members)} }} {name};   /* {t} */")
+        return name
+
+
+def _type_key(t) -> str:
+    if isinstance(t, SeqT):
+        return f"seq[{_type_key(t.elem)}, {seq_capacity(t)}]"
+    if isinstance(t, IntT):
+        return "int"
+    if isinstance(t, SetT):
+        return f"set[{_type_key(t.elem)}]" if not is_bitset(t) else f"set[{t.elem}]"
+    if isinstance(t, MapT):
+        return f"{'map' if t.total else 'pmap'}[{t.key}, {_type_key(t.value)}]"
+    if isinstance(t, OptionT):
+        return f"option[{_type_key(t.inner)}]"
+    if isinstance(t, TupleT):
+        return "tuple[" + ", ".join(_type_key(x) for x in t.items) + "]"
+    return str(t)
+
+
 def python_value(t, v: int):
-    """The Python runtime value (checker/lang/types.py) of the C value v of type t."""
+    """The Python runtime value (checker/lang/types.py) of the C scalar or bitset v of type t."""
     if isinstance(t, BoolT):
         return bool(v)
-    if isinstance(t, IntT):
-        return v
-    if isinstance(t, (EnumT, ScalarsetT)):
+    if isinstance(t, (IntT, EnumT, ScalarsetT)):
         return v
     if isinstance(t, SetT):
         elems = domain(t.elem)
@@ -121,50 +185,84 @@ def python_value(t, v: int):
 
 @dataclass(frozen=True)
 class Field:
-    """One field of the packed state: `var`'s value (or, for a map, the value at key
-    ordinal `key`), `width` bits at bit `shift` of word `word`."""
-    var: str
-    key: int | None
-    type: object        # the field's gdsl type (a scalar or a bitset set)
+    """One field of the packed state: the C lvalue `path` (under the state struct)
+    of type `type` (a scalar, a bitset set, or a flag: type None), `width` bits at bit
+    `shift` of word `word`."""
+    path: str
+    type: object
     word: int
     shift: int
     width: int
+    guards: tuple = ()    # C conditions (over the state struct) under which it holds a value:
+                          # inside an option or a partial map's entry, it is zero otherwise
 
 
 class StateLayout:
-    """The packed state: fields in declaration order, none straddling a word."""
+    """The packed state: every variable's leaves in declaration order, none straddling a word."""
 
     def __init__(self, variables):
         """variables: [(name, Type, pos)]."""
         self.fields, self.vars = [], variables
-        word = shift = 0
+        self._word = self._shift = 0
+        self._guards = ()
         for name, t, pos in variables:
-            if is_finite_scalar(t) or is_bitset(t):
-                parts = [(None, t)]
-            elif is_array_map(t):
-                parts = [(k, t.value) for k in range(card(t.key))]
-            else:
-                raise Unsupported(f"a state variable of type {t}", pos)
-            for key, ft in parts:
-                width = card(ft.elem) if isinstance(ft, SetT) else bits_for(card(ft))
-                if shift + width > 64:
-                    word, shift = word + 1, 0
-                self.fields.append(Field(name, key, ft, word, shift, width))
-                shift += width
-        self.words = word + 1
+            self._leaves(f".{name}", t, pos)
+        self.words = self._word + 1
+
+    def _add(self, path, t, width):
+        if self._shift + width > 64:
+            self._word, self._shift = self._word + 1, 0
+        self.fields.append(Field(path, t, self._word, self._shift, width, self._guards))
+        self._shift += width
+
+    def _leaves(self, path, t, pos):
+        if is_finite_scalar(t):
+            self._add(path, t, bits_for(card(t)))
+        elif is_bitset(t):
+            self._add(path, t, card(t.elem))
+        elif isinstance(t, (RecordT, TupleT)):
+            for i, x in enumerate(component_types(t)):
+                self._leaves(f"{path}.f{i}", x, pos)
+        elif isinstance(t, OptionT):
+            self._add(f"{path}.some", None, 1)
+            self._guarded(f"s->{path[1:]}.some", lambda: self._leaves(f"{path}.v", t.inner, pos))
+        elif isinstance(t, MapT) and is_keyed(t):
+            if not t.total:
+                self._add(f"{path}.has", None, card(t.key))
+            for k in range(card(t.key)):
+                if t.total:
+                    self._leaves(f"{path}.a[{k}]", t.value, pos)
+                else:
+                    self._guarded(f"(s->{path[1:]}.has >> {k} & 1)",
+                                  lambda k=k: self._leaves(f"{path}.a[{k}]", t.value, pos))
+        else:
+            raise Unsupported(f"a state variable of type {t}", pos)
+
+    def _guarded(self, cond, leaves):
+        outer = self._guards
+        self._guards = outer + (cond,)
+        leaves()
+        self._guards = outer
 
     def decode(self, words, var_types) -> tuple:
         """The Python runtime state (unpacked variables) held in the packed words."""
-        values = {}
+        raw = {}
         for f in self.fields:
-            raw = (words[f.word] >> f.shift) & ((1 << f.width) - 1)
-            if isinstance(f.type, SetT):
-                v = python_value(f.type, raw)
-            else:
-                v = python_value(f.type, raw + (f.type.lo if isinstance(f.type, IntT) else 0))
-            if f.key is None:
-                values[f.var] = v
-            else:
-                values.setdefault(f.var, []).append(v)
-        return tuple(tuple(values[n]) if isinstance(values[n], list) else values[n]
-                     for n, _t in var_types)
+            mask = (1 << f.width) - 1
+            v = (words[f.word] >> f.shift) & mask
+            if f.type is not None and is_finite_scalar(f.type) and isinstance(f.type, IntT):
+                v += f.type.lo
+            raw[f.path] = v
+        return tuple(_value(f".{n}", t, raw) for n, t in var_types)
+
+
+def _value(path, t, raw):
+    if is_finite_scalar(t) or is_bitset(t):
+        return python_value(t, raw[path])
+    if isinstance(t, (RecordT, TupleT)):
+        return tuple(_value(f"{path}.f{i}", x, raw) for i, x in enumerate(component_types(t)))
+    if isinstance(t, OptionT):
+        return _value(f"{path}.v", t.inner, raw) if raw[f"{path}.some"] else None
+    n = card(t.key)
+    has = (1 << n) - 1 if t.total else raw[f"{path}.has"]
+    return tuple(_value(f"{path}.a[{k}]", t.value, raw) if has >> k & 1 else None for k in range(n))

@@ -17,9 +17,9 @@ action instance and per choice, no allocation. Public entry point:
 from __future__ import annotations
 
 from checker.lang import ast as A
-from checker.lang.types import INT, IntT, RecordT, TupleT, component_types
+from checker.lang.types import INT, IntT, RecordT, SeqT, TupleT, component_types
 
-from .encoding import Unsupported, is_array_map, strides
+from .encoding import Unsupported, is_keyed, is_scalar, strides
 
 
 class CStatements:
@@ -87,7 +87,7 @@ class CStatements:
     def stmt(self, w, s, env) -> dict:
         """One deterministic statement; the environment after it."""
         if isinstance(s, A.Let):
-            t = s.declared if s.declared is not None else s.value.ty
+            t = s.declared if s.declared is not None else self.ty(s.value, env)
             if s.declared is None and isinstance(t, IntT):
                 t = INT                      # an undeclared let is any int, as in Python
             c = self.fresh(f"l_{s.name}")
@@ -130,30 +130,46 @@ class CStatements:
         return inner
 
     def assign(self, w, s, env):
+        """`x = v`, `x[k] = v`, `x.f = v` and paths of them: the value first, then the
+        path down to the entry (a partial map's key marked present when it is the
+        last step, else required to be), then the store."""
         lv = s.target
         if lv.kind == "var":
             target, t = f"{env['$s']}.{lv.name}", lv.root_type
         else:
             target, t = env[lv.name][0], env[lv.name][1]
-        for kind, sel in lv.selectors:
-            if kind == "index":
-                if not is_array_map(t):
-                    raise Unsupported(f"assigning an entry of a value of type {t}", lv.pos)
-                key = self.ordinal(t.key, self.expr(sel, env), sel, "a map key")
-                target, t = f"{target}.a[{key}]", t.value
-            elif isinstance(t, (RecordT, TupleT)):
+        pre = []
+        for n, (kind, sel) in enumerate(lv.selectors):
+            last = n == len(lv.selectors) - 1
+            if kind == "index" and isinstance(t, SeqT):
+                i = self.fresh("_i")
+                pre.append(f"int64_t {i} = {self.expr(sel, env)}; if ({i} < 0 || {i} >= {target}.len) "
+                           f"{{ mc_fail(\"sequence index out of range\"); {i} = 0; }}")
+                target, t = f"{target}.a[{i}]", t.elem
+            elif kind == "index" and is_keyed(t):
+                k = self.fresh("_k")
+                pre.append(f"int64_t {k} = {self.ordinal(t.key, self.expr(sel, env), sel, 'a map key')};")
+                if not t.total:
+                    pre.append(f"{target}.has |= 1ULL << {k};" if last else
+                               f"if (!({target}.has >> {k} & 1)) mc_fail(\"the key is not in the map\");")
+                target, t = f"{target}.a[{k}]", t.value
+            elif kind == "field" and isinstance(t, (RecordT, TupleT)) and not is_scalar(t):
+                slot = t.slot(sel)
+                target, t = f"{target}.f{slot}", component_types(t)[slot]
+            elif kind == "field" and isinstance(t, (RecordT, TupleT)) and last:
                 slot = t.slot(sel)
                 ft, stride = component_types(t)[slot], strides(t)[slot]
-                old = self.component(t, target, slot)
-                new = self.ordinal(ft, self.stored(ft, s.value, env, f"{lv.name}.{sel}"), s.value,
-                                   f"{lv.name}.{sel}")
-                if lv.selectors[-1] != (kind, sel):
-                    raise Unsupported("assigning inside a record's field", lv.pos)
-                w(f"{target} += ({new} - {self.ordinal(ft, old)}) * {stride}LL;")
+                new = self.ordinal(ft, self.stored(ft, s.value, env, f"{lv.name}.{sel}"), s.value, f"{lv.name}.{sel}")
+                old = self.ordinal(ft, self.component(t, target, slot))
+                w(f"{{ int64_t _v = {new}; {' '.join(pre)} {target} += (_v - {old}) * {stride}LL; }}")
                 return
             else:
-                raise Unsupported(f"assigning a field of a value of type {t}", lv.pos)
-        w(f"{target} = {self.stored(t, s.value, env, lv.name)};")
+                raise Unsupported(f"assigning this part of a value of type {t}", lv.pos)
+        value = self.stored(t, s.value, env, lv.name)
+        if not pre:
+            w(f"{target} = {value};")
+        else:
+            w(f"{{ {self.ctype(t, lv.pos)} _v = {value}; {' '.join(pre)} {target} = _v; }}")
 
 
 def _nondeterministic(s) -> bool:
