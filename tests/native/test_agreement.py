@@ -177,6 +177,7 @@ MODEL_FILES = sorted(str(p.relative_to(ROOT)) for p in list((ROOT / "models").gl
                      + list((ROOT / "models" / "bugs").glob("*.toml")))
 
 
+@pytest.mark.slow          # gcc compiles the group spec's C for each model's constants: ~15 s each
 @pytest.mark.parametrize("path", MODEL_FILES)
 def test_model_files_agree_or_are_refused_with_a_location(path):
     mf = load_model_file(ROOT / path)
