@@ -21,9 +21,8 @@ def _obstacle(model, opts, args, whole_graph) -> str | None:
     """Why the native backend cannot answer this run, or None."""
     if args.simulate:
         return "it does not simulate (--simulate) yet"
-    if whole_graph:
-        return ("it records no state graph yet (temporal properties, --graph and --coverage "
-                "need one)")
+    if args.graph or args.coverage:
+        return "it does not export the state graph yet (--graph, --coverage)"
     if opts.get("symmetry") is not None:
         return "it has no symmetry reduction yet (--no-symmetry explores every permutation natively)"
     return None

@@ -23,7 +23,7 @@ from checker.lang.errors import SpecError
 
 from checker.lang.types import IntT
 
-from .encoding import CTypes, StateLayout, Unsupported, is_finite_scalar, to_ord
+from .encoding import CTypes, StateLayout, Unsupported, c_value, is_finite_scalar, to_ord
 from .expressions import CExpressions
 from .statements import CStatements
 
@@ -47,6 +47,10 @@ class Generator(CExpressions, CStatements):
     def __init__(self, model):
         self.model, self.c = model, model.checked
         self.types = CTypes()
+        self.whens = {}              # action index -> the `when` conditions of its fairness, in order
+        for f in model.fairness:
+            if f.cond is not None:
+                self.whens.setdefault(f.action.index, []).append(f.cond)
         self.sites = []
         self.result_type = None
         decls = {v.name: v.decl.pos for v in self.c.vars}
@@ -60,6 +64,7 @@ class Generator(CExpressions, CStatements):
         self.property_function(body, "mc_inv", self.model.invariants, primed=False)
         self.property_function(body, "mc_steps", self.model.action_properties, primed=True)
         self.property_function(body, "mc_con", self.model.constraints, primed=False)
+        self.marks_function(body)
         state = ["typedef struct {"]
         for n, t in zip(self.model.var_names, self.model.var_types):
             state.append(f"    {self.ctype(t)} {n};")
@@ -107,10 +112,16 @@ class Generator(CExpressions, CStatements):
         self.prototypes = []
         for info in self.c.defs.values():
             params = "".join(f", {self.ctype(t, info.decl.pos)} p_{n}" for n, t in info.params)
-            proto = f"static {self.ctype(info.result, info.decl.pos)} d_{info.name}(const S *st{params})"
-            self.prototypes.append(proto + ";")
+            rt = self.ctype(info.result, info.decl.pos)
+            proto = f"static {rt} d_{info.name}(const S *st{params})"
+            body = f"static {rt} b_{info.name}(const S *st{params})"
+            self.prototypes += [proto + ";", body + ";"]
+            args = "".join(f", p_{n}" for n, _t in info.params)
+            # failures inside name the function, as the Python backend's messages do
+            w(proto + f' {{ const char *_w = mc_where; mc_where = "function {info.name}"; '
+                      f'{rt} _r = b_{info.name}(st{args}); mc_where = _w; return _r; }}')
             env = {"$s": "(*st)", **{n: (f"p_{n}", t) for n, t in info.params}}
-            w(proto + " {")
+            w(body + " {")
             self.result_type = info.result
             if isinstance(info.decl.body, list):
                 self.pure(w, info.decl.body, env)
@@ -123,15 +134,50 @@ class Generator(CExpressions, CStatements):
 
     # ---- init and successors
 
-    def emitter(self, action_index):
+    def emitter(self, action_index, pre_env=None):
+        """`emit` for an action's body (or init: action_index -1): the successor, its
+        site, its labels when a trace or the graph asks for them, and with the graph
+        the bits of its action's fairness `when` conditions on the state before
+        (`pre_env`: the parameters, and the state before as "$s")."""
+        whens = self.whens.get(action_index, [])
+
         def emit(w, env, picks):
             site = len(self.sites)
             self.sites.append((action_index, [(name, t) for name, _c, t in picks]))
             if picks:
                 w("if (mc_labelling) { " + " ".join(f"mc_label[{k}] = {c};" for k, (_n, c, _t) in enumerate(picks))
                   + " }")
+            if whens:
+                w("if (mc_record) { uint32_t _mk = 0; int _f = mc_failed;")
+                for j, cond in enumerate(whens):
+                    w(f"  mc_failed = 0; {{ int _h = {self.expr(cond, {**env, **pre_env})}; "
+                      f"_mk |= (mc_failed ? {2 << 2 * j}u : (_h ? {1 << 2 * j}u : 0u)); }}")
+                w("  mc_failed = _f; mc_stepmark = _mk; }")
             w(f"mc_emit(&{env['$s']}, {site});")
         return emit
+
+    def marks_function(self, w):
+        """mc_marks(s, out): the two bits (holds, failed) of every temporal condition,
+        numbered as checker/engine/conditions.py numbers them."""
+        conds = []
+        for prop in self.model.temporal:
+            binders = {b.name: b.type for b in prop.temporal.binders}
+            for bound, _fns in self.model.temporal_instances(prop):
+                env = {"$s": "(*s)"}
+                for name, value in bound:
+                    env[name] = (f"{c_value(binders[name], value)}LL", binders[name])
+                for e in prop.temporal.conditions:
+                    conds.append((e, env))
+        self.mark_width = (2 * len(conds) + 7) // 8
+        w(f"#define MC_MARK_WIDTH {self.mark_width}")
+        w("static void mc_marks(const S *s, uint8_t *out) {")
+        w("    int _f = mc_failed;")
+        for i, (e, env) in enumerate(conds):
+            byte, shift = divmod(2 * i, 8)
+            w(f"    mc_failed = 0; {{ int _h = {self.expr(e, env)}; "
+              f"out[{byte}] |= (uint8_t)((mc_failed ? 2 : (_h ? 1 : 0)) << {shift}); }}")
+        w("    mc_failed = _f; (void)s; (void)out;")
+        w("}")
 
     def init_function(self, w):
         w("static void mc_init(void) {")
@@ -142,7 +188,7 @@ class Generator(CExpressions, CStatements):
     def successor_function(self, w):
         w("static void mc_successors(const S *s) {")
         for act in self.c.actions:
-            w(f'    mc_where = "action {act.name}";')
+            w(f'    mc_where = "action {act.name} (line {act.decl.pos[0]})";')
             w("    {")
             env, picks, opened = {"$s": "(*s)"}, [], 0
             for name, t, domain in act.params:
@@ -159,7 +205,7 @@ class Generator(CExpressions, CStatements):
                 opened += 1
             work = self.fresh("w")
             w(f"S {work} = *s;")
-            self.block(w, act.decl.body, 0, {**env, "$s": work}, self.emitter(act.index), picks)
+            self.block(w, act.decl.body, 0, {**env, "$s": work}, self.emitter(act.index, dict(env)), picks)
             w("}" * opened)
             w("    }")
         w("}")

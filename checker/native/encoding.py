@@ -266,3 +266,18 @@ def _value(path, t, raw):
     n = card(t.key)
     has = (1 << n) - 1 if t.total else raw[f"{path}.has"]
     return tuple(_value(f"{path}.a[{k}]", t.value, raw) if has >> k & 1 else None for k in range(n))
+
+
+def c_value(t, v) -> int:
+    """The C value of the Python runtime value v of scalar or bitset type t (the
+    inverse of python_value)."""
+    if isinstance(t, BoolT):
+        return int(bool(v))
+    if isinstance(t, (IntT, EnumT, ScalarsetT)):
+        return int(v)
+    if isinstance(t, SetT):
+        elems = domain(t.elem)
+        return sum(1 << elems.index(x) for x in v)
+    if isinstance(t, (OptionT, RecordT, TupleT)):
+        return domain(t).index(v)
+    raise TypeError(t)

@@ -24,6 +24,7 @@ from checker.engine.outcome import Result, Step
 from .build import load
 from .codegen import generate
 from .encoding import python_value
+from .graph import NativeStateGraph
 
 MC_MAX_LABELS = 32
 VERDICTS = ("ok", "violation", "deadlock", "incomplete", "error")
@@ -32,7 +33,7 @@ STOPPED_BY = (None, "max-states", "max-depth", "timeout", "memory")
 
 class _Options(ctypes.Structure):
     _fields_ = [("max_states", ctypes.c_int64), ("max_depth", ctypes.c_int64),
-                ("timeout", ctypes.c_double), ("check_deadlock", ctypes.c_int)]
+                ("timeout", ctypes.c_double), ("check_deadlock", ctypes.c_int), ("record", ctypes.c_int)]
 
 
 class _Result(ctypes.Structure):
@@ -63,6 +64,7 @@ class NativeSearch:
             raise Unsupported(f"an action with more than {MC_MAX_LABELS} parameters and choices", (0, 0))
         self.lib, self.cached = load(self.generated.source)
         self.lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
+        self.lib.mc_graph.argtypes = [ctypes.c_void_p]
         self.lib.mc_trace.restype = ctypes.c_int64
         self.lib.mc_trace.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
                                       ctypes.POINTER(ctypes.c_int64), ctypes.c_int64,
@@ -73,7 +75,8 @@ class NativeSearch:
     def run(self, max_states=None, max_depth=None, timeout=None, check_deadlock=True, **_ignored) -> Result:
         if self.lib is None:
             self.prepare()
-        opts = _Options(max_states or 0, max_depth or 0, float(timeout or 0), int(bool(check_deadlock)))
+        record = bool(self.model.temporal)          # the liveness check reads the state graph
+        opts = _Options(max_states or 0, max_depth or 0, float(timeout or 0), int(bool(check_deadlock)), int(record))
         r = _Result()
         start = time.perf_counter()
         self.lib.mc_run(ctypes.byref(opts), ctypes.byref(r))
@@ -93,7 +96,11 @@ class NativeSearch:
             res.property, res.property_kind = "EvaluationError", "error"
         if verdict in ("violation", "deadlock", "error") and (r.index >= 0 or r.init_pos >= 0):
             res.trace = self.model.export_trace(self.trace(r.index, r.step_to, r.init_pos))
-        self.lib.mc_free()
+        if record and verdict == "ok":
+            from checker.engine.liveness import judge
+            graph = NativeStateGraph(self.model, self).fill(self.lib, self.generated, MC_MAX_LABELS)
+            judge(self.model, graph, res)
+        # the C store stays until the next run: a lasso's states are replayed from it
         return res
 
     def trace(self, index, step_to, init_pos) -> list:

@@ -87,5 +87,10 @@ static inline int64_t mc_get(int64_t opt) {
 static __thread int mc_labelling;
 static __thread int64_t mc_label[MC_MAX_LABELS];
 
+/* While the state graph is recorded (for the liveness check): the fairness `when`
+ * bits of the successor being emitted. */
+static int mc_record;
+static __thread uint32_t mc_stepmark;
+
 /* Defined by native_search.c: hand one successor (a generated `S`) to the search. */
 static void mc_emit(const void *t, int site);

@@ -17,6 +17,7 @@ typedef struct {
     int64_t max_states, max_depth;   /* 0: none */
     double timeout;                  /* seconds, 0: none */
     int check_deadlock;
+    int record;                      /* record the state graph (the liveness check reads it) */
 } McOptions;
 
 typedef struct {
@@ -39,6 +40,7 @@ static __thread S *ss;             /* the same, unpacked */
 static __thread int64_t *slab;     /* with labelling: site and labels of each */
 static __thread unsigned char *sout;   /* outside the constraints */
 static __thread uint64_t *sfp;         /* fingerprints */
+static __thread uint32_t *smark;       /* with the graph: fairness `when` bits */
 static __thread int64_t nsucc, capsucc;
 
 static void mc_emit(const void *tv, int site) {
@@ -51,7 +53,8 @@ static void mc_emit(const void *tv, int site) {
         slab = realloc(slab, capsucc * (MC_MAX_LABELS + 1) * sizeof(int64_t));
         sout = realloc(sout, capsucc);
         sfp = realloc(sfp, capsucc * sizeof(uint64_t));
-        if (!sw || !ss || !slab || !sout || !sfp) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+        smark = realloc(smark, capsucc * sizeof(uint32_t));
+        if (!sw || !ss || !slab || !sout || !sfp || !smark) { fprintf(stderr, "native search: out of memory\n"); abort(); }
     }
     uint64_t *w = sw + nsucc * MC_WORDS;
     memset(w, 0, MC_WORDS * sizeof(uint64_t));
@@ -62,6 +65,8 @@ static void mc_emit(const void *tv, int site) {
         l[0] = site;
         memcpy(l + 1, mc_label, MC_MAX_LABELS * sizeof(int64_t));
     }
+    if (mc_record) smark[nsucc] = mc_stepmark;
+    mc_stepmark = 0;
     nsucc++;
 }
 
@@ -82,38 +87,111 @@ static inline uint64_t mc_fingerprint(const uint64_t *w) {
 
 typedef struct {
     uint64_t *slots;
+    uint32_t *nums;          /* with the graph: each slot's state number */
     uint64_t mask, used;
 } Table;
 
 static int table_grow(Table *t) {
     uint64_t n = t->slots ? 2 * (t->mask + 1) : (1 << 16);
     uint64_t *slots = calloc(n, sizeof(uint64_t));
-    if (!slots) return 0;
+    uint32_t *nums = mc_record ? malloc(n * sizeof(uint32_t)) : NULL;
+    if (!slots || (mc_record && !nums)) { free(slots); free(nums); return 0; }
     for (uint64_t i = 0; t->slots && i <= t->mask; i++) {
         uint64_t fp = t->slots[i];
         if (!fp) continue;
         uint64_t j = fp & (n - 1);
         while (slots[j]) j = (j + 1) & (n - 1);
         slots[j] = fp;
+        if (nums) nums[j] = t->nums[i];
     }
-    free(t->slots);
+    free(t->slots); free(t->nums);
     t->slots = slots;
+    t->nums = nums;
     t->mask = n - 1;
     return 1;
 }
 
-/* 1 if fp was added, 0 if it was there; -1 out of memory. */
-static int table_add(Table *t, uint64_t fp) {
+/* 1 if fp was added (as state number `n`), 0 if it was there; -1 out of memory.
+ * With the graph, *num is the state's number either way. */
+static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
     if (!t->slots || 4 * (t->used + 1) > 3 * (t->mask + 1)) {
         if (!table_grow(t)) return -1;
     }
     uint64_t j = fp & t->mask;
     for (;;) {
         uint64_t x = t->slots[j];
-        if (x == fp) return 0;
-        if (!x) { t->slots[j] = fp; t->used++; return 1; }
+        if (x == fp) { if (t->nums) *num = t->nums[j]; return 0; }
+        if (!x) {
+            t->slots[j] = fp; t->used++;
+            if (t->nums) t->nums[j] = *num = n;
+            return 1;
+        }
         j = (j + 1) & t->mask;
     }
+}
+
+/* ---- the state graph (with mc_record): stategraph.StateGraph's arrays */
+
+typedef struct { void *p; int64_t n, cap; } Vec;
+
+static int vec_push(Vec *v, const void *x, size_t size) {
+    if (v->n == v->cap) {
+        int64_t cap = v->cap ? 2 * v->cap : 1024;
+        void *p = realloc(v->p, cap * size);
+        if (!p) return 0;
+        v->p = p; v->cap = cap;
+    }
+    memcpy((char *)v->p + v->n * size, x, size);
+    v->n++;
+    return 1;
+}
+
+static Vec g_starts, g_targets, g_labels, g_smarks, g_ostarts, g_olabels, g_omarks, g_marks;
+static int64_t *g_lab, g_nlab, g_caplab;     /* label rows: site, then MC_MAX_LABELS values */
+static int64_t *g_labhash, g_labmask;
+
+static void graph_free(void) {
+    Vec *all[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks};
+    for (unsigned i = 0; i < sizeof all / sizeof *all; i++) { free(all[i]->p); memset(all[i], 0, sizeof(Vec)); }
+    free(g_labhash); g_labhash = NULL; g_labmask = 0;
+    free(g_lab); g_lab = NULL; g_nlab = g_caplab = 0;
+}
+
+static uint64_t label_hash(const int64_t *lab) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < MC_MAX_LABELS + 1; i++) { h ^= (uint64_t)lab[i]; h *= 0xBF58476D1CE4E5B9ULL; h ^= h >> 31; }
+    return h;
+}
+
+/* The id of a label (site and label values), interned; -1 out of memory. */
+static int32_t label_id(const int64_t *lab) {
+    const int row = MC_MAX_LABELS + 1;
+    if (!g_labhash || 2 * (g_nlab + 1) > g_labmask + 1) {
+        int64_t n = g_labhash ? 2 * (g_labmask + 1) : 1024;
+        int64_t *t = malloc(n * sizeof(int64_t));
+        if (!t) return -1;
+        for (int64_t i = 0; i < n; i++) t[i] = -1;
+        for (int64_t id = 0; id < g_nlab; id++) {
+            int64_t j = label_hash(g_lab + id * row) & (n - 1);
+            while (t[j] >= 0) j = (j + 1) & (n - 1);
+            t[j] = id;
+        }
+        free(g_labhash); g_labhash = t; g_labmask = n - 1;
+    }
+    int64_t j = label_hash(lab) & g_labmask;
+    while (g_labhash[j] >= 0) {
+        if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
+        j = (j + 1) & g_labmask;
+    }
+    if (g_nlab == g_caplab) {
+        g_caplab = g_caplab ? 2 * g_caplab : 256;
+        int64_t *p = realloc(g_lab, g_caplab * row * sizeof(int64_t));
+        if (!p) return -1;
+        g_lab = p;
+    }
+    memcpy(g_lab + g_nlab * row, lab, row * sizeof(int64_t));
+    g_labhash[j] = g_nlab;
+    return (int32_t)g_nlab++;
 }
 
 /* ---- the search */
@@ -178,7 +256,13 @@ int mc_run(const McOptions *o, McResult *r) {
     memset(r, 0, sizeof *r);
     r->index = -1; r->step_to = -1; r->init_pos = -1;
     store_free();
-    mc_failed = 0; mc_labelling = 0;
+    graph_free();
+    mc_failed = 0;
+    mc_record = mc_labelling = o->record;
+    int64_t zero = 0;
+    if (mc_record && (!vec_push(&g_starts, &zero, sizeof zero) || !vec_push(&g_ostarts, &zero, sizeof zero))) {
+        r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+    }
     double deadline = o->timeout > 0 ? mc_now() + o->timeout : 0;
     int64_t max_states = o->max_states > 0 ? o->max_states : INT64_MAX;
     int64_t level_end = 0, expanding = -1;
@@ -211,7 +295,8 @@ int mc_run(const McOptions *o, McResult *r) {
                 continue;
             }
         }
-        int added = table_add(&st.visited, mc_fingerprint(sw + k * MC_WORDS));
+        uint32_t num;
+        int added = table_add(&st.visited, mc_fingerprint(sw + k * MC_WORDS), (uint32_t)st.n, &num);
         if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
         if (!added) continue;
         if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done_init; }
@@ -304,10 +389,27 @@ done_init:
                 for (int64_t k = 0; k < upto; k++) sfp[k] = mc_fingerprint(sw + k * MC_WORDS);
             }
             for (int64_t k = 0; k < upto; k++) {
-                if (MC_N_CON && sout[k]) continue;
+                if (MC_N_CON && sout[k]) {
+                    if (mc_record) {
+                        int32_t lid = label_id(slab + k * (MC_MAX_LABELS + 1));
+                        if (lid < 0 || !vec_push(&g_olabels, &lid, sizeof lid)
+                            || !vec_push(&g_omarks, &smark[k], sizeof(uint32_t))) {
+                            r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+                        }
+                    }
+                    continue;
+                }
                 const uint64_t *w = sw + k * MC_WORDS;
-                int added = table_add(&st.visited, sfp[k]);
+                uint32_t num;
+                int added = table_add(&st.visited, sfp[k], (uint32_t)st.n, &num);
                 if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                if (mc_record) {
+                    int32_t lid = label_id(slab + k * (MC_MAX_LABELS + 1));
+                    if (lid < 0 || !vec_push(&g_targets, &num, sizeof num) || !vec_push(&g_labels, &lid, sizeof lid)
+                        || !vec_push(&g_smarks, &smark[k], sizeof(uint32_t))) {
+                        r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+                    }
+                }
                 if (!added) continue;
                 if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
                 if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
@@ -324,6 +426,16 @@ done_init:
                 }
             }
             if (event) goto done;
+            if (mc_record) {
+                uint8_t marks[MC_MARK_WIDTH + 1];
+                memset(marks, 0, sizeof marks);
+                mc_marks(&s, marks);
+                for (int b = 0; b < MC_MARK_WIDTH; b++) vec_push(&g_marks, &marks[b], 1);
+                if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))
+                    || !vec_push(&g_ostarts, &g_olabels.n, sizeof(int64_t))) {
+                    r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+                }
+            }
         }
         base += st.ncur;
         if (st.nnext) r->depth++;
@@ -380,4 +492,24 @@ int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out,
     return m;
 }
 
-void mc_free(void) { store_free(); }
+typedef struct {
+    int64_t n, n_init, steps, outside, labels, mark_width;
+    const int64_t *starts, *ostarts, *labtab;
+    const int32_t *targets, *labels_of, *olabels;
+    const uint32_t *smarks, *omarks, *parent;
+    const uint8_t *marks;
+} McGraph;
+
+/* The recorded graph of the last mc_run (valid until the next run or mc_free). */
+void mc_graph(McGraph *g) {
+    g->n = st.n;
+    g->n_init = 0;
+    while (g->n_init < st.n && st.parent[g->n_init] == UINT32_MAX) g->n_init++;
+    g->steps = g_targets.n; g->outside = g_olabels.n; g->labels = g_nlab; g->mark_width = MC_MARK_WIDTH;
+    g->starts = g_starts.p; g->ostarts = g_ostarts.p; g->labtab = g_lab;
+    g->targets = g_targets.p; g->labels_of = g_labels.p; g->olabels = g_olabels.p;
+    g->smarks = g_smarks.p; g->omarks = g_omarks.p; g->parent = st.parent;
+    g->marks = g_marks.p;
+}
+
+void mc_free(void) { store_free(); graph_free(); }

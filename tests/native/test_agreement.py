@@ -13,6 +13,7 @@ from _support import DIEHARD, ROOT, TCOMMIT, TWOPHASE
 from checker.compile.model import compile_model, load_spec
 from checker.compile.modelfile import compile_model_file, load_model_file
 from checker.compile.packing import packed_variables
+from checker.engine.liveness import search
 from checker.engine.search import bfs
 from checker.lang.errors import SpecError
 from checker.native.encoding import Unsupported
@@ -21,12 +22,14 @@ from checker.native.engine import NativeSearch
 
 def outcome(r) -> tuple:
     return (r.verdict, r.property, r.property_kind, r.distinct, r.generated, r.depth, r.queue_left,
-            r.constrained, None if r.trace is None else len(r.trace), r.stopped_by)
+            r.constrained, None if r.trace is None else len(r.trace), r.stopped_by, r.loop, r.message)
 
 
 def both(model, **opts) -> tuple:
+    """The native search against the Python backend's whole check (the search, then the
+    temporal properties on its state graph, as `modelcheck` runs it)."""
     native = NativeSearch(model).run(**opts)
-    python = bfs(model, **opts)
+    python, _graph = search(model, **opts)
     return outcome(native), outcome(python), native, python
 
 
@@ -132,6 +135,38 @@ var y: -3..3
 init { x = -1; y = 0 }
 action Step when x < 12 { x = x + 1; y = ((x - 6) / 4) % 3 - 1 }
 invariant Range = y >= -3 and y <= 3 and (x - 6) % 5 != 7 and (6 - x) % -4 <= 0
+""",
+    # temporal properties under fairness (with `when`, binders, a constraint): the
+    # state graph recorded in C, judged by the liveness check
+    "liveness": """
+spec L
+const N: int = 2
+type P = scalarset(N)
+var pc: map[P, 0..2]
+var y: bool
+var n: 0..7
+init { pc = {p: 0 for p in P}; y = false; n = 0 }
+action Step(p: P) when pc[p] < 2 { pc[p] = pc[p] + 1; n = (n + 1) % 8 }
+action Back(p: P) when pc[p] == 2 { pc[p] = 0 }
+action Flip { y = not y }
+fairness weak Step(p) when pc[p] != 1, Back(p)
+fairness strong Flip when n > 2
+constraint Few = n < 7
+temporal property Returns = forall p in P: always eventually pc[p] == 0
+temporal property AllReach = forall p in P: eventually pc[p] == 2
+temporal property Flips = y leads_to not y
+""",
+    "liveness_holds": """
+spec H
+var x: 0..3
+var y: bool
+init { x = 0; y = false }
+action Inc when x < 3 { x = x + 1 }
+action Reset when x == 3 { x = 0 }
+action Flip { y = not y }
+fairness weak Inc, Reset
+temporal property Reach3 = always eventually x == 3
+temporal property Back = x == 3 leads_to x == 0
 """,
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
