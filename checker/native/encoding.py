@@ -244,6 +244,19 @@ class StateLayout:
         leaves()
         self._guards = outer
 
+    def encode(self, state, var_types) -> list:
+        """The packed words of a Python runtime state (the inverse of decode)."""
+        raw = {}
+        for (n, t), v in zip(var_types, state):
+            _raw(f".{n}", t, v, raw)
+        words = [0] * self.words
+        for f in self.fields:
+            v = raw.get(f.path, 0)
+            if f.type is not None and isinstance(f.type, IntT) and f.path in raw:
+                v -= f.type.lo
+            words[f.word] |= v << f.shift
+        return words
+
     def decode(self, words, var_types) -> tuple:
         """The Python runtime state (unpacked variables) held in the packed words."""
         raw = {}
@@ -281,3 +294,24 @@ def c_value(t, v) -> int:
     if isinstance(t, (OptionT, RecordT, TupleT)):
         return domain(t).index(v)
     raise TypeError(t)
+
+
+def _raw(path, t, v, raw):
+    """The C values of the leaves of Python runtime value v, by path (absent parts: none)."""
+    if is_finite_scalar(t) or is_bitset(t):
+        raw[path] = c_value(t, v) if not isinstance(t, IntT) else v
+    elif isinstance(t, (RecordT, TupleT)):
+        for i, (x, y) in enumerate(zip(component_types(t), v)):
+            _raw(f"{path}.f{i}", x, y, raw)
+    elif isinstance(t, OptionT):
+        raw[f"{path}.some"] = int(v is not None)
+        if v is not None:
+            _raw(f"{path}.v", t.inner, v, raw)
+    else:
+        has = 0
+        for k, y in enumerate(v):
+            if y is not None or t.total:
+                has |= 1 << k
+                _raw(f"{path}.a[{k}]", t.value, y, raw)
+        if not t.total:
+            raw[f"{path}.has"] = has

@@ -103,6 +103,25 @@ class NativeSearch:
         # the C store stays until the next run: a lasso's states are replayed from it
         return res
 
+    def expand(self, state=None) -> list:
+        """The initial states (state None), or the successors of a state (the Python
+        backend's runtime form, packed variables unpacked), as the C code computes them:
+        plain tuples, in the C order. SpecFailure-like errors raise RuntimeError."""
+        words = self.generated.layout.words
+        start = None
+        if state is not None:
+            start = (ctypes.c_uint64 * words)(*self.generated.layout.encode(
+                state, list(zip(self.model.var_names, self.model.var_types))))
+        cap = 1 << 14
+        out = (ctypes.c_uint64 * (cap * words))()
+        message = ctypes.create_string_buffer(512)
+        self.lib.mc_expand.restype = ctypes.c_int64
+        n = self.lib.mc_expand(start, out, cap, message)
+        if n < 0:
+            raise RuntimeError(message.value.decode() if n == -1 else "too many successors")
+        types = list(zip(self.model.var_names, self.model.var_types))
+        return [self.generated.layout.decode(out[k * words:(k + 1) * words], types) for k in range(n)]
+
     def trace(self, index, step_to, init_pos) -> list:
         """The trace the C search recorded, replayed on the Python backend."""
         cap = 1 << 16

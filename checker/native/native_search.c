@@ -513,3 +513,18 @@ void mc_graph(McGraph *g) {
 }
 
 void mc_free(void) { store_free(); graph_free(); }
+
+/* For tests and tools: the initial states (start < 0) or the successors of the packed
+ * state `start`, packed into `out` (cap states at most); the number found, -1 if
+ * the spec failed (the message in `message`) or -2 if there were more than cap. */
+int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *message) {
+    S s;
+    mc_failed = 0;
+    mc_labelling = 0;
+    nsucc = 0;
+    if (start) { mc_unpack(start, &s); mc_successors(&s); } else mc_init();
+    if (mc_failed) { snprintf(message, 512, "%s", mc_err); return -1; }
+    if (nsucc > cap) return -2;
+    memcpy(out, sw, nsucc * MC_WORDS * sizeof(uint64_t));
+    return nsucc;
+}
