@@ -33,7 +33,8 @@ STOPPED_BY = (None, "max-states", "max-depth", "timeout", "memory")
 
 class _Options(ctypes.Structure):
     _fields_ = [("max_states", ctypes.c_int64), ("max_depth", ctypes.c_int64),
-                ("timeout", ctypes.c_double), ("check_deadlock", ctypes.c_int), ("record", ctypes.c_int)]
+                ("timeout", ctypes.c_double), ("check_deadlock", ctypes.c_int), ("record", ctypes.c_int),
+                ("threads", ctypes.c_int)]
 
 
 class _Result(ctypes.Structure):
@@ -72,11 +73,14 @@ class NativeSearch:
         self.prepare_seconds = time.perf_counter() - t0
         return self
 
-    def run(self, max_states=None, max_depth=None, timeout=None, check_deadlock=True, **_ignored) -> Result:
+    def run(self, max_states=None, max_depth=None, timeout=None, check_deadlock=True, workers=1,
+            **_ignored) -> Result:
+        """The search; `workers`: threads expanding states (the results do not depend on it)."""
         if self.lib is None:
             self.prepare()
         record = bool(self.model.temporal)          # the liveness check reads the state graph
-        opts = _Options(max_states or 0, max_depth or 0, float(timeout or 0), int(bool(check_deadlock)), int(record))
+        opts = _Options(max_states or 0, max_depth or 0, float(timeout or 0), int(bool(check_deadlock)), int(record),
+                        int(workers or 1))
         r = _Result()
         start = time.perf_counter()
         self.lib.mc_run(ctypes.byref(opts), ctypes.byref(r))

@@ -18,6 +18,7 @@ typedef struct {
     double timeout;                  /* seconds, 0: none */
     int check_deadlock;
     int record;                      /* record the state graph (the liveness check reads it) */
+    int threads;                     /* threads expanding states (the results do not depend on it) */
 } McOptions;
 
 typedef struct {
@@ -250,6 +251,168 @@ static void stop_error(McResult *r, int64_t index, int64_t step_to) {
     snprintf(r->message, sizeof r->message, "%s", mc_err);
 }
 
+/* ---- phase A: expanding a chunk of states, on every thread */
+
+#include <pthread.h>
+
+#define MC_CHUNK 2048
+#define MC_MAX_THREADS 64
+
+typedef struct {
+    int64_t off, moff, nsucc, upto, constrained, step_to;
+    int arena, error, event, verdict, kind, prop;
+    char message[256];
+} Parent;
+
+typedef struct { Vec w, fp, out, lab, mk, marks; } Arena;
+
+static Parent g_parents[MC_CHUNK];
+static Arena g_arenas[MC_MAX_THREADS];
+static int g_threads = 1;
+static pthread_t g_pool[MC_MAX_THREADS];
+static pthread_barrier_t g_start, g_end;
+static const uint64_t *g_chunk;
+static int64_t g_chunk_n;
+static volatile int g_quit;
+
+static int arena_grow(Vec *v, int64_t extra, size_t size) {
+    if (v->n + extra <= v->cap) return 1;
+    int64_t cap = v->cap ? v->cap : 1024;
+    while (cap < v->n + extra) cap *= 2;
+    void *p = realloc(v->p, cap * size);
+    if (!p) return 0;
+    v->p = p; v->cap = cap;
+    return 1;
+}
+
+/* Expand one state into arena a: what phase B needs to admit its successors. */
+static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
+    S s;
+    memset(po, 0, sizeof *po);
+    po->arena = arena; po->step_to = -1;
+    po->off = a->fp.n; po->moff = a->marks.n;
+    mc_unpack(pw, &s);
+    mc_failed = 0;
+    nsucc = 0;
+    mc_successors(&s);
+    po->nsucc = nsucc;
+    if (mc_failed) {
+        po->error = 1;
+        snprintf(po->message, sizeof po->message, "%s", mc_err);
+        return;
+    }
+    if (MC_N_CON) memset(sout, 0, nsucc);
+    int64_t upto = nsucc;
+    for (int64_t k = 0; k < nsucc && (MC_N_CON || MC_N_STEP); k++) {
+        const S *t = &ss[k];
+        if (MC_N_CON) {
+            mc_where = "a constraint";
+            int out = mc_con(t) >= 0;
+            if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
+            if (out) {
+                po->constrained++;
+                if (MC_N_INV && !MC_INV_DECIDED) {
+                    mc_where = "an invariant";
+                    int bad = mc_inv(t);
+                    if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
+                    if (bad >= 0) {
+                        upto = k; po->event = 1; po->verdict = V_VIOLATION; po->kind = 0; po->prop = bad;
+                        po->step_to = k;
+                        break;
+                    }
+                }
+                sout[k] = 1;
+            }
+        }
+        if (MC_N_STEP) {
+            mc_where = "an action property";
+            int bad = mc_steps(&s, t);
+            if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
+            if (bad >= 0) {
+                upto = k; po->event = 1; po->verdict = V_VIOLATION; po->kind = 1; po->prop = bad; po->step_to = k;
+                break;
+            }
+        }
+    }
+    if (po->error) snprintf(po->message, sizeof po->message, "%s", mc_err);
+    po->upto = upto;
+    if (!arena_grow(&a->w, upto * MC_WORDS, sizeof(uint64_t)) || !arena_grow(&a->fp, upto, sizeof(uint64_t))
+        || !arena_grow(&a->out, upto, 1)
+        || (mc_record && (!arena_grow(&a->lab, upto * (MC_MAX_LABELS + 1), sizeof(int64_t))
+                          || !arena_grow(&a->mk, upto, sizeof(uint32_t))
+                          || !arena_grow(&a->marks, MC_MARK_WIDTH, 1)))) {
+        fprintf(stderr, "native search: out of memory\n");
+        abort();
+    }
+    memcpy((uint64_t *)a->w.p + a->w.n, sw, upto * MC_WORDS * sizeof(uint64_t));
+    a->w.n += upto * MC_WORDS;
+    uint64_t *fp = (uint64_t *)a->fp.p + a->fp.n;
+    for (int64_t k = 0; k < upto; k++) fp[k] = mc_fingerprint(sw + k * MC_WORDS);
+    a->fp.n += upto;
+    if (MC_N_CON) memcpy((uint8_t *)a->out.p + a->out.n, sout, upto);
+    else memset((uint8_t *)a->out.p + a->out.n, 0, upto);
+    a->out.n += upto;
+    if (mc_record) {
+        memcpy((int64_t *)a->lab.p + a->lab.n, slab, upto * (MC_MAX_LABELS + 1) * sizeof(int64_t));
+        a->lab.n += upto * (MC_MAX_LABELS + 1);
+        memcpy((uint32_t *)a->mk.p + a->mk.n, smark, upto * sizeof(uint32_t));
+        a->mk.n += upto;
+        uint8_t *marks = (uint8_t *)a->marks.p + a->marks.n;
+        memset(marks, 0, MC_MARK_WIDTH);
+        mc_marks(&s, marks);
+        a->marks.n += MC_MARK_WIDTH;
+    }
+}
+
+static void expand_part(int t) {
+    Arena *a = &g_arenas[t];
+    a->w.n = a->fp.n = a->out.n = a->lab.n = a->mk.n = a->marks.n = 0;
+    mc_labelling = mc_record;
+    int64_t lo = g_chunk_n * t / g_threads, hi = g_chunk_n * (t + 1) / g_threads;
+    for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &g_parents[j], a, t);
+    /* the table's slots of this part's successors, fetched ahead of phase B */
+    for (int64_t k = 0; k < a->fp.n && st.visited.slots; k++)
+        __builtin_prefetch(&st.visited.slots[((uint64_t *)a->fp.p)[k] & st.visited.mask]);
+}
+
+static void *worker(void *arg) {
+    int t = (int)(intptr_t)arg;
+    for (;;) {
+        pthread_barrier_wait(&g_start);
+        if (g_quit) break;
+        expand_part(t);
+        pthread_barrier_wait(&g_end);
+    }
+    return NULL;
+}
+
+static void expand_chunk(const uint64_t *chunk, int64_t n) {
+    g_chunk = chunk; g_chunk_n = n;
+    if (g_threads > 1) pthread_barrier_wait(&g_start);
+    expand_part(0);
+    if (g_threads > 1) pthread_barrier_wait(&g_end);
+}
+
+static void pool_start(int threads) {
+    g_threads = threads < 1 ? 1 : threads > MC_MAX_THREADS ? MC_MAX_THREADS : threads;
+    g_quit = 0;
+    if (g_threads == 1) return;
+    pthread_barrier_init(&g_start, NULL, g_threads);
+    pthread_barrier_init(&g_end, NULL, g_threads);
+    for (int t = 1; t < g_threads; t++) pthread_create(&g_pool[t], NULL, worker, (void *)(intptr_t)t);
+}
+
+static void pool_stop(void) {
+    if (g_threads > 1) {
+        g_quit = 1;
+        pthread_barrier_wait(&g_start);
+        for (int t = 1; t < g_threads; t++) pthread_join(g_pool[t], NULL);
+        pthread_barrier_destroy(&g_start);
+        pthread_barrier_destroy(&g_end);
+    }
+    g_threads = 1;
+}
+
 int mc_words(void) { return MC_WORDS; }
 
 int mc_run(const McOptions *o, McResult *r) {
@@ -263,6 +426,7 @@ int mc_run(const McOptions *o, McResult *r) {
     if (mc_record && (!vec_push(&g_starts, &zero, sizeof zero) || !vec_push(&g_ostarts, &zero, sizeof zero))) {
         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
     }
+    pool_start(o->threads);
     double deadline = o->timeout > 0 ? mc_now() + o->timeout : 0;
     int64_t max_states = o->max_states > 0 ? o->max_states : INT64_MAX;
     int64_t level_end = 0, expanding = -1;
@@ -316,9 +480,12 @@ done_init:
     level_end = st.n;
     if (r->verdict != V_OK) goto done;
 
-    /* ---- level by level */
+    /* ---- level by level, a chunk of states at a time: the chunk's states are
+     * expanded by every thread (phase A: successors, constraints, action properties,
+     * fingerprints, in per-thread arenas), then admitted in number order by this one
+     * (phase B: the visited set, numbering, invariants), so the counts, numbers and
+     * first violation do not depend on the number of threads. */
     int64_t base = 0;
-    S s;
     while (st.nnext) {
         uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
         st.ncur = st.nnext; st.nnext = 0;
@@ -326,114 +493,90 @@ done_init:
         free(st.next); st.next = NULL; st.capnext = 0;
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
-        for (int64_t j = 0; j < st.ncur; j++) {
-            int64_t i = base + j;
-            expanding = i;
-            if (deadline && (j & 1023) == 0 && mc_now() > deadline) {
-                expanding = i - 1;
+        for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
+            if (deadline && mc_now() > deadline) {
+                expanding = base + c0 - 1;
                 r->verdict = V_INCOMPLETE; r->stopped_by = 3; goto done;
             }
-            mc_unpack(st.cur + j * MC_WORDS, &s);
-            nsucc = 0;
-            mc_successors(&s);
-            r->generated += nsucc;
-            if (mc_failed) { stop_error(r, i, -1); goto done; }
-            if (nsucc == 0 && o->check_deadlock) {
-                r->verdict = V_DEADLOCK; r->index = i; goto done;
-            }
-            if (MC_N_CON) memset(sout, 0, nsucc);
-            int64_t upto = nsucc;       /* successors before the first event */
-            int event = 0;
-            for (int64_t k = 0; k < nsucc && (MC_N_CON || MC_N_STEP); k++) {
-                const S *t = &ss[k];
-                if (MC_N_CON) {
-                    mc_where = "a constraint";
-                    int out = mc_con(t) >= 0;
-                    if (mc_failed) { upto = k; event = 1; stop_error(r, i, k); break; }
-                    if (out) {
-                        r->constrained++;
-                        if (MC_N_INV && !MC_INV_DECIDED) {
-                            mc_where = "an invariant";
-                            int bad = mc_inv(t);
-                            if (mc_failed) { upto = k; event = 1; stop_error(r, i, k); break; }
-                            if (bad >= 0) {
-                                upto = k; event = 1;
-                                r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad;
-                                r->index = i; r->step_to = k;
-                                break;
+            int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
+            expand_chunk(st.cur + c0 * MC_WORDS, cn);
+            for (int64_t j = 0; j < cn; j++) {
+                int64_t i = base + c0 + j;
+                Parent *po = &g_parents[j];
+                Arena *a = &g_arenas[po->arena];
+                expanding = i;
+                r->generated += po->nsucc;
+                r->constrained += po->constrained;
+                if (po->error && po->step_to < 0) {      /* its successors could not be computed */
+                    r->verdict = V_ERROR; r->index = i;
+                    snprintf(r->message, sizeof r->message, "%s", po->message);
+                    goto done;
+                }
+                if (!po->error && po->nsucc == 0 && o->check_deadlock) {
+                    r->verdict = V_DEADLOCK; r->index = i; goto done;
+                }
+                const uint64_t *aw = (const uint64_t *)a->w.p + po->off * MC_WORDS;
+                const uint64_t *afp = (const uint64_t *)a->fp.p + po->off;
+                const uint8_t *aout = (const uint8_t *)a->out.p + po->off;
+                const int64_t *alab = mc_record ? (const int64_t *)a->lab.p + po->off * (MC_MAX_LABELS + 1) : NULL;
+                const uint32_t *amk = mc_record ? (const uint32_t *)a->mk.p + po->off : NULL;
+                for (int64_t k = 0; k < po->upto; k++) {
+                    if (MC_N_CON && aout[k]) {
+                        if (mc_record) {
+                            int32_t lid = label_id(alab + k * (MC_MAX_LABELS + 1));
+                            if (lid < 0 || !vec_push(&g_olabels, &lid, sizeof lid)
+                                || !vec_push(&g_omarks, &amk[k], sizeof(uint32_t))) {
+                                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                             }
                         }
-                        sout[k] = 1;
+                        continue;
                     }
-                }
-                if (MC_N_STEP) {
-                    mc_where = "an action property";
-                    int bad = mc_steps(&s, t);
-                    if (mc_failed) { upto = k; event = 1; stop_error(r, i, k); break; }
-                    if (bad >= 0) {
-                        upto = k; event = 1;
-                        r->verdict = V_VIOLATION; r->kind = 1; r->prop = bad; r->index = i; r->step_to = k;
-                        break;
-                    }
-                }
-            }
-            /* admit the successors inside the constraints, before the event, in order;
-             * their slots are fetched from memory together first (the table is far
-             * larger than the caches: one miss each, overlapped) */
-            if (st.visited.slots && 4 * (st.visited.used + upto) <= 3 * (st.visited.mask + 1)) {
-                for (int64_t k = 0; k < upto; k++) {
-                    sfp[k] = mc_fingerprint(sw + k * MC_WORDS);
-                    __builtin_prefetch(&st.visited.slots[sfp[k] & st.visited.mask]);
-                }
-            } else {
-                for (int64_t k = 0; k < upto; k++) sfp[k] = mc_fingerprint(sw + k * MC_WORDS);
-            }
-            for (int64_t k = 0; k < upto; k++) {
-                if (MC_N_CON && sout[k]) {
+                    const uint64_t *w = aw + k * MC_WORDS;
+                    uint32_t num;
+                    int added = table_add(&st.visited, afp[k], (uint32_t)st.n, &num);
+                    if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
                     if (mc_record) {
-                        int32_t lid = label_id(slab + k * (MC_MAX_LABELS + 1));
-                        if (lid < 0 || !vec_push(&g_olabels, &lid, sizeof lid)
-                            || !vec_push(&g_omarks, &smark[k], sizeof(uint32_t))) {
+                        int32_t lid = label_id(alab + k * (MC_MAX_LABELS + 1));
+                        if (lid < 0 || !vec_push(&g_targets, &num, sizeof num) || !vec_push(&g_labels, &lid, sizeof lid)
+                            || !vec_push(&g_smarks, &amk[k], sizeof(uint32_t))) {
                             r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                         }
                     }
-                    continue;
+                    if (!added) continue;
+                    if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
+                    if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
+                    if (!store_add(i, k, w)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                    if (MC_N_INV && !MC_INV_DECIDED) {
+                        S t;
+                        mc_unpack(w, &t);
+                        mc_failed = 0;
+                        mc_where = "an invariant";
+                        int bad = mc_inv(&t);
+                        if (mc_failed) { stop_error(r, st.n - 1, -1); goto done; }
+                        if (bad >= 0) {
+                            r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
+                            r->step_to = -1;
+                            goto done;
+                        }
+                    }
                 }
-                const uint64_t *w = sw + k * MC_WORDS;
-                uint32_t num;
-                int added = table_add(&st.visited, sfp[k], (uint32_t)st.n, &num);
-                if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                if (po->error) {                          /* a check of successor step_to failed */
+                    r->verdict = V_ERROR; r->index = i; r->step_to = po->step_to;
+                    snprintf(r->message, sizeof r->message, "%s", po->message);
+                    goto done;
+                }
+                if (po->event) {
+                    r->verdict = po->verdict; r->kind = po->kind; r->prop = po->prop;
+                    r->index = i; r->step_to = po->step_to;
+                    goto done;
+                }
                 if (mc_record) {
-                    int32_t lid = label_id(slab + k * (MC_MAX_LABELS + 1));
-                    if (lid < 0 || !vec_push(&g_targets, &num, sizeof num) || !vec_push(&g_labels, &lid, sizeof lid)
-                        || !vec_push(&g_smarks, &smark[k], sizeof(uint32_t))) {
+                    const uint8_t *marks = (const uint8_t *)a->marks.p + po->moff;
+                    for (int b = 0; b < MC_MARK_WIDTH; b++) vec_push(&g_marks, &marks[b], 1);
+                    if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))
+                        || !vec_push(&g_ostarts, &g_olabels.n, sizeof(int64_t))) {
                         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                     }
-                }
-                if (!added) continue;
-                if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
-                if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
-                if (!store_add(i, k, w)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
-                if (MC_N_INV && !MC_INV_DECIDED) {
-                    mc_where = "an invariant";
-                    int bad = mc_inv(&ss[k]);
-                    if (mc_failed) { stop_error(r, st.n - 1, -1); goto done; }
-                    if (bad >= 0) {
-                        r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
-                        r->step_to = -1;
-                        goto done;
-                    }
-                }
-            }
-            if (event) goto done;
-            if (mc_record) {
-                uint8_t marks[MC_MARK_WIDTH + 1];
-                memset(marks, 0, sizeof marks);
-                mc_marks(&s, marks);
-                for (int b = 0; b < MC_MARK_WIDTH; b++) vec_push(&g_marks, &marks[b], 1);
-                if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))
-                    || !vec_push(&g_ostarts, &g_olabels.n, sizeof(int64_t))) {
-                    r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                 }
             }
         }
@@ -445,6 +588,7 @@ done:
     if (r->verdict != V_OK && st.n > level_end) r->depth++;
     r->distinct = st.n;
     r->queue_left = r->verdict == V_OK ? 0 : (st.n - expanding - 1 > 0 ? st.n - expanding - 1 : 0);
+    pool_stop();
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
     free(st.cur); st.cur = NULL;
     free(st.next); st.next = NULL;
