@@ -363,13 +363,7 @@ class CExpressions:
             return (f"({{ {self.ctype(mt)} _m = {m}; uint64_t _b = 0; for (int _k = 0; _k < {card(mt.key)}; _k++) "
                     f"if ({has} >> _k & 1) _b |= mc_bit({to_ord(elem, '_m.a[_k]')}, {card(elem)}); _b; }})")
         if f == "union_all" and isinstance(args[0], A.Comprehension) and args[0].kind == "set":
-            c = args[0]
-            acc = self.fresh("_b")
-            loop, inner = self.loop(c.var, c.domain, env)
-            body = f"{acc} |= {self.set_expr(c.elem, inner, elem)};"
-            if c.cond is not None:
-                body = f"if ({self.expr(c.cond, inner)}) {body}"
-            return f"({{ uint64_t {acc} = 0; {loop} {{ {body} }} {acc}; }})"
+            return self.set_comprehension(args[0], env, elem, union=True)
         if f == "to_set" and isinstance(a0, SeqT):
             acc = self.fresh("_b")
             loop, inner = self.loop("$x", args[0], env)
@@ -377,10 +371,12 @@ class CExpressions:
                     f"{card(elem)}); }} {acc}; }})")
         return self.own_builtin(e, env)
 
-    def set_comprehension(self, e, env, elem) -> str:
+    def set_comprehension(self, e, env, elem, union=False) -> str:
+        """{x for v in D if c}, or with `union` the union of the sets x (union_all)."""
         acc = self.fresh("_b")
         loop, inner = self.loop(e.var, e.domain, env)
-        body = f"{acc} |= {self.bit(elem, e.elem, inner)};"
+        part = self.set_expr(e.elem, inner, elem) if union else self.bit(elem, e.elem, inner)
+        body = f"{acc} |= {part};"
         if e.cond is not None:
             body = f"if ({self.expr(e.cond, inner)}) {body}"
         return f"({{ uint64_t {acc} = 0; {loop} {{ {body} }} {acc}; }})"

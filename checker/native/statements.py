@@ -16,6 +16,7 @@ action instance and per choice, no allocation. Public entry point:
 """
 from __future__ import annotations
 
+from checker.compile.statements import nondeterministic
 from checker.lang import ast as A
 from checker.lang.types import INT, IntT, RecordT, SeqT, TupleT, component_types
 
@@ -50,7 +51,7 @@ class CStatements:
                 self.block(w, s.ref.decl.body, 0, self.proc_env(w, s, env), resume, picks,
                            f"{scope}{s.name}.")
                 break
-            elif isinstance(s, A.If) and _nondeterministic(s):
+            elif isinstance(s, A.If) and nondeterministic(s):
                 rest = stmts[i + 1:]
                 w(f"if ({self.expr(s.cond, env)}) {{")
                 self.block(w, s.then + rest, 0, self.copy_working(w, env), emit, picks, scope)
@@ -170,16 +171,3 @@ class CStatements:
             w(f"{target} = {value};")
         else:
             w(f"{{ {self.ctype(t, lv.pos)} _v = {value}; {' '.join(pre)} {target} = _v; }}")
-
-
-def _nondeterministic(s) -> bool:
-    if isinstance(s, (A.Require, A.Choose)):
-        return True
-    if isinstance(s, A.CallStmt):
-        return s.ref.nondet
-    if isinstance(s, A.If):
-        return any(_nondeterministic(x) for x in s.then + s.orelse)
-    if isinstance(s, A.For):
-        return any(_nondeterministic(x) for x in s.body)
-    return False
-
