@@ -371,7 +371,7 @@ def _mode_search(mf, checked, model, opts, args):
     else:
         sim = None
         if native is not None:
-            result = native.run(**opts)
+            result = native.run(progress=progress, **opts)
         else:
             result, graph = search(model, graph, progress=progress, **opts)
     if limited and result.stopped_by == "max-states":

@@ -19,6 +19,7 @@ typedef struct {
     int check_deadlock;
     int record;                      /* record the state graph (the liveness check reads it) */
     int threads;                     /* threads expanding states (the results do not depend on it) */
+    double progress_every;           /* seconds between progress lines on stderr, 0: none */
 } McOptions;
 
 typedef struct {
@@ -29,7 +30,7 @@ typedef struct {
     int64_t index;          /* state number of the trace's end, -1: an initial state */
     int64_t step_to;        /* position of the violating step's successor, -1: none */
     int64_t init_pos;       /* with index -1: the initial state's position */
-    int stopped_by;         /* 0, 1 max-states, 2 max-depth, 3 timeout, 4 memory */
+    int stopped_by;         /* 0, 1 max-states, 2 max-depth, 3 timeout, 4 memory, 5 interrupted */
     int64_t visited_bytes;
     char message[512];
 } McResult;
@@ -244,6 +245,33 @@ static double mc_now(void) {
 
 enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
+/* Ctrl-C during the search: a flag the level loop reads between chunks (the search
+ * then stops with its partial counts, as the Python engines do); the handler Python
+ * had is put back after. */
+#include <signal.h>
+static volatile sig_atomic_t mc_interrupted;
+static void on_sigint(int sig) { (void)sig; mc_interrupted = 1; }
+
+static void with_commas(char *out, size_t size, int64_t v) {
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)v), o = 0;
+    for (int i = 0; i < n && o + 2 < (int)size; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = 0;
+}
+
+/* The progress line of checker/engine/explore.py's print_progress. */
+static void progress_line(int64_t generated, int64_t distinct, int64_t queue, int64_t depth, double elapsed) {
+    char g[32], d[32], q[32], rate[32];
+    with_commas(g, sizeof g, generated); with_commas(d, sizeof d, distinct); with_commas(q, sizeof q, queue);
+    with_commas(rate, sizeof rate, elapsed > 0 ? (int64_t)(distinct / elapsed) : 0);
+    fprintf(stderr, "Progress: %s states generated, %s distinct states found, %s states left on queue, "
+            "depth %lld (%s states/s, %.0fs)\n", g, d, q, (long long)depth, rate, elapsed);
+    fflush(stderr);
+}
+
 static void stop_error(McResult *r, int64_t index, int64_t step_to) {
     r->verdict = V_ERROR;
     r->index = index;
@@ -422,11 +450,18 @@ int mc_run(const McOptions *o, McResult *r) {
     graph_free();
     mc_failed = 0;
     mc_record = mc_labelling = o->record;
+    pool_start(o->threads);
+    mc_interrupted = 0;
+    struct sigaction on_int, before_int;
+    memset(&on_int, 0, sizeof on_int);
+    on_int.sa_handler = on_sigint;
+    sigaction(SIGINT, &on_int, &before_int);
     int64_t zero = 0;
     if (mc_record && (!vec_push(&g_starts, &zero, sizeof zero) || !vec_push(&g_ostarts, &zero, sizeof zero))) {
         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
     }
-    pool_start(o->threads);
+    double started = mc_now();
+    double next_report = started + o->progress_every;
     double deadline = o->timeout > 0 ? mc_now() + o->timeout : 0;
     int64_t max_states = o->max_states > 0 ? o->max_states : INT64_MAX;
     int64_t level_end = 0, expanding = -1;
@@ -494,9 +529,14 @@ done_init:
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
         for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
-            if (deadline && mc_now() > deadline) {
+            double now = mc_now();
+            if ((deadline && now > deadline) || mc_interrupted) {
                 expanding = base + c0 - 1;
-                r->verdict = V_INCOMPLETE; r->stopped_by = 3; goto done;
+                r->verdict = V_INCOMPLETE; r->stopped_by = mc_interrupted ? 5 : 3; goto done;
+            }
+            if (o->progress_every > 0 && now >= next_report) {
+                progress_line(r->generated, st.n, st.n - (base + c0), r->depth, now - started);
+                next_report = now + o->progress_every;
             }
             int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
             expand_chunk(st.cur + c0 * MC_WORDS, cn);
@@ -589,6 +629,7 @@ done:
     r->distinct = st.n;
     r->queue_left = r->verdict == V_OK ? 0 : (st.n - expanding - 1 > 0 ? st.n - expanding - 1 : 0);
     pool_stop();
+    sigaction(SIGINT, &before_int, NULL);
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
     free(st.cur); st.cur = NULL;
     free(st.next); st.next = NULL;
