@@ -34,7 +34,7 @@ STOPPED_BY = (None, "max-states", "max-depth", "timeout", "memory", "interrupted
 class _Options(ctypes.Structure):
     _fields_ = [("max_states", ctypes.c_int64), ("max_depth", ctypes.c_int64),
                 ("timeout", ctypes.c_double), ("check_deadlock", ctypes.c_int), ("record", ctypes.c_int),
-                ("threads", ctypes.c_int), ("progress_every", ctypes.c_double)]
+                ("threads", ctypes.c_int), ("progress_every", ctypes.c_double), ("memory_limit", ctypes.c_int64)]
 
 
 class _Result(ctypes.Structure):
@@ -74,14 +74,17 @@ class NativeSearch:
         return self
 
     def run(self, max_states=None, max_depth=None, timeout=None, check_deadlock=True, workers=1,
-            progress=None, progress_every=2.0, **_ignored) -> Result:
+            progress=None, progress_every=2.0, memory_limit=None, **_ignored) -> Result:
         """The search; `workers`: threads expanding states (the results do not depend on
         it); `progress`: print progress lines (on stderr, from C) every `progress_every` s."""
+        if _ignored.get("symmetry") is not None or _ignored.get("graph") is not None:
+            raise ValueError("the native backend has no symmetry reduction and exports no graph yet")
         if self.lib is None:
             self.prepare()
         record = bool(self.model.temporal)          # the liveness check reads the state graph
         opts = _Options(max_states or 0, max_depth or 0, float(timeout or 0), int(bool(check_deadlock)), int(record),
-                        int(workers or 1), float(progress_every) if progress else 0.0)
+                        int(workers or 1), float(progress_every) if progress else 0.0,
+                        int(memory_limit or 0))
         r = _Result()
         start = time.perf_counter()
         self.lib.mc_run(ctypes.byref(opts), ctypes.byref(r))

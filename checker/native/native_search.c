@@ -20,6 +20,7 @@ typedef struct {
     int record;                      /* record the state graph (the liveness check reads it) */
     int threads;                     /* threads expanding states (the results do not depend on it) */
     double progress_every;           /* seconds between progress lines on stderr, 0: none */
+    int64_t memory_limit;            /* bytes the search's own arrays may take, 0: none */
 } McOptions;
 
 typedef struct {
@@ -441,6 +442,15 @@ static void pool_stop(void) {
     g_threads = 1;
 }
 
+/* What the search's arrays hold now: the visited set, parents, two levels, the graph. */
+static int64_t store_bytes(void) {
+    int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
+              + (st.ncur + st.capnext) * MC_WORDS * 8;
+    b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
+         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
+    return b;
+}
+
 int mc_words(void) { return MC_WORDS; }
 
 int mc_run(const McOptions *o, McResult *r) {
@@ -533,6 +543,10 @@ done_init:
             if ((deadline && now > deadline) || mc_interrupted) {
                 expanding = base + c0 - 1;
                 r->verdict = V_INCOMPLETE; r->stopped_by = mc_interrupted ? 5 : 3; goto done;
+            }
+            if (o->memory_limit > 0 && store_bytes() > o->memory_limit) {
+                expanding = base + c0 - 1;
+                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
             }
             if (o->progress_every > 0 && now >= next_report) {
                 progress_line(r->generated, st.n, st.n - (base + c0), r->depth, now - started);
