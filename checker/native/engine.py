@@ -60,9 +60,12 @@ class NativeSearch:
         """Generate and compile (or find in the cache); raises what stops the backend."""
         t0 = time.perf_counter()
         self.generated = generate(self.model)
-        if len(max((s[1] for s in self.generated.sites), key=len, default=[])) > MC_MAX_LABELS:
+        crowded = [a for a, labels in self.generated.sites if len(labels) > MC_MAX_LABELS]
+        if crowded:
             from .encoding import Unsupported
-            raise Unsupported(f"an action with more than {MC_MAX_LABELS} parameters and choices", (0, 0))
+            c = self.model.checked
+            raise Unsupported(f"an action with more than {MC_MAX_LABELS} parameters and choices",
+                              c.actions[crowded[0]].decl.pos).located(c.spec.path, c.spec.source)
         self.lib, self.cached = load(self.generated.source)
         self.lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
         self.lib.mc_graph.argtypes = [ctypes.c_void_p]
