@@ -69,6 +69,10 @@ class NativeSearch:
         self.lib, self.cached = load(self.generated.source)
         self.lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
         self.lib.mc_graph.argtypes = [ctypes.c_void_p]
+        self.lib.mc_scc.restype = ctypes.c_int64
+        self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6 + [ctypes.c_void_p]
+        self.lib.mc_reachable.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                                          ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
         self.lib.mc_trace.restype = ctypes.c_int64
         self.lib.mc_trace.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
                                       ctypes.POINTER(ctypes.c_int64), ctypes.c_int64,

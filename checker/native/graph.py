@@ -42,6 +42,20 @@ def _np(ptr, n, dtype):
     return np.ctypeslib.as_array(ptr, shape=(n,)).astype(dtype, copy=True)
 
 
+_COMPONENT = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64)
+
+
+def _buffer(data, ctype):
+    """A C pointer to an array, bytearray or bytes (copied when read-only)."""
+    n = len(memoryview(data).cast("B")) // ctypes.sizeof(ctype)
+    if n == 0:
+        return None
+    try:
+        return (ctype * n).from_buffer(data)
+    except TypeError:
+        return (ctype * n).from_buffer_copy(data)
+
+
 class _States:
     """graph.states for the liveness check's lasso: each state rebuilt on request."""
 
@@ -90,6 +104,45 @@ class NativeStateGraph(StateGraph):
         self._label_ids = {key: k for k, key in enumerate(self.label_keys)}
         self.states = _States(self)
         return self
+
+    # ---- the liveness check's graph algorithms, in C (native_search.c)
+
+    def components(self, starts, targets, inside, on_component, singles=None) -> int:
+        lib = self.native.lib
+        n = len(starts) - 1
+        batch, out = singles if singles is not None else (bytes(n), None)
+        found = (ctypes.c_int32 * max(1, n))()
+        nfound = ctypes.c_int64()
+        failure = []
+
+        def each(comp, length):
+            if failure:
+                return
+            try:
+                on_component(list(comp[:length]))
+            except BaseException as e:          # raised again in Python, after the C loop
+                failure.append(e)
+        callback = _COMPONENT(each)
+        count = lib.mc_scc(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
+                           _buffer(inside, ctypes.c_uint8), _buffer(batch, ctypes.c_uint8),
+                           found, ctypes.byref(nfound), callback)
+        if failure:
+            raise failure[0]
+        if count < 0:
+            raise MemoryError("the strongly connected components need more memory than there is")
+        if out is not None:
+            out.frombytes(bytes(memoryview(found).cast("B")[:4 * nfound.value]))
+        return count
+
+    def reach(self, starts, targets, sources, inside) -> bytearray:
+        n = len(starts) - 1
+        src = np.asarray(list(sources), np.int32)
+        seen = bytearray(n)
+        self.native.lib.mc_reachable(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
+                                     src.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(src),
+                                     _buffer(inside, ctypes.c_uint8), (ctypes.c_uint8 * max(1, n)).from_buffer(seen)
+                                     if n else None)
+        return seen
 
     def state(self, i) -> tuple:
         return self.native.trace(i, -1, -1)[-1].state

@@ -727,3 +727,85 @@ int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *messa
     memcpy(out, sw, nsucc * MC_WORDS * sizeof(uint64_t));
     return nsucc;
 }
+
+/* ---- the liveness check's graph algorithms, in C (stategraph.py's strongly_connected
+ * and reachable, the same traversal order: roots ascending, steps in order) */
+
+typedef void (*McComponent)(const int32_t *comp, int64_t len);
+
+int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const uint8_t *inside,
+               const uint8_t *batch, int32_t *singles, int64_t *nsingles, McComponent on_component) {
+    int32_t *index = malloc(n * sizeof(int32_t)), *low = malloc(n * sizeof(int32_t));
+    uint8_t *on_stack = calloc(n, 1);
+    int32_t *stack = malloc(n * sizeof(int32_t)), *path_v = malloc(n * sizeof(int32_t));
+    int64_t *path_e = malloc(n * sizeof(int64_t));
+    if (!index || !low || !on_stack || !stack || !path_v || !path_e) return -1;
+    for (int64_t i = 0; i < n; i++) index[i] = -1;
+    int64_t sp = 0, pp = 0, counter = 0, components = 0;
+    *nsingles = 0;
+    for (int64_t root = 0; root < n; root++) {
+        if (!inside[root] || index[root] >= 0) continue;
+        int64_t w = root;
+        for (;;) {
+            if (w >= 0) {
+                index[w] = low[w] = (int32_t)counter++;
+                stack[sp++] = (int32_t)w; on_stack[w] = 1;
+                path_v[pp] = (int32_t)w; path_e[pp] = starts[w]; pp++;
+                w = -1;
+            }
+            if (!pp) break;
+            int32_t v = path_v[pp - 1];
+            int64_t e = path_e[pp - 1], end = starts[v + 1];
+            int descended = 0;
+            while (e < end) {
+                int32_t t = targets[e++];
+                if (!inside[t]) continue;
+                if (index[t] < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
+                if (on_stack[t] && index[t] < low[v]) low[v] = index[t];
+            }
+            if (descended) continue;
+            pp--;
+            if (low[v] == index[v]) {
+                components++;
+                if (stack[sp - 1] == v && batch[v]) {
+                    sp--; on_stack[v] = 0;
+                    singles[(*nsingles)++] = v;
+                } else {
+                    int64_t top = sp;
+                    do { sp--; on_stack[stack[sp]] = 0; } while (stack[sp] != v);
+                    /* the component in the order Python pops it: from the top of the stack down */
+                    int64_t len = top - sp;
+                    int32_t *comp = malloc(len * sizeof(int32_t));
+                    for (int64_t k = 0; k < len; k++) comp[k] = stack[top - 1 - k];
+                    on_component(comp, len);
+                    free(comp);
+                }
+            }
+            if (pp) {
+                int32_t u = path_v[pp - 1];
+                if (low[v] < low[u]) low[u] = low[v];
+            }
+        }
+    }
+    free(index); free(low); free(on_stack); free(stack); free(path_v); free(path_e);
+    return components;
+}
+
+void mc_reachable(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *sources,
+                  int64_t nsources, const uint8_t *inside, uint8_t *seen) {
+    int32_t *todo = malloc((n + 1) * sizeof(int32_t));
+    int64_t top = 0;
+    memset(seen, 0, n);
+    for (int64_t k = 0; k < nsources; k++) {
+        int32_t v = sources[k];
+        if (inside[v] && !seen[v]) { seen[v] = 1; todo[top++] = v; }
+    }
+    while (top) {
+        int32_t v = todo[--top];
+        for (int64_t e = starts[v]; e < starts[v + 1]; e++) {
+            int32_t w = targets[e];
+            if (inside[w] && !seen[w]) { seen[w] = 1; todo[top++] = w; }
+        }
+    }
+    free(todo);
+}
