@@ -404,6 +404,12 @@ static void expand_part(int t) {
         __builtin_prefetch(&st.visited.slots[((uint64_t *)a->fp.p)[k] & st.visited.mask]);
 }
 
+static void succ_free(void) {
+    free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark);
+    sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL;
+    nsucc = capsucc = 0;
+}
+
 static void *worker(void *arg) {
     int t = (int)(intptr_t)arg;
     for (;;) {
@@ -412,6 +418,7 @@ static void *worker(void *arg) {
         expand_part(t);
         pthread_barrier_wait(&g_end);
     }
+    succ_free();                 /* this thread's successor buffers */
     return NULL;
 }
 
