@@ -64,8 +64,9 @@ class NativeSearch:
         if crowded:
             from .encoding import Unsupported
             c = self.model.checked
+            pos = c.actions[crowded[0]].decl.pos if crowded[0] >= 0 else (0, 0)     # -1: init
             raise Unsupported(f"an action with more than {MC_MAX_LABELS} parameters and choices",
-                              c.actions[crowded[0]].decl.pos).located(c.spec.path, c.spec.source)
+                              pos).located(c.spec.path, c.spec.source)
         self.lib, self.cached = load(self.generated.source)
         self.lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
         self.lib.mc_graph.argtypes = [ctypes.c_void_p]
