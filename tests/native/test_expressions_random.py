@@ -78,7 +78,7 @@ def successors_or_failure(fn):
         return "fails"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(INT_EXPR, SET_EXPR)
 @example("((a / 2) + (a % (b - 5)))", "({p for p in 0..7 if p < (a * b)} minus {x, b})")   # floor division, modulo
 @example("min(abs(a - x), max(b, (if (a in s) then (x - b) else 3)))", "(s union {x})")
