@@ -13,6 +13,8 @@ and every figure printed is the median of RUNS runs.
   equivalent Promela model (one process, one do-loop, one d_step per action instance,
   so SPIN stores exactly TLC's states) and times spin -a, gcc -O2 and pan (DFS) together.
 - the hand-written Python BFS of bench/twophase_hand.py (RM up to --hand-max).
+- the native backend (issue 23: `--backend native`, 1 and 2 threads), with an empty
+  compiler cache each run, so its wall time includes generating and compiling the C.
 
 Then the targets of issue 8, each with the figures it is read from and met / NOT met.
 
@@ -127,13 +129,14 @@ class Modelcheck:
     """modelcheck from one source tree (this one, or a worktree of --baseline-commit), run
     as `python -m checker.cli` with that tree first on the path."""
 
-    FLAGS = ("--no-symmetry", "--workers", "--no-packing")
+    FLAGS = ("--no-symmetry", "--workers", "--no-packing", "--backend")
 
     def __init__(self, tree: Path, name: str):
         self.tree, self.name = tree, name
         self.missing: set[str] = set()      # flags this modelcheck rejected (argparse, exit 2)
 
-    def flags(self, symmetry: bool | None, workers: int | None, packing: bool = True) -> list[str]:
+    def flags(self, symmetry: bool | None, workers: int | None, packing: bool = True,
+              backend: str | None = None) -> list[str]:
         """The flags for a configuration (None: no flag, modelcheck's default). Without
         --no-symmetry the engine has no symmetry reduction, so it can run only the
         no-symmetry rows; without --workers, only 1 worker; without --no-packing, it
@@ -146,6 +149,11 @@ class Modelcheck:
                 raise Unsupported("n/a: this modelcheck has no --no-symmetry (no symmetry reduction)")
         elif not symmetry:
             flags.append("--no-symmetry")
+        if backend is not None:
+            if "--backend" not in self.missing:
+                flags += ["--backend", backend]
+            elif backend != "python":
+                raise Unsupported(f"n/a: this modelcheck has no --backend {backend}")
         if workers is not None:
             if "--workers" not in self.missing:
                 flags += ["--workers", str(workers)]
@@ -154,13 +162,16 @@ class Modelcheck:
         return flags
 
     def sample(self, spec: str, args: list[str], symmetry: bool, workers: int | None,
-               packing: bool = True) -> Sample:
+               packing: bool = True, backend: str | None = "python") -> Sample:
+        """backend "native" runs with an empty compiler cache: its wall time includes
+        generating and compiling the C file (issue 23's end-to-end figure)."""
         while True:
-            flags = self.flags(symmetry, workers, packing)
+            flags = self.flags(symmetry, workers, packing, backend)
             with tempfile.TemporaryDirectory(prefix="perf-out-") as out:
                 cmd = [sys.executable, "-m", "checker.cli", spec, *args, *flags,
                        "--json", "--quiet", "--out", out]
-                child = run_child(cmd, self.tree, dict(os.environ, PYTHONPATH=str(self.tree)))
+                env = dict(os.environ, PYTHONPATH=str(self.tree), XDG_CACHE_HOME=str(Path(out) / "cache"))
+                child = run_child(cmd, self.tree, env)
             rejected = re.search(r"unrecognized arguments: (.*)", child.err)
             if child.code == 2 and rejected:
                 new = {f for f in self.FLAGS if f in rejected.group(1).split()} - self.missing
@@ -179,9 +190,10 @@ class Modelcheck:
 
 def modelcheck_rows(mc: Modelcheck, spec, args, configs) -> list[Row]:
     """One row per configuration (symmetry, workers[, packing]): see Modelcheck.flags."""
-    def label(symmetry, workers, packing=True):
+    def label(symmetry, workers, packing=True, backend="python"):
         sym = {None: "default flags", True: "symmetry", False: "no symmetry"}[symmetry]
         sym += "" if packing else ", no packing"
+        sym = f"native, {sym}" if backend == "native" else sym
         return sym if workers is None else f"{sym}, {workers} worker{'s' if workers > 1 else ''}"
     return [Row(mc.name, label(*c), lambda c=c: mc.sample(spec, args, *c), reduced=bool(c[0]), modelcheck=mc)
             for c in configs]
@@ -395,6 +407,50 @@ def targets(tables: dict, group_before: dict | None) -> list[str]:
                          f"{_verdict(speedup >= GROUP_SPEEDUP_TARGET)}")
         else:
             lines.append("spec/group.gdsl default: no speed-up (a side was not measured)")
+    return lines + native_targets(tables)
+
+
+NATIVE_SPIN_RATIO_TARGET = 0.5      # issue 23: TwoPhase RM=8 and RM=9 without symmetry, end to end
+NATIVE_VISITED_TARGET = 24          # issue 23: visited set + parents, bytes a state at ~10 million states
+NATIVE_GROUP_TARGET_S = 15.0        # issue 23: group.gdsl default, every default property
+NATIVE_THREADS_TARGET = 1.8         # issue 23: two threads against one
+
+
+def native_targets(tables: dict) -> list[str]:
+    """Issue 23's targets, read from the native backend's rows."""
+    lines = []
+    for rm in (8, 9):
+        table = tables.get(f"TwoPhase RM={rm}")
+        if table is None:
+            lines.append(f"native TwoPhase RM={rm}: not measured (--rm {rm})")
+            continue
+        spin = _find(table, "SPIN", "DFS, -O2")
+        mine = [r for r in (_find(table, "modelcheck", f"native, no symmetry, {w}") for w in ("1 worker", "2 workers")) if r]
+        if not (spin and mine):
+            lines.append(f"native TwoPhase RM={rm}: no ratio (SPIN or the native backend not measured)")
+            continue
+        best = min(mine, key=lambda r: r.median("wall"))
+        ratio = best.median("wall") / spin.median("wall")
+        lines.append(f"native TwoPhase RM={rm} without symmetry, end to end (generation and gcc included): "
+                     f"{best.config} {_secs(best)}, SPIN {_secs(spin)} -> {ratio:.2f}x SPIN; target <= "
+                     f"{NATIVE_SPIN_RATIO_TARGET}: {_verdict(ratio <= NATIVE_SPIN_RATIO_TARGET)}")
+        if rm == 9:
+            v = [r.median("visited_bytes") / r.median("distinct") for r in mine if r.median("visited_bytes")]
+            if v:
+                lines.append(f"native visited set and parents at {mine[0].median('distinct'):,.0f} states: "
+                             f"{max(v):.1f} B/state; target <= {NATIVE_VISITED_TARGET}: "
+                             f"{_verdict(max(v) <= NATIVE_VISITED_TARGET)}")
+    group = tables.get("spec/group.gdsl default")
+    if group is not None:
+        one = _find(group, "modelcheck", "native, default flags, 1 worker")
+        two = _find(group, "modelcheck", "native, default flags, 2 workers")
+        if two:
+            lines.append(f"native group.gdsl default, every default property: {_secs(two)} wall with 2 threads; "
+                         f"target <= {NATIVE_GROUP_TARGET_S} s: {_verdict(two.median('wall') <= NATIVE_GROUP_TARGET_S)}")
+        if one and two:
+            speedup = one.median("wall") / two.median("wall")
+            lines.append(f"native group.gdsl default, 2 threads against 1: {speedup:.2f}x; target >= "
+                         f"{NATIVE_THREADS_TARGET}: {_verdict(speedup >= NATIVE_THREADS_TARGET)}")
     return lines
 
 
@@ -455,9 +511,10 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
         mc_args = ["--const", f"RM={rm}", "--invariant", "TPTypeOK"]
         spin = Row("SPIN", "DFS, -O2", lambda rm=rm: spin_sample(rm, pan_flags), note=spin_na or "")
         unpacked = [(False, 2, False)] if rm <= UNPACKED_MAX_RM else []   # what packing gains
-        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs + unpacked)
+        native = [(False, 1, True, "native"), (False, 2, True, "native")]
+        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs + unpacked + native)
         if baseline:
-            rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1)])
+            rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1, True, None)])
         rows.append(spin)
         if rm <= args.hand_max:
             rows.append(Row("hand-written Python BFS", "dict of tuples", lambda rm=rm: hand_sample(rm)))
@@ -470,8 +527,9 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
     if args.group:
         title = "spec/group.gdsl default"
         rows = modelcheck_rows(current, GROUP, [], [(None, None)])   # default: every core
+        rows += modelcheck_rows(current, GROUP, [], [(None, 1, True, "native"), (None, 2, True, "native")])
         if baseline:
-            rows += modelcheck_rows(baseline, GROUP, [], [(None, None)])
+            rows += modelcheck_rows(baseline, GROUP, [], [(None, None, True, None)])
         measure(title, rows, args.runs)
         if baseline and rows[-1].samples:
             group_before = {"search": rows[-1].median("search"), "source": f"measured, {baseline.name}"}
@@ -484,7 +542,7 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
         print_table(title, rows, None, args.runs)
         tables[title] = rows
     lines = targets(tables, group_before)
-    print("\n### Issue 8's targets (medians)\n")
+    print("\n### Issue 8's and issue 23's targets (medians)\n")
     for line in lines:
         print(f"- {line}")
     for p in problems:

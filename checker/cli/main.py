@@ -170,6 +170,10 @@ _OPTIONS = (
     ("search", lambda g: g.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
                    help="processes expanding states (default: the cores available, "
                         f"here {_cores()}); the counts and traces do not depend on it")),
+    ("search", lambda g: g.add_argument("--backend", choices=("python", "native", "auto"), default="auto",
+                   help="who explores: the Python backend, the native one (the spec compiled to C; a C "
+                        "compiler needed), or auto (the default: native when it can answer the whole "
+                        "run, else Python, saying why)")),
     ("search", lambda g: g.add_argument("--no-symmetry", action="store_true",
                    help="explore every permutation of the spec's scalarset values instead of one "
                         "state per orbit")),
@@ -444,8 +448,13 @@ def _mode_search(mf, checked, model, opts, args):
             print(line, file=out)
         out.flush()
     graph = StateGraph(model, keep_states=bool(args.graph)) if (args.graph or args.coverage) else None
-    _reduction(model, opts, args, whole_graph=graph is not None or bool(model.temporal),
-               out=None if args.json else out)
+    whole_graph = graph is not None or bool(model.temporal)
+    _reduction(model, opts, args, whole_graph=whole_graph, out=None if args.json else out)
+    from checker.cli.backend import choose
+    native, backend_line = choose(model, opts, args, whole_graph)
+    if not args.json:
+        print(backend_line, file=out)
+        out.flush()
     from checker.cli.terminal import Status
     status = Status(mf.name if mf else model.name, quiet=args.json or args.quiet)
     if args.graph and (opts["max_states"] is None or opts["max_states"] > args.graph_limit):
@@ -460,7 +469,11 @@ def _mode_search(mf, checked, model, opts, args):
             result = sim.result
         else:
             sim = None
-            result, graph = search(model, graph, progress=status.search, progress_every=status.every, **opts)
+            if native is not None:      # its progress lines come from C, on stderr
+                result = native.run(progress=status.search, **opts)
+            else:
+                result, graph = search(model, graph, progress=status.search, progress_every=status.every,
+                                       **opts)
     if limited and result.stopped_by == "max-states":
         raise UsageError(f"--graph {args.graph}: the state graph has more than {args.graph_limit:,} "
                          f"states, too many to export by default; raise the limit with "
@@ -475,6 +488,7 @@ def _mode_search(mf, checked, model, opts, args):
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])
     run.json = _json_result(model, result, trace_path)
+    run.json["backend"] = "native" if native is not None else "python"
     if sim is not None:
         from checker.cli.simulate import json_fields
         run.json.update(json_fields(sim))

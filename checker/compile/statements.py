@@ -52,7 +52,7 @@ class Statements:
                 self.cps_block(w, depth, s.ref.decl.body, 0, self.proc_env(w, depth, s, env),
                                resume, picks, action, f"{scope}{s.name}.")
                 return
-            elif isinstance(s, A.If) and _nondeterministic(s):
+            elif isinstance(s, A.If) and nondeterministic(s):
                 rest = stmts[i + 1:]
                 w(depth, f"if {self.expr(s.cond, env)}:")
                 self.cps_block(w, depth + 1, s.then + rest, 0, dict(env), emit, picks, action, scope)
@@ -254,14 +254,14 @@ class Statements:
                      f"_set_out_of_range({what!r}, {py}, {t.elem.lo}, {t.elem.hi})")
 
 
-def _nondeterministic(s) -> bool:
+def nondeterministic(s) -> bool:
     """Does this statement (or one inside it, or a proc it calls) contain require or choose?"""
     if isinstance(s, (A.Require, A.Choose)):
         return True
     if isinstance(s, A.CallStmt):
         return s.ref.nondet
     if isinstance(s, A.If):
-        return any(_nondeterministic(x) for x in s.then + s.orelse)
+        return any(nondeterministic(x) for x in s.then + s.orelse)
     return False
 
 

@@ -51,7 +51,7 @@ from .conditions import FAILED, HOLDS
 from .fingerprints import fingerprint
 from .outcome import failure_message, label_trace, labelled_step
 from .search import bfs
-from .stategraph import StateGraph, reachable, strongly_connected
+from .stategraph import StateGraph
 
 
 @dataclass
@@ -290,7 +290,7 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     """A lasso entering `region` at one of `sources` (None: anywhere) and then cycling
     fairly inside it (through `accept` if given); None if there is none."""
     starts, targets = graph.starts, graph.targets
-    inside = region if sources is None else reachable(starts, targets, sources, region)
+    inside = region if sources is None else graph.reach(starts, targets, sources, region)
     fair_nodes: dict = {}                      # state -> its fair component (a list)
 
     def on_component(comp):
@@ -303,7 +303,7 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     enabled, unsure = fairness.enabled_arrays()
     singles = array("i")
     judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
-    strongly_connected(starts, targets, inside, on_component, (judged, singles))
+    graph.components(starts, targets, inside, on_component, (judged, singles))
     if singles:
         single = np.frombuffer(singles, np.int32)
         fair = ~enabled[single]
@@ -370,8 +370,7 @@ def _components(graph, nodes) -> list:
                 targets.append(k)
         starts.append(len(targets))
     out = []
-    strongly_connected(starts, targets, b"\x01" * len(nodes),
-                       lambda comp: out.append([nodes[k] for k in comp]))
+    graph.components(starts, targets, b"\x01" * len(nodes), lambda comp: out.append([nodes[k] for k in comp]))
     return out
 
 

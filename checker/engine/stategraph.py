@@ -137,6 +137,17 @@ class StateGraph:
         self.expanded.append(0)
         self.state_marks += self.conditions.blank
 
+    # ---- the graph algorithms the liveness check runs on it (a subclass may run them
+    # elsewhere: the native backend's, in C)
+
+    def components(self, starts, targets, inside, on_component, singles=None) -> int:
+        """strongly_connected(...) on these arrays (this graph's, or a part renumbered)."""
+        return strongly_connected(starts, targets, inside, on_component, singles)
+
+    def reach(self, starts, targets, sources, inside) -> bytearray:
+        """reachable(...) on these arrays."""
+        return reachable(starts, targets, sources, inside)
+
     # ---- reading it
 
     def __len__(self) -> int:

@@ -1,0 +1,151 @@
+"""The state graph the native search records, as the liveness check reads it.
+
+The problem: the liveness check (checker/engine/liveness.py) runs on a
+stategraph.StateGraph: steps as arrays (starts, targets, labels and their marks,
+the steps to states outside the constraints), the marks of every state, parent
+links, and states rebuilt on request. The native search records the same arrays in
+C (native_search.c, `mc_record`), its labels as emitting sites and C values. The
+invariant: `fill` copies them into a `NativeStateGraph` whose label keys are the
+Python backend's (action index, ((name, value), ...)), so the check is the very
+one the Python backend runs; states are rebuilt by replaying the C search's trace
+to them on the Python backend (NativeSearch.trace), not from Python fingerprints.
+The cost: one copy of the arrays (12 bytes a step, 9 + marks a state) after the
+search; a state of a lasso costs one replay.
+Public entry point: `NativeStateGraph(model, native).fill(lib, generated, max_labels)`.
+"""
+from __future__ import annotations
+
+from array import array
+import ctypes
+
+import numpy as np
+
+from checker.engine.stategraph import StateGraph
+
+from .encoding import python_value
+
+
+class McGraph(ctypes.Structure):
+    _fields_ = [("n", ctypes.c_int64), ("n_init", ctypes.c_int64), ("steps", ctypes.c_int64),
+                ("outside", ctypes.c_int64), ("labels", ctypes.c_int64), ("mark_width", ctypes.c_int64),
+                ("starts", ctypes.POINTER(ctypes.c_int64)), ("ostarts", ctypes.POINTER(ctypes.c_int64)),
+                ("labtab", ctypes.POINTER(ctypes.c_int64)),
+                ("targets", ctypes.POINTER(ctypes.c_int32)), ("labels_of", ctypes.POINTER(ctypes.c_int32)),
+                ("olabels", ctypes.POINTER(ctypes.c_int32)),
+                ("smarks", ctypes.POINTER(ctypes.c_uint32)), ("omarks", ctypes.POINTER(ctypes.c_uint32)),
+                ("parent", ctypes.POINTER(ctypes.c_uint32)), ("marks", ctypes.POINTER(ctypes.c_uint8))]
+
+
+def _np(ptr, n, dtype):
+    if n == 0:
+        return np.zeros(0, dtype)
+    return np.ctypeslib.as_array(ptr, shape=(n,)).astype(dtype, copy=True)
+
+
+_COMPONENT = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64)
+
+
+def _buffer(data, ctype):
+    """A C pointer to an array, bytearray or bytes (copied when read-only)."""
+    n = len(memoryview(data).cast("B")) // ctypes.sizeof(ctype)
+    if n == 0:
+        return None
+    try:
+        return (ctype * n).from_buffer(data)
+    except TypeError:
+        return (ctype * n).from_buffer_copy(data)
+
+
+class _States:
+    """graph.states for the liveness check's lasso: each state rebuilt on request."""
+
+    def __init__(self, graph):
+        self.graph, self.cache = graph, {}
+
+    def __getitem__(self, i):
+        if i not in self.cache:
+            self.cache[i] = self.graph.state(i)
+        return self.cache[i]
+
+
+class NativeStateGraph(StateGraph):
+    """A StateGraph filled from the native search (see the module docstring)."""
+
+    def __init__(self, model, native):
+        super().__init__(model, keep_states=False)
+        self.native = native
+
+    def fill(self, lib, generated, max_labels) -> "NativeStateGraph":
+        g = McGraph()
+        lib.mc_graph(ctypes.byref(g))
+        n, width = g.n, g.mark_width
+        if width != self.conditions.width:
+            raise RuntimeError("the native backend numbers the temporal conditions differently")  # a bug
+        parent = _np(g.parent, n, np.int64)
+        parent[parent == 0xFFFFFFFF] = -1
+        self.parent = array("q", parent.tobytes())
+        self.n_init = int(g.n_init)
+        self.starts = array("q", _np(g.starts, n + 1, np.int64).tobytes())
+        self.targets = array("i", _np(g.targets, g.steps, np.int32).tobytes())
+        self.labels = array("i", _np(g.labels_of, g.steps, np.int32).tobytes())
+        self.step_marks = array("I", _np(g.smarks, g.steps, np.uint32).tobytes())
+        self.outside_starts = array("q", _np(g.ostarts, n + 1, np.int64).tobytes())
+        self.outside_labels = array("i", _np(g.olabels, g.outside, np.int32).tobytes())
+        self.outside_marks = array("I", _np(g.omarks, g.outside, np.uint32).tobytes())
+        self.expanded = bytearray(b"\x01" * n)
+        self.state_marks = bytearray(_np(g.marks, n * width, np.uint8).tobytes())
+        rows = _np(g.labtab, g.labels * (max_labels + 1), np.int64).reshape(g.labels, -1) \
+            if g.labels else []
+        self.label_keys = []
+        for row in rows:
+            action, labels = generated.sites[int(row[0])]
+            picks = tuple((name, python_value(t, int(row[1 + j]))) for j, (name, t) in enumerate(labels))
+            self.label_keys.append((action, picks))
+        self._label_ids = {key: k for k, key in enumerate(self.label_keys)}
+        self.states = _States(self)
+        return self
+
+    # ---- the liveness check's graph algorithms, in C (native_search.c)
+
+    def components(self, starts, targets, inside, on_component, singles=None) -> int:
+        lib = self.native.lib
+        n = len(starts) - 1
+        batch, out = singles if singles is not None else (bytes(n), None)
+        found = (ctypes.c_int32 * max(1, n))()
+        nfound = ctypes.c_int64()
+        failure = []
+
+        def each(comp, length):
+            if failure:
+                return
+            try:
+                on_component(list(comp[:length]))
+            except BaseException as e:          # raised again in Python, after the C loop
+                failure.append(e)
+        callback = _COMPONENT(each)
+        count = lib.mc_scc(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
+                           _buffer(inside, ctypes.c_uint8), _buffer(batch, ctypes.c_uint8),
+                           found, ctypes.byref(nfound), callback)
+        if failure:
+            raise failure[0]
+        if count < 0:
+            raise MemoryError("the strongly connected components need more memory than there is")
+        if out is not None:
+            out.frombytes(bytes(memoryview(found).cast("B")[:4 * nfound.value]))
+        return count
+
+    def reach(self, starts, targets, sources, inside) -> bytearray:
+        n = len(starts) - 1
+        src = np.asarray(list(sources), np.int32)
+        seen = bytearray(n)
+        self.native.lib.mc_reachable(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
+                                     src.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(src),
+                                     _buffer(inside, ctypes.c_uint8), (ctypes.c_uint8 * max(1, n)).from_buffer(seen)
+                                     if n else None)
+        return seen
+
+    def state(self, i) -> tuple:
+        return self.native.trace(i, -1, -1)[-1].state
+
+    def trace_to(self, i) -> list:
+        return self.native.trace(i, -1, -1)

@@ -1,0 +1,818 @@
+/* The native breadth-first search, counting as TLC counts (checker/engine/explore.py
+ * is the reference: the same order of checks, the same numbers at a stop).
+ *
+ * Included at the end of a generated file, which defines before it: MC_WORDS, the
+ * unpacked state `S`, mc_unpack/mc_pack, mc_init/mc_successors (calling mc_emit), and
+ * mc_inv/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED.
+ *
+ * Memory: the visited set is an open-addressing table of 64-bit fingerprints (0 is
+ * empty), kept at most 3/4 full; per distinct state, 4 bytes of parent number and 4
+ * of the position among its parent's successors (an initial state: its position
+ * among the initial states). Full states are kept for the level being expanded and
+ * the next one only. A trace is rebuilt by running the spec forward along the
+ * positions (mc_trace), and handed to Python as labelled steps. */
+#include <time.h>
+
+typedef struct {
+    int64_t max_states, max_depth;   /* 0: none */
+    double timeout;                  /* seconds, 0: none */
+    int check_deadlock;
+    int record;                      /* record the state graph (the liveness check reads it) */
+    int threads;                     /* threads expanding states (the results do not depend on it) */
+    double progress_every;           /* seconds between progress lines on stderr, 0: none */
+    int64_t memory_limit;            /* bytes the search's own arrays may take, 0: none */
+} McOptions;
+
+typedef struct {
+    int64_t distinct, generated, depth, queue_left, constrained;
+    int verdict;            /* 0 ok, 1 violation, 2 deadlock, 3 incomplete, 4 error */
+    int kind;               /* 0 invariant, 1 action property */
+    int prop;               /* index of the violated property */
+    int64_t index;          /* state number of the trace's end, -1: an initial state */
+    int64_t step_to;        /* position of the violating step's successor, -1: none */
+    int64_t init_pos;       /* with index -1: the initial state's position */
+    int stopped_by;         /* 0, 1 max-states, 2 max-depth, 3 timeout, 4 memory, 5 interrupted */
+    int64_t visited_bytes;
+    char message[512];
+} McResult;
+
+/* ---- the successors of one state, as generated code emits them */
+
+static __thread uint64_t *sw;      /* packed successors */
+static __thread S *ss;             /* the same, unpacked */
+static __thread int64_t *slab;     /* with labelling: site and labels of each */
+static __thread unsigned char *sout;   /* outside the constraints */
+static __thread uint64_t *sfp;         /* fingerprints */
+static __thread uint32_t *smark;       /* with the graph: fairness `when` bits */
+static __thread int64_t nsucc, capsucc;
+
+static void mc_emit(const void *tv, int site) {
+    const S *t = (const S *)tv;
+    if (mc_failed) return;
+    if (nsucc == capsucc) {
+        capsucc = capsucc ? 2 * capsucc : 64;
+        sw = realloc(sw, capsucc * MC_WORDS * sizeof(uint64_t));
+        ss = realloc(ss, capsucc * sizeof(S));
+        slab = realloc(slab, capsucc * (MC_MAX_LABELS + 1) * sizeof(int64_t));
+        sout = realloc(sout, capsucc);
+        sfp = realloc(sfp, capsucc * sizeof(uint64_t));
+        smark = realloc(smark, capsucc * sizeof(uint32_t));
+        if (!sw || !ss || !slab || !sout || !sfp || !smark) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+    }
+    uint64_t *w = sw + nsucc * MC_WORDS;
+    memset(w, 0, MC_WORDS * sizeof(uint64_t));
+    mc_pack(t, w);
+    ss[nsucc] = *t;
+    if (mc_labelling) {
+        int64_t *l = slab + nsucc * (MC_MAX_LABELS + 1);
+        l[0] = site;
+        memcpy(l + 1, mc_label, MC_MAX_LABELS * sizeof(int64_t));
+    }
+    if (mc_record) smark[nsucc] = mc_stepmark;
+    mc_stepmark = 0;
+    nsucc++;
+}
+
+/* ---- fingerprints and the visited set */
+
+static inline uint64_t mc_fingerprint(const uint64_t *w) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL * (MC_WORDS + 1);
+    for (int i = 0; i < MC_WORDS; i++) {
+        uint64_t x = w[i] + 0x632BE59BD9B4E019ULL * (i + 1);
+        x ^= x >> 30; x *= 0xBF58476D1CE4E5B9ULL;
+        x ^= x >> 27; x *= 0x94D049BB133111EBULL;
+        x ^= x >> 31;
+        h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    return h ? h : 1;
+}
+
+typedef struct {
+    uint64_t *slots;
+    uint32_t *nums;          /* with the graph: each slot's state number */
+    uint64_t mask, used;
+} Table;
+
+static int table_grow(Table *t) {
+    uint64_t n = t->slots ? 2 * (t->mask + 1) : (1 << 16);
+    uint64_t *slots = calloc(n, sizeof(uint64_t));
+    uint32_t *nums = mc_record ? malloc(n * sizeof(uint32_t)) : NULL;
+    if (!slots || (mc_record && !nums)) { free(slots); free(nums); return 0; }
+    for (uint64_t i = 0; t->slots && i <= t->mask; i++) {
+        uint64_t fp = t->slots[i];
+        if (!fp) continue;
+        uint64_t j = fp & (n - 1);
+        while (slots[j]) j = (j + 1) & (n - 1);
+        slots[j] = fp;
+        if (nums) nums[j] = t->nums[i];
+    }
+    free(t->slots); free(t->nums);
+    t->slots = slots;
+    t->nums = nums;
+    t->mask = n - 1;
+    return 1;
+}
+
+/* 1 if fp was added (as state number `n`), 0 if it was there; -1 out of memory.
+ * With the graph, *num is the state's number either way. */
+static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
+    if (!t->slots || 4 * (t->used + 1) > 3 * (t->mask + 1)) {
+        if (!table_grow(t)) return -1;
+    }
+    uint64_t j = fp & t->mask;
+    for (;;) {
+        uint64_t x = t->slots[j];
+        if (x == fp) { if (t->nums) *num = t->nums[j]; return 0; }
+        if (!x) {
+            t->slots[j] = fp; t->used++;
+            if (t->nums) t->nums[j] = *num = n;
+            return 1;
+        }
+        j = (j + 1) & t->mask;
+    }
+}
+
+/* ---- the state graph (with mc_record): stategraph.StateGraph's arrays */
+
+typedef struct { void *p; int64_t n, cap; } Vec;
+
+static int vec_push(Vec *v, const void *x, size_t size) {
+    if (v->n == v->cap) {
+        int64_t cap = v->cap ? 2 * v->cap : 1024;
+        void *p = realloc(v->p, cap * size);
+        if (!p) return 0;
+        v->p = p; v->cap = cap;
+    }
+    memcpy((char *)v->p + v->n * size, x, size);
+    v->n++;
+    return 1;
+}
+
+static Vec g_starts, g_targets, g_labels, g_smarks, g_ostarts, g_olabels, g_omarks, g_marks;
+static int64_t *g_lab, g_nlab, g_caplab;     /* label rows: site, then MC_MAX_LABELS values */
+static int64_t *g_labhash, g_labmask;
+
+static void graph_free(void) {
+    Vec *all[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks};
+    for (unsigned i = 0; i < sizeof all / sizeof *all; i++) { free(all[i]->p); memset(all[i], 0, sizeof(Vec)); }
+    free(g_labhash); g_labhash = NULL; g_labmask = 0;
+    free(g_lab); g_lab = NULL; g_nlab = g_caplab = 0;
+}
+
+static uint64_t label_hash(const int64_t *lab) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < MC_MAX_LABELS + 1; i++) { h ^= (uint64_t)lab[i]; h *= 0xBF58476D1CE4E5B9ULL; h ^= h >> 31; }
+    return h;
+}
+
+/* The id of a label (site and label values), interned; -1 out of memory. */
+static int32_t label_id(const int64_t *lab) {
+    const int row = MC_MAX_LABELS + 1;
+    if (!g_labhash || 2 * (g_nlab + 1) > g_labmask + 1) {
+        int64_t n = g_labhash ? 2 * (g_labmask + 1) : 1024;
+        int64_t *t = malloc(n * sizeof(int64_t));
+        if (!t) return -1;
+        for (int64_t i = 0; i < n; i++) t[i] = -1;
+        for (int64_t id = 0; id < g_nlab; id++) {
+            int64_t j = label_hash(g_lab + id * row) & (n - 1);
+            while (t[j] >= 0) j = (j + 1) & (n - 1);
+            t[j] = id;
+        }
+        free(g_labhash); g_labhash = t; g_labmask = n - 1;
+    }
+    int64_t j = label_hash(lab) & g_labmask;
+    while (g_labhash[j] >= 0) {
+        if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
+        j = (j + 1) & g_labmask;
+    }
+    if (g_nlab == g_caplab) {
+        g_caplab = g_caplab ? 2 * g_caplab : 256;
+        int64_t *p = realloc(g_lab, g_caplab * row * sizeof(int64_t));
+        if (!p) return -1;
+        g_lab = p;
+    }
+    memcpy(g_lab + g_nlab * row, lab, row * sizeof(int64_t));
+    g_labhash[j] = g_nlab;
+    return (int32_t)g_nlab++;
+}
+
+/* ---- the search */
+
+typedef struct {
+    uint32_t *parent, *pos;
+    int64_t n, cap;
+    uint64_t *cur, *next;
+    int64_t ncur, nnext, capnext;
+    Table visited;
+} Store;
+
+static Store st;
+
+static void store_free(void) {
+    free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots);
+    memset(&st, 0, sizeof st);
+}
+
+static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
+    if (st.n == st.cap) {
+        st.cap = st.cap ? st.cap + st.cap / 4 : 1 << 16;   /* 1.25x: parents stay near 8 B a state */
+        uint32_t *p = realloc(st.parent, st.cap * sizeof(uint32_t));
+        if (!p) return 0;
+        st.parent = p;
+        p = realloc(st.pos, st.cap * sizeof(uint32_t));
+        if (!p) return 0;
+        st.pos = p;
+    }
+    st.parent[st.n] = (uint32_t)parent;
+    st.pos[st.n] = (uint32_t)pos;
+    st.n++;
+    if (st.nnext == st.capnext) {
+        st.capnext = st.capnext ? 2 * st.capnext : 1 << 12;
+        uint64_t *q = realloc(st.next, st.capnext * MC_WORDS * sizeof(uint64_t));
+        if (!q) return 0;
+        st.next = q;
+    }
+    memcpy(st.next + st.nnext * MC_WORDS, w, MC_WORDS * sizeof(uint64_t));
+    st.nnext++;
+    return 1;
+}
+
+static double mc_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
+
+/* Ctrl-C during the search: a flag the level loop reads between chunks (the search
+ * then stops with its partial counts, as the Python engines do); the handler Python
+ * had is put back after. */
+#include <signal.h>
+static volatile sig_atomic_t mc_interrupted;
+static void on_sigint(int sig) { (void)sig; mc_interrupted = 1; }
+
+static void with_commas(char *out, size_t size, int64_t v) {
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)v), o = 0;
+    for (int i = 0; i < n && o + 2 < (int)size; i++) {
+        if (i > 0 && (n - i) % 3 == 0) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = 0;
+}
+
+/* The progress line of checker/engine/explore.py's print_progress. */
+static void progress_line(int64_t generated, int64_t distinct, int64_t queue, int64_t depth, double elapsed) {
+    char g[32], d[32], q[32], rate[32];
+    with_commas(g, sizeof g, generated); with_commas(d, sizeof d, distinct); with_commas(q, sizeof q, queue);
+    with_commas(rate, sizeof rate, elapsed > 0 ? (int64_t)(distinct / elapsed) : 0);
+    fprintf(stderr, "Progress: %s states generated, %s distinct states found, %s states left on queue, "
+            "depth %lld (%s states/s, %.0fs)\n", g, d, q, (long long)depth, rate, elapsed);
+    fflush(stderr);
+}
+
+static void stop_error(McResult *r, int64_t index, int64_t step_to) {
+    r->verdict = V_ERROR;
+    r->index = index;
+    r->step_to = step_to;
+    snprintf(r->message, sizeof r->message, "%s", mc_err);
+}
+
+/* ---- phase A: expanding a chunk of states, on every thread */
+
+#include <pthread.h>
+
+#define MC_CHUNK 2048
+#define MC_MAX_THREADS 64
+
+typedef struct {
+    int64_t off, moff, nsucc, upto, constrained, step_to;
+    int arena, error, event, verdict, kind, prop;
+    char message[256];
+} Parent;
+
+typedef struct { Vec w, fp, out, lab, mk, marks; } Arena;
+
+static Parent g_parents[MC_CHUNK];
+static Arena g_arenas[MC_MAX_THREADS];
+static int g_threads = 1;
+static pthread_t g_pool[MC_MAX_THREADS];
+static pthread_barrier_t g_start, g_end;
+static const uint64_t *g_chunk;
+static int64_t g_chunk_n;
+static volatile int g_quit;
+
+static int arena_grow(Vec *v, int64_t extra, size_t size) {
+    if (v->n + extra <= v->cap) return 1;
+    int64_t cap = v->cap ? v->cap : 1024;
+    while (cap < v->n + extra) cap *= 2;
+    void *p = realloc(v->p, cap * size);
+    if (!p) return 0;
+    v->p = p; v->cap = cap;
+    return 1;
+}
+
+/* Expand one state into arena a: what phase B needs to admit its successors. */
+static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
+    S s;
+    memset(po, 0, sizeof *po);
+    po->arena = arena; po->step_to = -1;
+    po->off = a->fp.n; po->moff = a->marks.n;
+    mc_unpack(pw, &s);
+    mc_failed = 0;
+    nsucc = 0;
+    mc_successors(&s);
+    po->nsucc = nsucc;
+    if (mc_failed) {
+        po->error = 1;
+        snprintf(po->message, sizeof po->message, "%s", mc_err);
+        return;
+    }
+    if (MC_N_CON) memset(sout, 0, nsucc);
+    int64_t upto = nsucc;
+    for (int64_t k = 0; k < nsucc && (MC_N_CON || MC_N_STEP); k++) {
+        const S *t = &ss[k];
+        if (MC_N_CON) {
+            mc_where = "a constraint";
+            int out = mc_con(t) >= 0;
+            if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
+            if (out) {
+                po->constrained++;
+                if (MC_N_INV && !MC_INV_DECIDED) {
+                    mc_where = "an invariant";
+                    int bad = mc_inv(t);
+                    if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
+                    if (bad >= 0) {
+                        upto = k; po->event = 1; po->verdict = V_VIOLATION; po->kind = 0; po->prop = bad;
+                        po->step_to = k;
+                        break;
+                    }
+                }
+                sout[k] = 1;
+            }
+        }
+        if (MC_N_STEP) {
+            mc_where = "an action property";
+            int bad = mc_steps(&s, t);
+            if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
+            if (bad >= 0) {
+                upto = k; po->event = 1; po->verdict = V_VIOLATION; po->kind = 1; po->prop = bad; po->step_to = k;
+                break;
+            }
+        }
+    }
+    if (po->error) snprintf(po->message, sizeof po->message, "%s", mc_err);
+    po->upto = upto;
+    if (!arena_grow(&a->w, upto * MC_WORDS, sizeof(uint64_t)) || !arena_grow(&a->fp, upto, sizeof(uint64_t))
+        || !arena_grow(&a->out, upto, 1)
+        || (mc_record && (!arena_grow(&a->lab, upto * (MC_MAX_LABELS + 1), sizeof(int64_t))
+                          || !arena_grow(&a->mk, upto, sizeof(uint32_t))
+                          || !arena_grow(&a->marks, MC_MARK_WIDTH, 1)))) {
+        fprintf(stderr, "native search: out of memory\n");
+        abort();
+    }
+    memcpy((uint64_t *)a->w.p + a->w.n, sw, upto * MC_WORDS * sizeof(uint64_t));
+    a->w.n += upto * MC_WORDS;
+    uint64_t *fp = (uint64_t *)a->fp.p + a->fp.n;
+    for (int64_t k = 0; k < upto; k++) fp[k] = mc_fingerprint(sw + k * MC_WORDS);
+    a->fp.n += upto;
+    if (MC_N_CON) memcpy((uint8_t *)a->out.p + a->out.n, sout, upto);
+    else memset((uint8_t *)a->out.p + a->out.n, 0, upto);
+    a->out.n += upto;
+    if (mc_record) {
+        memcpy((int64_t *)a->lab.p + a->lab.n, slab, upto * (MC_MAX_LABELS + 1) * sizeof(int64_t));
+        a->lab.n += upto * (MC_MAX_LABELS + 1);
+        memcpy((uint32_t *)a->mk.p + a->mk.n, smark, upto * sizeof(uint32_t));
+        a->mk.n += upto;
+        uint8_t *marks = (uint8_t *)a->marks.p + a->marks.n;
+        memset(marks, 0, MC_MARK_WIDTH);
+        mc_marks(&s, marks);
+        a->marks.n += MC_MARK_WIDTH;
+    }
+}
+
+static void expand_part(int t) {
+    Arena *a = &g_arenas[t];
+    a->w.n = a->fp.n = a->out.n = a->lab.n = a->mk.n = a->marks.n = 0;
+    mc_labelling = mc_record;
+    int64_t lo = g_chunk_n * t / g_threads, hi = g_chunk_n * (t + 1) / g_threads;
+    for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &g_parents[j], a, t);
+    /* the table's slots of this part's successors, fetched ahead of phase B */
+    for (int64_t k = 0; k < a->fp.n && st.visited.slots; k++)
+        __builtin_prefetch(&st.visited.slots[((uint64_t *)a->fp.p)[k] & st.visited.mask]);
+}
+
+static void succ_free(void) {
+    free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark);
+    sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL;
+    nsucc = capsucc = 0;
+}
+
+static void *worker(void *arg) {
+    int t = (int)(intptr_t)arg;
+    for (;;) {
+        pthread_barrier_wait(&g_start);
+        if (g_quit) break;
+        expand_part(t);
+        pthread_barrier_wait(&g_end);
+    }
+    succ_free();                 /* this thread's successor buffers */
+    return NULL;
+}
+
+static void expand_chunk(const uint64_t *chunk, int64_t n) {
+    g_chunk = chunk; g_chunk_n = n;
+    if (g_threads > 1) pthread_barrier_wait(&g_start);
+    expand_part(0);
+    if (g_threads > 1) pthread_barrier_wait(&g_end);
+}
+
+static void pool_start(int threads) {
+    g_threads = threads < 1 ? 1 : threads > MC_MAX_THREADS ? MC_MAX_THREADS : threads;
+    g_quit = 0;
+    if (g_threads == 1) return;
+    pthread_barrier_init(&g_start, NULL, g_threads);
+    pthread_barrier_init(&g_end, NULL, g_threads);
+    for (int t = 1; t < g_threads; t++) pthread_create(&g_pool[t], NULL, worker, (void *)(intptr_t)t);
+}
+
+static void pool_stop(void) {
+    if (g_threads > 1) {
+        g_quit = 1;
+        pthread_barrier_wait(&g_start);
+        for (int t = 1; t < g_threads; t++) pthread_join(g_pool[t], NULL);
+        pthread_barrier_destroy(&g_start);
+        pthread_barrier_destroy(&g_end);
+    }
+    g_threads = 1;
+}
+
+/* What the search's arrays hold now: the visited set, parents, two levels, the graph. */
+static int64_t store_bytes(void) {
+    int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
+              + (st.ncur + st.capnext) * MC_WORDS * 8;
+    b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
+         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
+    return b;
+}
+
+int mc_words(void) { return MC_WORDS; }
+
+int mc_run(const McOptions *o, McResult *r) {
+    memset(r, 0, sizeof *r);
+    r->index = -1; r->step_to = -1; r->init_pos = -1;
+    store_free();
+    graph_free();
+    mc_failed = 0;
+    mc_record = mc_labelling = o->record;
+    pool_start(o->threads);
+    mc_interrupted = 0;
+    struct sigaction on_int, before_int;
+    memset(&on_int, 0, sizeof on_int);
+    on_int.sa_handler = on_sigint;
+    sigaction(SIGINT, &on_int, &before_int);
+    int64_t zero = 0;
+    if (mc_record && (!vec_push(&g_starts, &zero, sizeof zero) || !vec_push(&g_ostarts, &zero, sizeof zero))) {
+        r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+    }
+    double started = mc_now();
+    double next_report = started + o->progress_every;
+    double deadline = o->timeout > 0 ? mc_now() + o->timeout : 0;
+    int64_t max_states = o->max_states > 0 ? o->max_states : INT64_MAX;
+    int64_t level_end = 0, expanding = -1;
+
+    /* ---- the initial states */
+    nsucc = 0;
+    mc_where = "init";
+    mc_init();
+    r->generated = nsucc;
+    if (mc_failed) {
+        r->verdict = V_ERROR;
+        snprintf(r->message, sizeof r->message, "in init: %s", mc_err);
+        goto done;
+    }
+    for (int64_t k = 0; k < nsucc; k++) {
+        const S *t = &ss[k];
+        if (MC_N_CON) {
+            int out = mc_con(t) >= 0;
+            if (mc_failed) { stop_error(r, -1, -1); r->init_pos = k; goto done_init; }
+            if (out) {
+                r->constrained++;
+                if (MC_N_INV && !MC_INV_DECIDED) {
+                    int bad = mc_inv(t);
+                    if (mc_failed) { stop_error(r, -1, -1); r->init_pos = k; goto done_init; }
+                    if (bad >= 0) {
+                        r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->init_pos = k;
+                        goto done_init;
+                    }
+                }
+                continue;
+            }
+        }
+        uint32_t num;
+        int added = table_add(&st.visited, mc_fingerprint(sw + k * MC_WORDS), (uint32_t)st.n, &num);
+        if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+        if (!added) continue;
+        if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done_init; }
+        if (!store_add(-1, k, sw + k * MC_WORDS)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+        if (MC_N_INV && !MC_INV_DECIDED) {
+            mc_where = "an invariant";
+            int bad = mc_inv(t);
+            if (mc_failed) { stop_error(r, st.n - 1, -1); goto done_init; }
+            if (bad >= 0) {
+                r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
+                goto done_init;
+            }
+        }
+    }
+done_init:
+    r->depth = r->generated ? 1 : 0;
+    level_end = st.n;
+    if (r->verdict != V_OK) goto done;
+
+    /* ---- level by level, a chunk of states at a time: the chunk's states are
+     * expanded by every thread (phase A: successors, constraints, action properties,
+     * fingerprints, in per-thread arenas), then admitted in number order by this one
+     * (phase B: the visited set, numbering, invariants), so the counts, numbers and
+     * first violation do not depend on the number of threads. */
+    int64_t base = 0;
+    while (st.nnext) {
+        uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
+        st.ncur = st.nnext; st.nnext = 0;
+        /* the previous level's buffer is released; the next level's grows from empty */
+        free(st.next); st.next = NULL; st.capnext = 0;
+        int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
+        level_end = base + st.ncur;
+        for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
+            double now = mc_now();
+            if ((deadline && now > deadline) || mc_interrupted) {
+                expanding = base + c0 - 1;
+                r->verdict = V_INCOMPLETE; r->stopped_by = mc_interrupted ? 5 : 3; goto done;
+            }
+            if (o->memory_limit > 0 && store_bytes() > o->memory_limit) {
+                expanding = base + c0 - 1;
+                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+            }
+            if (o->progress_every > 0 && now >= next_report) {
+                progress_line(r->generated, st.n, st.n - (base + c0), r->depth, now - started);
+                next_report = now + o->progress_every;
+            }
+            int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
+            expand_chunk(st.cur + c0 * MC_WORDS, cn);
+            for (int64_t j = 0; j < cn; j++) {
+                int64_t i = base + c0 + j;
+                Parent *po = &g_parents[j];
+                Arena *a = &g_arenas[po->arena];
+                expanding = i;
+                r->generated += po->nsucc;
+                r->constrained += po->constrained;
+                if (po->error && po->step_to < 0) {      /* its successors could not be computed */
+                    r->verdict = V_ERROR; r->index = i;
+                    snprintf(r->message, sizeof r->message, "%s", po->message);
+                    goto done;
+                }
+                if (!po->error && po->nsucc == 0 && o->check_deadlock) {
+                    r->verdict = V_DEADLOCK; r->index = i; goto done;
+                }
+                const uint64_t *aw = (const uint64_t *)a->w.p + po->off * MC_WORDS;
+                const uint64_t *afp = (const uint64_t *)a->fp.p + po->off;
+                const uint8_t *aout = (const uint8_t *)a->out.p + po->off;
+                const int64_t *alab = mc_record ? (const int64_t *)a->lab.p + po->off * (MC_MAX_LABELS + 1) : NULL;
+                const uint32_t *amk = mc_record ? (const uint32_t *)a->mk.p + po->off : NULL;
+                for (int64_t k = 0; k < po->upto; k++) {
+                    if (MC_N_CON && aout[k]) {
+                        if (mc_record) {
+                            int32_t lid = label_id(alab + k * (MC_MAX_LABELS + 1));
+                            if (lid < 0 || !vec_push(&g_olabels, &lid, sizeof lid)
+                                || !vec_push(&g_omarks, &amk[k], sizeof(uint32_t))) {
+                                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+                            }
+                        }
+                        continue;
+                    }
+                    const uint64_t *w = aw + k * MC_WORDS;
+                    uint32_t num;
+                    int added = table_add(&st.visited, afp[k], (uint32_t)st.n, &num);
+                    if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                    if (mc_record) {
+                        int32_t lid = label_id(alab + k * (MC_MAX_LABELS + 1));
+                        if (lid < 0 || !vec_push(&g_targets, &num, sizeof num) || !vec_push(&g_labels, &lid, sizeof lid)
+                            || !vec_push(&g_smarks, &amk[k], sizeof(uint32_t))) {
+                            r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+                        }
+                    }
+                    if (!added) continue;
+                    if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
+                    if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
+                    if (!store_add(i, k, w)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                    if (MC_N_INV && !MC_INV_DECIDED) {
+                        S t;
+                        mc_unpack(w, &t);
+                        mc_failed = 0;
+                        mc_where = "an invariant";
+                        int bad = mc_inv(&t);
+                        if (mc_failed) { stop_error(r, st.n - 1, -1); goto done; }
+                        if (bad >= 0) {
+                            r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
+                            r->step_to = -1;
+                            goto done;
+                        }
+                    }
+                }
+                if (po->error) {                          /* a check of successor step_to failed */
+                    r->verdict = V_ERROR; r->index = i; r->step_to = po->step_to;
+                    snprintf(r->message, sizeof r->message, "%s", po->message);
+                    goto done;
+                }
+                if (po->event) {
+                    r->verdict = po->verdict; r->kind = po->kind; r->prop = po->prop;
+                    r->index = i; r->step_to = po->step_to;
+                    goto done;
+                }
+                if (mc_record) {
+                    const uint8_t *marks = (const uint8_t *)a->marks.p + po->moff;
+                    for (int b = 0; b < MC_MARK_WIDTH; b++) vec_push(&g_marks, &marks[b], 1);
+                    if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))
+                        || !vec_push(&g_ostarts, &g_olabels.n, sizeof(int64_t))) {
+                        r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
+                    }
+                }
+            }
+        }
+        base += st.ncur;
+        if (st.nnext) r->depth++;
+    }
+    expanding = st.n - 1;
+done:
+    if (r->verdict != V_OK && st.n > level_end) r->depth++;
+    r->distinct = st.n;
+    r->queue_left = r->verdict == V_OK ? 0 : (st.n - expanding - 1 > 0 ? st.n - expanding - 1 : 0);
+    pool_stop();
+    sigaction(SIGINT, &before_int, NULL);
+    r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
+    free(st.cur); st.cur = NULL;
+    free(st.next); st.next = NULL;
+    return r->verdict;
+}
+
+/* The steps to state `index` (then the step to its successor at position `step_to`,
+ * if >= 0; index -1: the initial state at init_pos alone). Writes, per state of the
+ * trace, 1 + MC_MAX_LABELS int64s: the emitting site, then its labels; and the first
+ * state's packed words to `first`. Returns the number of states, -1 on failure. */
+int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out, int64_t cap,
+                 uint64_t *first) {
+    int64_t chain_len = 0;
+    for (int64_t i = index; i >= 0; i = st.parent[i] == UINT32_MAX ? -1 : (int64_t)st.parent[i]) chain_len++;
+    int64_t total = chain_len + (step_to >= 0 ? 1 : 0) + (index < 0 ? 1 : 0);
+    if (total > cap) return -1;
+    int64_t *pos = malloc((total + 1) * sizeof(int64_t));
+    int64_t m = 0;
+    if (index < 0) pos[m++] = init_pos;
+    else {
+        int64_t k = chain_len;
+        for (int64_t i = index; i >= 0; i = st.parent[i] == UINT32_MAX ? -1 : (int64_t)st.parent[i])
+            pos[--k] = st.pos[i];
+        m = chain_len;
+    }
+    if (step_to >= 0) pos[m++] = step_to;
+    mc_failed = 0;
+    mc_labelling = 1;
+    nsucc = 0;
+    mc_init();
+    S s;
+    for (int64_t k = 0; k < m; k++) {
+        if (pos[k] >= nsucc) { free(pos); mc_labelling = 0; return -1; }
+        memcpy(out + k * (MC_MAX_LABELS + 1), slab + pos[k] * (MC_MAX_LABELS + 1),
+               (MC_MAX_LABELS + 1) * sizeof(int64_t));
+        if (k == 0) memcpy(first, sw + pos[0] * MC_WORDS, MC_WORDS * sizeof(uint64_t));
+        s = ss[pos[k]];
+        if (k + 1 < m) {
+            nsucc = 0;
+            mc_successors(&s);
+        }
+    }
+    mc_labelling = 0;
+    free(pos);
+    return m;
+}
+
+typedef struct {
+    int64_t n, n_init, steps, outside, labels, mark_width;
+    const int64_t *starts, *ostarts, *labtab;
+    const int32_t *targets, *labels_of, *olabels;
+    const uint32_t *smarks, *omarks, *parent;
+    const uint8_t *marks;
+} McGraph;
+
+/* The recorded graph of the last mc_run (valid until the next run or mc_free). */
+void mc_graph(McGraph *g) {
+    g->n = st.n;
+    g->n_init = 0;
+    while (g->n_init < st.n && st.parent[g->n_init] == UINT32_MAX) g->n_init++;
+    g->steps = g_targets.n; g->outside = g_olabels.n; g->labels = g_nlab; g->mark_width = MC_MARK_WIDTH;
+    g->starts = g_starts.p; g->ostarts = g_ostarts.p; g->labtab = g_lab;
+    g->targets = g_targets.p; g->labels_of = g_labels.p; g->olabels = g_olabels.p;
+    g->smarks = g_smarks.p; g->omarks = g_omarks.p; g->parent = st.parent;
+    g->marks = g_marks.p;
+}
+
+void mc_free(void) { store_free(); graph_free(); }
+
+/* For tests and tools: the initial states (start < 0) or the successors of the packed
+ * state `start`, packed into `out` (cap states at most); the number found, -1 if
+ * the spec failed (the message in `message`) or -2 if there were more than cap. */
+int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *message) {
+    S s;
+    mc_failed = 0;
+    mc_labelling = 0;
+    nsucc = 0;
+    if (start) { mc_unpack(start, &s); mc_successors(&s); } else mc_init();
+    if (mc_failed) { snprintf(message, 512, "%s", mc_err); return -1; }
+    if (nsucc > cap) return -2;
+    memcpy(out, sw, nsucc * MC_WORDS * sizeof(uint64_t));
+    return nsucc;
+}
+
+/* ---- the liveness check's graph algorithms, in C (stategraph.py's strongly_connected
+ * and reachable, the same traversal order: roots ascending, steps in order) */
+
+typedef void (*McComponent)(const int32_t *comp, int64_t len);
+
+int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const uint8_t *inside,
+               const uint8_t *batch, int32_t *singles, int64_t *nsingles, McComponent on_component) {
+    int32_t *index = malloc(n * sizeof(int32_t)), *low = malloc(n * sizeof(int32_t));
+    uint8_t *on_stack = calloc(n, 1);
+    int32_t *stack = malloc(n * sizeof(int32_t)), *path_v = malloc(n * sizeof(int32_t));
+    int64_t *path_e = malloc(n * sizeof(int64_t));
+    if (!index || !low || !on_stack || !stack || !path_v || !path_e) return -1;
+    for (int64_t i = 0; i < n; i++) index[i] = -1;
+    int64_t sp = 0, pp = 0, counter = 0, components = 0;
+    *nsingles = 0;
+    for (int64_t root = 0; root < n; root++) {
+        if (!inside[root] || index[root] >= 0) continue;
+        int64_t w = root;
+        for (;;) {
+            if (w >= 0) {
+                index[w] = low[w] = (int32_t)counter++;
+                stack[sp++] = (int32_t)w; on_stack[w] = 1;
+                path_v[pp] = (int32_t)w; path_e[pp] = starts[w]; pp++;
+                w = -1;
+            }
+            if (!pp) break;
+            int32_t v = path_v[pp - 1];
+            int64_t e = path_e[pp - 1], end = starts[v + 1];
+            int descended = 0;
+            while (e < end) {
+                int32_t t = targets[e++];
+                if (!inside[t]) continue;
+                if (index[t] < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
+                if (on_stack[t] && index[t] < low[v]) low[v] = index[t];
+            }
+            if (descended) continue;
+            pp--;
+            if (low[v] == index[v]) {
+                components++;
+                if (stack[sp - 1] == v && batch[v]) {
+                    sp--; on_stack[v] = 0;
+                    singles[(*nsingles)++] = v;
+                } else {
+                    int64_t top = sp;
+                    do { sp--; on_stack[stack[sp]] = 0; } while (stack[sp] != v);
+                    /* the component in the order Python pops it: from the top of the stack down */
+                    int64_t len = top - sp;
+                    int32_t *comp = malloc(len * sizeof(int32_t));
+                    for (int64_t k = 0; k < len; k++) comp[k] = stack[top - 1 - k];
+                    on_component(comp, len);
+                    free(comp);
+                }
+            }
+            if (pp) {
+                int32_t u = path_v[pp - 1];
+                if (low[v] < low[u]) low[u] = low[v];
+            }
+        }
+    }
+    free(index); free(low); free(on_stack); free(stack); free(path_v); free(path_e);
+    return components;
+}
+
+void mc_reachable(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *sources,
+                  int64_t nsources, const uint8_t *inside, uint8_t *seen) {
+    int32_t *todo = malloc((n + 1) * sizeof(int32_t));
+    int64_t top = 0;
+    memset(seen, 0, n);
+    for (int64_t k = 0; k < nsources; k++) {
+        int32_t v = sources[k];
+        if (inside[v] && !seen[v]) { seen[v] = 1; todo[top++] = v; }
+    }
+    while (top) {
+        int32_t v = todo[--top];
+        for (int64_t e = starts[v]; e < starts[v + 1]; e++) {
+            int32_t w = targets[e];
+            if (inside[w] && !seen[w]) { seen[w] = 1; todo[top++] = w; }
+        }
+    }
+    free(todo);
+}
