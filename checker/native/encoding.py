@@ -10,7 +10,8 @@ radix, first field most significant); a `set[T]` of at most 64 values is a uint6
 bitset over T's ordinals; everything else is a struct (`CTypes`): a record or
 tuple with a non-scalar part (one member per field), an option of one ({some,
 v}), a total map (an array over the key's ordinals), a partial map (a `has`
-bitset and the array), a bounded sequence ({len, array}). Absent entries, unused
+bitset and the array), a bounded sequence ({len, array}; packed as its length and
+the slots below it). Absent entries, unused
 sequence slots and the inside of `none` are zero, so equal values are equal
 bytes (memcmp). In the packed state each scalar is a field of ceil(log2 |T|)
 bits holding its ordinal, a set its bitset, a struct its parts in order (an
@@ -226,6 +227,12 @@ class StateLayout:
         elif isinstance(t, OptionT):
             self._add(f"{path}.some", None, 1)
             self._guarded(f"s->{path[1:]}.some", lambda: self._leaves(f"{path}.v", t.inner, pos))
+        elif isinstance(t, SeqT) and t.bound is not None:
+            cap = seq_capacity(t)
+            self._add(f"{path}.len", IntT(0, cap), bits_for(cap + 1))
+            for i in range(cap):          # slot i holds a value while the length is above i
+                self._guarded(f"(s->{path[1:]}.len > {i})",
+                              lambda i=i: self._leaves(f"{path}.a[{i}]", t.elem, pos))
         elif isinstance(t, MapT) and is_keyed(t):
             if not t.total:
                 self._add(f"{path}.has", None, card(t.key))
@@ -276,6 +283,8 @@ def _value(path, t, raw):
         return tuple(_value(f"{path}.f{i}", x, raw) for i, x in enumerate(component_types(t)))
     if isinstance(t, OptionT):
         return _value(f"{path}.v", t.inner, raw) if raw[f"{path}.some"] else None
+    if isinstance(t, SeqT):
+        return tuple(_value(f"{path}.a[{i}]", t.elem, raw) for i in range(raw[f"{path}.len"]))
     n = card(t.key)
     has = (1 << n) - 1 if t.total else raw[f"{path}.has"]
     return tuple(_value(f"{path}.a[{k}]", t.value, raw) if has >> k & 1 else None for k in range(n))
@@ -307,6 +316,10 @@ def _raw(path, t, v, raw):
         raw[f"{path}.some"] = int(v is not None)
         if v is not None:
             _raw(f"{path}.v", t.inner, v, raw)
+    elif isinstance(t, SeqT):
+        raw[f"{path}.len"] = len(v)
+        for i, y in enumerate(v):
+            _raw(f"{path}.a[{i}]", t.elem, y, raw)
     else:
         has = 0
         for k, y in enumerate(v):

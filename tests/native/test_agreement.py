@@ -171,6 +171,32 @@ fairness weak Inc, Reset
 temporal property Reach3 = always eventually x == 3
 temporal property Back = x == 3 leads_to x == 0
 """,
+    # sequences in the state (spec/group.gdsl's idOrder): packed as a length and the slots
+    # below it, a record holding one, a new element put anywhere; an invariant breaks at
+    # depth 4 so the trace's states (read back from C) are compared too
+    "seq_state": """
+spec Q
+type Id = 0..2
+record Msg { tag: bool, order: seq[Id, 3] }
+var order: seq[Id, 3]
+var sent: option[Msg]
+init { order = []; sent = none }
+action Put(x: Id) when len(order) < 3 and x notin to_set(order) {
+  choose i in 0..len(order)
+  let out: seq[Id, 3] = []
+  let k = 0
+  for y in order {
+    if k == i { out = append(out, x) }
+    out = append(out, y)
+    k = k + 1
+  }
+  if i >= len(order) { out = append(out, x) }
+  order = out
+  sent = some(Msg(tag: i == 0, order: out))
+}
+action Drop when len(order) > 0 { order = tail(order) }
+invariant NotAllReversed = order != [2, 1, 0]
+""",
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
 spec E
