@@ -21,12 +21,16 @@ from dataclasses import dataclass, field
 # Spec actions a recording never shows: they may happen between observations.
 INTERNAL = {"HandleJoinGroup", "CompleteJoin", "HandleSyncGroup", "HandleLeaveGroup", "SessionExpires",
             "PendingMemberExpires", "PendingSyncExpires", "LoadCompletes", "FindCoordinator",
-            "SendJoinGroup", "SendSyncGroup", "LeaderNoticesMetadataChange", "Consume", "FetchOffsets"}
+            "SendJoinGroup", "SendSyncGroup", "LeaderNoticesMetadataChange", "Consume", "FetchOffsets",
+            # when the new leader of __consumer_offsets takes the group over is not observed; the
+            # recording's FAILOVERS (the failovers its script injected) bounds how often
+            "CoordinatorFailover"}
 # JoinGroup responses the recording cannot show: librdkafka's mock coordinator gives a member id
 # in the first JoinGroup response (no KIP-394 MEMBER_ID_REQUIRED round; docs/conformance.md).
 UNSEEN_JOIN_ERRORS = {"MEMBER_ID_REQUIRED"}
 # Events that are evidence only: their protocol effect is observed through another event.
-EVIDENCE = {"request", "maxpoll_log", "leave_log", "assign", "revoke", "lost", "broker_down", "broker_up"}
+EVIDENCE = {"request", "maxpoll_log", "leave_log", "assign", "revoke", "lost", "broker_down", "broker_up",
+            "failover", "assignor"}
 
 
 @dataclass
@@ -102,6 +106,10 @@ def observations(meta: dict, events: list, heartbeat_error, label: dict) -> list
                                                text=f"committed offsets {want}")], _describe(e)))
         elif kind == "close":
             out.append(Observation(e, [Pattern("CloseConsumer", c, _any, text="close")], _describe(e)))
+        elif kind == "crash":
+            out.append(Observation(e, [Pattern("Crash", c, _any, text="the process is killed")], _describe(e)))
+        elif kind == "restart":
+            out.append(Observation(e, [Pattern("Restart", c, _any, text="a new process starts")], _describe(e)))
         elif kind == "poll_timeout":
             out.append(Observation(e, [Pattern("PollTimeout", c, _any, text="poll timeout")], _describe(e)))
         elif kind == "grow":
