@@ -63,8 +63,9 @@ class KafkaRun(Run):
     def __init__(self, sc: Scenario, cluster: Cluster, client: str, tag: str):
         if client not in sc.clients:
             raise ScenarioFailed(f"scenario {sc.name} does not run the {client} client (clients = {list(sc.clients)})")
-        if cluster.size < sc.brokers:
-            raise ScenarioFailed(f"scenario {sc.name} needs {sc.brokers} brokers; the cluster has {cluster.size}")
+        needed = max([sc.brokers] + [v for a, v in sc.steps if a in ("broker_down", "broker_up")])
+        if cluster.size < needed:
+            raise ScenarioFailed(f"scenario {sc.name} needs {needed} brokers; the cluster has {cluster.size}")
         super().__init__(sc)
         self.cluster, self.client_kind = cluster, client
         self.group, self.topic = f"conformance-{tag}", f"orders-{tag}"

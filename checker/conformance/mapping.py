@@ -28,6 +28,12 @@ INTERNAL = {"HandleJoinGroup", "CompleteJoin", "HandleSyncGroup", "HandleLeaveGr
 # JoinGroup responses the recording cannot show: librdkafka's mock coordinator gives a member id
 # in the first JoinGroup response (no KIP-394 MEMBER_ID_REQUIRED round; docs/conformance.md).
 UNSEEN_JOIN_ERRORS = {"MEMBER_ID_REQUIRED"}
+# What a consumer meets when its coordinator's broker dies: the spec answers a request sent to
+# or parked at the old coordinator NOT_COORDINATOR (CoordinatorFailover); the real client sees
+# its connection break (a DisconnectException, which the Java client handles as
+# NOT_COORDINATOR: markCoordinatorUnknown), and no broker logs an answer it never sent. So on
+# Apache Kafka these steps are unobserved; they exist only after a failover the script injected.
+UNSEEN_WITH_THE_COORDINATOR = {"ReceiveJoinGroup", "ReceiveSyncGroup", "SendHeartbeat"}
 # Events that are evidence only: their protocol effect is observed through another event.
 EVIDENCE = {"request", "maxpoll_log", "leave_log", "assign", "revoke", "lost", "broker_down", "broker_up",
             "failover", "assignor"}
