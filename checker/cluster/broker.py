@@ -33,7 +33,7 @@ import tempfile
 import time
 import uuid
 
-from checker.oracle.jvm import MissingTool, _tool, build
+from checker.oracle.jvm import MissingTool, build, tool
 
 START_TIMEOUT = 60.0          # seconds a whole start may take (format, JVMs, registration)
 HEAP = "-Xmx512m"
@@ -164,21 +164,26 @@ class Cluster:
 
     def start(self) -> "Cluster":
         deadline = time.monotonic() + self.timeout
-        java = _tool("java")
-        self.classpath = build("broker")
-        voters = ",".join(f"{n.id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
         for n in self.nodes:
             for port in (n.port, n.controller_port):
                 if port_taken(port):
                     raise ClusterFailed(f"node {n.id}: port {port} on 127.0.0.1 is taken by another process")
+        java = tool("java")
+        self.classpath = build("broker")
+        voters = ",".join(f"{n.id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
+        for n in self.nodes:
             n.dir.mkdir(parents=True, exist_ok=True)
             (n.dir / "server.properties").write_text(n.properties(voters, self.size))
             (n.dir / "log4j2.properties").write_text(LOG4J.format(dir=n.dir))
-            fmt = subprocess.run(
-                [java, HEAP, f"-Dlog4j2.configurationFile={n.dir / 'log4j2.properties'}", "-cp",
-                 os.pathsep.join(self.classpath), "kafka.tools.StorageTool", "format", "-t", self.cluster_id,
-                 "-c", str(n.dir / "server.properties"), "--ignore-formatted"],
-                capture_output=True, text=True, timeout=max(1.0, deadline - time.monotonic()))
+            try:
+                fmt = subprocess.run(
+                    [java, HEAP, f"-Dlog4j2.configurationFile={n.dir / 'log4j2.properties'}", "-cp",
+                     os.pathsep.join(self.classpath), "kafka.tools.StorageTool", "format", "-t", self.cluster_id,
+                     "-c", str(n.dir / "server.properties"), "--ignore-formatted"],
+                    capture_output=True, text=True, timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise ClusterFailed(f"node {n.id}: formatting its storage did not finish within the start's "
+                                    f"{self.timeout:g} s (kafka.tools.StorageTool; logs in {n.dir})") from None
             if fmt.returncode != 0:
                 raise ClusterFailed(f"node {n.id}: formatting its storage failed:\n"
                                     + "\n".join((fmt.stdout + fmt.stderr).strip().splitlines()[-10:]))
@@ -195,7 +200,7 @@ class Cluster:
     def _launch(self, n: Node):
         out = open(n.dir / "stdout.log", "a")
         n.proc = subprocess.Popen(
-            [_tool("java"), HEAP, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            [tool("java"), HEAP, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
              f"-Dlog4j2.configurationFile={n.dir / 'log4j2.properties'}",
              "-cp", os.pathsep.join(self.classpath), "kafka.Kafka", str(n.dir / "server.properties")],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)

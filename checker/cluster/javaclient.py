@@ -23,7 +23,7 @@ import signal
 import subprocess
 import threading
 
-from checker.oracle.jvm import _tool, build
+from checker.oracle.jvm import build, tool
 
 from .broker import ClusterFailed
 
@@ -53,7 +53,7 @@ class JavaClient:
         classpath = build("broker")
         self._stderr = open(Path(log_dir) / f"{name}.stderr.log", "a")
         self.proc = subprocess.Popen(
-            [_tool("java"), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            [tool("java"), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
              f"-Dlog4j2.configurationFile={props}", "-cp", os.pathsep.join(classpath), MAIN],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, bufsize=1,
             start_new_session=True)
