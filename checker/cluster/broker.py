@@ -256,6 +256,8 @@ class Cluster:
         self._launch(n)
         self._wait_ready(time.monotonic() + self.timeout, [n])
 
+    broker_down, broker_up = kill, restart        # the names the scenario steps use (driver.Run)
+
     def stop(self):
         """Stop every node (SIGTERM, then SIGKILL after 10 s). The folder stays if it was given."""
         for n in self.nodes:

@@ -24,6 +24,7 @@ s: settles of 0.8 s of quiet, session timeouts of 3 s) plus 0.6 s a Java consume
 from __future__ import annotations
 
 from collections import Counter
+import json
 from pathlib import Path
 import shutil
 import time
@@ -31,7 +32,7 @@ import time
 from checker.conformance.driver import QUIET, SETTLE_TIMEOUT, Client, Run, ScenarioFailed
 from checker.conformance.mock import confluent_kafka, monotonic
 from checker.conformance.recorder import Recorder
-from checker.conformance.scenario import ASSIGNORS, Scenario
+from checker.conformance.scenario import Scenario
 
 from .broker import Cluster, ClusterFailed
 from .javaclient import JavaClient
@@ -68,7 +69,7 @@ class KafkaRun(Run):
             raise ScenarioFailed(f"scenario {sc.name} needs {needed} brokers; the cluster has {cluster.size}")
         super().__init__(sc)
         self.cluster, self.client_kind = cluster, client
-        self.group, self.topic = f"conformance-{tag}", f"orders-{tag}"
+        self.group, self.topic = f"conformance-{tag}", f"orders-{tag}"     # Run._produce, _tp use the topic
         self.side = {}                       # client id -> ClientSide (librdkafka's own log)
         self.state = {}                      # client id -> (last protocol response kind, generation)
         self.generation = {}
@@ -116,15 +117,13 @@ class KafkaRun(Run):
     def _warm_coordinator(self):
         """Until the group's coordinator answers (its __consumer_offsets partition loaded): a
         group's first JoinGroup must not meet a coordinator still loading."""
-        import confluent_kafka.admin as admin_mod
         deadline = monotonic() + EVENT_WAIT
         while True:
             try:
                 got = self.admin.describe_consumer_groups([self.group], request_timeout=5)[self.group].result(10)
                 self.coordinator = got.coordinator.id
                 return
-            except (confluent_kafka().KafkaException, admin_mod.KafkaException if hasattr(admin_mod, "KafkaException")
-                    else confluent_kafka().KafkaException) as e:
+            except confluent_kafka().KafkaException as e:
                 if monotonic() > deadline:
                     raise ClusterFailed(f"the group coordinator of {self.group} did not answer: {e}") from None
                 time.sleep(0.2)
@@ -284,19 +283,11 @@ class KafkaRun(Run):
                     == partitions, f"the topic did not grow to {partitions} partitions")
         self._produce(start=self.sc.partitions)
 
-    def _broker_down(self, broker):
-        self.recorder.add("broker_down", broker=broker)
-        self.cluster.kill(broker)
-
-    def _broker_up(self, broker):
-        self.recorder.add("broker_up", broker=broker)
-        self.cluster.restart(broker)
-
     def _failover(self, how):
         """Once the leader is inside its (slow) assignor, kill or shut down the coordinator."""
-        seen = len(self.recorder.events)
-        self._until(lambda: any(e["kind"] == "assignor" for e in self.recorder.events[seen - 5:]),
-                    "no leader entered its assignor")
+        joined = max(k for k, e in enumerate(self.recorder.events) if e["kind"] == "join")
+        self._until(lambda: any(e["kind"] == "assignor" for e in self.recorder.events[joined:]),
+                    "no leader entered its assignor after the last join")
         self._pump()
         node = self.coordinator
         if node is None or self.cluster.size < 2:
@@ -306,20 +297,6 @@ class KafkaRun(Run):
         self.killed_broker = node
 
     # ---- helpers
-
-    def _produce(self, start: int = 0):
-        ck = confluent_kafka()
-        p = ck.Producer({"bootstrap.servers": self.cluster.bootstraps, "log_level": 0})
-        for part in range(start, self.partitions):
-            for _ in range(self.sc.records):
-                p.produce(self.topic, b"record", partition=part)
-        if p.flush(15):
-            raise ScenarioFailed("the records were not produced within 15 s")
-
-    def _tp(self, partition, offset=None):
-        ck = confluent_kafka()
-        return ck.TopicPartition(self.topic, partition) if offset is None \
-            else ck.TopicPartition(self.topic, partition, offset)
 
     def _metadata(self, ck) -> dict:
         meta = super()._metadata(ck)
@@ -356,23 +333,20 @@ class KafkaRun(Run):
         for f in clients.glob("*.client.log"):
             shutil.copyfile(f, logs / f.name)
         for name, side in self.side.items():
-            import json
             (logs / f"{name}.client.jsonl").write_text("".join(json.dumps(e) + "\n" for e in side.log))
 
     def _shutdown(self):
         for c in self.clients.values():
             if isinstance(c, JavaClient):
-                if c.proc.poll() is None:
-                    c.kill()
-            elif not c.stopped:
-                c.stop()
-                try:
-                    c.consumer.close()
-                except Exception:          # closing an already broken client: nothing to keep
-                    pass
-        for n in self.cluster.nodes:       # a broker a failover took down comes back for the next run
+                c.kill()                   # its events are recorded already; stopped from now on
+        cluster, self.cluster = self.cluster, None
+        try:
+            super()._shutdown()            # the librdkafka consumers; the cluster serves the next run
+        finally:
+            self.cluster = cluster
+        for n in cluster.nodes:            # a broker a failover took down comes back for the next run
             if not n.alive:
-                self.cluster.restart(n.id)
+                cluster.restart(n.id)
 
 
 def record(sc: Scenario, cluster: Cluster, client: str, target: Path, tag: str) -> dict:

@@ -108,6 +108,7 @@ class Run:
         self.recorder = Recorder(monotonic)
         self.clients = {}
         self.partitions = sc.partitions
+        self.topic = TOPIC
         self.cluster = None
 
     def record(self):
@@ -225,17 +226,19 @@ class Run:
 
     # ---- helpers
 
-    def _produce(self):
+    def _produce(self, start: int = 0):
+        """The scenario's records into partitions start.. of the topic."""
         ck = confluent_kafka()
         p = ck.Producer({"bootstrap.servers": self.cluster.bootstraps, "log_level": 0})
-        for part in range(self.partitions):
+        for part in range(start, self.partitions):
             for _ in range(self.sc.records):
-                p.produce(TOPIC, b"record", partition=part)
+                p.produce(self.topic, b"record", partition=part)
         p.flush(10)
 
     def _tp(self, partition, offset=None):
         ck = confluent_kafka()
-        return ck.TopicPartition(TOPIC, partition) if offset is None else ck.TopicPartition(TOPIC, partition, offset)
+        return ck.TopicPartition(self.topic, partition) if offset is None \
+            else ck.TopicPartition(self.topic, partition, offset)
 
     def _kafka_exception(self):
         return confluent_kafka().KafkaException
