@@ -135,20 +135,26 @@ def test_committed_kafka_recordings_conform(folder, name):
         assert v.conforms, f"{path.name}:{v.failed.event['line']}: {v.failed.text}"
 
 
-def test_the_failover_recordings_meet_a_join_answered_load_in_progress():
-    """While the new coordinator loads __consumer_offsets, Kafka 4.3.1 answers JoinGroup
-    COORDINATOR_LOAD_IN_PROGRESS; the spec's HandleJoinGroup waits instead (STATUS-brokers.md
-    proposes the fix). Every failover run shows it at its first discrepancy, or conforms."""
-    paths = _recordings("java-3node", "failover-in-assignor")
-    assert len(paths) == 5
-    seen = 0
-    for path in paths:
-        meta, _, _, v = check(path)
-        assert meta["constants"]["FAILOVERS"] == 1 and meta["brokers"] == 3
-        if not v.conforms:
-            assert (v.failed.event["kind"], v.failed.event["error"]) == ("join_response", "COORDINATOR_LOAD_IN_PROGRESS")
-            seen += 1
-    assert seen > 0
+def test_the_failover_recordings_stop_at_the_new_coordinators_answers():
+    """After the coordinator's broker is killed or shut down, the broker named as the new
+    coordinator answers NOT_COORDINATOR (not yet taken the partition on) and then
+    COORDINATOR_LOAD_IN_PROGRESS (loading) to JoinGroups and heartbeats; the spec's
+    HandleJoinGroup waits instead (docs/kafka-findings.md K1, K3; STATUS-brokers.md proposes
+    the change). Every failover run conforms up to one of those answers, or conforms."""
+    new_coordinator = {("join_response", "NOT_COORDINATOR"), ("join_response", "COORDINATOR_LOAD_IN_PROGRESS"),
+                       ("heartbeat_error", "NOT_COORDINATOR")}
+    stopped = 0
+    for name in ("failover-in-assignor", "failover-shutdown"):
+        paths = _recordings("java-3node", name)
+        assert len(paths) == 5
+        for path in paths:
+            meta, _, _, v = check(path)
+            assert meta["constants"]["FAILOVERS"] == 1 and meta["brokers"] == 3
+            assert any(e == "failover" for e in (json.loads(x)["kind"] for x in path.read_text().splitlines()[1:]))
+            if not v.conforms:
+                assert (v.failed.event["kind"], v.failed.event["error"]) in new_coordinator, path.name
+                stopped += 1
+    assert stopped > 0
 
 
 @pytest.mark.slow
