@@ -2,6 +2,7 @@
 
     python bench/record_kafka.py                          # everything: 2 clients x 1 and 3 nodes x 5 runs
     python bench/record_kafka.py --runs 1 --clients java --nodes 1 range-grow static-restart
+    python bench/record_kafka.py --check-only [--spec SPEC]   # check the committed recordings again
 
 For each client (the Java KafkaConsumer through harness/broker's driver; librdkafka
 through confluent-kafka) and each cluster size (1 node; 3 nodes with __consumer_offsets
@@ -60,7 +61,12 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--clients", default="java,librdkafka")
     p.add_argument("--nodes", default="1,3")
+    p.add_argument("--check-only", action="store_true",
+                   help="record nothing: check the committed recordings again (after a spec change)")
+    p.add_argument("--spec", default=None, help="with --check-only: the spec to check against")
     args = p.parse_args(argv)
+    if args.check_only:
+        return check_only(args)
     all_sc = scenarios(args.names)
     table = defaultdict(dict)          # scenario -> (client, nodes) -> (conforming, runs, reasons)
     for client in args.clients.split(","):
@@ -101,6 +107,31 @@ def main(argv=None) -> int:
                         save(folder, sc.name, good, args.runs, reasons)
     print(render(table, [(c, int(n)) for c in args.clients.split(",") for n in args.nodes.split(",")]))
     write_results()
+    return 0
+
+
+def check_only(args) -> int:
+    """The committed recordings checked again; results.json and RESULTS.md rewritten
+    (only with the default spec: another spec's verdicts are printed, not kept)."""
+    table = defaultdict(dict)
+    for folder in sorted(OUT.glob("*-*node")):
+        client, nodes = folder.name.rsplit("-", 1)
+        runs = defaultdict(list)
+        for path in sorted(folder.glob("*-[0-9].jsonl")):
+            runs[path.stem.rsplit("-", 1)[0]].append(path)
+        for name, paths in sorted(runs.items()):
+            good, reasons = 0, Counter()
+            for path in paths:
+                _, _, _, v = check(path, *([args.spec] if args.spec else []))
+                good += v.conforms
+                if not v.conforms:
+                    reasons[f"{v.failed.event['kind']} {v.failed.event.get('error', '')}".strip()] += 1
+            table[name][(client, int(nodes.removesuffix("node")))] = (good, len(paths), reasons)
+            if not args.spec:
+                save(folder, name, good, len(paths), reasons)
+    print(render(table, sorted({col for row in table.values() for col in row})))
+    if not args.spec:
+        write_results()
     return 0
 
 

@@ -185,3 +185,21 @@ def test_a_killed_java_consumer_leaves_no_process(kafka_cluster, tmp_path):
     assert [e["consumer"] for e in events if e["kind"] == "crash"] == ["c2"]
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert "conformance-test-kill" not in ps and str(tmp_path) not in ps
+
+
+def test_a_heartbeat_answer_the_client_ignored_needs_no_step():
+    """K4: the request log shows a REBALANCE_IN_PROGRESS heartbeat answer that reached a
+    member with a JoinGroup or SyncGroup in flight; the Java client ignores it, so it may
+    stutter. A client's own log (no broker named) shows only what the client acted on."""
+    from checker.conformance.mapping import observations
+    meta = {"partitions": 2}
+    broker_side = {"kind": "heartbeat_error", "consumer": "c1", "error": "REBALANCE_IN_PROGRESS", "broker": 1,
+                   "t": 1.0, "line": 9}
+    client_side = {k: v for k, v in broker_side.items() if k != "broker"}
+    label = {"c1": "Consumer1"}
+    (ob,) = observations(meta, [broker_side], lambda c, st: "NONE", label)
+    (pat,) = ob.patterns
+    assert pat.stutter({"waiting": {"Consumer1": "SyncGroup"}}, None)
+    assert not pat.stutter({"waiting": {"Consumer1": None}}, None)
+    (ob,) = observations(meta, [client_side], lambda c, st: "NONE", label)
+    assert ob.patterns[0].stutter is None
