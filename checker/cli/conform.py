@@ -14,7 +14,7 @@ import sys
 from checker.conformance.mapping import known_difference
 from checker.conformance.variation import CLIENTS, CLUSTERS
 from checker.engine.outcome import EXIT_BAD_INPUT, EXIT_DIVERGES, EXIT_INCOMPLETE, EXIT_OK
-from checker.lang.errors import SpecError, UsageError
+from checker.lang.errors import BadConstant, SpecError, UsageError
 
 EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM = EXIT_OK, EXIT_DIVERGES
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "spec" / "group.gdsl"
@@ -87,7 +87,15 @@ def check(recording, spec=DEFAULT_SPEC, client=None, cluster=None, **bounds):
         raise UsageError(f"{recording}: the metadata's constants are an object {{NAME: value}}")
     var = variation(meta, f"{recording}:1", client, cluster)
     consts = {**var.constants, **consts}
-    checked = load_spec(spec, {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in consts.items()})
+    try:
+        checked = load_spec(spec, {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in consts.items()})
+    except BadConstant as e:
+        # The recording's metadata sets the spec's constants: one the spec lacks or refuses
+        # means a recording of another spec (or a tampered one), reported at the metadata.
+        raise UsageError(f"{recording}:1: error: the recording sets {e.name}"
+                         + (f" = {e.text}" if e.text is not None else "")
+                         + f", but {spec} refuses it: {e.detail}. Is it a recording of another spec? "
+                         "(recordings are of spec/group.gdsl)") from None
     model = compile_model(checked)
     return meta, var, model, match(model, meta, events, **bounds)
 

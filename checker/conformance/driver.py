@@ -31,7 +31,8 @@ class ScenarioFailed(Exception):
 class Client:
     """One consumer process: a confluent_kafka.Consumer and its polling thread."""
 
-    def __init__(self, name: str, sc: Scenario, cluster: MockCluster, recorder: Recorder):
+    def __init__(self, name: str, sc: Scenario, cluster: MockCluster, recorder: Recorder,
+                 group: str = GROUP, topic: str = TOPIC):
         ck = confluent_kafka()
         self.name, self.recorder, self.ck = name, recorder, ck
         self.events = LogEvents(recorder, name)
@@ -40,12 +41,13 @@ class Client:
         logger.propagate = False
         logger.addHandler(self.events)
         self.consumer = ck.Consumer({
-            "bootstrap.servers": cluster.bootstraps, "group.id": GROUP, "client.id": name,
+            "bootstrap.servers": cluster.bootstraps, "group.id": group, "client.id": name,
             "group.protocol": "classic", "partition.assignment.strategy": sc.assignor,
             "session.timeout.ms": sc.session_timeout_ms, "heartbeat.interval.ms": 300,
             "max.poll.interval.ms": sc.max_poll_interval_ms, "debug": "cgrp",
             "enable.auto.commit": False, "auto.offset.reset": "earliest",
             "topic.metadata.refresh.interval.ms": 500}, logger=logger)
+        self.topic = topic
         self.owned = set()               # what the rebalance callbacks gave and have not taken back
         self.calls = queue.Queue()       # consumer calls the driver makes, run by the polling thread
         self.polling = threading.Event()
@@ -62,7 +64,7 @@ class Client:
                 self.owned = self.owned | parts if kind == "assign" else self.owned - parts
                 self.recorder.add(kind, consumer=self.name, partitions=sorted(parts))
             return cb
-        self.consumer.subscribe([TOPIC], on_assign=callback("assign"), on_revoke=callback("revoke"),
+        self.consumer.subscribe([self.topic], on_assign=callback("assign"), on_revoke=callback("revoke"),
                                 on_lost=callback("lost"))
         self.thread.start()
 
@@ -106,6 +108,7 @@ class Run:
         self.recorder = Recorder(monotonic)
         self.clients = {}
         self.partitions = sc.partitions
+        self.topic = TOPIC
         self.cluster = None
 
     def record(self):
@@ -223,17 +226,19 @@ class Run:
 
     # ---- helpers
 
-    def _produce(self):
+    def _produce(self, start: int = 0):
+        """The scenario's records into partitions start.. of the topic."""
         ck = confluent_kafka()
         p = ck.Producer({"bootstrap.servers": self.cluster.bootstraps, "log_level": 0})
-        for part in range(self.partitions):
+        for part in range(start, self.partitions):
             for _ in range(self.sc.records):
-                p.produce(TOPIC, b"record", partition=part)
+                p.produce(self.topic, b"record", partition=part)
         p.flush(10)
 
     def _tp(self, partition, offset=None):
         ck = confluent_kafka()
-        return ck.TopicPartition(TOPIC, partition) if offset is None else ck.TopicPartition(TOPIC, partition, offset)
+        return ck.TopicPartition(self.topic, partition) if offset is None \
+            else ck.TopicPartition(self.topic, partition, offset)
 
     def _kafka_exception(self):
         return confluent_kafka().KafkaException

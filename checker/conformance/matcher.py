@@ -17,7 +17,7 @@ import time
 
 from checker.lang.values import to_plain
 
-from .mapping import INTERNAL, UNSEEN_JOIN_ERRORS, Maps, observations
+from .mapping import INTERNAL, UNSEEN_JOIN_ERRORS, UNSEEN_WITH_THE_COORDINATOR, Maps, observations
 
 MAX_INTERNAL_STEPS = 40        # unobserved steps between two observed ones
 MAX_NODES = 200_000            # states one closure may hold
@@ -45,7 +45,8 @@ class Search:
         self.model, self.label = model, label
         self.max_internal, self.max_nodes = max_internal, max_nodes
         heartbeat = model.function("heartbeatError")
-        self.obs = observations(meta, events, lambda c, st: heartbeat(c, **st), label)
+        self.heartbeat = lambda c, st: heartbeat(c, **st)
+        self.obs = observations(meta, events, self.heartbeat, label)
         self.views = {}
         self.parents = {}
         self.types = model.action_params
@@ -62,9 +63,14 @@ class Search:
             yield self.model.action_names[act], {n: to_plain(v, types[n]) for n, v in picks}, t
 
     def internal(self, name, params, s, started):
-        if name not in INTERNAL:
-            return name == "ReceiveJoinGroup" and self.view(s)["toClient"][params["c"]]["error"] in UNSEEN_JOIN_ERRORS
-        return name != "SendJoinGroup" or params["c"] in started
+        if name in INTERNAL:
+            return name != "SendJoinGroup" or params["c"] in started
+        if name in UNSEEN_WITH_THE_COORDINATOR:
+            view, c = self.view(s), params["c"]
+            error = self.heartbeat(c, view) if name == "SendHeartbeat" else view["toClient"][c]["error"]
+            if error == "NOT_COORDINATOR":
+                return True
+        return name == "ReceiveJoinGroup" and self.view(s)["toClient"][params["c"]]["error"] in UNSEEN_JOIN_ERRORS
 
     def closure(self, frontier, started):
         seen = dict.fromkeys(frontier)
@@ -80,7 +86,8 @@ class Search:
                         n2 = (t, maps)
                         if n2 not in seen:
                             seen[n2] = None
-                            self.parents[n2] = (node, _step_text(name, params))
+                            if n2 not in self.parents:      # a state met again keeps its first parent:
+                                self.parents[n2] = (node, _step_text(name, params))   # no cycle
                             nxt.append(n2)
             if len(seen) > self.max_nodes:
                 return list(seen), f"more than {self.max_nodes:,} spec states between two observations"

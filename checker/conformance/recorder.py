@@ -50,6 +50,9 @@ KINDS = {
     "grow": ("partitions",),
     "broker_down": ("broker",), "broker_up": ("broker",),
     "request": ("broker", "api"),
+    # On Apache Kafka (checker/cluster): a consumer's process killed (-9) and started again,
+    # the group's coordinator broker killed or shut down, the leader entering its assignor.
+    "crash": ("consumer",), "restart": ("consumer",), "failover": ("broker",), "assignor": ("consumer",),
 }
 
 _LINE = re.compile(r"^(\w+) \[[^\]]*\] \[thrd:[^\]]*\]: (.*)$")

@@ -44,6 +44,9 @@ def _tool(name: str) -> str:
     return path
 
 
+tool = _tool        # public: checker/cluster starts its brokers and consumers with it
+
+
 def _newest(paths) -> float:
     return max((p.stat().st_mtime for p in paths), default=0.0)
 
