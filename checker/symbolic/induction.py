@@ -30,6 +30,7 @@ class Cti:
     states: list              # k+1 concrete states, the last one breaking prop
     steps: list               # (action name, params) for each step
     assumed: list             # the candidates assumed in the states before the last
+    failed: str = ""          # which conjunct of prop is false, where known (houdini.failing_part)
 
 
 @dataclass

@@ -1,0 +1,163 @@
+"""Houdini over thousands of candidates: the largest subset inductive as a whole, one
+z3 query per round, and the properties that hold on every step from it.
+
+The problem: induction.houdini asks one query per candidate and round, fine for the
+spec's twenty lemmas, not for the thousands `--infer` makes (Flanagan and Leino's
+Houdini asks about all of them at once).
+
+The invariant: each round asks for a state satisfying every candidate still alive, a
+step of the spec (from a state inside the constraints), and a next state breaking at
+least one; every candidate false in that next state is dropped (each is not inductive
+relative to the rest, so no inductive subset keeps it). An unsat answer is the
+fixpoint: the candidates left are inductive together. If they also hold initially,
+each holds in every reachable state.
+
+The cost: on the group spec, one round is one SAT query over a single step (a second
+or two); rounds drop tens to hundreds of candidates each.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import time
+
+import z3
+
+from .bmc import Unrolling
+from .encode import conj, neg
+from .induction import Cti, Undecided, _cti
+
+
+@dataclass
+class Fixpoint:
+    kept: list = field(default_factory=list)       # Property: inductive together
+    dropped: dict = field(default_factory=dict)     # name -> "initially false" | round it was dropped in
+    rounds: int = 0
+    seconds: float = 0.0
+
+
+def initially(sys, props, timeout=None) -> tuple:
+    """(those true in every initial state, those false in one)."""
+    u = Unrolling(sys, errors=False)
+    u.add_state()
+    if timeout:
+        u.solver.set("timeout", max(1, int(timeout * 1000)))
+    alive, false = list(props), []
+    while alive:
+        a = z3.Bool(f"init|{len(false)}")
+        post = [u.at(p.formula, 0) for p in alive]
+        u.solver.add(z3.Implies(a, z3.Or([neg(f) for f in post])))
+        r = u.solver.check(a)
+        if r == z3.unknown:
+            raise Undecided(f"z3 could not decide the initial states: {u.solver.reason_unknown()}")
+        if r == z3.unsat:
+            break
+        m = u.solver.model()
+        bad = [p for p, f in zip(alive, post) if z3.is_false(m.eval(f, model_completion=True))]
+        false += bad
+        alive = [p for p in alive if p not in bad]
+    return alive, false
+
+
+class Step:
+    """One step s0 -> s1 of the spec, with every candidate assumable in s0."""
+
+    def __init__(self, sys, props, timeout=None):
+        self.u = Unrolling(sys, errors=False)
+        self.u.add_state(initial=False)
+        self.u.add_step()
+        if timeout:
+            self.u.solver.set("timeout", max(1, int(timeout * 1000)))
+        self.lits, self.post, self.count = {}, {}, 0
+        for p in props:
+            self.lits[p.name] = z3.Bool(f"assume|{p.name}")
+            if p.kind == "invariant":
+                self.u.solver.add(z3.Implies(self.lits[p.name], self.u.at(p.formula, 0)))
+                self.post[p.name] = self.u.at(p.formula, 1)
+            else:
+                self.post[p.name] = self.u.at(p.formula, 0)       # an action property: the step
+
+    def breaking(self, assumed, goals):
+        """A z3 model of a step from a state satisfying `assumed` to one where some of
+        `goals` is false, or None."""
+        self.count += 1
+        a = z3.Bool(f"round|{self.count}")
+        self.u.solver.add(z3.Implies(a, z3.Or([neg(self.post[p.name]) for p in goals])))
+        r = self.u.solver.check(*[self.lits[p.name] for p in assumed], a)
+        if r == z3.unknown:
+            raise Undecided(f"z3 could not decide an induction step: {self.u.solver.reason_unknown()}")
+        return self.u.solver.model() if r == z3.sat else None
+
+    def false(self, m, props):
+        return [p for p in props if z3.is_false(m.eval(self.post[p.name], model_completion=True))]
+
+    def cti(self, model, m, p, assumed) -> Cti:
+        out = _cti(self.u, model, m, p, assumed, 1)
+        out.failed = failing_part(self.u, m, p)
+        return out
+
+
+def fixpoint(step: Step, props, progress=None, refute=None) -> Fixpoint:
+    """Houdini: drop what some step from the rest breaks, until no step does.
+    `refute(z3 model, alive)`: more of `alive` to drop, false in some state reachable
+    from the model's first state (which satisfies every one of `alive`, so every state
+    reachable from it satisfies the largest inductive subset: dropping them is sound)."""
+    start = time.perf_counter()
+    alive = list(props)
+    out = Fixpoint()
+    while alive:
+        m = step.breaking(alive, alive)
+        out.rounds += 1
+        if m is None:
+            break
+        bad = step.false(m, alive)
+        if refute is not None:
+            names = {p.name for p in bad}
+            bad += [p for p in refute(m, alive) if p.name not in names]
+        if not bad:          # cannot happen: the model breaks one of them
+            raise Undecided("z3's model breaks none of the candidates it was asked to")
+        for p in bad:
+            out.dropped[p.name] = out.rounds
+        names = {p.name for p in bad}
+        alive = [p for p in alive if p.name not in names]
+        if progress:
+            progress(out.rounds, len(alive), len(bad))
+    out.kept = alive
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def failing_part(u, m, p) -> str:
+    """Which conjunct of property p is false in z3 model m (at the step's end), and for
+    which values of its leading `forall` over a type: `line 12 (for c1 = Consumer1, ...)`."""
+    from checker.lang import ast as A
+    from checker.lang.types import domain
+    from checker.lang.values import show
+    sys = u.sys
+    env = dict(sys.pre)
+    if p.kind == "action":
+        env.update({f"{n}'": v for n, v in sys.post.items()})
+    at = 0 if p.kind == "action" else 1
+    for part in A.conjuncts(p.info.expr):
+        cases = [((), part, env)]
+        if isinstance(part, A.Quant) and part.kind == "forall" and all(
+                isinstance(b.domain, A.Name) and b.domain.kind == "type" for b in part.binders):
+            cases = [((), None, env)]
+            for b in part.binders:
+                for n in b.names:
+                    cases = [(bound + ((n, v, b.domain.ref),), None, {**e, n: _lift(v, b.domain.ref)})
+                             for bound, _, e in cases for v in domain(b.domain.ref)]
+            cases = [(bound, part.body, e) for bound, _, e in cases]
+        for bound, expr, e in cases:
+            sys.tr.ctx = z3.BoolVal(True)
+            f = sys.tr.expr(expr, e)
+            if z3.is_false(m.eval(u.at(f, at), model_completion=True)):
+                where = f"line {part.pos[0]}"
+                if bound:
+                    where += " (for " + ", ".join(f"{n} = {show(v, t)}" for n, v, t in bound) + ")"
+                return where
+    return ""
+
+
+def _lift(v, t):
+    from .encode import lift
+    return lift(v, t)
