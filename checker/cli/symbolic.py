@@ -142,8 +142,9 @@ def _print_proof(model, proof, out):
     if proof.verdict == "unknown":
         out(f"Undetermined: {proof.reason}")
         return
+    steps = {p.name for p in model.action_properties}
     for name in proof.proved:
-        out(f"Proved inductive: {name}")
+        out(f"Proved on every step from the invariant: {name}" if name in steps else f"Proved inductive: {name}")
     for cti in proof.ctis:
         out(format_cti(model, cti))
     if proof.verdict == "proved":
