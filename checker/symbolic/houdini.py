@@ -33,6 +33,7 @@ class Fixpoint:
     dropped: dict = field(default_factory=dict)     # name -> "initially false" | round it was dropped in
     rounds: int = 0
     seconds: float = 0.0
+    unused: int = 0                                 # grow: candidates of the pool never added
 
 
 def initially(sys, props, timeout=None) -> tuple:
@@ -42,9 +43,10 @@ def initially(sys, props, timeout=None) -> tuple:
     if timeout:
         u.solver.set("timeout", max(1, int(timeout * 1000)))
     alive, false = list(props), []
+    at = dict(zip([p.name for p in alive], u.at_many([p.formula for p in alive], 0)))
     while alive:
         a = z3.Bool(f"init|{len(false)}")
-        post = [u.at(p.formula, 0) for p in alive]
+        post = [at[p.name] for p in alive]
         u.solver.add(z3.Implies(a, z3.Or([neg(f) for f in post])))
         r = u.solver.check(a)
         if r == z3.unknown:
@@ -68,13 +70,17 @@ class Step:
         if timeout:
             self.u.solver.set("timeout", max(1, int(timeout * 1000)))
         self.lits, self.post, self.count = {}, {}, 0
-        for p in props:
+        invs = [p for p in props if p.kind == "invariant"]
+        steps = [p for p in props if p.kind != "invariant"]
+        pre = self.u.at_many([p.formula for p in invs], 0)
+        post = self.u.at_many([p.formula for p in invs], 1) + self.u.at_many([p.formula for p in steps], 0)
+        for p, f in zip(invs, pre):
             self.lits[p.name] = z3.Bool(f"assume|{p.name}")
-            if p.kind == "invariant":
-                self.u.solver.add(z3.Implies(self.lits[p.name], self.u.at(p.formula, 0)))
-                self.post[p.name] = self.u.at(p.formula, 1)
-            else:
-                self.post[p.name] = self.u.at(p.formula, 0)       # an action property: the step
+            self.u.solver.add(z3.Implies(self.lits[p.name], f))
+        for p, f in zip(invs + steps, post):     # an action property: the step itself
+            self.post[p.name] = f
+        for p in steps:
+            self.lits[p.name] = z3.Bool(f"assume|{p.name}")
 
     def breaking(self, assumed, goals):
         """A z3 model of a step from a state satisfying `assumed` to one where some of
@@ -94,6 +100,50 @@ class Step:
         out = _cti(self.u, model, m, p, assumed, 1)
         out.failed = failing_part(self.u, m, p)
         return out
+
+
+def grow(step: Step, props, pool, blocking, progress=None, refute=None) -> Fixpoint:
+    """Houdini driven by counterexamples, from `props` (the spec's properties) and a
+    `pool` of candidates: while some step from a state satisfying the set breaks one of
+    it, add the candidates of the pool false in that step's first state
+    (`blocking(z3 model, pool)`: they exclude it, and hold in every sampled reachable
+    state); when none does, drop what the step breaks, as Houdini does. The set only
+    ever holds candidates some counterexample called for (endive's lemma selection),
+    so each query is over a few hundred candidates, not thousands.
+
+    Sound whatever is added or dropped: it stops only when no step breaks the set."""
+    start = time.perf_counter()
+    alive, pool = list(props), list(pool)
+    out = Fixpoint()
+    while alive:
+        m = step.breaking(alive, alive)
+        out.rounds += 1
+        if m is None:
+            break
+        add = blocking(m, pool) if pool else []
+        if add:
+            names = {p.name for p in add}
+            pool = [p for p in pool if p.name not in names]
+            alive += add
+            if progress:
+                progress(out.rounds, len(alive), -len(add))
+            continue
+        bad = step.false(m, alive)
+        if refute is not None:
+            names = {p.name for p in bad}
+            bad += [p for p in refute(m, alive) if p.name not in names]
+        if not bad:
+            raise Undecided("z3's model breaks none of the candidates it was asked to")
+        for p in bad:
+            out.dropped[p.name] = out.rounds
+        names = {p.name for p in bad}
+        alive = [p for p in alive if p.name not in names]
+        if progress:
+            progress(out.rounds, len(alive), len(bad))
+    out.kept = alive
+    out.unused = len(pool)
+    out.seconds = time.perf_counter() - start
+    return out
 
 
 def fixpoint(step: Step, props, progress=None, refute=None) -> Fixpoint:

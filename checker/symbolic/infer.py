@@ -26,7 +26,7 @@ from checker.lang import parser, typecheck
 from checker.lang.errors import SpecError
 
 from .candidates import atoms_of, candidates
-from .houdini import Step, fixpoint, initially
+from .houdini import Step, grow, initially
 from .observe import Observations, Observer, observe, refuted
 from .system import System
 
@@ -49,6 +49,8 @@ class Report:
     rounds: int = 0
     states: int = 0
     configs: list = field(default_factory=list)
+    samples: list = field(default_factory=list)       # each sample as what differs from the model's
+    unused: int = 0                                   # candidates no counterexample called for
     times: dict = field(default_factory=dict)         # phase -> seconds
 
 
@@ -68,6 +70,8 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     atoms = atoms_of(model.checked)
     obs = observe(spec.source, spec.path, atoms, samples)
     rep.states, rep.configs = obs.states, obs.configs
+    rep.samples = [", ".join(f"{k}={v}" for k, v in c.items() if consts.get(k) != v) or "the model's own"
+                   for c, _, _ in obs.configs]
     rep.times["explore"] = time.perf_counter() - t
     say(f"explored {obs.states} states of {len(samples)} configuration(s) in {rep.times['explore']:.1f}s")
 
@@ -109,9 +113,19 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         mine = [p for p in alive if p.name in by_name]
         return [mine[i] for i in refuted([by_name[p.name] for p in mine], obs, atoms)]
 
-    fix = fixpoint(step, alive, progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} left")),
-                   refute=refute)
+    def blocking(m, pool):
+        """Candidates of the pool false in the counterexample's first state."""
+        obs = Observations()
+        target.rows([step.u.concrete(m, 0)], obs)
+        return [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
+
+    mine = [p for p in alive if p.name in spec_props]
+    pool = [p for p in alive if p.name not in spec_props]
+    fix = grow(step, mine, pool, blocking, refute=refute,
+               progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
+                                             else f"round {r}: {-d} added, {n} in the set")))
     rep.rounds, rep.kept, rep.dropped = fix.rounds, len(fix.kept), len(fix.dropped)
+    rep.unused = fix.unused
     rep.times["houdini"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -165,7 +179,7 @@ def write_block(path: str, lemmas: list, rep: Report) -> str:
     proved = ", ".join(rep.proved)
     block = (f"{BEGIN} (modelcheck {path} --prove --infer --infer-write) ----\n"
              f"// Found by --infer: candidates from the variables' types, kept where they hold in\n"
-             f"// every reachable state of {_configs(rep)}, then Houdini with z3; these are the\n"
+             f"// every reachable state of {'; '.join(rep.samples)}, then Houdini with z3; these are the\n"
              f"// ones the proof uses. Together with the lemmas above they make inductive: {proved}.\n"
              f"// Regenerate them (do not edit by hand) when the spec changes.\n\n"
              + "\n".join(f"lemma {n} =\n  {t}\n" for n, t in lemmas) + f"{END} ----\n")
@@ -179,7 +193,3 @@ def write_block(path: str, lemmas: list, rep: Report) -> str:
     Path(path).write_text(text)
     return path
 
-
-def _configs(rep: Report) -> str:
-    return "; ".join(", ".join(f"{k}={v}" for k, v in c.items() if k == "CONSUMERS") or "the model"
-                     for c, _, _ in rep.configs)
