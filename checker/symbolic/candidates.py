@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 
+import numpy as np
+
 from checker.lang import ast as A
 
 from checker.lang.types import BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT
@@ -398,12 +400,10 @@ def candidates(atoms: Atoms, obs) -> list:
 
 def _pair_candidates(atoms: Atoms, obs) -> list:
     """g1(c1) and g2(c2) and e(c1, c2) => r(c1, c2), for r a pair relation."""
-    import numpy as np
     n = len(atoms.consumer)
     rows = sorted(obs.pair)
     if not rows:
         return []
-    from .observe import bits
     left = bits([r[0] for r in rows], n)
     right = bits([r[1] for r in rows], n)
     rel = bits([r[2] for r in rows], len(atoms.pair_eq) + len(atoms.pair))
@@ -435,4 +435,16 @@ def _pair_candidates(atoms: Atoms, obs) -> list:
                     text = _text(ante, allp[j].text.format(c1="c1", c2="c2"), prefix)
                     out.append(Candidate("pair", (("c1", g1), ("c2", g2)) + ((("pair", e),) if e is not None else ()),
                                          ("pair", j, True), text))
+    return out
+
+
+def bits(masks, width: int) -> np.ndarray:
+    out = np.zeros((len(masks), width), dtype=bool)
+    for i, x in enumerate(masks):
+        j = 0
+        while x:
+            if x & 1:
+                out[i, j] = True
+            x >>= 1
+            j += 1
     return out

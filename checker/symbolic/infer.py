@@ -35,6 +35,7 @@ CANDIDATE = "Candidate"
 BEGIN = "// ---- BEGIN inferred lemmas"
 END = "// ---- END inferred lemmas"
 FORWARD = 2000         # states explored from each counterexample's first state
+BLOCKERS = 40          # candidates added for one counterexample, at most
 
 
 @dataclass
@@ -117,7 +118,10 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         """Candidates of the pool false in the counterexample's first state."""
         obs = Observations()
         target.rows([step.u.concrete(m, 0)], obs)
-        return [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
+        found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
+        # the simplest first (fewest atoms, then shortest): a general lemma excludes more
+        found.sort(key=lambda p: (len(by_name[p.name].ante), len(by_name[p.name].text)))
+        return found[:BLOCKERS]
 
     mine = [p for p in alive if p.name in spec_props]
     pool = [p for p in alive if p.name not in spec_props]

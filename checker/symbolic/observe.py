@@ -28,7 +28,7 @@ from checker.lang import parser, typecheck
 from checker.lang.selection import Selection
 from checker.lang.types import domain
 
-from .candidates import CHUNK, PREFIX, evaluation_source
+from .candidates import CHUNK, PREFIX, bits, evaluation_source
 
 
 @dataclass
@@ -43,18 +43,6 @@ class Observations:
         """The distinct rows of a scope as a Boolean matrix (rows x atoms)."""
         rows = sorted(getattr(self, scope))
         return bits(rows, width)
-
-
-def bits(masks, width: int) -> np.ndarray:
-    out = np.zeros((len(masks), width), dtype=bool)
-    for i, x in enumerate(masks):
-        j = 0
-        while x:
-            if x & 1:
-                out[i, j] = True
-            x >>= 1
-            j += 1
-    return out
 
 
 class Observer:
