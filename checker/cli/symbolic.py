@@ -282,8 +282,8 @@ def format_cti_grouped(model, cti) -> str:
     from checker.engine.statediff import change_text, changes
     from checker.lang.types import MapT, ScalarsetT, domain
     first = cti.states[0]
-    lines = [f"Not proved: {cti.prop}. Counterexample to induction, from a state satisfying "
-             f"the invariant proved ({len(cti.assumed)} properties and lemmas):", "State 1 (assumed):"]
+    lines = [f"Not proved: {cti.prop}. Counterexample to induction, from a state satisfying it and "
+             f"what is proved ({len(cti.assumed)} properties and lemmas):", "State 1 (assumed):"]
     per = {}
     for n, t, v in zip(model.var_names, model.var_types, first):
         if isinstance(t, MapT) and isinstance(t.key, ScalarsetT):
@@ -291,7 +291,7 @@ def format_cti_grouped(model, cti) -> str:
                 per.setdefault(show(k, t.key), []).append(f"{n} = {show(x, t.value)}")
         else:
             per.setdefault("", []).append(f"{n} = {show(v, t)}")
-    lines.append("  the coordinator and the world:")
+    lines.append("  global (the coordinator, the world):")
     lines += [f"    {x}" for x in per.pop("", [])]
     for who, xs in per.items():
         lines.append(f"  {who}:")

@@ -144,7 +144,7 @@ def action_properties(sys, model, invariant, props, timeout: float | None = None
         if r == z3.unknown:
             raise Undecided(f"z3 could not decide the step of {p.name}: {u.solver.reason_unknown()}")
         if r == z3.sat:
-            ctis.append(_cti(u, model, m, p, [q.name for q in invariant], 1))
+            ctis.append(_cti(u, model, m, p, invariant, 1))
         else:
             proved.append(p.name)
     return proved, ctis

@@ -140,11 +140,12 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         if p.kind == "invariant" and p.name in kept:
             rep.proved.append(p.name)
             continue
-        m = step.breaking(fix.kept, [p])
+        # a CTI as one reads it: from a state satisfying the set and the property itself
+        m = step.breaking(fix.kept + ([p] if p.kind == "invariant" else []), [p])
         if m is None:
             rep.proved.append(p.name)
         else:
-            rep.not_proved.append(step.cti(model, m, p, [q.name for q in fix.kept if q.name in spec_props]))
+            rep.not_proved.append(step.cti(model, m, p, [q for q in fix.kept if q.name in spec_props]))
     rep.times["properties"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -159,3 +159,19 @@ def test_a_broken_spec_is_not_proved_and_its_trace_is_found():
     assert proof.verdict != "proved"
     found = bfs(model, check_deadlock=False)
     assert found.verdict == "violation" and found.property == "CommitFencing"
+
+
+def test_a_property_not_proved_gets_a_readable_cti(tmp_path, capsys):
+    """A false invariant: not proved, and its CTI groups the first state by the
+    server's variables and each client's entries, names the step and the conjunct."""
+    spec = tmp_path / "grants.gdsl"
+    spec.write_text(GRANTS.read_text() + "\ninvariant BelowMax =\n  gen >= 0 and gen < MAX\n")
+    assert main([str(spec), "--prove", "--infer"]) == 3
+    out = capsys.readouterr().out
+    assert "Not proved: BelowMax. Counterexample to induction" in out
+    assert "  global (the coordinator, the world):\n    gen = " in out
+    assert "  Client1:\n    clientGen = " in out and "    inFlight = " in out
+    assert "State 2: Grant(c=" in out and "  gen = 3 (was 2)" in out
+    line = spec.read_text().count("\n", 0, spec.read_text().index("gen >= 0 and")) + 1
+    assert f"... and BelowMax is false: line {line}." in out
+    assert "Proved: NotAhead" in out
