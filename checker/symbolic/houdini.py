@@ -111,16 +111,26 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None) -> Fixpo
     ever holds candidates some counterexample called for (endive's lemma selection),
     so each query is over a few hundred candidates, not thousands.
 
+    Only a step breaking one of `props` calls for candidates: a candidate a step breaks
+    is dropped at once (Houdini), so the set grows only for what the spec needs.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
+    protect = {p.name for p in props}
     alive, pool = list(props), list(pool)
     out = Fixpoint()
     while alive:
-        m = step.breaking(alive, alive)
+        # first a step that breaks one of the spec's properties: that one is excluded by
+        # candidates if any can; then a step that breaks a candidate: it is dropped
+        mine = [p for p in alive if p.name in protect and p.kind == "invariant"]
+        m = step.breaking(alive, mine) if mine else None
         out.rounds += 1
         if m is None:
-            break
-        add = blocking(m, pool) if pool else []
+            m = step.breaking(alive, alive)
+            if m is None:
+                break
+            add = []
+        else:
+            add = blocking(m, pool) if pool else []
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]
