@@ -1,19 +1,20 @@
-"""Houdini over thousands of candidates: the largest subset inductive as a whole, one
-z3 query per round, and the properties that hold on every step from it.
+"""Houdini over thousands of candidates, driven by counterexamples: an inductive set
+holding the spec's properties, one z3 query per round (`grow`, the one entry point;
+`initially` and `failing_part` serve it and the report).
 
 The problem: induction.houdini asks one query per candidate and round, fine for the
-spec's twenty lemmas, not for the thousands `--infer` makes (Flanagan and Leino's
-Houdini asks about all of them at once).
+spec's twenty lemmas, not for the thousands `--infer` makes; and plain Houdini over
+all of them, one query per round, drops one or two per query (500 candidates of the
+group spec: 233 queries of 1-4 s).
 
-The invariant: each round asks for a state satisfying every candidate still alive, a
-step of the spec (from a state inside the constraints), and a next state breaking at
-least one; every candidate false in that next state is dropped (each is not inductive
-relative to the rest, so no inductive subset keeps it). An unsat answer is the
-fixpoint: the candidates left are inductive together. If they also hold initially,
-each holds in every reachable state.
+The invariant: each round asks for a state satisfying every member of the set, a step
+of the spec (from a state inside the constraints), and a next state breaking a
+member. A member dropped is one some such step breaks; a candidate added holds in
+every sampled reachable state. It stops only at an unsat answer: what is left is
+inductive together, and if it also holds initially, in every reachable state.
 
-The cost: on the group spec, one round is one SAT query over a single step (a second
-or two); rounds drop tens to hundreds of candidates each.
+The cost: on the group spec one round is one SAT query over a single step, 1-10 s
+with several hundred members; the rounds are counted in the report (bench/infer.py).
 """
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None) -> Fixpo
     (`blocking(z3 model, pool)`: they exclude it, and hold in every sampled reachable
     state); when none does, drop what the step breaks, as Houdini does. The set only
     ever holds candidates some counterexample called for (endive's lemma selection),
-    so each query is over a few hundred candidates, not thousands.
+    so each query is over a few hundred candidates, not thousands. With an empty pool
+    this is Houdini.
 
     Only a step breaking one of `props` calls for candidates: a candidate a step breaks
     is dropped at once (Houdini), so the set grows only for what the spec needs.
@@ -152,36 +154,6 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None) -> Fixpo
             progress(out.rounds, len(alive), len(bad))
     out.kept = alive
     out.unused = len(pool)
-    out.seconds = time.perf_counter() - start
-    return out
-
-
-def fixpoint(step: Step, props, progress=None, refute=None) -> Fixpoint:
-    """Houdini: drop what some step from the rest breaks, until no step does.
-    `refute(z3 model, alive)`: more of `alive` to drop, false in some state reachable
-    from the model's first state (which satisfies every one of `alive`, so every state
-    reachable from it satisfies the largest inductive subset: dropping them is sound)."""
-    start = time.perf_counter()
-    alive = list(props)
-    out = Fixpoint()
-    while alive:
-        m = step.breaking(alive, alive)
-        out.rounds += 1
-        if m is None:
-            break
-        bad = step.false(m, alive)
-        if refute is not None:
-            names = {p.name for p in bad}
-            bad += [p for p in refute(m, alive) if p.name not in names]
-        if not bad:          # cannot happen: the model breaks one of them
-            raise Undecided("z3's model breaks none of the candidates it was asked to")
-        for p in bad:
-            out.dropped[p.name] = out.rounds
-        names = {p.name for p in bad}
-        alive = [p for p in alive if p.name not in names]
-        if progress:
-            progress(out.rounds, len(alive), len(bad))
-    out.kept = alive
     out.seconds = time.perf_counter() - start
     return out
 
