@@ -349,7 +349,7 @@ def implications(matrix, guards: list, conclusions: list, relations: set):
         return []
     out = []
     every_pos, every_neg = matrix.all(0), (~matrix).all(0)
-    for j in conclusions:
+    for j in range(matrix.shape[1]):          # alone, any atom of the scope: `forall m: not Empty`
         if every_pos[j] or every_neg[j]:
             out.append(((), j, bool(every_pos[j])))
     single = {}
