@@ -24,7 +24,7 @@ import time
 import z3
 
 from .bmc import Unrolling
-from .encode import conj, neg
+from .encode import neg
 from .induction import Cti, Undecided, _cti
 
 
