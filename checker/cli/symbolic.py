@@ -217,9 +217,9 @@ def run_infer(mf, model, args, out=print):
     progress = None if (args.json or args.quiet) else _progress_line
     rep = infer(model, consts, samples, timeout=args.timeout, progress=progress)
     elapsed = time.perf_counter() - start
-    if rep.not_proved:
+    if rep.reason or rep.not_proved:
         result = Result("incomplete", 0, 0, 0, 0, elapsed)
-        result.message = "not proved: " + ", ".join(c.prop for c in rep.not_proved)
+        result.message = rep.reason or ("not proved: " + ", ".join(c.prop for c in rep.not_proved))
     else:
         result = Result("ok", 0, 0, 0, 0, elapsed)
     if not args.json:
@@ -233,7 +233,7 @@ def run_infer(mf, model, args, out=print):
     run = Run(model, result, None, label=mf.name if mf else None, deadlock_checked=False)
     run.json = {
         "engine": "prove-infer", "verdict": result.verdict, "spec": model.name, "path": model.path,
-        "proved": rep.proved, "not_proved": [c.prop for c in rep.not_proved],
+        "proved": rep.proved, "not_proved": [c.prop for c in rep.not_proved], "reason": rep.reason,
         "candidates": rep.candidates, "false_initially": rep.false_initially,
         "unused": rep.unused, "dropped_by_houdini": rep.dropped, "kept": rep.kept, "rounds": rep.rounds,
         "lemmas": lemma_source(rep.lemmas) if rep.lemmas else "", "lemma_count": len(rep.lemmas),
@@ -260,6 +260,9 @@ def infer_lines(model, rep, samples) -> list:
                  f"no counterexample: {rep.unused:,}; dropped by Houdini: {rep.dropped:,} in {rep.rounds} "
                  f"rounds; inductive together: {rep.kept:,}; used by the proof: {len(rep.lemmas)}.")
     lines.append("Times: " + ", ".join(f"{k} {v:.1f}s" for k, v in rep.times.items()) + ".")
+    if rep.reason:
+        lines.append(f"Undetermined: {rep.reason}; nothing is proved.")
+        return lines
     for name in rep.proved:
         lines.append(f"Proved: {name}")
     for cti in rep.not_proved:

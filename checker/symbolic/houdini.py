@@ -103,7 +103,7 @@ class Step:
         return out
 
 
-def grow(step: Step, props, pool, blocking, progress=None, refute=None) -> Fixpoint:
+def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -121,6 +121,9 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None) -> Fixpo
     alive, pool = list(props), list(pool)
     out = Fixpoint()
     while alive:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise Undecided(f"the timeout stopped Houdini after {out.rounds} rounds, with "
+                            f"{len(alive)} in the set and {len(pool)} candidates not tried")
         # first a step that breaks one of the spec's properties: that one is excluded by
         # candidates if any can; then a step that breaks a candidate: it is dropped
         mine = [p for p in alive if p.name in protect and p.kind == "invariant"]

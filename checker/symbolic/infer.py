@@ -26,7 +26,7 @@ from checker.lang import parser, typecheck
 from checker.lang.errors import SpecError
 
 from .candidates import atoms_of, candidates
-from .houdini import Step, grow, initially
+from .houdini import Step, Undecided, grow, initially
 from .observe import Observations, Observer, observe, refuted
 from .system import System
 
@@ -53,6 +53,7 @@ class Report:
     samples: list = field(default_factory=list)       # each sample as what differs from the model's
     unused: int = 0                                   # candidates no counterexample called for
     times: dict = field(default_factory=dict)         # phase -> seconds
+    reason: str = ""                                  # why nothing is decided (the timeout, z3 unknown)
 
 
 def lemma_source(lemmas) -> str:
@@ -65,6 +66,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     the `samples` configurations (dicts of constants), and prove with them what the
     model checks."""
     rep = Report()
+    start = time.perf_counter()
     say = progress or (lambda *_: None)
     spec = model.checked.spec
     t = time.perf_counter()
@@ -98,7 +100,11 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     t = time.perf_counter()
     invs = [p for p in sys.properties if p.kind == "invariant"]
-    alive, false = initially(sys, invs, timeout)
+    try:
+        alive, false = initially(sys, invs, timeout)
+    except Undecided as e:
+        rep.reason = str(e)
+        return rep
     rep.false_initially = len(false)
     rep.times["initial"] = time.perf_counter() - t
 
@@ -125,9 +131,15 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     mine = [p for p in alive if p.name in spec_props]
     pool = [p for p in alive if p.name not in spec_props]
-    fix = grow(step, mine, pool, blocking, refute=refute,
-               progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
-                                             else f"round {r}: {-d} added, {n} in the set")))
+    deadline = start + timeout if timeout else None
+    try:
+        fix = grow(step, mine, pool, blocking, refute=refute, deadline=deadline,
+                   progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
+                                                 else f"round {r}: {-d} added, {n} in the set")))
+    except Undecided as e:
+        rep.reason = str(e)
+        rep.times["houdini"] = time.perf_counter() - t
+        return rep
     rep.rounds, rep.kept, rep.dropped = fix.rounds, len(fix.kept), len(fix.dropped)
     rep.unused = fix.unused
     rep.times["houdini"] = time.perf_counter() - t

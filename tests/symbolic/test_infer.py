@@ -140,3 +140,14 @@ def test_a_property_not_proved_gets_a_readable_cti(tmp_path, capsys):
     line = spec.read_text().count("\n", 0, spec.read_text().index("gen >= 0 and")) + 1
     assert f"... and BelowMax is false: line {line}." in out
     assert "Proved: NotAhead" in out
+
+
+def test_the_timeout_stops_houdini_and_says_so(capsys, monkeypatch):
+    """--timeout bounds the whole inference: past it, nothing is claimed (exit 3)."""
+    import checker.symbolic.infer as inf
+    real = inf.grow
+    monkeypatch.setattr(inf, "grow", lambda *a, **k: real(*a, **{**k, "deadline": 0.0}))
+    assert main([str(GRANTS), "--prove", "--infer", "--timeout", "60"]) == 3
+    out = capsys.readouterr().out
+    assert "Undetermined: the timeout stopped Houdini after 0 rounds" in out
+    assert "Proved:" not in out
