@@ -151,3 +151,16 @@ def test_the_timeout_stops_houdini_and_says_so(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "Undetermined: the timeout stopped Houdini after 0 rounds" in out
     assert "Proved:" not in out
+
+
+def test_infer_write_puts_one_block_in_the_spec_and_regenerates_it(tmp_path, capsys):
+    spec = tmp_path / "grants.gdsl"
+    spec.write_text(GRANTS.read_text())
+    assert main([str(spec), "--prove", "--infer", "--infer-write"]) == 0
+    assert main([str(spec), "--prove"]) == 0          # the block alone makes the proof
+    assert main([str(spec), "--prove", "--infer", "--infer-write"]) == 0
+    text = spec.read_text()
+    assert text.count("// ---- BEGIN inferred lemmas") == 1 and text.count("// ---- END inferred lemmas") == 1
+    assert "lemma Inferred1 =" in text
+    assert main([str(spec), "--prove"]) == 0
+    capsys.readouterr()
