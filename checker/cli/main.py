@@ -214,6 +214,15 @@ _OPTIONS = (
                    help="prove the invariants inductive with z3, strengthened by the spec's lemmas")),
     ("symbolic", lambda g: g.add_argument("--k-induction", type=_positive("--k-induction"), metavar="K", default=1,
                    help="with --prove: K-induction (default 1, plain induction)")),
+    ("symbolic", lambda g: g.add_argument("--infer", action="store_true",
+                   help="with --prove: infer lemmas from the reachable states of small configurations "
+                        "and keep the inductive ones (Houdini); prints the lemmas the proof uses")),
+    ("symbolic", lambda g: g.add_argument("--infer-from", dest="infer_from", action="append",
+                   metavar="NAME=V[,NAME=V]", default=[],
+                   help="with --infer: a configuration whose reachable states the candidates must hold "
+                        "in (repeatable; default: the scalarset's size set to 2)")),
+    ("symbolic", lambda g: g.add_argument("--infer-write", action="store_true",
+                   help="with --infer: rewrite the spec's block of inferred lemmas with the ones found")),
     ("symbolic", lambda g: g.add_argument("--prove-assignors", metavar="F,G",
                    help="prove with z3 that the spec functions F, G, ... (subs: pmap[K, V], n: int): "
                         "pmap[K, set[P]] assign partitions disjointly, completely and balanced "
@@ -423,6 +432,12 @@ def _mode_symbolic(mf, checked, model, opts, args):
     from checker.cli.symbolic import run_symbolic
     if args.bmc_lemmas and not args.bmc:
         raise UsageError("--bmc-lemmas strengthens --bmc K: give --bmc too")
+    if (args.infer_from or args.infer_write) and not args.infer:
+        raise UsageError("--infer-from and --infer-write go with --infer: give --prove --infer")
+    if args.infer and not args.prove:
+        raise UsageError("--infer finds lemmas for --prove: give --prove too")
+    if args.infer and args.k_induction != 1:
+        raise UsageError("--infer proves by plain induction: leave out --k-induction")
     return run_symbolic(mf, model, args)
 
 
@@ -532,7 +547,7 @@ def _not_written(args, options, why) -> None:
 MODES = (
     ("describe", lambda a: a.describe, _mode_describe),
     ("prove-assignors", lambda a: a.prove_assignors, _mode_assignors),
-    ("symbolic", lambda a: a.bmc or a.prove or a.bmc_lemmas, _mode_symbolic),
+    ("symbolic", lambda a: a.bmc or a.prove or a.bmc_lemmas or a.infer, _mode_symbolic),
     ("against-kafka", lambda a: a.against_kafka, _mode_against_kafka),
     ("search", lambda a: True, _mode_search),
 )

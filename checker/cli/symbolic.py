@@ -40,6 +40,8 @@ def run_symbolic(mf, model, args, out=print):
             + ", ".join(p.name for p in model.temporal))
     if not args.json:
         out("Deadlocks are not checked by --bmc/--prove.")
+    if getattr(args, "infer", False):
+        return run_infer(mf, model, args, out)
     start = time.perf_counter()
     lemmas = args.bmc_lemmas and not args.prove
     sys = system_for(model, with_lemmas=args.prove, candidates=lemmas)
@@ -140,8 +142,9 @@ def _print_proof(model, proof, out):
     if proof.verdict == "unknown":
         out(f"Undetermined: {proof.reason}")
         return
+    steps = {p.name for p in model.action_properties}
     for name in proof.proved:
-        out(f"Proved inductive: {name}")
+        out(f"Proved on every step from the invariant: {name}" if name in steps else f"Proved inductive: {name}")
     for cti in proof.ctis:
         out(format_cti(model, cti))
     if proof.verdict == "proved":
@@ -177,3 +180,129 @@ def _param(model, act, name, v):
         if t is not None:
             return show(v, t)
     return repr(v)
+
+
+def infer_samples(model, args) -> list:
+    """The configurations --infer explores: --infer-from's, else the model's own with
+    the size of its scalarset set to 2 (the group spec: CONSUMERS=2)."""
+    from checker.lang import ast as A
+    from checker.lang.errors import UsageError
+    base = {n: model.constant_text(n) for n in model.checked.consts}
+    if args.infer_from:
+        out = []
+        for text in args.infer_from:
+            conf = dict(base)
+            for item in text.split(","):
+                name, eq, value = item.partition("=")
+                if not eq or name.strip() not in base:
+                    raise UsageError(f"--infer-from {text}: expected NAME=V[,NAME=V] with NAME one of "
+                                     f"the spec's constants ({', '.join(sorted(base)) or 'none'})")
+                conf[name.strip()] = value.strip()
+            out.append(conf)
+        return out
+    for d in model.checked.spec.decls:
+        if isinstance(d, A.TypeDecl) and isinstance(d.type, A.ScalarsetTypeExpr) \
+                and isinstance(d.type.size, A.Name) and d.type.size.name in base:
+            return [{**base, d.type.size.name: "2"}]
+    return [base]
+
+
+def run_infer(mf, model, args, out=print):
+    """--prove --infer: lemmas from reachable states, Houdini, the properties proved."""
+    from checker.symbolic.infer import infer, lemma_source, write_block
+    from checker.traces.ci_reports import Run
+    start = time.perf_counter()
+    consts = {n: model.constant_text(n) for n in model.checked.consts}
+    samples = infer_samples(model, args)
+    progress = None if (args.json or args.quiet) else _progress_line
+    rep = infer(model, consts, samples, timeout=args.timeout, progress=progress)
+    elapsed = time.perf_counter() - start
+    if rep.reason or rep.not_proved:
+        result = Result("incomplete", 0, 0, 0, 0, elapsed)
+        result.message = rep.reason or ("not proved: " + ", ".join(c.prop for c in rep.not_proved))
+    else:
+        result = Result("ok", 0, 0, 0, 0, elapsed)
+    if not args.json:
+        for line in infer_lines(model, rep, samples):
+            out(line)
+    written = None
+    if args.infer_write:
+        written = write_block(model.checked.spec.path, rep.lemmas, rep)
+        if not args.json:
+            out(f"Wrote {len(rep.lemmas)} lemmas into {written}.")
+    run = Run(model, result, None, label=mf.name if mf else None, deadlock_checked=False)
+    run.json = {
+        "engine": "prove-infer", "verdict": result.verdict, "spec": model.name, "path": model.path,
+        "proved": rep.proved, "not_proved": [c.prop for c in rep.not_proved], "reason": rep.reason,
+        "candidates": rep.candidates, "false_initially": rep.false_initially,
+        "unused": rep.unused, "dropped_by_houdini": rep.dropped, "kept": rep.kept, "rounds": rep.rounds,
+        "lemmas": lemma_source(rep.lemmas) if rep.lemmas else "", "lemma_count": len(rep.lemmas),
+        "samples": [{"constants": c, "states": n, "seconds": round(t, 3)} for c, n, t in rep.configs],
+        "phase_s": {k: round(v, 3) for k, v in rep.times.items()}, "elapsed_s": round(elapsed, 3),
+        "exit_code": result.exit_code,
+    }
+    return result.exit_code, run
+
+
+def _progress_line(text):
+    import sys
+    print(f"--infer: {text}", file=sys.stderr, flush=True)
+
+
+def infer_lines(model, rep, samples) -> list:
+    """The report of --prove --infer, as text lines."""
+    base = {n: model.constant_text(n) for n in model.checked.consts}
+    lines = []
+    for conf, n, t in rep.configs:
+        diff = ", ".join(f"{k}={v}" for k, v in conf.items() if base.get(k) != v) or "the model's own"
+        lines.append(f"Explored {diff}: {n:,} states in {t:.1f}s.")
+    lines.append(f"Candidates: {rep.candidates:,}; false initially: {rep.false_initially:,}; called for by "
+                 f"no counterexample: {rep.unused:,}; dropped by Houdini: {rep.dropped:,} in {rep.rounds} "
+                 f"rounds; inductive together: {rep.kept:,}; used by the proof: {len(rep.lemmas)}.")
+    lines.append("Times: " + ", ".join(f"{k} {v:.1f}s" for k, v in rep.times.items()) + ".")
+    if rep.reason:
+        lines.append(f"Undetermined: {rep.reason}; nothing is proved.")
+        return lines
+    for name in rep.proved:
+        lines.append(f"Proved: {name}")
+    for cti in rep.not_proved:
+        lines.append(format_cti_grouped(model, cti))
+    if rep.lemmas:
+        lines.append("The inferred lemmas the proof uses (gdsl, to paste into the spec):")
+        from checker.symbolic.infer import lemma_source
+        lines.extend(lemma_source(rep.lemmas).rstrip("\n").split("\n"))
+    if rep.not_proved:
+        lines.append("Not proved: the properties above with a counterexample to induction.")
+    else:
+        lines.append("Every property checked is proved for every reachable state (with the lemmas above).")
+    return lines
+
+
+def format_cti_grouped(model, cti) -> str:
+    """A CTI as people read one: the first state grouped by the coordinator's variables
+    and each consumer's entries, the step, the next state's per-entry changes, and the
+    part of the property that fails."""
+    from checker.engine.statediff import change_text, changes
+    from checker.lang.types import MapT, ScalarsetT, domain
+    first = cti.states[0]
+    lines = [f"Not proved: {cti.prop}. Counterexample to induction, from a state satisfying it and "
+             f"what is proved ({len(cti.assumed)} properties and lemmas):", "State 1 (assumed):"]
+    per = {}
+    for n, t, v in zip(model.var_names, model.var_types, first):
+        if isinstance(t, MapT) and isinstance(t.key, ScalarsetT):
+            for k, x in zip(domain(t.key), v):
+                per.setdefault(show(k, t.key), []).append(f"{n} = {show(x, t.value)}")
+        else:
+            per.setdefault("", []).append(f"{n} = {show(v, t)}")
+    lines.append("  global (the coordinator, the world):")
+    lines += [f"    {x}" for x in per.pop("", [])]
+    for who, xs in per.items():
+        lines.append(f"  {who}:")
+        lines += [f"    {x}" for x in xs]
+    for i, ((act, params), st) in enumerate(zip(cti.steps, cti.states[1:]), start=2):
+        ps = ", ".join(f"{n}={_param(model, act, n, v)}" for n, v in params)
+        lines.append(f"State {i}: {act}{'(' + ps + ')' if ps else ''}")
+        lines += [f"  {change_text(c)}" for c in changes(model, cti.states[i - 2], st)]
+    failed = getattr(cti, "failed", "")
+    lines.append(f"  ... and {cti.prop} is false" + (f": {failed}" if failed else "") + ".")
+    return "\n".join(lines)

@@ -34,7 +34,10 @@ class Unrolling:
     def __init__(self, system, solver=None, errors=True, facts=()):
         self.sys = system
         self.facts = conj([p.formula for p in facts])
-        low = lowering(system, errors)
+        cache = system.__dict__.setdefault("_lowerings", {})   # one lowering per system
+        if errors not in cache:
+            cache[errors] = lowering(system, errors)
+        low = cache[errors]
         self.lowered = low is not None
         self.lower = low or (lambda term: term)
         self.solver = solver or (z3.SolverFor("QF_FD") if self.lowered else z3.Solver())
@@ -57,6 +60,21 @@ class Unrolling:
             pairs += list(zip(self.choice, self.choices[k]))
         formula = self.lower(formula)
         return z3.substitute(formula, *pairs) if pairs else formula
+
+    def at_many(self, formulas, k, choices=True) -> list:
+        """`at` of each formula, with one substitution for all of them (z3.substitute
+        checks its pairs on every call: for thousands of formulas that is most of
+        the time)."""
+        if len(formulas) < 2:
+            return [self.at(f, k, choices) for f in formulas]
+        formulas = [self.lower(f) for f in formulas]
+        pairs = self.state_map(k)
+        if k + 1 < len(self.states):
+            pairs += list(zip(self.post, self.states[k + 1]))
+        if choices and k < len(self.choices):
+            pairs += list(zip(self.choice, self.choices[k]))
+        pack = z3.Function("at|pack", *[f.sort() for f in formulas], z3.BoolSort())
+        return list(z3.substitute(pack(*formulas), *pairs).children())
 
     def add_state(self, initial=True):
         """Add s_k (the first one satisfying Init, unless not `initial`)."""

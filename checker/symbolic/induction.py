@@ -30,6 +30,7 @@ class Cti:
     states: list              # k+1 concrete states, the last one breaking prop
     steps: list               # (action name, params) for each step
     assumed: list             # the candidates assumed in the states before the last
+    failed: str = ""          # which conjunct of prop is false, where known (houdini.failing_part)
 
 
 @dataclass
@@ -113,6 +114,37 @@ def prove(sys, model, k: int = 1, timeout: float | None = None) -> Proof:
     except Undecided as e:
         return Proof("unknown", reason=str(e), elapsed=time.perf_counter() - start)
     proved = [p.name for p in alive]
-    asked = [p.name for p in candidates if not p.info.lemma]
+    actions = [p for p in sys.properties if p.kind == "action"]
+    try:
+        steps_proved, step_ctis = action_properties(sys, model, alive, actions, left)
+    except Undecided as e:
+        return Proof("unknown", reason=str(e), elapsed=time.perf_counter() - start)
+    proved += steps_proved
+    ctis += step_ctis
+    asked = [p.name for p in candidates if not p.info.lemma] + [p.name for p in actions]
     verdict = "proved" if all(n in proved for n in asked) else "not inductive"
     return Proof(verdict, proved, ctis, elapsed=time.perf_counter() - start, times=times)
+
+
+def action_properties(sys, model, invariant, props, timeout: float | None = None):
+    """Action properties proved on every step from a state satisfying `invariant` (the
+    candidates Houdini kept: inductive, so every reachable state satisfies them):
+    (names proved, a Cti for each of the others)."""
+    if not props:
+        return [], []
+    u = Unrolling(sys, errors=False)
+    u.add_state(initial=False)
+    u.add_step()
+    if timeout:
+        u.solver.set("timeout", max(1, int(timeout * 1000)))
+    u.solver.add(conj([u.at(p.formula, 0) for p in invariant]))
+    proved, ctis = [], []
+    for p in props:
+        r, m = u.ask(z3.Not(u.at(p.formula, 0)))
+        if r == z3.unknown:
+            raise Undecided(f"z3 could not decide the step of {p.name}: {u.solver.reason_unknown()}")
+        if r == z3.sat:
+            ctis.append(_cti(u, model, m, p, invariant, 1))
+        else:
+            proved.append(p.name)
+    return proved, ctis

@@ -1,0 +1,82 @@
+"""Figures of `--prove --infer` and of the proofs with the inferred lemmas
+(docs/symbolic.md, "Lemmas found by --infer"): run `python bench/infer.py [what]`.
+
+  infer  - `--prove --infer` on spec/group.gdsl (default configuration, candidates from
+           CONSUMERS=2): states explored, candidate count, how many are false initially,
+           how many Houdini dropped and in how many rounds, how many are kept and used,
+           the time of each phase, what is proved
+  prove  - plain `--prove` (the spec's lemmas, the inferred block included) for
+           CONSUMERS=2, 3, 4 at the default bounds otherwise: one z3 problem each, its
+           time (median of --repeat runs), what is proved
+Figures are printed, never asserted (tests/symbolic/test_infer.py asserts the verdicts).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from checker.cli.symbolic import system_for  # noqa: E402
+from checker.compile.model import compile_model, load_spec  # noqa: E402
+from checker.symbolic.induction import prove  # noqa: E402
+from checker.symbolic.infer import infer  # noqa: E402
+
+SPEC = str(ROOT / "spec" / "group.gdsl")
+
+
+def run_infer(samples):
+    model = compile_model(load_spec(SPEC, {}))
+    consts = {n: model.constant_text(n) for n in model.checked.consts}
+    confs = [{**consts, "CONSUMERS": str(n)} for n in samples]
+    t = time.perf_counter()
+    rep = infer(model, consts, confs, progress=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+    total = time.perf_counter() - t
+    for c, n, s in rep.configs:
+        print(f"sample CONSUMERS={c['CONSUMERS']}: {n:,} states in {s:.1f}s")
+    print(f"candidates: {rep.candidates:,}")
+    print(f"false initially: {rep.false_initially:,}")
+    print(f"dropped by Houdini: {rep.dropped:,} in {rep.rounds} rounds")
+    print(f"inductive together: {rep.kept:,}; used by the proof: {len(rep.lemmas)}")
+    print("phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in rep.times.items()) + f"; total {total:.1f}")
+    print(f"proved: {', '.join(rep.proved)}")
+    print(f"not proved: {', '.join(c.prop for c in rep.not_proved) or 'none'}")
+
+
+def run_prove(consumers, repeat, timeout):
+    print("| CONSUMERS | encode (s) | prove (s, median) | proved | not inductive |")
+    print("|---|---|---|---|---|")
+    for n in consumers:
+        model = compile_model(load_spec(SPEC, {"CONSUMERS": str(n)}))
+        times, encs, proof = [], [], None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            sys_ = system_for(model, with_lemmas=True)
+            encs.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            proof = prove(sys_, model, timeout=timeout)
+            times.append(time.perf_counter() - t)
+        print(f"| {n} | {statistics.median(encs):.1f} | {statistics.median(times):.1f} | "
+              f"{len(proof.proved)} | {', '.join(c.prop for c in proof.ctis) or 'none'} |", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=["infer", "prove"], nargs="?", default="infer")
+    p.add_argument("--samples", default="2", help="infer: the CONSUMERS values to sample (default 2)")
+    p.add_argument("--consumers", default="2,3,4", help="prove: the CONSUMERS values (default 2,3,4)")
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=None)
+    a = p.parse_args()
+    if a.what == "infer":
+        run_infer([int(x) for x in a.samples.split(",")])
+    else:
+        run_prove([int(x) for x in a.consumers.split(",")], a.repeat, a.timeout)
+
+
+if __name__ == "__main__":
+    main()

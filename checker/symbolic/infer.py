@@ -1,0 +1,212 @@
+"""`--prove --infer`: lemmas found from the spec's reachable states, proved with z3.
+
+The problem: `--prove` proves what the spec's lemmas make inductive, and the lemmas a
+protocol needs (a consumer's generation against the coordinator's, a state against
+the messages in flight) take a specialist CTI after CTI to write.
+
+The pipeline, one phase a module: atoms and templates from the variable types
+(candidates.py); candidates kept if they hold in every reachable state of small
+configurations explored by the explicit engine (observe.py); candidates false in an
+initial state dropped, then Houdini to a fixpoint (houdini.py); the action properties
+asked on every step from the fixpoint; the lemmas that did it cut down to those the
+proof uses (unsat cores, closed under what those need), printable as `lemma`
+declarations. The invariant: everything reported proved is inductive together with
+the lemmas printed, and holds initially, so it holds in every reachable state of the
+configuration proved, whatever the sample configurations were.
+
+The cost (group spec, default configuration): about 10,000 candidates from
+CONSUMERS=2 (61,506 states); the phase times are in the report (bench/infer.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import time
+
+from checker.lang import parser, typecheck
+from checker.lang.errors import SpecError
+
+from .candidates import atoms_of, candidates
+from .houdini import Step, Undecided, grow, initially
+from .observe import Observations, Observer, observe, refuted
+from .system import System
+
+LEMMA = "Inferred"     # the printed lemmas' names: Inferred1, Inferred2, ...
+CANDIDATE = "Candidate"
+BEGIN = "// ---- BEGIN inferred lemmas"
+END = "// ---- END inferred lemmas"
+FORWARD = 2000         # states explored from each counterexample's first state
+BLOCKERS = 40          # candidates added for one counterexample, at most
+
+
+@dataclass
+class Report:
+    proved: list = field(default_factory=list)        # names of the spec's properties proved
+    not_proved: list = field(default_factory=list)    # Cti of each spec property not proved
+    lemmas: list = field(default_factory=list)        # (name, gdsl text): what the proof uses
+    candidates: int = 0
+    false_initially: int = 0
+    dropped: int = 0                                  # by Houdini
+    kept: int = 0
+    rounds: int = 0
+    states: int = 0
+    configs: list = field(default_factory=list)
+    samples: list = field(default_factory=list)       # each sample as what differs from the model's
+    unused: int = 0                                   # candidates no counterexample called for
+    times: dict = field(default_factory=dict)         # phase -> seconds
+    reason: str = ""                                  # why nothing is decided (the timeout, z3 unknown)
+
+
+def lemma_source(lemmas) -> str:
+    """`lemma Name = text` declarations, one per line, to paste into the spec."""
+    return "\n".join(f"lemma {n} =\n  {t}" for n, t in lemmas) + "\n"
+
+
+def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None) -> Report:
+    """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
+    the `samples` configurations (dicts of constants), and prove with them what the
+    model checks."""
+    rep = Report()
+    start = time.perf_counter()
+    say = progress or (lambda *_: None)
+    spec = model.checked.spec
+    t = time.perf_counter()
+    atoms = atoms_of(model.checked)
+    obs = observe(spec.source, spec.path, atoms, samples)
+    rep.states, rep.configs = obs.states, obs.configs
+    rep.samples = [", ".join(f"{k}={v}" for k, v in c.items() if consts.get(k) != v) or "the model's own"
+                   for c, _, _ in obs.configs]
+    rep.times["explore"] = time.perf_counter() - t
+    say(f"explored {obs.states} states of {len(samples)} configuration(s) in {rep.times['explore']:.1f}s")
+
+    t = time.perf_counter()
+    cands = candidates(atoms, obs)
+    rep.candidates = len(cands)
+    texts = {f"{CANDIDATE}{i}": c.text for i, c in enumerate(cands)}
+    source = spec.source + "\n\n" + "\n".join(f"lemma {n} = {x}" for n, x in texts.items()) + "\n"
+    try:
+        checked = typecheck.check(parser.parse(source, spec.path), consts)
+    except SpecError as e:
+        raise SpecError(f"--infer made a candidate the type checker refuses: {e.message}", (0, 0),
+                        spec.path, spec.source) from None
+    sel = model.selection
+    # the spec's own block of inferred lemmas is what this run regenerates: not assumed
+    spec_props = [p.name for p in sel.invariants if not p.name.startswith(LEMMA)] + \
+        [p.name for p in sel.lemmas if p not in sel.invariants and not p.name.startswith(LEMMA)]
+    infos = [checked.property(n) for n in spec_props] + [checked.property(n) for n in texts]
+    actions = [checked.property(p.name) for p in sel.action_properties]
+    sys = System(checked, infos, actions)
+    rep.times["candidates"] = time.perf_counter() - t
+    say(f"{len(cands)} candidates encoded in {rep.times['candidates']:.1f}s")
+
+    t = time.perf_counter()
+    invs = [p for p in sys.properties if p.kind == "invariant"]
+    try:
+        alive, false = initially(sys, invs, timeout)
+    except Undecided as e:
+        rep.reason = str(e)
+        return rep
+    rep.false_initially = len(false)
+    rep.times["initial"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    step = Step(sys, sys.properties, timeout)
+    target = Observer(spec.source, spec.path, atoms, consts)
+    by_name = {f"{CANDIDATE}{i}": c for i, c in enumerate(cands)}
+
+    def refute(m, alive):
+        """Candidates false in a state reachable from the counterexample's first one."""
+        obs = Observations()
+        target.explore(obs, start=[step.u.concrete(m, 0)], max_states=FORWARD)
+        mine = [p for p in alive if p.name in by_name]
+        return [mine[i] for i in refuted([by_name[p.name] for p in mine], obs, atoms)]
+
+    def blocking(m, pool):
+        """Candidates of the pool false in the counterexample's first state."""
+        obs = Observations()
+        target.rows([step.u.concrete(m, 0)], obs)
+        found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
+        # the simplest first (fewest atoms, then shortest): a general lemma excludes more
+        found.sort(key=lambda p: (len(by_name[p.name].ante), len(by_name[p.name].text)))
+        return found[:BLOCKERS]
+
+    mine = [p for p in alive if p.name in spec_props]
+    pool = [p for p in alive if p.name not in spec_props]
+    deadline = start + timeout if timeout else None
+    try:
+        fix = grow(step, mine, pool, blocking, refute=refute, deadline=deadline,
+                   progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
+                                                 else f"round {r}: {-d} added, {n} in the set")))
+    except Undecided as e:
+        rep.reason = str(e)
+        rep.times["houdini"] = time.perf_counter() - t
+        return rep
+    rep.rounds, rep.kept, rep.dropped = fix.rounds, len(fix.kept), len(fix.dropped)
+    rep.unused = fix.unused
+    rep.times["houdini"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    kept = {p.name for p in fix.kept}
+    for p in sys.properties:
+        if p.name not in spec_props and p.kind == "invariant":
+            continue
+        if p.kind == "invariant" and p.name in kept:
+            rep.proved.append(p.name)
+            continue
+        # a CTI as one reads it: from a state satisfying the set and the property itself
+        m = step.breaking(fix.kept + ([p] if p.kind == "invariant" else []), [p])
+        if m is None:
+            rep.proved.append(p.name)
+        else:
+            rep.not_proved.append(step.cti(model, m, p, [q for q in fix.kept if q.name in spec_props]))
+    rep.times["properties"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    used = support(step, fix.kept, [p for p in sys.properties if p.name in rep.proved])
+    rep.lemmas = [(f"{LEMMA}{k + 1}", texts[n]) for k, n in enumerate(n for n in texts if n in used)]
+    rep.times["lemmas"] = time.perf_counter() - t
+    return rep
+
+
+def support(step: Step, kept: list, goals: list) -> set:
+    """The names of `kept` that the proof of `goals` uses, closed under what those need
+    (unsat cores of the step queries, over the assumption literals)."""
+    by_lit = {str(step.lits[p.name]): p for p in kept}
+    need = {p.name for p in goals}
+    todo = list(goals)
+    while todo:
+        m = step.breaking(kept, todo)
+        if m is not None:
+            raise AssertionError("a step breaks what Houdini kept")
+        core = step.u.solver.unsat_core()
+        todo = []
+        for lit in core:
+            p = by_lit.get(str(lit))
+            if p is not None and p.name not in need:
+                need.add(p.name)
+                if p.kind == "invariant":
+                    todo.append(p)
+    return need
+
+
+def write_block(path: str, lemmas: list, rep: Report) -> str:
+    """Replace the spec's block of inferred lemmas (between the BEGIN and END comment
+    lines; appended at the end of the file if it has none) with `lemmas`."""
+    from pathlib import Path
+    text = Path(path).read_text()
+    proved = ", ".join(rep.proved)
+    block = (f"{BEGIN} (modelcheck {path} --prove --infer --infer-write) ----\n"
+             f"// Found by --infer: candidates from the variables' types, kept where they hold in\n"
+             f"// every reachable state of {'; '.join(rep.samples)}, then Houdini with z3; these are the\n"
+             f"// ones the proof uses. Together with the lemmas above they make inductive: {proved}.\n"
+             f"// Regenerate them (do not edit by hand) when the spec changes.\n\n"
+             + "\n".join(f"lemma {n} =\n  {t}\n" for n, t in lemmas) + f"{END} ----\n")
+    if BEGIN in text and END in text:
+        head = text[:text.index(BEGIN)]
+        tail = text[text.index(END):]
+        tail = tail[tail.index("\n") + 1:] if "\n" in tail else ""
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    Path(path).write_text(text)
+    return path
+

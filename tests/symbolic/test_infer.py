@@ -1,0 +1,166 @@
+"""`--prove --infer` (checker/symbolic/candidates, observe, houdini, infer): the lemmas
+it finds hold in the explicit engine, make the properties inductive, and a broken spec
+is not proved."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checker.cli.main import main
+from checker.cli.symbolic import system_for
+from checker.compile.model import compile_model, load_spec
+from checker.compile.modelfile import compile_model_file, load_model_file
+from checker.engine.search import bfs
+from checker.lang import parser, typecheck
+from checker.symbolic.candidates import atoms_of, candidates
+from checker.symbolic.houdini import initially
+from checker.symbolic.induction import prove
+from checker.symbolic.infer import LEMMA, infer
+from checker.symbolic.observe import Observations, observe, refuted
+
+ROOT = Path(__file__).resolve().parents[2]
+GRANTS = ROOT / "tests" / "symbolic" / "specs" / "grants.gdsl"
+
+
+def _holds(source: str, path: str, names: list, consts: dict) -> str:
+    """The explicit engine's verdict on the properties `names` of `source`."""
+    checked = typecheck.check(parser.parse(source, path), consts)
+    model = compile_model(checked, invariants=names)
+    return bfs(model, check_deadlock=False).verdict
+
+
+def _consts(model):
+    return {n: model.constant_text(n) for n in model.checked.consts}
+
+
+# ------------------------------------------------------------------ the pipeline on a small spec
+
+def test_atoms_relate_a_message_to_the_server():
+    atoms = atoms_of(load_spec(str(GRANTS)))
+    texts = [a.text for a in atoms.consumer]
+    assert "inFlight[{c}] == some(gen)" in texts
+    assert "clientGen[{c}] <= gen" in texts
+
+
+def test_candidates_are_those_true_on_every_reachable_row():
+    checked = load_spec(str(GRANTS))
+    atoms = atoms_of(checked)
+    obs = observe(checked.spec.source, str(GRANTS), atoms, [{"CLIENTS": "2"}])
+    assert obs.states == 44
+    cands = candidates(atoms, obs)
+    assert cands and not refuted(cands, obs, atoms)
+    texts = [c.text for c in cands]
+    # true in every state: kept; false in a reachable state (gen == 0 after a Grant): not made
+    assert "forall c in Client: (is_some(inFlight[c]) => inFlight[c] == some(gen))" in texts
+    assert not any("== -1" in t and "=>" not in t for t in texts)
+
+
+def test_prove_alone_fails_and_infer_proves(capsys):
+    assert main([str(GRANTS), "--prove"]) == 3
+    assert "Not inductive: NotAhead" in capsys.readouterr().out
+    assert main([str(GRANTS), "--prove", "--infer"]) == 0
+    out = capsys.readouterr().out
+    assert "Proved: NotAhead" in out and "Proved: GenGrows" in out
+    lemmas = re.findall(r"lemma (\w+) =\n  (.*)", out)
+    assert lemmas and any("inFlight[c] == some(gen)" in t for _, t in lemmas)
+    # what it printed pastes into the spec: then plain --prove proves, and the explicit
+    # engine finds every printed lemma true (CLIENTS=3: not the sample it came from)
+    source = GRANTS.read_text() + "\n" + "\n".join(f"lemma {n} = {t}" for n, t in lemmas) + "\n"
+    assert _holds(source, str(GRANTS), [n for n, _ in lemmas], {"CLIENTS": "3"}) == "ok"
+    checked = typecheck.check(parser.parse(source, str(GRANTS)), {})
+    model = compile_model(checked)
+    assert prove(system_for(model, with_lemmas=True), model).verdict == "proved"
+
+
+def test_false_initially_is_dropped_first():
+    source = GRANTS.read_text() + "\nlemma Wrong = gen == 1\nlemma Right = gen >= 0\n"
+    checked = typecheck.check(parser.parse(source, str(GRANTS)), {})
+    model = compile_model(checked)
+    sys_ = system_for(model, with_lemmas=True)
+    alive, false = initially(sys_, [p for p in sys_.properties if p.kind == "invariant"])
+    assert [p.name for p in false] == ["Wrong"]
+    assert "Right" in [p.name for p in alive]
+
+
+def test_a_candidate_refuted_by_a_reachable_state():
+    checked = load_spec(str(GRANTS))
+    atoms = atoms_of(checked)
+    obs = observe(checked.spec.source, str(GRANTS), atoms, [{"CLIENTS": "2", "max_states": 1}])
+    narrow = candidates(atoms, obs)           # from the initial state only: many false later
+    wide = observe(checked.spec.source, str(GRANTS), atoms, [{"CLIENTS": "2"}], Observations())
+    assert refuted(narrow, wide, atoms)
+
+
+def test_infer_reports_phases_and_counts():
+    model = compile_model(load_spec(str(GRANTS)))
+    rep = infer(model, _consts(model), [{**_consts(model), "CLIENTS": "2"}])
+    assert rep.candidates >= rep.kept - len(model.selection.invariants) - len(model.selection.lemmas)
+    assert set(rep.times) == {"explore", "candidates", "initial", "houdini", "properties", "lemmas"}
+    assert rep.proved == ["NotAhead", "GenGrows"] and not rep.not_proved
+    assert all(n.startswith(LEMMA) for n, _ in rep.lemmas)
+
+
+def test_infer_options_are_checked(capsys):
+    assert main([str(GRANTS), "--infer"]) == 2
+    assert "--infer finds lemmas for --prove" in capsys.readouterr().err
+    assert main([str(GRANTS), "--prove", "--infer", "--infer-from", "NOPE=2"]) == 2
+    assert "--infer-from NOPE=2" in capsys.readouterr().err
+    assert main([str(GRANTS), "--prove", "--infer-write"]) == 2
+    assert "go with --infer" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the group spec
+
+@pytest.mark.slow
+def test_a_broken_spec_is_not_proved_and_its_trace_is_found():
+    """KAFKA-2555 (FIX_KAFKA_2555 off): with the spec's lemmas (an inferred block
+    included, when there is one) the proof of CommitFencing fails, and the explicit
+    engine still finds the bug's trace."""
+    mf = load_model_file(str(ROOT / "models" / "bugs" / "KAFKA-2555.toml"))
+    model, _ = compile_model_file(mf, {}, [], [])
+    proof = prove(system_for(model, with_lemmas=True), model)
+    assert proof.verdict != "proved"
+    found = bfs(model, check_deadlock=False)
+    assert found.verdict == "violation" and found.property == "CommitFencing"
+
+
+def test_a_property_not_proved_gets_a_readable_cti(tmp_path, capsys):
+    """A false invariant: not proved, and its CTI groups the first state by the
+    server's variables and each client's entries, names the step and the conjunct."""
+    spec = tmp_path / "grants.gdsl"
+    spec.write_text(GRANTS.read_text() + "\ninvariant BelowMax =\n  gen >= 0 and gen < MAX\n")
+    assert main([str(spec), "--prove", "--infer"]) == 3
+    out = capsys.readouterr().out
+    assert "Not proved: BelowMax. Counterexample to induction" in out
+    assert "  global (the coordinator, the world):\n    gen = " in out
+    assert "  Client1:\n    clientGen = " in out and "    inFlight = " in out
+    assert "State 2: Grant(c=" in out and "  gen = 3 (was 2)" in out
+    line = spec.read_text().count("\n", 0, spec.read_text().index("gen >= 0 and")) + 1
+    assert f"... and BelowMax is false: line {line}." in out
+    assert "Proved: NotAhead" in out
+
+
+def test_the_timeout_stops_houdini_and_says_so(capsys, monkeypatch):
+    """--timeout bounds the whole inference: past it, nothing is claimed (exit 3)."""
+    import checker.symbolic.infer as inf
+    real = inf.grow
+    monkeypatch.setattr(inf, "grow", lambda *a, **k: real(*a, **{**k, "deadline": 0.0}))
+    assert main([str(GRANTS), "--prove", "--infer", "--timeout", "60"]) == 3
+    out = capsys.readouterr().out
+    assert "Undetermined: the timeout stopped Houdini after 0 rounds" in out
+    assert "Proved:" not in out
+
+
+def test_infer_write_puts_one_block_in_the_spec_and_regenerates_it(tmp_path, capsys):
+    spec = tmp_path / "grants.gdsl"
+    spec.write_text(GRANTS.read_text())
+    assert main([str(spec), "--prove", "--infer", "--infer-write"]) == 0
+    assert main([str(spec), "--prove"]) == 0          # the block alone makes the proof
+    assert main([str(spec), "--prove", "--infer", "--infer-write"]) == 0
+    text = spec.read_text()
+    assert text.count("// ---- BEGIN inferred lemmas") == 1 and text.count("// ---- END inferred lemmas") == 1
+    assert "lemma Inferred1 =" in text
+    assert main([str(spec), "--prove"]) == 0
+    capsys.readouterr()
