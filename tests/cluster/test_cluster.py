@@ -139,7 +139,7 @@ def test_the_failover_recordings_stop_at_the_new_coordinators_answers():
     """After the coordinator's broker is killed or shut down, the broker named as the new
     coordinator answers NOT_COORDINATOR (not yet taken the partition on) and then
     COORDINATOR_LOAD_IN_PROGRESS (loading) to JoinGroups and heartbeats; the spec's
-    HandleJoinGroup waits instead (docs/kafka-findings.md K1, K3; STATUS-brokers.md proposes
+    HandleJoinGroup waits instead (docs/kafka-findings.md K1, K3; docs/status/STATUS-brokers.md proposes
     the change). Every failover run conforms up to one of those answers, or conforms."""
     new_coordinator = {("join_response", "NOT_COORDINATOR"), ("join_response", "COORDINATOR_LOAD_IN_PROGRESS"),
                        ("heartbeat_error", "NOT_COORDINATOR")}

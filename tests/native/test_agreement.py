@@ -130,7 +130,7 @@ action property Grows = jobs subseteq jobs'
 """,
     # a deadlock, and integer semantics (floor division and modulo of negatives)
     # (x stays above -2: the Python backend's fingerprint of a state holding -2 is the
-    # one of the same state holding -1, CPython's hash(-2) == hash(-1), see STATUS-native.md)
+    # one of the same state holding -1, CPython's hash(-2) == hash(-1), see docs/status/STATUS-native.md)
     "arith": """
 spec A
 var x: -1..12
