@@ -135,26 +135,22 @@ def test_committed_kafka_recordings_conform(folder, name):
         assert v.conforms, f"{path.name}:{v.failed.event['line']}: {v.failed.text}"
 
 
-def test_the_failover_recordings_stop_at_the_new_coordinators_answers():
+def test_the_failover_recordings_conform_through_the_new_coordinators_answers():
     """After the coordinator's broker is killed or shut down, the broker named as the new
     coordinator answers NOT_COORDINATOR (not yet taken the partition on) and then
-    COORDINATOR_LOAD_IN_PROGRESS (loading) to JoinGroups and heartbeats; the spec's
-    HandleJoinGroup waits instead (docs/kafka-findings.md K1, K3; docs/status/STATUS-brokers.md proposes
-    the change). Every failover run conforms up to one of those answers, or conforms."""
-    new_coordinator = {("join_response", "NOT_COORDINATOR"), ("join_response", "COORDINATOR_LOAD_IN_PROGRESS"),
-                       ("heartbeat_error", "NOT_COORDINATOR")}
-    stopped = 0
-    for name in ("failover-in-assignor", "failover-shutdown"):
-        paths = _recordings("java-3node", name)
-        assert len(paths) == 5
-        for path in paths:
-            meta, _, _, v = check(path)
-            assert meta["constants"]["FAILOVERS"] == 1 and meta["brokers"] == 3
-            assert any(e == "failover" for e in (json.loads(x)["kind"] for x in path.read_text().splitlines()[1:]))
-            if not v.conforms:
-                assert (v.failed.event["kind"], v.failed.event["error"]) in new_coordinator, path.name
-                stopped += 1
-    assert stopped > 0
+    COORDINATOR_LOAD_IN_PROGRESS (loading) to JoinGroups; the spec answers so since K1 and
+    K3 (docs/kafka-findings.md). failover-in-assignor conforms in every run; of
+    failover-shutdown's, those that do not stop later, at c2's SyncGroup answered
+    REBALANCE_IN_PROGRESS in generation 2 (not analysed yet), never at those answers."""
+    for path in _recordings("java-3node", "failover-in-assignor"):
+        meta, _, _, v = check(path)
+        assert meta["constants"]["FAILOVERS"] == 1 and meta["brokers"] == 3
+        assert v.conforms, f"{path.name}:{v.failed.event['line']}: {v.failed.text}"
+    verdicts = [check(path)[3] for path in _recordings("java-3node", "failover-shutdown")]
+    assert len(verdicts) == 5 and any(v.conforms for v in verdicts)
+    for v in verdicts:
+        if not v.conforms:
+            assert (v.failed.event["kind"], v.failed.event["error"]) == ("sync_response", "REBALANCE_IN_PROGRESS")
 
 
 @pytest.mark.slow
