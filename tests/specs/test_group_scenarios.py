@@ -483,7 +483,9 @@ def test_a3_slow_member_zombie_commit_is_fenced():
     v = sc.do("HandleJoinGroup", c=C2)
     assert (v["toClient"][C2]["error"], v["toClient"][C2]["member"]) == ("MEMBER_ID_REQUIRED", 1)
     assert v["pending"] == {key(C2, 1)}
-    v = sc.run([S("ReceiveJoinGroup", c=C2), S("HandleJoinGroup", c=C2)])
+    # the new id takes a place after C1's (Kafka's random ids: the other place is the same
+    # scenario with the partitions dealt the other way)
+    v = sc.run([S("ReceiveJoinGroup", c=C2), S("HandleJoinGroup", c=C2, **{"addMember.placeId.i": 1})])
     assert v["memberId"][C2] == 1
     assert v["groupState"] == "PreparingRebalance"
     assert set(v["members"]) == {key(C1), key(C2, 1)}
@@ -692,8 +694,13 @@ def test_a5_leader_told_not_coordinator_rejoins_instead_of_syncing():
     v = sc.do("SendJoinGroup", c=C1)
     assert (v["client"][C1], v["clientGen"][C1], v["memberId"][C1]) == ("PREPARING_REBALANCE", g + 1, 0)
     assert join_of(v["toCoordinator"][C1]) == join_request(0, sub((), g + 1), epoch=1)
-    # No JoinGroup is handled while the new coordinator loads (§8.2).
-    assert v["loading"] is True and not sc.can("HandleJoinGroup", c=C1)
+    # While the new coordinator loads, a JoinGroup is answered COORDINATOR_LOAD_IN_PROGRESS,
+    # or NOT_COORDINATOR before the broker has taken the partition on (K1, K3: Kafka 4.3.1
+    # on a 3-node cluster, docs/kafka-findings.md); here the JoinGroup waits for the load.
+    assert v["loading"] is True
+    answers = {sc.m.plain(t)["toClient"][C1]["error"] for a, p, t in sc.m.steps(sc.state)
+               if a == "HandleJoinGroup" and p.get("c") == C1}
+    assert answers == {"COORDINATOR_LOAD_IN_PROGRESS", "NOT_COORDINATOR"}
     # Once loaded, the leader's JoinGroup moves the group Stable -> PreparingRebalance.
     v = sc.run([S("LoadCompletes"), S("HandleJoinGroup", c=C1)])
     assert (v["groupState"], v["generation"]) == ("PreparingRebalance", g)
