@@ -10,7 +10,7 @@ function body (never in a property, so a property cannot be weakened by it):
 Lines that only a bug's or a client's variation constant reaches (FIX_*, MOCK_*, ...),
 or the spec's own symmetry reduction (CANONICAL_FIRST_IDS), are not mutated: with the variation off such an edit is equivalent by
 construction. Every mutant is checked exhaustively on small configurations (default:
-two consumers with the range assignor, with cooperative-sticky, and static; all
+two consumers with the range assignor, with cooperative-sticky, static, and with auto-commit; all
 properties, liveness included; the first that fails catches it) and, with --kafka,
 against Kafka's own code (`modelcheck --against-kafka` to a small depth).
 A mutant is *caught* when a check fails (exit 11, 12, 13, 75; 14 for Kafka), *survives*
@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec" / "group.gdsl"
 CAUGHT = {11, 12, 13, 75}
 _VARIATION = re.compile(r"\b(FIX_\w+|MOCK_\w+|STICKY_KEEPS_HIGHEST|FOLLOWERS_WATCH_METADATA|CANONICAL_FIRST_IDS)\b")
-CONFIGS = ["CONSUMERS=2", "CONSUMERS=2 ASSIGNOR=cooperative_sticky", "CONSUMERS=2 STATIC=true"]
+CONFIGS = ["CONSUMERS=2", "CONSUMERS=2 ASSIGNOR=cooperative_sticky", "CONSUMERS=2 STATIC=true",
+           "CONSUMERS=2 AUTO_COMMIT=true OFFSET_RESET=earliest"]      # the last reaches the auto-commit lines
 
 _COMPARE = [("==", "!="), ("!=", "=="), ("<=", ">"), (">=", "<"), ("<", ">="), (">", "<=")]
 _BOOLEAN = [(r"\btrue\b", "false"), (r"\bfalse\b", "true"), (r"\band\b", "or"), (r"\bor\b", "and"),
