@@ -111,6 +111,8 @@ def report(name, r) -> str:
                          f" (out of states whose join is due, taken after Kafka's eager CompleteJoin: "
                          f"{r.transitions_from_due_states:,}; steered away by Kafka's choices: "
                          f"{r.transitions_kafka_chose_otherwise:,})")
+        if r.steered:
+            lines.append("  transitions not taken: " + ", ".join(f"{why}: {n:,}" for why, n in sorted(r.steered.items())))
         if r.aimed:
             lines.append(f"  behaviours aimed at cells the random walks missed (a shortest path to each): {r.aimed:,}")
         lines.append(f"  steps after which Kafka's random member ids sorted beyond consumer-major (orders a "

@@ -111,6 +111,7 @@ class OracleResult:
     # makes consumer-major: the orders a spec sorting by (consumer, incarnation) never explored
     orders_beyond_consumer_major: int = 0
     aimed: int = 0                 # random mode: behaviours aimed at cells the walks missed
+    steered: Counter = field(default_factory=Counter)   # exhaustive: why transitions were not taken
 
     @property
     def exit_code(self) -> int:
@@ -133,6 +134,7 @@ class OracleResult:
                 "transitions_from_due_states": self.transitions_from_due_states,
                 "full_walks": self.full_walks, "probes": self.probes,
                 "orders_beyond_consumer_major": self.orders_beyond_consumer_major, "aimed": self.aimed,
+                "steered": dict(self.steered),
                 "divergences": [{"behaviour": d.behaviour, "step": d.step, "action": d.action,
                                  "differences": d.differences, "kafka_responses": d.kafka_responses,
                                  "trace": d.trace} for d in self.divergences],
@@ -897,6 +899,20 @@ def against_kafka(model_or_path, consts=None, *, depth=None, runs=None, steps=No
             h.close()
 
 
+def _steered_why(runner, plan) -> str:
+    """Why a transition (the last of `plan`, a shortest path to it) was never taken: it
+    follows the broker's NOT_COORDINATOR while the partition loads (K3: before the load is
+    scheduled, outside the shard the harness runs), or a choice of Kafka's own (the
+    leader, the order of its random ids) that it did not make."""
+    for s, a, p, t in plan:
+        pre, post = runner.view(s), runner.view(t)
+        if runner.model.action_names[a] == "HandleJoinGroup" and pre["loading"] and any(
+                post["toClient"][c] != pre["toClient"][c] and post["toClient"][c]["error"] == "NOT_COORDINATOR"
+                for c in post["toClient"]):
+            return "after NOT_COORDINATOR while loading (K3: the broker's answer, not the shard's)"
+    return "a choice Kafka did not make (its leader, its ids' order)"
+
+
 def _due(runner, s):
     v = runner.view(s)
     return not v["loading"] and runner.join_due(**v)
@@ -924,6 +940,8 @@ def _exhaustive(model, runner, result, depth, progress):
         due = [tr for tr in runner._uncovered if _due(runner, tr[0])]
         result.transitions_from_due_states = len(due)
         result.transitions_kafka_chose_otherwise = len(runner._uncovered) - len(due)
+        result.steered = Counter(_steered_why(runner, _path(parent, s) + [(s, a, p, t)])
+                                 for s, a, p, t in runner._uncovered if not _due(runner, s))
 
 
 def _cover(model, runner, result, transitions, order, parent, covered, attempts, key, progress):

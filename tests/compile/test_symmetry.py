@@ -211,10 +211,14 @@ def test_order_independent_constructs_are_accepted(tmp_path, body):
 def test_the_specs_of_the_repository():
     assert symmetry_of(load(TWOPHASE)).unsound_reason is None
     assert symmetry_of(load(TCOMMIT)).unsound_reason is None
-    # The assignors order members by member id (AbstractPartitionAssignor.MemberInfo).
-    group = symmetry_of(load(GROUP, {"CONSUMERS": "2"})).unsound_reason
-    line = GROUP.read_text().splitlines().index("  let order = sorted(keys(subs))") + 1    # rangeAssign's
-    assert group.startswith(f"{GROUP}:{line}:15: sorted() orders values of the scalarset Consumer")
+    # The group spec treats its consumers alike (the assignors take the members in the
+    # order of Kafka's random ids, issue 20) but for the one place where it breaks the
+    # symmetry itself, on purpose: its own reduction, CANONICAL_FIRST_IDS.
+    group = symmetry_of(load(GROUP, {"CONSUMERS": "2"}))
+    lines = GROUP.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "firsts == sorted(to_set(firsts))" in text)
+    assert [(f.line, f.message.split(" by ")[0]) for f in group.findings] == \
+        [(line, "sorted() orders values of the scalarset Consumer")]
 
 
 def test_findings_print_with_the_line_and_a_caret(tmp_path):

@@ -215,8 +215,12 @@ def test_bounded_exhaustive_run_agrees_with_kafka(harness, tmp_path):
     assert r.kafka_version == "4.3.1"
     assert r.exit_code == 0, [d.summary() for d in r.divergences]
     assert r.behaviours > 50 and r.kafka_steps > 100
-    assert r.transitions_kafka_chose_otherwise == 0
-    assert r.transitions_covered + r.transitions_from_due_states == r.transitions
+    # every transition not taken is the broker's NOT_COORDINATOR while loading (K3), which
+    # the shard the harness runs cannot give, or follows it; Kafka's own choices were all met
+    # within 24 tries
+    assert set(r.steered) <= {"after NOT_COORDINATOR while loading (K3: the broker's answer, not the shard's)"}
+    assert sum(r.steered.values()) == r.transitions_kafka_chose_otherwise
+    assert r.transitions_covered + r.transitions_from_due_states + r.transitions_kafka_chose_otherwise == r.transitions
     assert ("HandleJoinGroup", "Empty") in r.coverage and ("HandleSyncGroup", "CompletingRebalance") in r.coverage
 
 
