@@ -74,12 +74,12 @@ class Status:
         rate = distinct / elapsed if elapsed > 0 else 0.0
         self.live.update(self._line(f"{distinct:,} distinct states · {rate:,.0f} states/s · "
                                     f"queue {queue:,} · depth {depth} · {generated:,} generated",
-                                    elapsed))
+                                    elapsed), refresh=True)       # drawn now, not at the next tick
 
     def _simulation(self, run, runs, steps, elapsed, stream=None):
         rate = steps / elapsed if elapsed > 0 else 0.0
         self.live.update(self._line(f"run {run:,} of {runs:,} · {steps:,} steps · {rate:,.0f} steps/s",
-                                    elapsed))
+                                    elapsed), refresh=True)
 
     def _line(self, text, elapsed=0.0):
         from rich.spinner import Spinner

@@ -10,8 +10,10 @@ import subprocess
 
 from _support import CLI, DIEHARD, ROOT, run_cli
 
-# The Python backend's live status (the native one prints its progress from C, on stderr).
-ARGS = [str(ROOT / "spec" / "group.gdsl"), "--const", "CONSUMERS=2", "--max-states", "15000", "--backend", "python"]
+# The Python backend's live status (the native one prints its progress from C, on stderr),
+# on a search long enough (seconds) that the status is called at least once: every call
+# draws the line at once.
+ARGS = [str(ROOT / "spec" / "group.gdsl"), "--const", "CONSUMERS=2", "--max-states", "60000", "--backend", "python"]
 
 
 def _under_a_tty(args, ci=False, tmp_path=None) -> str:
