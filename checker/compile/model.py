@@ -50,6 +50,7 @@ class Model:
     export_state: object = None    # state -> the same state with its packed variables unpacked
     import_state: object = None    # the other way
     selection: Selection | None = None   # what this model checks (lang/selection.py)
+    hash_apart: bool = False       # a state may hold both -1 and -2 (engine/fingerprints.py)
 
     def export_trace(self, trace) -> list:
         """A trace of the search's states as users see them: packed variables unpacked."""
@@ -226,7 +227,26 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         conditions={key: [ns[f] for f in fs] if isinstance(fs, list) else ns[fs]
                     for key, fs in comp.conditions.items()},
         source=source, namespace=ns, packed=packed, selection=sel,
-        export_state=ns["export_state"], import_state=ns["import_state"])
+        export_state=ns["export_state"], import_state=ns["import_state"],
+        hash_apart=any(_holds_minus_one_and_two(v.type) for v in checked.vars))
+
+
+def _holds_minus_one_and_two(t) -> bool:
+    """Can a value of type t hold -1 and -2 (CPython hashes both to -2)? A packed
+    variable holds them as bit fields, but its unpacked parts are not known here, so
+    a variable counts by its type."""
+    from checker.lang.types import IntT, MapT, OptionT, RecordT, SeqT, SetT, TupleT, component_types
+    if isinstance(t, IntT):
+        return (t.lo is None or t.lo <= -2) and (t.hi is None or t.hi >= -1)
+    if isinstance(t, (RecordT, TupleT)):
+        return any(map(_holds_minus_one_and_two, component_types(t)))
+    if isinstance(t, MapT):
+        return _holds_minus_one_and_two(t.key) or _holds_minus_one_and_two(t.value)
+    if isinstance(t, OptionT):
+        return _holds_minus_one_and_two(t.inner)
+    if isinstance(t, (SetT, SeqT)):
+        return _holds_minus_one_and_two(t.elem)
+    return False
 
 
 def load(path: str | Path, consts: dict | None = None, invariants: list | None = None) -> Model:

@@ -94,7 +94,7 @@ class Search:
         self.generated = len(inits)
         if model.constraints:
             inits = self.constrain_initial(inits)
-        new = self.visited.add(fingerprints(inits))
+        new = self.visited.add(fingerprints(inits, model.hash_apart))
         level = self.admit([inits[p] for p in new], [-1] * len(new), lambda k: self.generated)
         if self.graph is not None:
             self.graph.n_init = len(level)
@@ -123,7 +123,7 @@ class Search:
                 if failure is None:
                     continue
             # store (and check) the states before it, then report it
-            new = self.visited.add(fingerprints(inside))
+            new = self.visited.add(fingerprints(inside, model.hash_apart))
             self.admit([inside[p] for p in new], [-1] * len(new), lambda k: self.generated)
             if self.graph is not None:
                 self.graph.n_init = len(new)
@@ -202,7 +202,7 @@ class Search:
         x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.conditions)
         self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
-        keys = fingerprints(x.found)
+        keys = fingerprints(x.found, self.model.hash_apart)
         fresh = self.admit_found(x, self.visited.add(keys), base, frozen, expanded=chunk)
         if self.graph is not None:
             self.record(x, keys)
@@ -508,7 +508,7 @@ def replay_states(model, fps, parent, index, canonical=None) -> list:
 
     def pick(candidates, fp):
         for t in candidates:
-            if fingerprint(same(t)) == fp:
+            if fingerprint(same(t), model.hash_apart) == fp:
                 return t
         raise AssertionError("a recorded state could not be replayed")   # a checker bug
     states = [pick(model.init_states(), chain[0])]

@@ -16,7 +16,11 @@ their doubling.
 
 Two different states with the same fingerprint would make the second look seen:
 it and whatever only it leads to would be missed. `collision_probability` is TLC's
-optimistic estimate of the chance that this happened in a search.
+optimistic estimate of the chance that this happened in a search. One collision is
+not chance: CPython's hash(-1) == hash(-2) (-1 is its error value), so two states that
+differ only by -1 against -2 in one place always collide. A model whose state can hold
+both (`Model.hash_apart`) is fingerprinted with every -1 replaced by 2**60 first (a
+walk of the state: several times slower, and only for such models).
 """
 from __future__ import annotations
 
@@ -168,16 +172,32 @@ def room_for(fps: np.ndarray, used: int, need: int) -> np.ndarray:
     return grown
 
 
-def fingerprints(states) -> np.ndarray:
-    """The fingerprint of each state, as an int64 array (never 0: 0 marks a free slot)."""
-    keys = np.fromiter(map(hash, states), np.int64, len(states))
+_MINUS_ONE = 1 << 60          # stands for -1 when a state may hold both -1 and -2
+
+
+def _apart(v):
+    """v with every int -1 in it replaced by _MINUS_ONE (tuples and frozensets walked)."""
+    t = type(v)
+    if t is int:
+        return _MINUS_ONE if v == -1 else v
+    if t is tuple:
+        return tuple(map(_apart, v))
+    if t is frozenset:
+        return frozenset(map(_apart, v))
+    return v
+
+
+def fingerprints(states, apart: bool = False) -> np.ndarray:
+    """The fingerprint of each state, as an int64 array (never 0: 0 marks a free slot);
+    `apart`: the model's states may hold both -1 and -2 (Model.hash_apart)."""
+    keys = np.fromiter(map(hash, map(_apart, states) if apart else states), np.int64, len(states))
     keys[keys == _EMPTY] = 1
     return keys
 
 
-def fingerprint(state) -> int:
+def fingerprint(state, apart: bool = False) -> int:
     """One state's fingerprint, as `fingerprints` gives it."""
-    return hash(state) or 1
+    return hash(_apart(state) if apart else state) or 1
 
 
 def collision_probability(distinct: int, generated: int) -> float:

@@ -518,7 +518,7 @@ def _path_states(model, graph, path) -> list:
     states = [graph.state(path[0])]
     fps = graph.visited.fps
     for v in path[1:]:
-        states.append(next(t for t in model.successors(states[-1]) if fingerprint(t) == fps[v]))
+        states.append(next(t for t in model.successors(states[-1]) if fingerprint(t, model.hash_apart) == fps[v]))
     return states
 
 

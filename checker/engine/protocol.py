@@ -43,6 +43,7 @@ class ExplicitModel(Protocol):
     check_steps_moving: Callable[[State, State], int]      # from a state whose stutter satisfies them
     check_constraints: Callable[[State], int]
     export_state: Callable[[State], State]                 # the state as users see it
+    hash_apart: bool                    # a state may hold -1 and -2 (fingerprints.py)
 
     def label(self, state_from: State, state_to: State): ...
     def take(self, state: State, action: str, params: dict, successors=None) -> dict: ...

@@ -121,7 +121,7 @@ class _Run:
         self.garbage = None        # the successors of the level before (millions of tuples)
         x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
         self.found, self.counts = x.found, x.counts
-        keys = self.keys = fingerprints(x.found)
+        keys = self.keys = fingerprints(x.found, self.model.hash_apart)
         steps = Steps(*self.labels(x.steps, x.outside), bytes(x.marks), np.array(x.step_marks, np.uint32),
                       np.array(x.outside_marks, np.uint32)) if self.record is not None else None
         took = time.perf_counter() - began
