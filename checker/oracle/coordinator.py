@@ -767,16 +767,17 @@ def _show(members):
 
 # ---------------------------------------------------------------------------- exploration
 
-def _graph(model, depth, cap=2_000_000):
-    """The spec's state graph to `depth`: parents for shortest paths, the transitions out of
-    states at depth < `depth` (constrained states are not expanded), and the cells
-    (action, groupState) they cover."""
+def _graph(model, depth=None, cap=2_000_000):
+    """The spec's state graph to `depth` (None: all of it), breadth-first until it holds more
+    than `cap` states: parents for shortest paths, distances, and the transitions out of
+    states at depth < `depth` in the order found (constrained states are not expanded)."""
     init = model.init_states()[0]
     parent = {init: None}
     dist = {init: 0}
     transitions = []
     layer = [init]
-    for d in range(depth):
+    d = 0
+    while layer and (depth is None or d < depth):
         nxt = []
         for s in layer:
             if model.check_constraints is not None and model.check_constraints(s) >= 0:
@@ -788,6 +789,7 @@ def _graph(model, depth, cap=2_000_000):
                     parent[t] = (s, a, p)
                     nxt.append(t)
         layer = nxt
+        d += 1
         if len(dist) > cap:
             break
     return parent, dist, transitions
@@ -813,24 +815,12 @@ def _first_transitions(model, depth=None, cap=300_000):
     gs = model.var_names.index("groupState")
     from checker.lang.values import to_plain
     gt = model.var_types[gs]
-    init = model.init_states()[0]
-    parent = {init: None}
-    layer = [init]
-    cells = {}
-    d = 0
-    while layer and (depth is None or d < depth) and len(parent) < cap:
-        nxt = []
-        for s in layer:
-            if model.check_constraints is not None and model.check_constraints(s) >= 0:
-                continue
-            g = to_plain(model.export_state(s)[gs] if model.packed else s[gs], gt)
-            for a, p, t in model.labelled_successors(s):
-                cells.setdefault((model.action_names[a], g), (s, a, p, t))
-                if t not in parent:
-                    parent[t] = (s, a, p)
-                    nxt.append(t)
-        layer = nxt
-        d += 1
+    parent, _, transitions = _graph(model, depth, cap)
+    cells, last, g = {}, None, None
+    for s, a, p, t in transitions:
+        if s is not last:              # a state's transitions come together
+            last, g = s, to_plain(model.export_state(s)[gs] if model.packed else s[gs], gt)
+        cells.setdefault((model.action_names[a], g), (s, a, p, t))
     return cells, parent
 
 
