@@ -6,7 +6,7 @@ ever changes whitespace between tokens, so the token stream, and with it the AST
 unchanged (parse(format(s)) == parse(s)); format(format(s)) == format(s); every
 comment is kept, in place.
 
-How. The source is parsed with the one grammar (checker/lang/grammar.lark, all tokens
+How. The source is parsed with the one grammar (checker/lang/concrete.py: all tokens
 kept), so every token knows the rule it belongs to; comments come back from the lexer
 and are put between the tokens again by position. The layout then follows a few rules
 by rule name, with a generic fallback so that a new grammar rule formats without any
@@ -32,11 +32,10 @@ lines) formats in about 0.3 s, twice its parse alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
 import lark
 
-from .parser import _GRAMMAR, parse
+from .concrete import concrete_tree
+from .parser import parse
 
 # Tokens after which, and before which, no space is written.
 _TIGHT_AFTER = {"(", "[", ".", ".."}
@@ -64,27 +63,10 @@ class _Tok:
         return self.kind in ("COMMENT", "BLOCK_COMMENT")
 
 
-@lru_cache(maxsize=1)
-def _lark() -> lark.Lark:
-    return lark.Lark(_GRAMMAR.read_text(), parser="lalr", propagate_positions=True,
-                     keep_all_tokens=True, lexer_callbacks={"COMMENT": _collect, "BLOCK_COMMENT": _collect})
-
-
-_COMMENTS: list = []
-
-
-def _collect(token):
-    _COMMENTS.append(token)
-    return token
-
-
 def format_source(source: str, path: str = "<spec>") -> str:
     """`source` laid out in the house style; raises SpecError (located) if it does not parse."""
     parse(source, path)                  # the checker's own syntax errors, word for word
-    _COMMENTS.clear()
-    tree = _lark().parse(source)
-    comments = list(_COMMENTS)
-    _COMMENTS.clear()
+    tree, comments = concrete_tree(source)
     tokens = _code_tokens(tree)
     tokens += [_Tok(str(c).rstrip(), c.type, c.line, c.column - 1) for c in comments]
     tokens.sort(key=lambda t: (t.line, t.col))

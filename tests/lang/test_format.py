@@ -165,12 +165,10 @@ _SMALL = [p for p in SPECS if "examples" in p.parts or p.name == "constructs.gds
 
 
 def _tokens(source):
-    from checker.lang.format import _code_tokens, _lark
-    from checker.lang import format as F
-    F._COMMENTS.clear()
-    tree = _lark().parse(source)
-    comments = [(c.line, c.column, str(c), True) for c in F._COMMENTS]
-    F._COMMENTS.clear()
+    from checker.lang.concrete import concrete_tree
+    from checker.lang.format import _code_tokens
+    tree, comments = concrete_tree(source)
+    comments = [(c.line, c.column, str(c), True) for c in comments]
     code = [(t.line, t.col + 1, t.text, False) for t in _code_tokens(tree)]
     return sorted(code + comments)
 
