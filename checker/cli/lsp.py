@@ -59,6 +59,10 @@ def analyse(source: str, path: str) -> Analysis:
         checked = spec
     except SpecError as e:
         problems.append(_problem(e, source))
+    except RecursionError:
+        problems.append(Problem("this spec is nested too deeply to check", 1, 1))
+    except Exception as e:               # a bug in modelcheck, not in the spec: say so, keep serving
+        problems.append(Problem(f"internal error in the type checker (a bug in modelcheck): {e!r}", 1, 1))
     try:
         index = index_spec(source, checked)
     except RecursionError:               # too deep to walk; the parser said why, or will

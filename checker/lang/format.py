@@ -12,7 +12,8 @@ and are put between the tokens again by position. The layout then follows a few 
 by rule name, with a generic fallback so that a new grammar rule formats without any
 change here:
   * line breaks are the author's (a spec's long conditions are broken by meaning);
-    runs of blank lines become one, trailing whitespace goes, one newline ends the file;
+    runs of blank lines become one, trailing whitespace goes, one newline ends the file
+    (CRLF line ends stay CRLF);
   * a declaration starts in column 1; a statement (a child of `block`) is indented two
     spaces deeper than the statement or declaration whose block holds it, and the
     block's `}` lines up with that owner;
@@ -66,11 +67,15 @@ class _Tok:
 def format_source(source: str, path: str = "<spec>") -> str:
     """`source` laid out in the house style; raises SpecError (located) if it does not parse."""
     parse(source, path)                  # the checker's own syntax errors, word for word
+    windows = "\r\n" in source
+    if windows:
+        source = source.replace("\r\n", "\n")
     tree, comments = concrete_tree(source)
     tokens = _code_tokens(tree)
     tokens += [_Tok(str(c).rstrip(), c.type, c.line, c.column - 1) for c in comments]
     tokens.sort(key=lambda t: (t.line, t.col))
-    return _layout(tokens)
+    text = _layout(tokens)
+    return text.replace("\n", "\r\n") if windows else text    # a Windows file stays one
 
 
 def _code_tokens(tree) -> list:

@@ -156,6 +156,10 @@ def test_blank_line_runs_become_one_and_the_file_ends_with_one_newline():
     assert format_source(src) == "spec S\n\nvar x: bool\ninit { x = true }\n"
 
 
+def test_windows_line_ends_stay_windows_line_ends():
+    assert format_source("spec S\r\nvar x : bool  // c\r\n") == "spec S\r\nvar x: bool   // c\r\n"
+
+
 def test_a_syntax_error_is_the_checkers_own_message():
     with pytest.raises(SpecError) as e:
         format_source("spec S\naction A { x = }\n", "bad.gdsl")
