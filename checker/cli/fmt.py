@@ -56,7 +56,10 @@ def _files(specs) -> list:
     out = []
     for s in specs:
         if s != "-" and Path(s).is_dir():
-            out += sorted(str(p) for p in Path(s).rglob("*.gdsl"))
+            found = sorted(str(p) for p in Path(s).rglob("*.gdsl"))
+            if not found:
+                print(f"modelcheck fmt: {s}: no .gdsl files in it", file=sys.stderr)
+            out += found
         else:
             out.append(s)
     return out

@@ -254,5 +254,8 @@ def main(argv) -> int:
     except ImportError:
         print(f"modelcheck lsp: error: {INSTALL_HINT}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if sys.stdin.isatty():
+        print("modelcheck lsp: waiting for an editor's LSP messages on standard input (Ctrl-D ends it); "
+              "see docs/editor.md", file=sys.stderr)
     build_server().start_io()
     return EXIT_OK

@@ -179,7 +179,7 @@ def _tokens(source):
     return sorted(code + comments)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_SMALL), st.randoms(use_true_random=False))
 def test_any_spacing_of_a_spec_formats_to_the_same_ast_and_is_stable(path, rnd):
     source = path.read_text(encoding="utf-8")
