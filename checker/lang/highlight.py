@@ -15,6 +15,7 @@ from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
 
 from .builtins import BUILTINS
+from .concrete import keywords
 
 # The grammar's keywords, by what they do (their union is checked against grammar.lark).
 DECLARATIONS = ("spec", "const", "type", "enum", "record", "var", "init", "def", "proc", "action", "invariant",
@@ -26,6 +27,9 @@ OPERATOR_WORDS = ("and", "or", "not", "in", "notin", "union", "intersect", "minu
 TYPES = ("bool", "int", "set", "map", "pmap", "seq", "option", "tuple", "scalarset")
 CONSTANTS = ("true", "false", "none")
 KEYWORD_GROUPS = (DECLARATIONS, MODIFIERS, CONTROL, OPERATOR_WORDS, TYPES, CONSTANTS)
+# A keyword the grammar gained since these groups were written still reads as a keyword
+# (and the test names it, to be put in its group).
+UNGROUPED = tuple(sorted(set(keywords()) - {w for group in KEYWORD_GROUPS for w in group}))
 
 _NAME = r"[A-Za-z_][A-Za-z_0-9]*"
 
@@ -55,6 +59,7 @@ class GdslLexer(RegexLexer):
             (words(OPERATOR_WORDS, suffix=r"\b"), Operator.Word),
             (words(TYPES, suffix=r"\b"), Keyword.Type),
             (words(CONSTANTS, suffix=r"\b"), Keyword.Constant),
+            *([(words(UNGROUPED, prefix=r"\b", suffix=r"\b"), Keyword)] if UNGROUPED else []),
             (words(tuple(BUILTINS), prefix=r"\b", suffix=r"(?=\s*\()"), Name.Builtin),
             (rf"({_NAME})(')", bygroups(Name.Variable, Operator)),
             (_NAME, Name),
