@@ -7,7 +7,7 @@ and position as `modelcheck SPEC` prints), plus warnings for locals nothing read
 navigation comes from checker/lang/navigation.py, and formatting from
 checker/lang/format.py, so the server adds no language knowledge of its own.
 Features: diagnostics, hover (declaration, type, comment), go to definition, find
-references, completion of names, document symbols, formatting. Cost: each change
+references, rename, completion of names, document symbols, formatting. Cost: each change
 re-reads the document: about 0.4 s for spec/group.gdsl (parse, type check, index;
 bench/editor.py).
 Needs pygls (>= 2.0); without it `modelcheck lsp` says how to install it (exit 2).
@@ -218,6 +218,27 @@ def build_server():
                                     children=[symbol(c) for c in s.children] or None)
         return [symbol(s) for s in index.symbols]
 
+    @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls, params: T.PrepareRenameParams):
+        index = index_of(params.text_document.uri)
+        occ = index.at(params.position.line + 1, params.position.character + 1) if index else None
+        if occ is None or occ.symbol is None:
+            return None                  # a keyword, a builtin, or nothing: not renamable
+        return _range(T, occ.line, occ.col, len(occ.name))
+
+    @server.feature(T.TEXT_DOCUMENT_RENAME)
+    def rename(ls, params: T.RenameParams):
+        index = index_of(params.text_document.uri)
+        sym = index.definition(params.position.line + 1, params.position.character + 1) if index else None
+        if sym is None:
+            return None
+        problem = index.rename_problem(sym, params.new_name)
+        if problem:
+            raise _rename_error(problem)
+        edits = [T.TextEdit(range=_range(T, o.line, o.col, len(o.name)), new_text=params.new_name)
+                 for o in index.references(sym)]
+        return T.WorkspaceEdit(changes={params.text_document.uri: edits})
+
     @server.feature(T.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls, params: T.DocumentFormattingParams):
         doc = server.workspace.get_text_document(params.text_document.uri)
@@ -231,6 +252,11 @@ def build_server():
         return [T.TextEdit(range=T.Range(start=T.Position(line=0, character=0), end=end), new_text=formatted)]
 
     return server
+
+
+def _rename_error(message):
+    from pygls.exceptions import JsonRpcInvalidParams
+    return JsonRpcInvalidParams(message)
 
 
 def _range(T, line, col, length):

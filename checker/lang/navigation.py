@@ -1,5 +1,6 @@
 """What an editor asks of a spec: where a name is declared, where it is used, what it
-is (its declaration, its type, the comment above it), and what names are in scope.
+is (its declaration, its type, the comment above it), what names are in scope, and
+whether a rename is safe.
 
 Problem: go to definition, find references, hover and completion need every name's
 occurrences with their exact positions and scopes, which the AST does not keep (a
@@ -24,7 +25,7 @@ import lark
 
 from . import ast as A
 from .builtins import BUILTINS
-from .concrete import concrete_tree
+from .concrete import concrete_tree, keywords
 
 
 @dataclass(eq=False)
@@ -122,6 +123,26 @@ class SpecIndex:
             here = f"\n\nhere: `{occ.type}`" if occ.type else ""
             return f"```gdsl\n{occ.name}: {sig}\n```\nbuiltin: {builtin.meaning}{here}"
         return f"```gdsl\n{occ.name}: {occ.type}\n```" if occ.type else None
+
+    def rename_problem(self, symbol: Symbol, new_name: str) -> str | None:
+        """Why `symbol` cannot be renamed to `new_name` (the type checker would refuse
+        the result, or it would mean something else), or None."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", new_name):
+            return f"'{new_name}' is not a name (letters, digits and _, not starting with a digit)"
+        if new_name in keywords():
+            return f"'{new_name}' is a keyword of gdsl"
+        if new_name in BUILTINS:
+            return f"'{new_name}' is a builtin function"
+        local = symbol.kind in ("local", "parameter")
+        for other in [*self.by_name.values(), *self.locals]:
+            if other is symbol or other.name != new_name:
+                continue
+            if local and other.kind in ("local", "parameter"):
+                (a, b), (c, d) = symbol.scope, other.scope
+                if b < c or d < a:
+                    continue             # scopes apart: both may have the name
+            return f"'{new_name}' is already declared at line {other.line}"
+        return None
 
     def visible(self, line: int, col: int) -> list:
         """The symbols a name typed at the cursor could mean: the globals, and the

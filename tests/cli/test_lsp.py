@@ -124,7 +124,7 @@ def client():
     init = c.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
     caps = init["result"]["capabilities"]
     for provider in ("hoverProvider", "definitionProvider", "referencesProvider", "completionProvider",
-                     "documentSymbolProvider", "documentFormattingProvider"):
+                     "documentSymbolProvider", "documentFormattingProvider", "renameProvider"):
         assert caps.get(provider), provider
     assert init["result"]["serverInfo"]["name"] == "modelcheck-lsp"
     c.notify("initialized", {})
@@ -238,6 +238,25 @@ def test_completion_offers_names_in_scope_builtins_and_keywords(client):
     fields = client.request("textDocument/completion", {"textDocument": {"uri": uri},
                                                         "position": at(13, "age")})["result"]["items"]
     assert {"colour", "age"} <= {i["label"] for i in fields} and "forall" not in {i["label"] for i in fields}
+
+
+def test_rename_edits_every_reference_and_refuses_a_clash(client):
+    uri = "file:///tmp/rename.gdsl"
+    client.open(uri, NAVIGATE)
+    prepared = client.request("textDocument/prepareRename", {"textDocument": {"uri": uri},
+                                                            "position": at(11, "count", 1)})["result"]
+    assert prepared["start"] == at(11, "count", 1)
+    edit = client.request("textDocument/rename", {"textDocument": {"uri": uri}, "position": at(11, "count", 1),
+                                                  "newName": "joined"})["result"]
+    edits = edit["changes"][uri]
+    assert {e["newText"] for e in edits} == {"joined"} and len(edits) == 6
+    assert at(5, "count") in [e["range"]["start"] for e in edits]
+    clash = client.request("textDocument/rename", {"textDocument": {"uri": uri}, "position": at(11, "count", 1),
+                                                   "newName": "members"})
+    assert "'members' is already declared at line 5" in clash["error"]["message"]
+    keyword = client.request("textDocument/prepareRename", {"textDocument": {"uri": uri},
+                                                           "position": at(13, "forall")})["result"]
+    assert keyword is None
 
 
 def test_document_symbols_list_declarations_with_their_members(client):

@@ -96,3 +96,16 @@ def test_hover_without_types_still_shows_declarations():
     index = index_spec(source)
     assert "var s: set[0..2]" in index.hover(10, 5)
     assert index.definition(10, 10).name == "z"
+
+
+def test_a_rename_is_refused_where_the_checker_would_refuse_the_result():
+    index = index_spec(SCOPES)
+    s, y, z, p = index.by_name["s"], index.definition(7, 7), index.definition(9, 9), index.definition(6, 10)
+    assert index.rename_problem(s, "owned") is None
+    assert index.rename_problem(s, "x") == "'x' is already declared at line 3"
+    assert index.rename_problem(s, "forall") == "'forall' is a keyword of gdsl"
+    assert index.rename_problem(s, "size") == "'size' is a builtin function"
+    assert "is not a name" in index.rename_problem(s, "2x")
+    assert index.rename_problem(z, "y") == "'y' is already declared at line 7"      # y's scope holds z's
+    assert index.rename_problem(z, "w") is None           # the comprehension's w: scopes apart
+    assert index.rename_problem(p, "a") is None and index.rename_problem(y, "N") is not None
