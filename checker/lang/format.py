@@ -164,27 +164,29 @@ def _layout(tokens: list) -> str:
                 blocks.append(unit)
             elif t.closes_block and blocks:
                 unit = blocks.pop()
-    _place_comment_lines(lines, indents)
+    notes = _place_comment_lines(lines, indents)
     out = []
     previous = None
-    trailing = None                      # the new column of the last line's trailing comment
+    trailing = None                      # the new column of the trailing comment being continued
     for i, (number, toks) in enumerate(lines):
         if previous is not None and number - previous > 1:
             out.append("")
         previous = number + sum(t.text.count("\n") for t in toks)
         indent = indents[i]
         if indent == _UNDER_TRAILING:
-            indent = trailing
+            indent = trailing if trailing is not None else toks[0].col
+            trailing = indent
+        elif not all(t.comment for t in toks):
+            trailing = None              # a code line: its own trailing comment, if any, below
+        elif i not in notes:
+            trailing = None
         text = " " * indent + toks[0].text
-        trailing = None
         for a, b in zip(toks, toks[1:]):
             if b.kind == "COMMENT" and not a.comment:
                 trailing = max(b.col, len(text) + 1)
                 text = text.ljust(trailing) + b.text
             else:
                 text += _space(a, b) + b.text
-        if toks[0].comment and len(toks) == 1 and indents[i] == _UNDER_TRAILING:
-            trailing = indent
         out.append(text.rstrip())
     return "\n".join(out) + "\n" if out else ""
 
@@ -212,6 +214,7 @@ def _place_comment_lines(lines, indents):
     before = 0
     trailing_col = None
     code_col = 0
+    notes = set()
     for i, (_, toks) in enumerate(lines):
         if indents[i] is not None:
             before, code_col = indents[i] - toks[0].col, toks[0].col
@@ -224,7 +227,9 @@ def _place_comment_lines(lines, indents):
             continue
         if trailing_col is not None and col > code_col and len(toks) == 1:
             indents[i] = col + before    # a note to the line above, out of line with its comment
+            notes.add(i)
             continue
         trailing_col = None
         how, n = targets[i] or ("by", before)
         indents[i] = n if how == "at" else max(0, col + n)
+    return notes

@@ -156,6 +156,18 @@ def test_blank_line_runs_become_one_and_the_file_ends_with_one_newline():
     assert format_source(src) == "spec S\n\nvar x: bool\ninit { x = true }\n"
 
 
+def test_comment_lines_under_a_trailing_comment_stay_there_past_a_note():
+    src = ("spec S\n"
+           "var x: bool   // trailing\n"
+           "                 // a note, deeper than the code, not under the comment\n"
+           "              // under the trailing comment\n"
+           "init { x = true }\n")
+    assert format_source(src) == src
+    pushed = "spec S\nvar x:bool// trailing\n          // under it\ninit { x = true }\n"
+    assert format_source(pushed).splitlines()[1:3] == ["var x: bool // trailing",     # the code reached it
+                                                       "            // under it"]
+
+
 def test_windows_line_ends_stay_windows_line_ends():
     assert format_source("spec S\r\nvar x : bool  // c\r\n") == "spec S\r\nvar x: bool   // c\r\n"
 
@@ -187,7 +199,9 @@ def test_any_spacing_of_a_spec_formats_to_the_same_ast_and_is_stable(path, rnd):
     words = []
     for _, _, text, comment in toks:
         words.append(text)
-        words.append("\n" + " " * rnd.randrange(8) if comment else rnd.choice([" ", "  ", "\n", "\n\n   ", "\t"]))
+        # after a comment a new line (indented anywhere: under a trailing comment, deeper, ...)
+        words.append("\n" + " " * rnd.randrange(60) if comment else
+                     rnd.choice([" ", "  ", "\n", "\n\n   ", "\t", "\n" + " " * rnd.randrange(50)]))
     respaced = "".join(words)
     formatted = format_source(respaced)
     assert shape(parse(formatted)) == shape(parse(source))
