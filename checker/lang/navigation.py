@@ -77,7 +77,9 @@ class Occurrence:
 
 # Rules that bind names for what follows them, and how (see _Walker).
 _PARAMS = {"param", "typed_param", "set_param"}
-_COMPREHENSIONS = {"set_comp", "map_comp", "seq_comp"}
+# A rule with one of these children binds their names for its other children: quantifiers,
+# comprehensions, and any construct added later that reuses them (a CHOOSE, a sum, ...).
+_BINDERS = {"binder", "comp_clause"}
 _SEQUENTIAL_BINDERS = {"let", "choose"}
 _FIELD_USES = {"field", "field_sel"}
 
@@ -264,7 +266,7 @@ class _Walker:
                 else:
                     self.walk(child, env, owner, node)
             return
-        if rule == "quant" or rule in _COMPREHENSIONS:
+        if any(isinstance(c, lark.Tree) and c.data in _BINDERS for c in node.children):
             self._binding_expression(node, env, owner)
             return
         if rule in _PARAMS:
@@ -297,7 +299,7 @@ class _Walker:
         the body (and a comprehension's condition and element) sees them all."""
         inner = dict(env)
         end = (node.meta.end_line, node.meta.end_column)
-        clauses = [c for c in node.children if isinstance(c, lark.Tree) and c.data in ("binder", "comp_clause")]
+        clauses = [c for c in node.children if isinstance(c, lark.Tree) and c.data in _BINDERS]
         for clause in clauses:
             names = [c for c in clause.children if isinstance(c, lark.Token) and c.type == "NAME"]
             exprs = [c for c in clause.children if isinstance(c, lark.Tree)]
