@@ -136,12 +136,17 @@ def build_server():
         server.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=params.text_document.uri,
                                                                             diagnostics=[]))
 
+    def lookup(params):
+        """The document's index, the name at the request's position and what it names
+        (each may be None)."""
+        index = index_of(params.text_document.uri)
+        occ = index.at(params.position.line + 1, params.position.character + 1) if index else None
+        return index, occ, occ.symbol if occ else None
+
     @server.feature(T.TEXT_DOCUMENT_HOVER)
     def hover(ls, params: T.HoverParams):
-        index = index_of(params.text_document.uri)
-        pos = params.position
-        occ = index.at(pos.line + 1, pos.character + 1) if index else None
-        text = index.hover(pos.line + 1, pos.character + 1) if index else None
+        index, occ, _ = lookup(params)
+        text = index.hover(occ.line, occ.col) if occ else None
         if not text:
             return None
         return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=text),
@@ -149,16 +154,14 @@ def build_server():
 
     @server.feature(T.TEXT_DOCUMENT_DEFINITION)
     def definition(ls, params: T.DefinitionParams):
-        index = index_of(params.text_document.uri)
-        sym = index.definition(params.position.line + 1, params.position.character + 1) if index else None
+        _, _, sym = lookup(params)
         if sym is None:
             return None
         return T.Location(uri=params.text_document.uri, range=_range(T, sym.line, sym.col, len(sym.name)))
 
     @server.feature(T.TEXT_DOCUMENT_REFERENCES)
     def references(ls, params: T.ReferenceParams):
-        index = index_of(params.text_document.uri)
-        sym = index.definition(params.position.line + 1, params.position.character + 1) if index else None
+        index, _, sym = lookup(params)
         if sym is None:
             return []
         return [T.Location(uri=params.text_document.uri, range=_range(T, o.line, o.col, len(o.name)))
@@ -220,16 +223,14 @@ def build_server():
 
     @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
     def prepare_rename(ls, params: T.PrepareRenameParams):
-        index = index_of(params.text_document.uri)
-        occ = index.at(params.position.line + 1, params.position.character + 1) if index else None
-        if occ is None or occ.symbol is None:
+        _, occ, sym = lookup(params)
+        if sym is None:
             return None                  # a keyword, a builtin, or nothing: not renamable
         return _range(T, occ.line, occ.col, len(occ.name))
 
     @server.feature(T.TEXT_DOCUMENT_RENAME)
     def rename(ls, params: T.RenameParams):
-        index = index_of(params.text_document.uri)
-        sym = index.definition(params.position.line + 1, params.position.character + 1) if index else None
+        index, _, sym = lookup(params)
         if sym is None:
             return None
         problem = index.rename_problem(sym, params.new_name)
