@@ -54,6 +54,9 @@ def test_the_extension_declares_the_language_its_grammar_and_its_client():
     assert ["{", "}"] in config["brackets"] and {"open": "(", "close": ")"} in config["autoClosingPairs"]
     assert package["contributes"]["configuration"]["properties"]["gdsl.server.args"]["default"] == ["lsp"]
     assert (EXT / "package-lock.json").is_file()
+    client = (EXT / package["main"]).read_text()
+    for command in package["contributes"]["commands"]:        # every command declared is registered
+        assert f'"{command["command"]}"' in client, command
 
 
 @pytest.mark.slow
