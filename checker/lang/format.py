@@ -19,20 +19,22 @@ change here:
     block's `}` lines up with that owner;
   * a continuation line keeps its indentation relative to the line that starts its
     statement (so aligned conditions stay aligned), moved by as much as that line moved;
-  * a comment on a line of its own moves with the code line after it (or keeps its
-    column when it continues the previous line's trailing comment); a trailing comment
-    keeps its column, or sits one space after the code if the code now reaches it;
-  * between two tokens of a line: one space, except none before `,` `;` `:` `)` `]`
+  * a comment on a line of its own takes the indentation of the statement after it
+    (before a continuation line it moves as that line moved; under a trailing comment
+    it stays under it); a trailing comment keeps its column, or sits one space after
+    the code if the code now reaches it;
+  * between two tokens of a line: one space (two between statements), except none before `,` `;` `:` `)` `]`
     `.` `..` `'`, after `(` `[` `.` `..` and a unary minus, before a `(` or `[` that
     calls, indexes or applies a type constructor, and inside the braces of an
     expression (`{p for p in P}`) but not of a block or declaration (`{ a, b }`).
 
-Cost: a second parse (with all tokens kept) and a linear pass: spec/group.gdsl (1,770
+Cost: a second parse (with all tokens kept) and a linear pass: spec/group.gdsl (1,766
 lines) formats in about 0.3 s, twice its parse alone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import lark
 
 from .concrete import concrete_tree
@@ -49,6 +51,7 @@ _STATEMENT_LISTS = {"start", "block"}
 
 @dataclass
 class _Tok:
+    """A token or comment, with what its rule says about the layout around it."""
     text: str
     kind: str            # the Lark terminal name, or COMMENT / BLOCK_COMMENT
     line: int
@@ -123,6 +126,7 @@ def _space(a: _Tok, b: _Tok) -> str:
 
 
 def _spaced(a: _Tok, b: _Tok) -> bool:
+    """Whether one space (else none) separates two neighbouring tokens of an expression."""
     if b.text in _TIGHT_BEFORE or a.text in _TIGHT_AFTER:
         return False
     if a.text == "-" and a.parent.data == "neg":
@@ -137,6 +141,9 @@ def _spaced(a: _Tok, b: _Tok) -> bool:
 
 
 def _layout(tokens: list) -> str:
+    """The text of `tokens` (code and comments, in source order), one output line per
+    source line that holds any: first each code line's indentation, then the comment
+    lines', then the text."""
     lines: list = []                     # [orig line number, [tokens]]
     for t in tokens:
         if lines and lines[-1][0] == t.line:
