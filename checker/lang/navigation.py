@@ -343,6 +343,7 @@ class _Walker:
 
 
 def _first_name(node):
+    """The first NAME token among a node's own children: what a declaration declares."""
     if node is None:
         return None
     for c in node.children:
@@ -352,16 +353,19 @@ def _first_name(node):
 
 
 def _split_name(node):
+    """A binding rule's name token, and its subtrees."""
     name = _first_name(node)
     return name, [c for c in node.children if c is not name and isinstance(c, lark.Tree)]
 
 
 def _kind(decl) -> str:
-    words = decl.data.removesuffix("_decl").replace("_", " ")
-    return {"var": "var", "def": "def"}.get(words, words)
+    """A declaration's kind in words, from its rule's name (`action_property_decl`: action property)."""
+    kind = decl.data.removesuffix("_decl").replace("_", " ")
+    return "temporal property" if kind == "temporal" else kind
 
 
 def _decl_end(owner):
+    """Where a parameter's scope ends: with its declaration."""
     return owner.end if owner is not None else (10**9, 0)
 
 
