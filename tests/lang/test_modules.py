@@ -1,0 +1,159 @@
+"""Spec modules (checker/lang/modules.py): `extends` and `override`, and errors in the
+right file. The user question of models/questions/ answered by the checker."""
+from __future__ import annotations
+
+from pathlib import Path
+import textwrap
+
+import pytest
+
+from checker.compile.model import compile_model, load_spec
+from checker.engine.search import bfs
+from checker.lang.errors import SpecError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BASE = """\
+spec Counter
+const LIMIT: int = 3
+var x: 0..9
+init { x = 0 }
+def step(): int = 1
+action Inc when x < LIMIT { x = x + step() }
+invariant Small = x <= LIMIT
+"""
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def error_of(path, consts=None) -> SpecError:
+    with pytest.raises(SpecError) as e:
+        load_spec(path, consts)
+    return e.value
+
+
+def verdict(path, consts=None):
+    result = bfs(compile_model(load_spec(path, consts)), check_deadlock=False)
+    return result.verdict, result.property, result.distinct
+
+
+def test_an_extension_adds_a_property_and_overrides_a_default(tmp_path):
+    write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "q/ext.gdsl", """\
+        extends "../base.gdsl"
+        override const LIMIT: int = 5
+        invariant BelowFour = x < 4
+        """)
+    checked = load_spec(ext)
+    assert checked.name == "ext"                    # no `spec NAME`: the file's name
+    assert checked.consts["LIMIT"].value == 5
+    assert [p.name for p in checked.properties] == ["Small", "BelowFour"]
+    assert verdict(ext) == ("violation", "BelowFour", 5)
+    assert verdict(ext, {"LIMIT": "2"}) == ("ok", None, 3)      # --const still applies
+
+
+def test_an_override_of_a_function_changes_the_base_actions(tmp_path):
+    write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", """\
+        spec Twos
+        extends "base.gdsl"
+        override def step(): int = 2
+        override invariant Small = x <= 3
+        """)
+    assert load_spec(ext).name == "Twos"
+    assert verdict(ext) == ("violation", "Small", 3)            # 0, 2, 4
+
+
+def test_an_error_in_the_base_is_reported_in_the_base_file(tmp_path):
+    write(tmp_path, "base.gdsl", BASE.replace("x <= LIMIT", "x <= true"))
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\ninvariant Fine = x >= 0\n')
+    e = error_of(ext)
+    assert (Path(e.path).name, e.line) == ("base.gdsl", 7)
+    assert "invariant Small = x <= true" in e.format().splitlines()[1]
+    assert e.format().startswith(f"{tmp_path / 'base.gdsl'}:7:")
+
+
+def test_an_error_in_the_extension_is_reported_at_its_own_line(tmp_path):
+    write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\n\ninvariant Bad = x + true\n')
+    e = error_of(ext)
+    assert (e.path, e.line) == (str(ext), 3)
+    lines = e.format().splitlines()
+    assert lines[1].strip() == "invariant Bad = x + true"
+    alone = error_of(write(tmp_path, "alone.gdsl", BASE + "invariant Bad = x + true\n"))
+    assert (alone.line, alone.col) == (8, e.col)          # the same caret as in one file
+    assert lines[1:] == alone.format().splitlines()[1:]
+
+
+def test_a_syntax_error_in_the_extension_is_its_own(tmp_path):
+    write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\ninvariant = 1\n')
+    assert (error_of(ext).path, error_of(ext).line) == (str(ext), 2)
+
+
+def test_a_name_clash_says_both_places(tmp_path):
+    base = write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\n\ninvariant Small = x < 2\n')
+    e = error_of(ext)
+    assert (e.path, e.line) == (str(ext), 3)
+    assert f"as an invariant at {base}:7:" in e.message
+    assert "write `override`" in e.message
+
+
+def test_a_clash_inside_the_extension_names_the_extension_line(tmp_path):
+    write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\ndef f(): int = 1\ndef f(): int = 2\n')
+    e = error_of(ext)
+    assert (e.path, e.line) == (str(ext), 3)
+    assert f"at {ext}:2:" in e.message
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ('extends "base.gdsl"\noverride var x: 0..9\n', 2, "cannot override a variable"),
+    ('extends "base.gdsl"\noverride action Inc { x = 0 }\n', 2, "cannot override an action"),
+    ('extends "base.gdsl"\noverride const LIMT: int = 1\n', 2, "declares no 'LIMT'; did you mean 'LIMIT'?"),
+    ('extends "base.gdsl"\noverride def LIMIT(): int = 1\n', 2, "declares it as a constant"),
+    ('extends "base.gdsl"\ninit { x = 1 }\n', 2, "cannot replace the init block"),
+    ('extends "nowhere.gdsl"\n', 1, "no such file"),
+    ('extends "base.gdsl"\nextends "base.gdsl"\n', 2, "at most one other spec"),
+    ('const A: int = 1\nextends "base.gdsl"\n', 2, "`extends` comes first"),
+    ('extends "ext.gdsl"\n', 1, "a cycle"),
+    ('var y: bool\noverride const LIMIT: int = 1\n', 2, "this spec extends none"),
+])
+def test_what_an_extension_may_not_do_is_a_located_error(tmp_path, text, line, words):
+    write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", text)
+    e = error_of(ext)
+    assert (e.path, e.line) == (str(ext), line), e.format()
+    assert words in e.message
+
+
+def test_a_chain_of_extensions_locates_each_file(tmp_path):
+    write(tmp_path, "base.gdsl", BASE)
+    write(tmp_path, "mid.gdsl", 'extends "base.gdsl"\noverride const LIMIT: int = 4\n')
+    top = write(tmp_path, "top.gdsl", 'extends "mid.gdsl"\n\n\ninvariant Bad = x + true\n')
+    e = error_of(top)
+    assert (e.path, e.line) == (str(top), 4)
+    ok = write(tmp_path, "top2.gdsl", 'extends "mid.gdsl"\ninvariant Small2 = x <= 4\n')
+    assert verdict(ok) == ("ok", None, 5)
+
+
+def test_the_users_question_about_cooperative_sticky_is_answered():
+    """models/questions/cooperative-double-ownership.gdsl (in docs/language.md): yes,
+    two live consumers own a partition at once, when one was removed and has not heard."""
+    path = ROOT / "models" / "questions" / "cooperative-double-ownership.gdsl"
+    assert len(path.read_text().splitlines()) <= 25
+    model = compile_model(load_spec(path), ["NoPartitionOwnedTwice", "NoDoubleOwnership"])
+    result = bfs(model, check_deadlock=False)
+    assert (result.verdict, result.property, len(result.trace)) == ("violation", "NoPartitionOwnedTwice", 19)
+    assert model.constants["ASSIGNOR"] == model.checked.types["Assignor"].values.index("cooperative_sticky")
+
+
+def test_the_question_in_the_docs_is_the_file():
+    text = (ROOT / "models" / "questions" / "cooperative-double-ownership.gdsl").read_text()
+    assert text in (ROOT / "docs" / "language.md").read_text()
