@@ -58,12 +58,19 @@ class StateGraphPicture:
             ring = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 3}" fill="none" stroke="#1f5fa8"/>' if data.get("initial") else ""
             out.append(f'<g>{ring}<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="#cfe0f5" stroke="#1f5fa8">'
                        f'<title>{html.escape(data.get("label", ""))}</title></circle>'
-                       f'<text x="{x + r + 2:.1f}" y="{y + 3:.1f}">{n}</text></g>')
+                       f'<text x="{x + r + 2:.1f}" y="{y + 3:.1f}">{html.escape(_name(n, data))}</text></g>')
         out.append("</svg>")
         return "\n".join(out)
 
     def _repr_svg_(self) -> str:
         return self.svg()
+
+
+def _name(n, data) -> str:
+    """A node's caption: its state on one line when that is short (`big = 0, small = 3`),
+    else its number (the whole state is its hover title)."""
+    text = data.get("label", "").replace("\n", ", ")
+    return text if 0 < len(text) <= 32 else str(n)
 
 
 def state_graph(checked, max_states: int = 2000) -> StateGraphPicture:

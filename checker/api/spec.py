@@ -82,9 +82,13 @@ class Spec:
         self._models: dict = {}
         with _errors(self._given):
             self._file = load_model_file(self.path) if is_model_file(self.path) else None
-            self._base = self._compile(packed=False, invariants=None, skip=None)[0]
-        self.name = self._base.name
-        c = self._base.checked
+            if self._file is not None:          # a model file's mistakes are found at load
+                c = self._compile(packed=False, invariants=None, skip=None)[0].checked
+            else:
+                from checker.compile.model import load_spec
+                c = load_spec(self.path, self._texts)
+        self._checked = c
+        self.name = c.name
         self.constants = {n: python_value(i.value, i.type) for n, i in c.consts.items()}
         self.variables = {v.name: str(v.type) for v in c.vars}
         self.actions = [a.name for a in c.actions]
@@ -101,7 +105,7 @@ class Spec:
     def _compile(self, packed: bool, invariants, skip):
         key = (packed, tuple(invariants or ()), tuple(skip or ()))
         if key not in self._models:
-            from checker.compile.model import compile_model, load_spec
+            from checker.compile.model import compile_model
             from checker.compile.modelfile import compile_model_file
             from checker.compile.packing import packed_variables
             pack = (lambda checked: packed_variables(checked, keep_scalarsets=True)) if packed else None
@@ -109,7 +113,7 @@ class Spec:
                 model, opts = compile_model_file(self._file, self._texts, list(invariants or ()),
                                                  list(skip or ()), pack)
             else:
-                checked = load_spec(self.path, self._texts)
+                checked = self._checked
                 model, opts = compile_model(checked, list(invariants or ()) or None, skip=list(skip or ()),
                                             packed=pack and pack(checked)), {}
             self._models[key] = model, opts
@@ -214,19 +218,19 @@ class Spec:
         draws itself as SVG in a notebook); GdslError beyond `max_states` states."""
         from .picture import state_graph
         with _errors(self._given):
-            return state_graph(self._base.checked, max_states)
+            return state_graph(self._checked, max_states)
 
     def initial_state(self) -> dict:
         """The (first) initial state, as {variable: plain value}."""
-        model = self._base
         with _errors(self._given):
+            model = self._compile(packed=False, invariants=None, skip=None)[0]
             first = model.init_states()[0]
         return {n: python_value(v, t) for n, t, v in zip(model.var_names, model.var_types,
                                                           model.export_state(first) if model.packed else first)}
 
     def show(self, name: str) -> str:
         """A constant's value as the spec writes it."""
-        c = self._base.checked.consts[name]
+        c = self._checked.consts[name]
         return show(c.value, c.type)
 
 

@@ -87,7 +87,7 @@ def test_records_enums_sets_and_maps_are_python_values():
     assert s["owned"] == {"Consumer1": frozenset(), "Consumer2": frozenset()}
     result = spec.check(backend="python", max_depth=3)
     assert result.verdict == "incomplete" and result.stopped_by == "max-depth" and result.exit_code == 3
-    bug = api.load(ROOT / "models" / "bugs" / "KAFKA-2555.toml").check(backend="python")
+    bug = api.load(ROOT / "models" / "bugs" / "KAFKA-2555.toml").check()
     last = bug.trace[-1]
     assert bug.property == "CommitFencing" and last.action == "HandleOffsetCommit"
     assert last.params == {"c": "Consumer1"} and last["committed"] == {0: 1, 1: 1}
