@@ -68,6 +68,18 @@ def read_text(path: str) -> str:
                         raw.decode("utf-8", errors="replace")) from None
 
 
+def with_text(source: str, path: str, extra: str) -> A.Spec:
+    """A spec's text with generated declarations after it (--infer's candidate lemmas and
+    evaluation functions), parsed: for a spec that extends others, the joined spec
+    (read again from `path`) with the declarations added, located at `<generated>`."""
+    if not isinstance(source, JoinedSource):
+        return parser.parse(source + "\n\n" + extra, path)
+    spec = load(path)
+    joined = JoinedSource([(p, t) for _, p, t in spec.source.parts] + [("<generated>", extra)])
+    decls = parser.parse("\n" * (joined.parts[-1][0] - 1) + extra, "<generated>").decls
+    return A.Spec(spec.name, spec.decls + decls, path=spec.path, source=joined)
+
+
 def _load(path: str, chain: tuple) -> A.Spec:
     text = read_text(path)
     spec = parser.parse(text, path)

@@ -157,3 +157,14 @@ def test_the_users_question_about_cooperative_sticky_is_answered():
 def test_the_question_in_the_docs_is_the_file():
     text = (ROOT / "models" / "questions" / "cooperative-double-ownership.gdsl").read_text()
     assert text in (ROOT / "docs" / "language.md").read_text()
+
+
+def test_prove_infer_works_on_an_extension(tmp_path, capsys):
+    """--infer adds generated lemmas and functions to the spec's text (modules.with_text):
+    on an extension they are added to the joined spec, overrides and all."""
+    from checker.cli.main import main
+    grants = ROOT / "tests" / "symbolic" / "specs" / "grants.gdsl"
+    ext = write(tmp_path, "ext.gdsl", f'extends "{grants}"\ninvariant Extra = true\n')
+    assert main(["prove", str(ext), "--infer"]) == 0
+    out = capsys.readouterr().out
+    assert "Proved: Extra" in out and "Proved: NotAhead" in out
