@@ -25,7 +25,7 @@ from checker.engine.outcome import (EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_EVAL_ERR
 from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
 from checker.traces.fold import fold
 from checker.traces.graph import DEFAULT_GRAPH_MB
-from checker.lang.errors import SpecError, UsageError
+from checker.lang.errors import SpecError, UsageError, place
 from checker.traces.report import describe_verdict
 
 
@@ -700,7 +700,7 @@ def _never_enabled_hints(model, coverage) -> dict:
                 todo.extend(node)
             elif hasattr(node, "__dataclass_fields__"):
                 todo.extend(getattr(node, f) for f in node.__dataclass_fields__ if f not in ("pos", "ref"))
-        where = f"{model.path}:{decl.pos[0]}"
+        where = ":".join(map(str, place(model.checked.spec.source, model.path, decl.pos)))
         reads = ", ".join(f"{n} = {model.constant_text(n)}" for n in names)
         hints[action.name] = (f"no reachable state satisfies its guard ({where})"
                               + (f", which reads {reads}" if reads else ""))

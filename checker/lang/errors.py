@@ -70,6 +70,15 @@ class JoinedSource(str):
         return f"{path}:{line}:{pos[1]}"
 
 
+def place(source: str, path: str, pos) -> tuple:
+    """(path, line) of a position in a spec's text: the file it is in, when the spec is
+    joined from several (JoinedSource: a spec that extends another)."""
+    if isinstance(source, JoinedSource) and pos[0] > 0:
+        where, _, line = source.origin(pos[0])
+        return where, line
+    return path, pos[0]
+
+
 def too_deep(path: str, source: str) -> SpecError:
     """A spec nested so deeply that Python's recursion limit stops the parser or the
     checker, located at its deepest bracket (or its first line)."""

@@ -168,3 +168,24 @@ def test_prove_infer_works_on_an_extension(tmp_path, capsys):
     assert main(["prove", str(ext), "--infer"]) == 0
     out = capsys.readouterr().out
     assert "Proved: Extra" in out and "Proved: NotAhead" in out
+
+
+def test_reports_place_a_property_in_the_file_that_declares_it(tmp_path, capsys):
+    """SARIF, the HTML page's property link and the never-enabled hint name the base
+    file's line for the base's declarations, the extension's for its own."""
+    import json
+    from checker.cli.main import main
+    base = write(tmp_path, "base.gdsl", BASE + "action Never when x > 9 { x = 0 }\n")
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\n\n\noverride def step(): int = 2\n'
+                                      'invariant Even = x % 2 == 0\n')
+    sarif, page = tmp_path / "out.sarif", tmp_path / "page.html"
+    assert main([str(ext), "--no-deadlock", "--sarif", str(sarif), "--html", str(page), "--out", str(tmp_path),
+                 "--backend", "python"]) == 12                    # 0, 2, 4: Small breaks (LIMIT 3)
+    [result] = json.loads(sarif.read_text())["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]
+    assert result["ruleId"] == "Small"
+    assert (region["artifactLocation"]["uri"].endswith("base.gdsl"), region["region"]["startLine"]) == (True, 7)
+    assert f'"where": "{base}:7"' in page.read_text() and "invariant Small = x <= LIMIT" in page.read_text()
+    capsys.readouterr()
+    main([str(ext), "--no-deadlock", "--coverage", "--invariant", "Even", "--backend", "python"])
+    assert f"no reachable state satisfies its guard ({base}:8)" in " ".join(capsys.readouterr().out.split())
