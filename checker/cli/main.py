@@ -780,6 +780,11 @@ def _json_result(model, result, trace_path) -> dict:
 
 def _describe(model, args) -> int:
     c = model.checked
+
+    def at(pos) -> dict:
+        """"line" in its own file, and "file" when that is a spec this one extends."""
+        file, line = place(c.spec.source, model.path, pos)
+        return {"line": line} if file == model.path else {"line": line, "file": file}
     data = {
         "spec": model.name,
         "path": model.path,
@@ -787,13 +792,13 @@ def _describe(model, args) -> int:
                        "overridden": ci.overridden} for n, ci in c.consts.items()],
         "variables": [{"name": v.name, "type": str(v.type)} for v in c.vars],
         "actions": [{"name": a.name, "params": [{"name": n, "type": str(t)} for n, t, _ in a.params],
-                     "line": a.decl.pos[0]} for a in c.actions],
-        "properties": [{"name": p.name, "kind": p.kind, "line": p.pos[0], "refuted": p.refuted,
+                     **at(a.decl.pos)} for a in c.actions],
+        "properties": [{"name": p.name, "kind": p.kind, **at(p.pos), "refuted": p.refuted,
                         "checked": p in model.invariants + model.action_properties + model.temporal}
                        for p in c.properties],
         "fairness": [{"kind": f.kind, "action": f.action.name, "params": f.params,
-                      "line": f.pos[0]} for f in c.fairness],
-        "constraints": [{"name": p.name, "line": p.pos[0]} for p in c.constraints],
+                      **at(f.pos)} for f in c.fairness],
+        "constraints": [{"name": p.name, **at(p.pos)} for p in c.constraints],
     }
     if args.json:
         print(json.dumps(data, indent=1))

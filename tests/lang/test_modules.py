@@ -189,3 +189,14 @@ def test_reports_place_a_property_in_the_file_that_declares_it(tmp_path, capsys)
     capsys.readouterr()
     main([str(ext), "--no-deadlock", "--coverage", "--invariant", "Even", "--backend", "python"])
     assert f"no reachable state satisfies its guard ({base}:8)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_describe_json_names_the_file_of_a_base_declaration(tmp_path, capsys):
+    import json
+    from checker.cli.main import main
+    base = write(tmp_path, "base.gdsl", BASE)
+    ext = write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\n\ninvariant Even = x % 2 == 0\n')
+    assert main(["describe", str(ext), "--json"]) == 0
+    props = {p["name"]: p for p in json.loads(capsys.readouterr().out)["properties"]}
+    assert (props["Small"]["file"], props["Small"]["line"]) == (str(base), 7)
+    assert props["Even"]["line"] == 3 and "file" not in props["Even"]
