@@ -119,6 +119,9 @@ class Result:
     @property
     def summary(self) -> str:
         """The CLI's verdict sentence."""
+        if self._engine is None:          # a proof (prove): z3 says proved, or why not
+            return ("Proved: every invariant checked is inductive (with the lemmas)." if self.ok
+                    else f"Not proved: {self.message}")
         return describe_verdict(self._engine)
 
     def __str__(self) -> str:

@@ -144,6 +144,7 @@ class Spec:
         from checker.cli.backend import choose
         from checker.compile.symmetry import symmetry_of
         from checker.engine.liveness import search
+        from checker.engine.memory import default_limit
         with _errors(self._given):
             model, fopts = self._compile(packed=True, invariants=invariants, skip=skip)
             opts = dict(max_states=max_states or fopts.get("max_states"),
@@ -154,6 +155,7 @@ class Spec:
             if sym is not None and (sym.unsound_reason or model.temporal):
                 sym = None
             opts["symmetry"] = sym
+            opts["memory_limit"] = default_limit()       # as the CLI's default --memory-limit
             args = _pytypes.SimpleNamespace(simulate=False, graph=None, coverage=False, backend=backend)
             native, _ = choose(model, opts, args, whole_graph=bool(model.temporal))
             if native is not None:
@@ -196,8 +198,7 @@ class Spec:
         message = None if verdict == "ok" else (proof.reason or "not inductive: "
                                                 + ", ".join(c.prop for c in proof.ctis))
         return Result(verdict, None, None, 0 if verdict == "ok" else 3, elapsed=proof.elapsed,
-                      message=message, backend="z3", _engine=_pytypes.SimpleNamespace(
-                          verdict=verdict, message=message, stopped_by="timeout", distinct=0))
+                      message=message, backend="z3")
 
     def bmc(self, depth: int, *, timeout=None) -> Result:
         """`modelcheck prove --bmc DEPTH`: z3 looks for a violation in behaviours of up to

@@ -125,7 +125,9 @@ def test_simulate_prove_and_bmc():
     assert api.load(DIEHARD).simulate(runs=3, steps=3, seed=3).verdict == "ok"
     tcommit = api.load(ROOT / "spec" / "examples" / "tcommit.gdsl")
     proof = tcommit.prove()
-    assert proof.verdict in ("ok", "incomplete") and proof.backend == "z3"
+    assert (proof.verdict, proof.exit_code, proof.backend) == ("ok", 0, "z3") and proof.summary.startswith("Proved")
+    grants = api.load(ROOT / "tests" / "symbolic" / "specs" / "grants.gdsl").prove()
+    assert (grants.verdict, grants.exit_code, grants.message) == ("incomplete", 3, "not inductive: NotAhead")
     found = api.load(DIEHARD).bmc(8)
     assert (found.verdict, found.property, len(found.trace)) == ("violation", "NotSolved", 7)
 
