@@ -64,6 +64,21 @@ def _const_text(name, value) -> str:
                     f"(a str), not {type(value).__name__}")
 
 
+def _whole(**given) -> None:
+    """Counts and bounds a question takes: whole numbers of 1 or more (None: no bound);
+    a timeout, seconds above 0."""
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name == "timeout":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        else:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        if not ok:
+            what = "a number of seconds above 0" if name == "timeout" else "a whole number of 1 or more"
+            raise GdslError(f"{name}={value!r}: give {what}")
+
+
 def load(path, constants: dict | None = None, **more) -> "Spec":
     """A spec (.gdsl) or model file (.toml), with constants given as a dict or as keyword
     arguments: `load("spec/group.gdsl", CONSUMERS=2, ASSIGNOR="sticky")`."""
@@ -140,6 +155,7 @@ class Spec:
         backend calls it once, at the end)."""
         if backend not in BACKENDS:
             raise GdslError(f"backend={backend!r}: give one of {', '.join(BACKENDS)}")
+        _whole(max_states=max_states, max_depth=max_depth, timeout=timeout, workers=workers)
         self._properties_known([*(invariants or ()), *(skip or ())])
         from checker.cli.backend import choose
         from checker.compile.symmetry import symmetry_of
@@ -174,6 +190,7 @@ class Spec:
         `seed`; stops at the first violation. Not a proof: an ok verdict says none was met.
         `progress(SimulationProgress)` every 2 seconds."""
         from checker.cli.simulate import run_options
+        _whole(runs=runs, steps=steps, timeout=timeout)
         with _errors(self._given):
             model = self._compile(packed=False, invariants=None, skip=None)[0]
             tick = None if progress is None else (lambda *counts: progress(SimulationProgress(*counts)))
@@ -189,6 +206,7 @@ class Spec:
         case fails (a trace); incomplete: not inductive (`message` names which)."""
         from checker.cli.symbolic import system_for
         from checker.symbolic.induction import prove
+        _whole(k=k, timeout=timeout)
         with _errors(self._given):
             model = self._compile(packed=False, invariants=None, skip=None)[0]
             proof = prove(system_for(model, with_lemmas=True), model, k=k, timeout=timeout)
@@ -205,6 +223,7 @@ class Spec:
         `depth` states."""
         from checker.cli.symbolic import system_for
         from checker.symbolic.bmc import bmc
+        _whole(depth=depth, timeout=timeout)
         with _errors(self._given):
             model = self._compile(packed=False, invariants=None, skip=None)[0]
             result = bmc(system_for(model), model, depth, timeout=timeout)
@@ -218,6 +237,7 @@ class Spec:
         """Every reachable state and step, as a StateGraphPicture (a networkx DiGraph that
         draws itself as SVG in a notebook); GdslError beyond `max_states` states."""
         from .picture import state_graph
+        _whole(max_states=max_states)
         with _errors(self._given):
             return state_graph(self._checked, max_states)
 

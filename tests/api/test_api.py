@@ -4,6 +4,7 @@ progress callbacks, errors as GdslError."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 import subprocess
 import sys
@@ -66,6 +67,13 @@ def test_spec_and_option_errors_are_gdsl_errors(tmp_path):
         spec.check(backend="c")
     with pytest.raises(api.GdslError, match="no property named 'NotSolvd'; did you mean 'NotSolved'"):
         spec.check(invariants=["NotSolvd"])
+    for question, words in ((lambda: spec.check(max_states=0), "max_states=0: give a whole number of 1 or more"),
+                            (lambda: spec.simulate(runs=-1), "runs=-1: give a whole number of 1 or more"),
+                            (lambda: spec.simulate(steps=2.5), "steps=2.5: give a whole number"),
+                            (lambda: spec.bmc(0), "depth=0: give a whole number"),
+                            (lambda: spec.prove(timeout=0), "timeout=0: give a number of seconds above 0")):
+        with pytest.raises(api.GdslError, match=re.escape(words)):
+            question()
 
 
 def test_check_gives_the_clis_verdict_counts_and_trace_as_plain_values(tmp_path):
