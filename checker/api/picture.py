@@ -39,8 +39,9 @@ class StateGraphPicture:
         def at(n):
             x, y = pos[n]
             return (pad + (x - min(xs)) / span * (size - 2 * pad), pad + (y - min(ys)) / span * (size - 2 * pad))
-        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-               f'viewBox="0 0 {size} {size}" font-family="monospace" font-size="9">',
+        width = size + 8 * max((len(_name(n, d)) for n, d in g.nodes(data=True)), default=0)   # captions
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" '
+               f'viewBox="0 0 {width} {size}" font-family="monospace" font-size="11">',
                '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
                'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>']
         for a, b, data in g.edges(data=True):
