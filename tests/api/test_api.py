@@ -170,3 +170,15 @@ def test_html_for_notebooks_and_the_state_graph_picture():
     assert svg.startswith("<svg") and svg.count("<line") + svg.count('r="5"') == 74
     with pytest.raises(api.GdslError, match="more than 5 states"):
         api.load(DIEHARD).state_graph(max_states=5)
+
+
+def test_ipython_displays_a_result_as_html_and_the_graph_as_svg():
+    """What Jupyter does with a cell's value: IPython's display formatter picks the
+    representations (IPython is not a dependency: skipped without it)."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    display = formatters.DisplayFormatter()
+    diehard = api.load(DIEHARD)
+    shown, _ = display.format(diehard.check(backend="python"))
+    assert "Invariant NotSolved is violated" in shown["text/html"] and "<iframe" in shown["text/html"]
+    shown, _ = display.format(diehard.state_graph())
+    assert shown["image/svg+xml"].startswith("<svg") and shown["text/plain"] == "<StateGraph: 16 states, 74 steps>"
