@@ -59,6 +59,9 @@ class JoinedSource(str):
             first += text.count("\n") + (0 if text.endswith("\n") else 1)
         return self
 
+    def __reduce__(self):              # pickled (worker processes) as the parts it joins
+        return JoinedSource, ([(path, text) for _, path, text in self.parts],)
+
     def origin(self, line: int) -> tuple:
         """(path, text, line in that file) of a line of the joined text."""
         first, path, text = next(p for p in reversed(self.parts) if p[0] <= line)

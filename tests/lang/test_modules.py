@@ -200,3 +200,12 @@ def test_describe_json_names_the_file_of_a_base_declaration(tmp_path, capsys):
     props = {p["name"]: p for p in json.loads(capsys.readouterr().out)["properties"]}
     assert (props["Small"]["file"], props["Small"]["line"]) == (str(base), 7)
     assert props["Even"]["line"] == 3 and "file" not in props["Even"]
+
+
+def test_a_joined_spec_pickles_for_worker_processes(tmp_path):
+    import pickle
+    from checker.lang.modules import load
+    write(tmp_path, "base.gdsl", BASE)
+    source = load(write(tmp_path, "ext.gdsl", 'extends "base.gdsl"\ninvariant Even = x % 2 == 0\n')).source
+    again = pickle.loads(pickle.dumps(source))
+    assert again == source and again.origin(9) == (str(tmp_path / "ext.gdsl"), source.parts[1][2], 2)
