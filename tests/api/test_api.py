@@ -152,7 +152,7 @@ def test_replay_a_trace_file_and_with_a_constant_changed(tmp_path):
 
 
 def test_an_extension_loads_like_any_spec():
-    spec = api.load(ROOT / "models" / "questions" / "cooperative-double-ownership.gdsl")
+    spec = api.load(ROOT / "spec" / "questions" / "cooperative-double-ownership.gdsl")
     assert spec.constants["ASSIGNOR"] == "cooperative_sticky" and "NoPartitionOwnedTwice" in spec.invariants
 
 

@@ -1,5 +1,5 @@
 """Spec modules (checker/lang/modules.py): `extends` and `override`, and errors in the
-right file. The user question of models/questions/ answered by the checker."""
+right file. The user question of spec/questions/ answered by the checker."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -144,9 +144,9 @@ def test_a_chain_of_extensions_locates_each_file(tmp_path):
 
 
 def test_the_users_question_about_cooperative_sticky_is_answered():
-    """models/questions/cooperative-double-ownership.gdsl (in docs/language.md): yes,
+    """spec/questions/cooperative-double-ownership.gdsl (in docs/language.md): yes,
     two live consumers own a partition at once, when one was removed and has not heard."""
-    path = ROOT / "models" / "questions" / "cooperative-double-ownership.gdsl"
+    path = ROOT / "spec" / "questions" / "cooperative-double-ownership.gdsl"
     assert len(path.read_text().splitlines()) <= 25
     model = compile_model(load_spec(path), ["NoPartitionOwnedTwice", "NoDoubleOwnership"])
     result = bfs(model, check_deadlock=False)
@@ -155,7 +155,7 @@ def test_the_users_question_about_cooperative_sticky_is_answered():
 
 
 def test_the_question_in_the_docs_is_the_file():
-    text = (ROOT / "models" / "questions" / "cooperative-double-ownership.gdsl").read_text()
+    text = (ROOT / "spec" / "questions" / "cooperative-double-ownership.gdsl").read_text()
     assert text in (ROOT / "docs" / "language.md").read_text()
 
 
