@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from . import ast as A
 from .builtins import BUILTINS, arity_error
-from .errors import BadConstant, SpecError, did_you_mean, too_deep
+from .errors import BadConstant, JoinedSource, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
                     TupleT, Type, assignable, has_domain, is_key_type, key_count, unify)
 
@@ -278,7 +278,8 @@ class _Checker:
             raise SpecError(f"{name!r} is a builtin function and cannot be redeclared", pos)
         if name in self.global_names:
             k, p = self.global_names[name]
-            raise SpecError(f"{name!r} is already declared as a {k} at line {p[0]}", pos)
+            where = self.spec.source.place(p) if isinstance(self.spec.source, JoinedSource) else f"line {p[0]}"
+            raise SpecError(f"{name!r} is already declared as a {k} at {where}", pos)
         self.global_names[name] = (kind, pos)
 
     # ------------------------------------------------------------------ declarations
