@@ -375,6 +375,14 @@ class ActionPropertyDecl(Decl):
 
 
 @dataclass
+class CoverDecl(Decl):
+    """`cover NAME = P`: some state of the search satisfies P; `cover action NAME = P`:
+    some step does (P may read primed variables)."""
+    expr: Expr
+    step: bool = False
+
+
+@dataclass
 class TemporalPropertyDecl(Decl):
     expr: Expr
     refuted: bool = False

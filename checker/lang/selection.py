@@ -1,6 +1,6 @@
 """What to check: the one selection of a spec's properties every backend starts from.
 
-A run checks some of a spec's properties: all but the `refuted` ones by default, only
+A run checks some of a spec's properties (covers included): all but the `refuted` ones by default, only
 those named with `--invariant` (a model file's `properties`), less those named with
 `--skip`. The choice used to be made inside the Python backend's compile_model, so the
 z3 backend compiled Python only to learn it. Here it is made once, from the checked
@@ -21,10 +21,11 @@ class Selection:
     action_properties: tuple    # ... of the action properties
     temporal: tuple             # ... of the temporal properties
     lemmas: tuple               # every lemma of the spec: what strengthens --prove
+    covers: tuple = ()          # ... of the covers (kinds cover and cover_action), in spec order
 
     @property
     def names(self) -> list:
-        return [p.name for p in self.invariants + self.action_properties + self.temporal]
+        return [p.name for p in self.invariants + self.action_properties + self.temporal + self.covers]
 
 
 def select(checked, invariants=None, skip=None) -> Selection:
@@ -44,4 +45,5 @@ def select(checked, invariants=None, skip=None) -> Selection:
     return Selection(invariants=tuple(p for p in props if p.kind == "invariant"),
                      action_properties=tuple(p for p in props if p.kind == "action"),
                      temporal=tuple(p for p in props if p.kind == "temporal"),
-                     lemmas=tuple(p for p in everything if p.lemma))
+                     lemmas=tuple(p for p in everything if p.lemma),
+                     covers=tuple(p for p in props if p.kind in ("cover", "cover_action")))

@@ -84,7 +84,7 @@ class PropertyInfo:
     name: str
     expr: A.Expr
     pos: tuple
-    kind: str             # invariant | action | constraint | temporal
+    kind: str             # invariant | action | constraint | temporal | cover | cover_action
     refuted: bool = False # documented not to hold; checked only when named
     lemma: bool = False   # a `lemma`: an invariant that also strengthens --prove
     temporal: TemporalParts | None = None   # temporal properties only
@@ -252,6 +252,8 @@ class _Checker:
                 self.property_decl(d)
             elif isinstance(d, A.TemporalPropertyDecl):
                 self.temporal_decl(d)
+            elif isinstance(d, A.CoverDecl):
+                self.cover_decl(d)
             elif isinstance(d, A.ConstraintDecl):
                 self.declare(d.name, "constraint", d.pos)
                 self.expect(BOOL, self.expr(d.expr, _Scope(), _Ctx("constraint")), d.expr.pos,
@@ -428,6 +430,15 @@ class _Checker:
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"property {d.name!r}")
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted,
                                             lemma=getattr(d, "lemma", False)))
+
+    def cover_decl(self, d: A.CoverDecl):
+        """`cover NAME = P` (kind "cover": a condition on a state) or `cover action NAME
+        = P` (kind "cover_action": on a step, primes allowed)."""
+        kind = "cover_action" if d.step else "cover"
+        self.declare(d.name, "property", d.pos)
+        ctx = _Ctx("cover action" if d.step else "cover", primes=d.step)
+        self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"cover {d.name!r}")
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind))
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
@@ -734,7 +745,7 @@ class _Checker:
             return self.name(e, scope, ctx)
         if isinstance(e, A.Primed):
             if not ctx.primes:
-                raise SpecError(f"{e.name}' (a primed variable) is only allowed in an action property", e.pos)
+                raise SpecError(f"{e.name}' (a primed variable) is only allowed in an action property or a `cover action`", e.pos)
             if e.name not in self.vars:
                 raise SpecError(f"only state variables can be primed; {e.name!r} is not one", e.pos)
             return self.vars[e.name].type
