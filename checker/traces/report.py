@@ -243,7 +243,7 @@ def cover_lines(result) -> list:
            + ("" if complete else " so far (the search stopped before it was complete)") + ":"]
     width = max(len(n) for n in covers)
     for name, c in covers.items():
-        how = f"reached, shortest witness {c['depth']} states" if c["reached"] else "NEVER REACHED"
+        how = f"reached, shortest witness {c['depth']} state{'s' if c['depth'] != 1 else ''}" if c["reached"] else "NEVER REACHED"
         out.append(f"  {name:<{width}}  {c['kind']:<12} line {c['line']:<5} {how}")
     return out
 

@@ -21,7 +21,8 @@ from checker.native.engine import NativeSearch
 
 def outcome(r) -> tuple:
     return (r.verdict, r.property, r.property_kind, r.distinct, r.generated, r.depth, r.queue_left,
-            r.constrained, None if r.trace is None else len(r.trace), r.stopped_by, r.loop, r.message)
+            r.constrained, None if r.trace is None else len(r.trace), r.stopped_by, r.loop, r.message,
+            r.covers, {n: [(s.action, s.params, s.state) for s in w] for n, w in r.witnesses.items()})
 
 
 def both(model, **opts) -> tuple:
@@ -196,6 +197,35 @@ action Put(x: Id) when len(order) < 3 and x notin to_set(order) {
 }
 action Drop when len(order) > 0 { order = tail(order) }
 invariant NotAllReversed = order != [2, 1, 0]
+""",
+    # covers: state and step covers, reached by an initial state, inside and (not) outside
+    # the constraints, through a function; two never reached (exit 15 on both backends)
+    "covers": """
+spec V
+var x: 0..9
+var y: 0..3
+init { x = 0; choose v in 0..1; y = v }
+def big(n: int): bool = x >= n
+action Inc when x < 9 { x = x + 1 }
+action Turn { y = (y + 1) % 4 }
+action Back when x > 3 { x = x - 2 }
+constraint Small = x <= 6
+cover StartOne = y == 1
+cover Five = big(5) and y == 3
+cover action Down = x' < x and y == 2
+cover action Turned = y' == 0 and y == 3 and x == 6
+cover OnlyOutside = x == 7
+cover action Never = x' == x + 3
+""",
+    # every cover reached: the verdict is ok, the covers and witnesses agree
+    "covers_reached": """
+spec W
+var x: 0..4
+init { x = 0 }
+action Inc when x < 4 { x = x + 1 }
+action Reset when x == 4 { x = 0 }
+cover Four = x == 4
+cover action Wrap = x == 4 and x' == 0
 """,
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
