@@ -441,6 +441,9 @@ def _mode_symbolic(mf, checked, model, opts, args):
         raise UsageError("--infer finds lemmas for --prove: give --prove too")
     if args.infer and args.k_induction != 1:
         raise UsageError("--infer proves by plain induction: leave out --k-induction")
+    if args.witnesses:
+        raise UsageError("--witness: --bmc and --prove do not check covers; the explicit search "
+                         "(without --bmc/--prove) finds each cover's shortest witness")
     return run_symbolic(mf, model, args)
 
 

@@ -377,9 +377,11 @@ class ActionPropertyDecl(Decl):
 @dataclass
 class CoverDecl(Decl):
     """`cover NAME = P`: some state of the search satisfies P; `cover action NAME = P`:
-    some step does (P may read primed variables)."""
+    some step does (P may read primed variables). `when`: a condition on the constants,
+    the configurations the cover is about (elsewhere it is not checked)."""
     expr: Expr
     step: bool = False
+    when: Optional[Expr] = None
 
 
 @dataclass

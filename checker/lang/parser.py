@@ -135,10 +135,10 @@ class _ToAst(Transformer):
         return A.ActionPropertyDecl(str(name), expr, refuted=refuted, pos=_pos(name))
 
     def cover_decl(self, meta, c):
-        return A.CoverDecl(str(c[0]), c[1], pos=_pos(c[0]))
+        return A.CoverDecl(str(c[0]), c[2], when=c[1], pos=_pos(c[0]))
 
     def cover_action_decl(self, meta, c):
-        return A.CoverDecl(str(c[0]), c[1], step=True, pos=_pos(c[0]))
+        return A.CoverDecl(str(c[0]), c[2], step=True, when=c[1], pos=_pos(c[0]))
 
     def temporal_decl(self, meta, c):
         return A.TemporalPropertyDecl(str(c[1]), c[2], refuted=c[0] is not None, pos=_pos(c[1]))

@@ -42,6 +42,12 @@ def select(checked, invariants=None, skip=None) -> Selection:
     props = [p for p in everything if p.name in set(invariants)] if invariants else \
         [p for p in everything if not p.refuted]
     props = [p for p in props if p.name not in set(skip or ())]
+    for name in invariants or ():
+        p = next(p for p in everything if p.name == name)
+        if not p.applies:
+            raise UsageError(f"--invariant {name}: cover {name} is about other configurations: its `when` "
+                             f"(line {p.pos[0]}) is false for these constants")
+    props = [p for p in props if p.applies]      # a cover for other configurations
     return Selection(invariants=tuple(p for p in props if p.kind == "invariant"),
                      action_properties=tuple(p for p in props if p.kind == "action"),
                      temporal=tuple(p for p in props if p.kind == "temporal"),

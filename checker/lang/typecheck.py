@@ -88,6 +88,7 @@ class PropertyInfo:
     refuted: bool = False # documented not to hold; checked only when named
     lemma: bool = False   # a `lemma`: an invariant that also strengthens --prove
     temporal: TemporalParts | None = None   # temporal properties only
+    applies: bool = True  # a cover whose `when` holds in this configuration (others: not checked)
 
 
 # The temporal forms, as the spec writes them (for messages and reports).
@@ -436,9 +437,14 @@ class _Checker:
         = P` (kind "cover_action": on a step, primes allowed)."""
         kind = "cover_action" if d.step else "cover"
         self.declare(d.name, "property", d.pos)
+        applies = True
+        if d.when is not None:
+            self.expect(BOOL, self.expr(d.when, _Scope(), _Ctx("the `when` of a cover", state=False)),
+                        d.when.pos, f"the `when` of cover {d.name!r} (a condition on the constants)")
+            applies = bool(self.const_eval(d.when))
         ctx = _Ctx("cover action" if d.step else "cover", primes=d.step)
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"cover {d.name!r}")
-        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind))
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, applies=applies))
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
