@@ -823,6 +823,7 @@ def _json_result(model, result, trace_path) -> dict:
         "loop": result.loop,
         "liveness_s": round(result.liveness_elapsed, 4),
         "coverage": result.coverage or None,
+        "covers": result.covers or None,
         "exit_code": result.exit_code,
     }
 

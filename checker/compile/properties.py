@@ -100,6 +100,7 @@ class Properties:
         w(1, "hit = 0")
         for k, p in enumerate(covers):
             text = self.expr(p.expr, step_env if p.kind == "cover_action" else after)
+            w(1, f"# cover {p.name}")           # failure_message names the cover by it
             w(1, f"if o & {1 << k} and ({text}):")
             w(2, f"hit |= {1 << k}")
         w(1, "return hit")

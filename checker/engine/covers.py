@@ -13,7 +13,8 @@ successor), only while they are open: `CoverWatch.steps` returns, per cover newl
 reached, the number of the state the step leaves; an engine keeps the smallest
 (the one-process order: with several processes each keeps its own first and the
 main process the least). After the search, `judge` fills Result.covers and turns
-an `ok` verdict with a cover unreached into a cover failure, and `witness` rebuilds
+`fail_unreached`, once the temporal properties are judged, an `ok` verdict with a
+cover unreached into a cover failure; `witness` rebuilds
 a cover's trace from the number recorded: the path to that state, then a step from
 it that reaches the cover. The cost: one call a step while a cover is open, none once
 all are reached (the group spec's are all reached within its first levels).
@@ -33,6 +34,7 @@ class CoverWatch:
         self.open = (1 << len(model.covers)) - 1 if model.covers else 0
         self.state_bits = sum(1 << k for k, p in enumerate(model.covers) if p.kind == "cover")
         self.first = {}
+        self.at = 0
 
     def initial(self, states, first_number) -> None:
         """Evaluate the state covers on newly numbered initial states."""
@@ -42,9 +44,10 @@ class CoverWatch:
             self.note(self.check(s, s, self.open & self.state_bits), (-1, first_number + j))
 
     def steps(self, i, s, succ) -> None:
-        """Evaluate the open covers on the steps from state number i (s) to `succ`."""
+        """Evaluate the open covers on the steps from state number i (s) to `succ`;
+        `at`: the position of the last successor shown (the failing one, on an error)."""
         check = self.check
-        for t in succ:
+        for self.at, t in enumerate(succ):
             if not self.open:
                 return
             self.note(check(s, t, self.open), (i, -1))
@@ -72,8 +75,8 @@ class CoverWatch:
 def judge(model, result, firsts, trace_to) -> None:
     """Fill result.covers ({name: {"kind", "line", "reached", "depth"}}) and
     result.witnesses ({name: [Step]}), from `firsts` (cover index -> where, as
-    CoverWatch records it) and `trace_to(number)` (the trace to a numbered state);
-    a complete search (`ok`) that left a cover unreached fails with it."""
+    CoverWatch records it) and `trace_to(number)` (the trace to a numbered state).
+    The verdict is left alone: see fail_unreached."""
     if not model.covers:
         return
     result.covers, result.witnesses = {}, {}
@@ -89,6 +92,11 @@ def judge(model, result, firsts, trace_to) -> None:
             result.witnesses[p.name] = model.export_trace(trace)
             entry["depth"] = len(trace)
         result.covers[p.name] = entry
+
+
+def fail_unreached(result) -> None:
+    """A complete search that found nothing (`ok`, after the temporal properties were
+    judged too: a violation says more) but left a cover unreached fails with it."""
     missed = [name for name, c in result.covers.items() if not c["reached"]]
     if missed and result.verdict == "ok":
         result.verdict, result.property, result.property_kind = "violation", missed[0], "cover"

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from .covers import CoverWatch, judge
+from .covers import CoverWatch, fail_unreached, judge
 from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
 from .outcome import SPEC_FAILURES, Result, Step, failure_message, label_trace, labelled_step
@@ -86,6 +86,8 @@ class Search:
             return self.result("incomplete", stopped_by="memory")
         if self.covers is not None and res.verdict != "error":
             judge(self.model, res, self.covers.first, self.trace_to)
+            if not self.model.temporal:      # else after them (liveness.search)
+                fail_unreached(res)
         return res
 
     def initial_level(self) -> list:
@@ -413,8 +415,11 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
         if covers is not None and covers.open:
             try:
                 covers.steps(i, s, succ)
-            except SPEC_FAILURES as e:
-                event, succ = Stop("error", i, message=failure_message(e, model)), []
+            except SPEC_FAILURES as e:       # as a failing action property: the steps before it count
+                event = Stop("error", i, message=failure_message(e, model), step_to=succ[covers.at])
+                succ = succ[:covers.at]
+                if record is not None:
+                    kept = kept[:covers.at]
         if canonical is not None:
             succ = [canonical(t) for t in succ]
         found += succ

@@ -48,6 +48,7 @@ import numpy as np
 from checker.lang.values import show
 
 from .conditions import FAILED, HOLDS
+from .covers import fail_unreached
 from .fingerprints import fingerprint
 from .outcome import failure_message, label_trace, labelled_step
 from .search import bfs
@@ -82,6 +83,7 @@ def search(model, graph: StateGraph | None = None, **options):
     result = bfs(model, graph=graph, **options)
     if graph is not None and model.temporal and result.verdict == "ok":
         judge(model, graph, result)
+    fail_unreached(result)
     return result, graph
 
 

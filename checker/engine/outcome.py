@@ -130,7 +130,7 @@ def failure_message(exc, model) -> str:
         # the generated module starts with its constants; find the enclosing action comment
         for k in range(min(where, len(lines)) - 1, -1, -1):
             line = lines[k].strip()
-            if line.startswith(("# action ", "# temporal property ", "# fairness condition ")):
+            if line.startswith(("# action ", "# temporal property ", "# fairness condition ", "# cover ")):
                 return f"{text} (in {line[2:]})"
             if line.startswith("def d_"):
                 return f"{text} (in function {line[6:line.index('(')]})"

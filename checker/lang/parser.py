@@ -396,6 +396,8 @@ def _syntax_error(e, source, path) -> SpecError:
         after_eq = str(tok) == "=" and (tok.start_pos or 0) > 0 and source[tok.start_pos - 1] == "="
         if after_eq:                  # `x == 0` where a statement assigns
             msg += "; a statement assigns with a single '=' (x = 0); '==' compares, in an expression"
+        elif str(tok) == "=" and set(e.expected or ()) == {"NAME"}:   # `cover action = ...`
+            msg += "; a name is missing before the '='"
         elif str(tok) == "=":         # `when x = 1`: TLA+'s habit, not gdsl's
             msg += "; to compare, write '==' (a single '=' assigns, in a statement)"
         elif expected and len(expected) <= 8:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import time
 
+from checker.engine.covers import fail_unreached
 from checker.engine.fingerprints import collision_probability
 from checker.engine.outcome import Result, Step
 
@@ -118,6 +119,7 @@ class NativeSearch:
             from checker.engine.liveness import judge
             graph = NativeStateGraph(self.model, self).fill(self.lib, self.generated, MC_MAX_LABELS)
             judge(self.model, graph, res)
+        fail_unreached(res)
         # the C store stays until the next run: a lasso's states are replayed from it
         return res
 

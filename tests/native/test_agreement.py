@@ -227,6 +227,15 @@ action Reset when x == 4 { x = 0 }
 cover Four = x == 4
 cover action Wrap = x == 4 and x' == 0
 """,
+    # a cover that cannot be evaluated: an evaluation error naming it, on both backends
+    "cover_error": """
+spec F
+var x: 0..3 = 0
+var m: pmap[0..3, 0..3] = {:}
+action Inc when x < 3 { x = x + 1 }
+action Back when x > 0 { x = x - 1 }
+cover Looked = x / (2 - x) >= 0
+""",
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
 spec E
