@@ -559,17 +559,13 @@ def _check_witnesses(model, names) -> None:
 def _write_witnesses(args, model, result, mf) -> dict:
     """Write each --witness cover's shortest trace as ITF: {cover: path}. A cover the
     search did not reach has none (said on stderr)."""
-    from dataclasses import replace
     from checker.traces.itf import write_counterexample
     paths = {}
     for name in args.witnesses:
-        trace = result.witnesses.get(name)
-        if trace is None:
+        if name not in result.witnesses:
             print(f"modelcheck: --witness {name}: no witness: the search did not reach it.", file=sys.stderr)
             continue
-        shown = replace(result, trace=trace, property=f"{name}.witness", loop=None, loop_step=None,
-                        verdict="ok", property_kind="cover")
-        paths[name] = write_counterexample(args.out, model, shown, mf, dict(args.consts))
+        paths[name] = write_counterexample(args.out, model, result, mf, dict(args.consts), witness=name)
     return paths
 
 
