@@ -631,7 +631,7 @@ def _header(mf, checked, model, opts) -> list:
         if props else "(none)"
     lines += fold("Properties: ", text + ("; deadlock check on" if opts["check_deadlock"] else ""), WIDTH)
     if model.temporal:
-        lines += fold("Fairness: ", ", ".join(_fairness_text(f) for f in model.fairness) or "(none)", WIDTH)
+        lines += fold("Fairness: ", ", ".join(_fairness_texts(model.fairness)) or "(none)", WIDTH)
     return lines
 
 
@@ -752,9 +752,22 @@ def _never_enabled_hints(model, coverage) -> dict:
     return hints
 
 
-def _fairness_text(f) -> str:
-    params = f"({', '.join(f.params)})" if f.params else ""
-    return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
+def _fairness_texts(fairness) -> list:
+    """Each fairness constraint as declared: `weak A(p) when ...`, a group as
+    `weak (A(p) | B(q))`."""
+    def one(f):
+        params = f"({', '.join(f.params)})" if f.params else ""
+        return f"{f.action.name}{params}" + (" when ..." if f.cond is not None else "")
+    out, groups = [], {}
+    for f in fairness:
+        if f.group < 0:
+            out.append(f"{f.kind} {one(f)}")
+        elif f.group in groups:
+            out[groups[f.group]].append(one(f))
+        else:
+            groups[f.group] = len(out)
+            out.append([f.kind, one(f)])
+    return [x if isinstance(x, str) else f"{x[0]} ({' | '.join(x[1:])})" for x in out]
 
 
 def _print_result(model, result, trace_path, brief=False, sim=None, full_states=False):
@@ -838,7 +851,7 @@ def _describe(model, args) -> int:
                         "checked": p in model.invariants + model.action_properties + model.temporal + model.covers}
                        for p in c.properties],
         "fairness": [{"kind": f.kind, "action": f.action.name, "params": f.params,
-                      "line": f.pos[0]} for f in c.fairness],
+                      "line": f.pos[0], "group": f.group if f.group >= 0 else None} for f in c.fairness],
         "constraints": [{"name": p.name, "line": p.pos[0]} for p in c.constraints],
     }
     if args.json:
@@ -862,8 +875,8 @@ def _describe(model, args) -> int:
         print(f"  {p['name']} ({p['kind']}{', refuted: not checked by default' if p['refuted'] else ''})")
     if c.fairness:
         print("fairness:")
-        for f in c.fairness:
-            print(f"  {_fairness_text(f)}")
+        for text in _fairness_texts(c.fairness):
+            print(f"  {text}")
     return 0
 
 

@@ -129,7 +129,7 @@ class Properties:
             if f.cond is not None:
                 made[("fairness", k)] = self.condition(
                     w, f"fairness condition of {f.action.name} (line {f.pos[0]})", self.expr,
-                    f.cond, f.params)
+                    f.cond, f.cond_params)
         return made
 
     def condition(self, w, what, source, expr, params, state=True) -> str:

@@ -191,15 +191,17 @@ class Fairness:
                 if f.action.index != act:
                     continue
                 key = tuple(values[p] for p in f.params)
-                g = ids.get((k, key))
+                group = (f.group if f.group >= 0 else k, key)    # a `( A | B )` group: one for all
+                g = ids.get(group)
                 if g is None:
-                    g = ids[(k, key)] = len(self.strong)
+                    g = ids[group] = len(self.strong)
                     self.strong.append(f.kind == "strong")
                 if model.fairness_condition(k) is None:
-                    fixed.append(g)
+                    if g not in fixed:
+                        fixed.append(g)
                 else:
                     j = [entry[0] for entry in when[act]].index(k)
-                    conditional.append((g, j, key))
+                    conditional.append((g, j, tuple(values[p] for p in f.cond_params)))
             self.by_label.append((fixed, conditional))
         self._enabled = self._unsure = None
 

@@ -400,9 +400,17 @@ class FairTarget(Node):
 
 
 @dataclass
+class FairGroup(Node):
+    """`(A(p) | B(q) ...)` in a fairness declaration: one constraint on the disjunction
+    of the actions (TLA+'s WF_vars(A \\/ B)), per value of the listed parameters, which
+    the members list alike (the same number, of the same types, matched by position)."""
+    targets: list                 # [FairTarget]
+
+
+@dataclass
 class FairnessDecl(Node):
     kind: str                     # weak | strong
-    targets: list                 # [FairTarget]
+    targets: list                 # [FairTarget or FairGroup]
 
 
 @dataclass

@@ -155,6 +155,9 @@ class _ToAst(Transformer):
     def fair_target(self, meta, c):
         return A.FairTarget(str(c[0]), c[1], c[2], pos=_pos(c[0]))
 
+    def fair_group(self, meta, c):
+        return A.FairGroup(list(c), pos=_pos(meta))
+
     def fair_params(self, meta, c):
         return [(str(n), _pos(n)) for n in c if n is not None]
 

@@ -108,6 +108,13 @@ class FairnessInfo:
     params: list          # names of the action's parameters that tell instances apart
     cond: A.Expr | None
     pos: tuple
+    group: int = -1       # declarations with the same group are one constraint on the
+                          # disjunction of their actions (a `( A | B )` target); -1: its own
+
+    @property
+    def cond_params(self) -> list:
+        """The parameters `cond` is a function of (after the state): all of the action's."""
+        return [n for n, _, _ in self.action.params]
 
 
 @dataclass
@@ -494,26 +501,47 @@ class _Checker:
         raise SpecError(f"this nesting of temporal operators is not supported; {_TEMPORAL_HELP}", e.pos)
 
     def fairness_decl(self, d: A.FairnessDecl):
+        for item in d.targets:
+            if not isinstance(item, A.FairGroup):
+                self.fair_target(d, item)
+                continue
+            group, first = len(self.fairness), None
+            for t in item.targets:
+                info = self.fair_target(d, t, group)
+                types = [next(ty for n, ty, _ in info.action.params if n == p) for p in info.params]
+                if first is None:
+                    first = (info, types)
+                elif types != first[1]:
+                    def show(i, ts):
+                        return f"{i.action.name}({', '.join(f'{n}: {ty}' for n, ty in zip(i.params, ts))})"
+                    raise SpecError(f"the actions of a fairness group list parameters of the same types, "
+                                    f"matched by position (one constraint per value): {show(info, types)} "
+                                    f"against {show(*first)}", t.pos)
+
+    def fair_target(self, d, t, group=-1) -> FairnessInfo:
+        """One action of a fairness declaration (in `group`, or its own)."""
         actions = {a.name: a for a in self.actions}
-        for t in d.targets:
-            act = actions.get(t.action)
-            if act is None:
-                raise SpecError(f"unknown action {t.action!r} in a fairness declaration"
-                                f"{self.suggest(t.action, actions)}", t.pos)
-            types = {n: ty for n, ty, _ in act.params}
-            scope, names = _Scope(), []
-            for name, pos in t.params or ():
-                if name not in types:
-                    listing = ", ".join(types) or "none"
-                    raise SpecError(f"{act.name} has no parameter {name!r} (its parameters: {listing})", pos)
-                if name in names:
-                    raise SpecError(f"parameter {name!r} appears twice", pos)
-                names.append(name)
-                scope.names[name] = (types[name], False)
-            if t.cond is not None:
-                self.expect(BOOL, self.expr(t.cond, scope, _Ctx("fairness condition")), t.cond.pos,
-                            "a fairness condition")
-            self.fairness.append(FairnessInfo(d.kind, act, names, t.cond, t.pos))
+        act = actions.get(t.action)
+        if act is None:
+            raise SpecError(f"unknown action {t.action!r} in a fairness declaration"
+                            f"{self.suggest(t.action, actions)}", t.pos)
+        types = {n: ty for n, ty, _ in act.params}
+        scope, names = _Scope(), []
+        for name, pos in t.params or ():
+            if name not in types:
+                listing = ", ".join(types) or "none"
+                raise SpecError(f"{act.name} has no parameter {name!r} (its parameters: {listing})", pos)
+            if name in names:
+                raise SpecError(f"parameter {name!r} appears twice", pos)
+            names.append(name)
+        for name, ty in types.items():     # the condition may read every parameter
+            scope.names[name] = (ty, False)
+        if t.cond is not None:
+            self.expect(BOOL, self.expr(t.cond, scope, _Ctx("fairness condition")), t.cond.pos,
+                        "a fairness condition")
+        info = FairnessInfo(d.kind, act, names, t.cond, t.pos, group)
+        self.fairness.append(info)
+        return info
 
     def close_reads(self):
         changed = True

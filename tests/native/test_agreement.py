@@ -227,6 +227,20 @@ action Reset when x == 4 { x = 0 }
 cover Four = x == 4
 cover action Wrap = x == 4 and x' == 0
 """,
+    # fairness of a group of actions, per value of parameters matched by position, and a
+    # `when` reading a parameter not listed: the same verdicts and lassos on the C graph
+    "fair_group": """
+spec G
+type Proc = 1..2
+var pc: map[Proc, 0..2] = {p: 0 for p in Proc}
+action Go(p: Proc) when pc[p] == 0 { pc[p] = 1 }
+action Back(q: Proc) when pc[q] == 1 { pc[q] = 0 }
+action Jump(r: Proc, k: 1..2) when pc[r] < 2 { pc[r] = k }
+fairness weak (Go(p) | Back(q))
+fairness strong (Go(p) | Jump(r) when k == 2)
+temporal property EachMoves = forall p in Proc: always eventually pc[p] == 1
+temporal property SomeTwo = eventually (exists p in Proc: pc[p] == 2)
+""",
     # a cover that cannot be evaluated: an evaluation error naming it, on both backends
     "cover_error": """
 spec F
