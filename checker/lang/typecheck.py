@@ -74,9 +74,14 @@ class TemporalBinder(NamedTuple):
 class TemporalParts:
     """A temporal property as the engines judge it: `forall p in Proc: P leads_to Q`
     is TemporalParts("leads_to", [P, Q], [TemporalBinder("p", Proc, <Proc>)])."""
-    form: str             # a key of TEMPORAL_FORMS: eventually, always_eventually, ...
-    conditions: list      # its state conditions: [P], or [P, Q] for leads_to
+    form: str             # a key of TEMPORAL_FORMS: eventually, always_eventually, ... ("all": a conjunction)
+    conditions: list      # its state conditions: [P], or [P, Q] for leads_to (a conjunction: all of its parts')
     binders: list         # [TemporalBinder] of its leading forall, outermost first
+    conjuncts: list = None  # [(form, [indices into conditions], position)]: what must each hold
+
+    def __post_init__(self):
+        if self.conjuncts is None:
+            self.conjuncts = [(self.form, list(range(len(self.conditions))), None)]
 
 
 @dataclass
@@ -93,9 +98,13 @@ class PropertyInfo:
 
 # The temporal forms, as the spec writes them (for messages and reports).
 TEMPORAL_FORMS = {"eventually": "eventually P", "always_eventually": "always eventually P",
-                  "eventually_always": "eventually always P", "leads_to": "P leads_to Q"}
+                  "eventually_always": "eventually always P", "leads_to": "P leads_to Q",
+                  "implies_eventually": "P => eventually Q", "stable": "always (P => always Q)",
+                  "all": "A and B"}
 _TEMPORAL_HELP = ("a temporal property is `eventually P`, `always eventually P`, "
-                  "`eventually always P` or `P leads_to Q`, with P and Q conditions on one state")
+                  "`eventually always P`, `P leads_to Q`, `P => eventually Q` (from the initial state) "
+                  "or `always (P => always Q)`, with P and Q conditions on one state, or a conjunction "
+                  "(`and`) of these")
 
 
 @dataclass
@@ -468,12 +477,17 @@ class _Checker:
                     scope.names[n] = (et, False)
                     binders.append(TemporalBinder(n, et, b.domain))
             e = e.body
-        form, parts = self.temporal_form(e)
+        conjuncts, parts = [], []
+        for c in _temporal_conjuncts(e):
+            form, cparts = self.temporal_form(c)
+            conjuncts.append((form, list(range(len(parts), len(parts) + len(cparts))), c.pos))
+            parts += cparts
         for part in parts:
             self.expect(BOOL, self.expr(part, scope, _Ctx("temporal property")), part.pos,
                         f"a condition of temporal property {d.name!r}")
+        form = conjuncts[0][0] if len(conjuncts) == 1 else "all"
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, "temporal", d.refuted,
-                                            temporal=TemporalParts(form, parts, binders)))
+                                            temporal=TemporalParts(form, parts, binders, conjuncts)))
 
     @staticmethod
     def temporal_form(e) -> tuple:
@@ -490,6 +504,22 @@ class _Checker:
             return "eventually_always", inner.args
         if op(e) == "always" and op(inner) == "eventually" and op(inner.args[0]) is None:
             return "always_eventually", inner.args
+        if isinstance(e, A.Binary) and e.op == "=>" and not _temporal_inside(e.left) \
+                and op(e.right) == "eventually" and op(e.right.args[0]) is None:
+            return "implies_eventually", [e.left, e.right.args[0]]
+        if op(e) == "always" and isinstance(inner, A.Binary) and inner.op == "=>" \
+                and not _temporal_inside(inner.left) and op(inner.right) == "always" \
+                and op(inner.right.args[0]) is None:
+            return "stable", [inner.left, inner.right.args[0]]
+        if op(e) == "always" and isinstance(inner, A.Binary) and inner.op == "=>" \
+                and not _temporal_inside(inner.left) and op(inner.right) == "eventually" \
+                and op(inner.right.args[0]) is None:
+            return "leads_to", [inner.left, inner.right.args[0]]      # TLA+'s definition of ~>
+        if isinstance(e, A.Binary) and e.op == "=>" and _temporal_inside(e):
+            raise SpecError(f"`P => ...` is checked from the initial state only as `P => eventually Q`; "
+                            f"{_TEMPORAL_HELP}", e.pos)
+        if op(e) == "always" and op(inner) is None and _temporal_inside(inner):
+            raise SpecError(f"this nesting of temporal operators is not supported; {_TEMPORAL_HELP}", e.pos)
         if op(e) == "always" and op(inner) is None:
             raise SpecError("`always P` alone is an invariant: declare it as `invariant NAME = P`", e.pos)
         if op(e) == "always" and op(inner) == "leads_to":
@@ -1142,6 +1172,14 @@ class _Checker:
     @staticmethod
     def suggest(name, known) -> str:
         return did_you_mean(name, known)
+
+
+def _temporal_conjuncts(e) -> list:
+    """The conjuncts of a temporal formula `A and B and ...` whose conjuncts are temporal
+    (a conjunction of conditions is one condition: [e] then)."""
+    if isinstance(e, A.Binary) and e.op == "and" and (_temporal_inside(e.left) or _temporal_inside(e.right)):
+        return _temporal_conjuncts(e.left) + _temporal_conjuncts(e.right)
+    return [e]
 
 
 def _temporal_inside(e) -> bool:

@@ -241,6 +241,20 @@ fairness strong (Go(p) | Jump(r) when k == 2)
 temporal property EachMoves = forall p in Proc: always eventually pc[p] == 1
 temporal property SomeTwo = eventually (exists p in Proc: pc[p] == 2)
 """,
+    # the temporal forms beyond the basic four, and a conjunction: the same verdicts and
+    # lassos (the liveness check runs on the C state graph)
+    "temporal_forms": """
+spec T
+var x: 0..3 = 0
+var locked: bool = false
+action Inc when x < 3 { x = x + 1 }
+action Lock when x == 2 { locked = true }
+action Unlock when x == 3 and locked { locked = false }
+fairness weak Inc
+temporal property Anchored = x == 0 => eventually x == 3
+temporal property Grows = always (x >= 2 => always x >= 2)
+temporal property Both = (x == 1 => eventually x == 0) and always (locked => always locked)
+""",
     # a cover that cannot be evaluated: an evaluation error naming it, on both backends
     "cover_error": """
 spec F
