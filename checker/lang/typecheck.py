@@ -492,7 +492,7 @@ class _Checker:
     @staticmethod
     def temporal_form(e) -> tuple:
         """(form, [state conditions]) of a temporal property's formula, or a SpecError
-        saying which of the four forms to write."""
+        saying which form to write."""
         def op(x):
             return x.op if isinstance(x, A.Temporal) else None
         inner = e.args[0] if op(e) else None
