@@ -802,6 +802,9 @@ def _print_result(model, result, trace_path, brief=False, sim=None, full_states=
               "step that changes nothing); a proof needs the complete state graph.")
     elif model.temporal and (result.verdict == "incomplete" or (sim is not None and not sim.swarm)):
         print("The temporal properties were not checked: they need the complete state graph.")
+    if model.covers and sim is not None:
+        print("The covers were not judged: a simulation cannot show that one is never reached "
+              "(the exhaustive search judges them).")
     from checker.cli.terminal import print_counts
     print_counts(sim if sim is not None else result, summary_lines(sim if sim is not None else result))
 

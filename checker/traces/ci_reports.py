@@ -47,9 +47,10 @@ class LoadFailure:
 
 def _checked_properties(model):
     """(name, kind, line, column) of every property this run checked (deadlock is not one)."""
-    kinds = {"invariant": "invariant", "action": "action property", "temporal": "temporal property"}
+    kinds = {"invariant": "invariant", "action": "action property", "temporal": "temporal property",
+             "cover": "cover", "cover_action": "cover action"}
     return [(p.name, kinds[p.kind], p.pos[0], p.pos[1])
-            for p in model.invariants + model.action_properties + model.temporal]
+            for p in model.invariants + model.action_properties + model.temporal + list(model.covers)]
 
 
 def _outcome(run, name):
@@ -62,6 +63,9 @@ def _outcome(run, name):
             return "failure", f"expected {run.expected}, but {name} holds"
     if r.verdict == "ok":
         return "passed", ""
+    if r.property_kind == "cover" and name in r.covers:      # covers are judged together
+        return ("passed", "") if r.covers[name]["reached"] else \
+            ("failure", f"cover {name} was never reached, though the search was complete")
     if r.property == name and r.verdict in ("violation", "deadlock"):
         where = f"; trace: {run.trace_path}" if run.trace_path else ""
         what = "deadlock reached" if r.verdict == "deadlock" else f"{name} is violated"
@@ -168,7 +172,8 @@ def sarif(runs, deadlock_checked: bool) -> str:
             seen.add(rule)
             rules.append({"id": rule, "name": rule, "shortDescription": {"text": rule}})
         line, col = (prop[1], prop[2]) if prop else (1, 1)
-        text = {"violation": f"{r.property} is violated", "deadlock": "deadlock reached",
+        text = {"violation": f"cover {r.property} was never reached ({r.message})" if r.property_kind == "cover"
+                else f"{r.property} is violated", "deadlock": "deadlock reached",
                 "error": f"the spec failed while being evaluated: {r.message}"}[r.verdict]
         if r.trace:
             text += f" by a {len(r.trace)}-state trace"

@@ -6,17 +6,9 @@ import json
 
 import pytest
 
-from _support import EXIT_BAD_INPUT, one_json_object, run_cli, run_cli_many
+from _support import COVER_COUNTER, EXIT_BAD_INPUT, one_json_object, run_cli, run_cli_many
 
-SPEC = """
-spec Covers
-const K: int = 1
-var x: 0..5 = 0
-var y: 0..5 = 0
-action Inc when x < 5 { x = x + 1 }
-action Jump when x == 3 and y == 0 { y = 2 }
-action Reset when x == 5 { x = 0 }
-invariant Small = x <= 5
+SPEC = COVER_COUNTER + """
 cover ReachFour = x == 4
 cover action Wrap = x == 5 and x' == 0
 cover Never when K == 1 = y == 5
@@ -49,7 +41,7 @@ def test_witness_prints_the_trace_and_writes_itf(spec, tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "A shortest witness of cover Wrap (7 states):" in p.stdout
     assert "State 7: Reset" in p.stdout
-    path = tmp_path / "out" / "Covers" / "Wrap.witness.itf.json"
+    path = tmp_path / "out" / "Counter" / "Wrap.witness.itf.json"
     assert f"Witness (7 states) written to {path}" in p.stdout
     itf = json.loads(path.read_text())
     assert [s["x"]["#bigint"] for s in itf["states"]] == ["0", "1", "2", "3", "4", "5", "0"]
@@ -72,7 +64,7 @@ def test_json_reports_each_cover(spec, tmp_path):
     data = one_json_object(p.stdout)
     assert (data["verdict"], data["property"], data["property_kind"], data["exit_code"]) == \
         ("violation", "Never", "cover", 15)
-    assert data["covers"]["ReachFour"] == {"kind": "cover", "line": 10, "reached": True, "depth": 5}
+    assert data["covers"]["ReachFour"] == {"kind": "cover", "line": 11, "reached": True, "depth": 5}
     assert data["covers"]["Never"]["reached"] is False
 
 
@@ -91,7 +83,20 @@ def test_model_files_select_covers_like_other_properties(spec, tmp_path):
     expect = tmp_path / "expect.toml"
     expect.write_text(f'spec = "{spec}"\n[expect]\nverdict = "violation"\nproperty = "Never"\n')
     a, b, c = run_cli_many([only, "--json"], [skip, "--json"], [expect, "--expected"])
-    assert one_json_object(a.stdout)["covers"] == {"ReachFour": {"kind": "cover", "line": 10, "reached": True,
+    assert one_json_object(a.stdout)["covers"] == {"ReachFour": {"kind": "cover", "line": 11, "reached": True,
                                                                  "depth": 5}}
     assert (b.returncode, sorted(one_json_object(b.stdout)["covers"])) == (0, ["ReachFour", "Wrap"])
     assert c.returncode == 0, c.stdout + c.stderr
+
+
+def test_junit_has_a_test_case_per_cover_and_sarif_says_never_reached(spec, tmp_path):
+    import xml.etree.ElementTree as ET
+    junit, sarif = tmp_path / "j.xml", tmp_path / "s.sarif"
+    p = run_cli(spec, "--backend", "python", "--junit", junit, "--sarif", sarif, "--out", tmp_path / "out")
+    assert p.returncode == 15
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert {n for n, c in cases.items() if c.find("failure") is not None} == {"Never"}
+    assert cases["ReachFour"].find("failure") is None and cases["Wrap"].find("failure") is None
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert [r["message"]["text"] for r in results] == \
+        ["cover Never was never reached (1 of 3 covers never reached: Never)"]

@@ -11,20 +11,15 @@ from checker.engine.liveness import search
 from checker.engine.outcome import EXIT_COVER, EXIT_INCOMPLETE, EXIT_OK
 from checker.engine.search import bfs
 
+from _support import COVER_COUNTER
+
 # x counts 0..5 and wraps; Jump sets y = 2 once x == 3. Shortest ways, by hand:
 #   ReachFour (x == 4): 4 Incs            -> 5 states
 #   YTwo (y == 2 and x == 5): 3 Incs, Jump, 2 Incs -> 7 states
 #   Wrap (the step 5 -> 0): 5 Incs, Reset -> 7 states, its last step Reset
 #   StartsAtZero: the initial state       -> 1 state
 #   Never, NeverStep: no state has y == 5, no step sets y to 1
-COUNTER = """
-spec Counter
-var x: 0..5 = 0
-var y: 0..5 = 0
-action Inc when x < 5 { x = x + 1 }
-action Jump when x == 3 and y == 0 { y = 2 }
-action Reset when x == 5 { x = 0 }
-invariant Small = x <= 5
+COUNTER = COVER_COUNTER + """
 cover ReachFour = x == 4
 cover YTwo = y == 2 and x == 5
 cover action Wrap = x == 5 and x' == 0
