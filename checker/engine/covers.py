@@ -9,15 +9,16 @@ vacuously). A `cover` names a situation that some reachable state must show, a
 The invariant: each cover's witness is the first one a breadth-first search meets,
 so a shortest one. Covers are evaluated on the initial states and on every step of
 the search to a state inside the constraints (a state cover on the step's
-successor), only while they are open: `CoverWatch.steps` returns, per cover newly
-reached, the number of the state the step leaves; an engine keeps the smallest
-(the one-process order: with several processes each keeps its own first and the
-main process the least). After the search, `judge` fills Result.covers and turns
-`fail_unreached`, once the temporal properties are judged, an `ok` verdict with a
-cover unreached into a cover failure; `witness` rebuilds
-a cover's trace from the number recorded: the path to that state, then a step from
-it that reaches the cover. The cost: one call a step while a cover is open, none once
-all are reached (the group spec's are all reached within its first levels).
+successor), only while they are open: `CoverWatch` records, per cover newly reached,
+the number of the state the step leaves; an engine keeps the smallest (with several
+processes each keeps its own first and the main process the least; the native
+backend does the same in C). After the search, `judge` fills Result.covers and the
+witnesses (`witness`: the path to that state, then a step from it that reaches the
+cover); `fail_unreached`, once the temporal properties are judged, turns an `ok`
+verdict with a cover unreached into a cover failure. The cost: one call a step while
+a cover is open, none once all are reached; on the group spec's default
+configuration 2% more CPU (bench/covers.py), its last cover being reached at depth 34
+of 83.
 """
 from __future__ import annotations
 
