@@ -129,3 +129,17 @@ def reachable(model) -> set:
                 seen.add(t)
                 todo.append(t)
     return seen
+
+
+# A counter with covers (tests/engine/test_covers.py, tests/cli/test_covers_cli.py): x
+# counts 0..5 and wraps; Jump sets y = 2 once x == 3. The covers follow these lines.
+COVER_COUNTER = """
+spec Counter
+const K: int = 1
+var x: 0..5 = 0
+var y: 0..5 = 0
+action Inc when x < 5 { x = x + 1 }
+action Jump when x == 3 and y == 0 { y = 2 }
+action Reset when x == 5 { x = 0 }
+invariant Small = x <= 5
+"""

@@ -145,7 +145,7 @@ def _epilog() -> str:
     lines += ["", "exit codes: 0 every property holds (complete search); 11 deadlock; 12 invariant or action "
               "property violated;", "13 temporal property violated; 3 a bound stopped the search, nothing "
               "found; 2 bad input; 10 --expected:", "a verdict not as the model file records; 14 --conform or "
-              "--against-kafka: a divergence; 75 evaluation error;", "130 interrupted; 1 internal error."]
+              "--against-kafka: a divergence; 15 a cover never reached (complete search); 75 evaluation error;", "130 interrupted; 1 internal error."]
     return "\n".join(lines)
 
 
@@ -159,6 +159,9 @@ _OPTIONS = (
                    metavar="NAME=VALUE", help="override a constant's default (repeatable)")),
     ("spec", lambda g: g.add_argument("--invariant", dest="invariants", action="append", default=[], metavar="NAME",
                    help="check only this property (invariant or action property; repeatable)")),
+    ("views", lambda g: g.add_argument("--witness", dest="witnesses", action="append", default=[], metavar="COVER",
+                   help="print a shortest trace that reaches this cover, and write it as ITF "
+                        "(OUT/<spec>/COVER.witness.itf.json; repeatable)")),
     ("spec", lambda g: g.add_argument("--skip", dest="skips", action="append", default=[], metavar="NAME",
                    help="check every default property but this one (repeatable)")),
     ("search", lambda g: g.add_argument("--max-states", type=_positive("--max-states"), metavar="N",
@@ -456,6 +459,9 @@ def _mode_symbolic(mf, checked, model, opts, args):
         raise UsageError("--infer finds lemmas for --prove: give --prove too")
     if args.infer and args.k_induction != 1:
         raise UsageError("--infer proves by plain induction: leave out --k-induction")
+    if args.witnesses:
+        raise UsageError("--witness: --bmc and --prove do not check covers; the explicit search "
+                         "(without --bmc/--prove) finds each cover's shortest witness")
     return run_symbolic(mf, model, args)
 
 
@@ -473,6 +479,7 @@ def _mode_search(mf, checked, model, opts, args):
     from checker.traces.graph import check_graph_path
     if args.graph:
         check_graph_path(args.graph)
+    _check_witnesses(model, args.witnesses)
 
     out = sys.stdout
     if not args.json:
@@ -518,9 +525,12 @@ def _mode_search(mf, checked, model, opts, args):
         from checker.traces.itf import write_counterexample
         trace_path = write_counterexample(args.out, model, result, mf, dict(args.consts))
 
+    witness_paths = _write_witnesses(args, model, result, mf)
     run = Run(model, result, trace_path, label=mf.name if mf else None,
               deadlock_checked=opts["check_deadlock"])
     run.json = _json_result(model, result, trace_path)
+    if witness_paths:
+        run.json["witnesses"] = {n: str(p) for n, p in witness_paths.items()}
     run.json["backend"] = "native" if native is not None else "python"
     if sim is not None:
         from checker.cli.simulate import json_fields
@@ -538,6 +548,7 @@ def _mode_search(mf, checked, model, opts, args):
     if not args.json:
         _print_result(model, result, trace_path, brief=(args.expected and as_expected) or args.diagram == "-",
                       sim=sim, full_states=args.full_states)
+        _print_witnesses(model, result, witness_paths, args.full_states)
         if args.expected or expect.verdict != "ok":
             print(("As expected: " if as_expected else "NOT AS EXPECTED: the model records ")
                   + str(expect) + ".")
@@ -550,6 +561,39 @@ def _mode_search(mf, checked, model, opts, args):
                      "the search found no violation, so there is no trace to draw (a simulation draws "
                      "its last walk; --replay TRACE draws a recorded one)")
     return code, run
+
+
+def _check_witnesses(model, names) -> None:
+    """--witness names a cover this run checks, or it is a usage error, said before the search."""
+    covers = [p.name for p in model.covers]
+    for name in names:
+        if name not in covers:
+            from checker.lang.errors import did_you_mean
+            listing = ", ".join(covers) or "none: the spec declares none, or the run selects none"
+            raise UsageError(f"--witness {name}: not a cover this run checks{did_you_mean(name, covers)} "
+                             f"(its covers: {listing})")
+
+
+def _write_witnesses(args, model, result, mf) -> dict:
+    """Write each --witness cover's shortest trace as ITF: {cover: path}. A cover the
+    search did not reach has none (said on stderr)."""
+    from checker.traces.itf import write_counterexample
+    paths = {}
+    for name in args.witnesses:
+        if name not in result.witnesses:
+            print(f"modelcheck: --witness {name}: no witness: the search did not reach it.", file=sys.stderr)
+            continue
+        paths[name] = write_counterexample(args.out, model, result, mf, dict(args.consts), witness=name)
+    return paths
+
+
+def _print_witnesses(model, result, paths, full_states) -> None:
+    from checker.traces.report import format_trace
+    for name, path in paths.items():
+        trace = result.witnesses[name]
+        print(f"A shortest witness of cover {name} ({len(trace)} states):")
+        print(format_trace(model, trace, full_states=full_states))
+        print(f"Witness ({len(trace)} states) written to {path}")
 
 
 def _not_written(args, options, why) -> None:
@@ -571,7 +615,7 @@ MODES = (
 )
 
 # Exit codes that are a verdict (rather than an error), which --expected compares.
-_VERDICT_CODES = (0, 3, 11, 12, 13)
+_VERDICT_CODES = (0, 3, 11, 12, 13, 15)
 
 
 # A header names at most this many constants or properties; --describe lists them all.
@@ -598,13 +642,14 @@ def _header(mf, checked, model, opts) -> list:
     if mf and mf.variation:
         lines += fold("Variation: ", ", ".join(f"{n} = {v}" for n, v in mf.variation.items())
                       + (f" ({mf.bug['jira']})" if mf.bug.get("jira") else ""), WIDTH)
-    props = [p.name for p in model.invariants + model.action_properties + model.temporal]
+    props = [p.name for p in model.invariants + model.action_properties + model.temporal + model.covers]
     text = (", ".join(props) if len(props) <= _HEADER_NAMES else
             f"{len(props)} ({len(model.invariants)} invariants, {len(model.action_properties)} action, "
-            f"{len(model.temporal)} temporal; --describe lists them)") if props else "(none)"
+            f"{len(model.temporal)} temporal, {len(model.covers)} covers; --describe lists them)") \
+        if props else "(none)"
     lines += fold("Properties: ", text + ("; deadlock check on" if opts["check_deadlock"] else ""), WIDTH)
     if model.temporal:
-        lines += fold("Fairness: ", ", ".join(_fairness_text(f) for f in model.fairness) or "(none)", WIDTH)
+        lines += fold("Fairness: ", ", ".join(_fairness_texts(model.fairness)) or "(none)", WIDTH)
     return lines
 
 
@@ -725,9 +770,22 @@ def _never_enabled_hints(model, coverage) -> dict:
     return hints
 
 
-def _fairness_text(f) -> str:
-    params = f"({', '.join(f.params)})" if f.params else ""
-    return f"{f.kind} {f.action.name}{params}" + (" when ..." if f.cond is not None else "")
+def _fairness_texts(fairness) -> list:
+    """Each fairness constraint as declared: `weak A(p) when ...`, a group as
+    `weak (A(p) | B(q))`."""
+    def one(f):
+        params = f"({', '.join(f.params)})" if f.params else ""
+        return f"{f.action.name}{params}" + (" when ..." if f.cond is not None else "")
+    out, groups = [], {}
+    for f in fairness:
+        if f.group < 0:
+            out.append(f"{f.kind} {one(f)}")
+        elif f.group in groups:
+            out[groups[f.group]].append(one(f))
+        else:
+            groups[f.group] = len(out)
+            out.append([f.kind, one(f)])
+    return [x if isinstance(x, str) else f"{x[0]} ({' | '.join(x[1:])})" for x in out]
 
 
 def _print_result(model, result, trace_path, brief=False, sim=None, full_states=False):
@@ -762,6 +820,9 @@ def _print_result(model, result, trace_path, brief=False, sim=None, full_states=
               "step that changes nothing); a proof needs the complete state graph.")
     elif model.temporal and (result.verdict == "incomplete" or (sim is not None and not sim.swarm)):
         print("The temporal properties were not checked: they need the complete state graph.")
+    if model.covers and sim is not None:
+        print("The covers were not judged: a simulation cannot show that one is never reached "
+              "(the exhaustive search judges them).")
     from checker.cli.terminal import print_counts
     print_counts(sim if sim is not None else result, summary_lines(sim if sim is not None else result))
 
@@ -792,6 +853,7 @@ def _json_result(model, result, trace_path) -> dict:
         "loop": result.loop,
         "liveness_s": round(result.liveness_elapsed, 4),
         "coverage": result.coverage or None,
+        "covers": result.covers or None,
         "exit_code": result.exit_code,
     }
 
@@ -812,10 +874,10 @@ def _describe(model, args) -> int:
         "actions": [{"name": a.name, "params": [{"name": n, "type": str(t)} for n, t, _ in a.params],
                      **at(a.decl.pos)} for a in c.actions],
         "properties": [{"name": p.name, "kind": p.kind, **at(p.pos), "refuted": p.refuted,
-                        "checked": p in model.invariants + model.action_properties + model.temporal}
+                        "checked": p in model.invariants + model.action_properties + model.temporal + model.covers}
                        for p in c.properties],
         "fairness": [{"kind": f.kind, "action": f.action.name, "params": f.params,
-                      **at(f.pos)} for f in c.fairness],
+                      **at(f.pos), "group": f.group if f.group >= 0 else None} for f in c.fairness],
         "constraints": [{"name": p.name, **at(p.pos)} for p in c.constraints],
     }
     if args.json:
@@ -839,8 +901,8 @@ def _describe(model, args) -> int:
         print(f"  {p['name']} ({p['kind']}{', refuted: not checked by default' if p['refuted'] else ''})")
     if c.fairness:
         print("fairness:")
-        for f in c.fairness:
-            print(f"  {_fairness_text(f)}")
+        for text in _fairness_texts(c.fairness):
+            print(f"  {text}")
     return 0
 
 

@@ -38,6 +38,9 @@ def run_symbolic(mf, model, args, out=print):
     if model.temporal and not args.json:
         out("Not checked by --bmc/--prove (temporal properties): "
             + ", ".join(p.name for p in model.temporal))
+    if model.covers and not args.json:
+        out("Not checked by --bmc/--prove (covers: the explicit search checks that each is reached): "
+            + ", ".join(p.name for p in model.covers))
     if not args.json:
         out("Deadlocks are not checked by --bmc/--prove.")
     if getattr(args, "infer", False):

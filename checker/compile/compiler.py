@@ -76,7 +76,7 @@ class Compiler(ModuleSource, StateLayout, Expressions, PackedAccess, Statements,
         self.conditions = {}      # see condition_functions
         self.invariants_decided = False   # see invariant_functions
 
-    def build(self, invariants, action_properties):
+    def build(self, invariants, action_properties, covers=()):
         """Generate and load the module; properties are lists of PropertyInfo."""
         w = Writer()
         for info in self.c.defs.values():
@@ -87,6 +87,7 @@ class Compiler(ModuleSource, StateLayout, Expressions, PackedAccess, Statements,
         self.successor_function(w, "labelled_successors", labelled=True)
         self.invariant_functions(w, invariants)
         self.step_functions(w, action_properties)
+        self.cover_function(w, covers)
         self.property_function(w, "check_constraints", self.c.constraints, primes=False)
         self.conditions = self.condition_functions(w)
         self.boundary_functions(w)

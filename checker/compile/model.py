@@ -51,6 +51,8 @@ class Model:
     import_state: object = None    # the other way
     selection: Selection | None = None   # what this model checks (lang/selection.py)
     hash_apart: bool = False       # a state may hold both -1 and -2 (engine/fingerprints.py)
+    covers: list = field(default_factory=list)   # PropertyInfo of the covers checked (cover, cover_action)
+    check_covers: object = None    # (state, successor, open bits) -> the bits of the covers reached
 
     def export_trace(self, trace) -> list:
         """A trace of the search's states as users see them: packed variables unpacked."""
@@ -184,7 +186,7 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
     try:
         while True:
             comp = Compiler(checked, packed)
-            ns, source = comp.build(invs, steps)
+            ns, source = comp.build(invs, steps, sel.covers)
             if not (prune and comp.unpacked_vars):
                 break                # pack only what the compiled spec never unpacks
             packed = {v: lay for v, lay in packed.items() if v not in comp.unpacked_vars}
@@ -210,7 +212,8 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
                     for key, fs in comp.conditions.items()},
         source=source, namespace=ns, packed=packed, selection=sel,
         export_state=ns["export_state"], import_state=ns["import_state"],
-        hash_apart=any(_holds_minus_one_and_two(v.type) for v in checked.vars))
+        hash_apart=any(_holds_minus_one_and_two(v.type) for v in checked.vars),
+        covers=list(sel.covers), check_covers=ns["check_covers"])
 
 
 def _holds_minus_one_and_two(t) -> bool:

@@ -9,8 +9,9 @@ skip a property whose variables are the same objects as before, which has the
 value it had; an invariant the types decide (a TypeOK) is not evaluated at all.
 Temporal properties and fairness declarations become functions of a state
 (`cond_<k>`), their `forall` binders functions giving their values. The cost: one
-identity test per variable read. Public entry point: `Properties.invariant_functions`,
-`step_functions`, `property_function` and `condition_functions`.
+identity test per variable read. Covers become one function of a step that returns
+the bits of the open covers it reaches. Public entry point: `Properties.invariant_functions`,
+`step_functions`, `property_function`, `cover_function` and `condition_functions`.
 """
 from __future__ import annotations
 
@@ -87,6 +88,24 @@ class Properties:
         self.unless_unchanged(w, "check_steps_moving", "s, t", texts,
                               lambda v, k: f"t_{v} {self.moved(v)} s_{v}")
 
+    def cover_function(self, w, covers):
+        """check_covers(s, t, open): the bits k, among those set in `open`, of the covers
+        that the step from s to its successor t reaches: a `cover` holds in t, a `cover
+        action` holds on the step (for an initial state t, pass s = t and only the state
+        covers' bits). A cover reached is not evaluated again (the engines clear its bit)."""
+        w(0, "def check_covers(s, t, o):")
+        env = self.unpack(w, 1)
+        after = self.unpack(w, 1, "t", "t_")
+        step_env = dict(env, **{f"{v}'": f"t_{v}" for v in self.var_names})
+        w(1, "hit = 0")
+        for k, p in enumerate(covers):
+            text = self.expr(p.expr, step_env if p.kind == "cover_action" else after)
+            w(1, f"# cover {p.name}")           # failure_message names the cover by it
+            w(1, f"if o & {1 << k} and ({text}):")
+            w(2, f"hit |= {1 << k}")
+        w(1, "return hit")
+        w(0, "")
+
     def moved(self, v) -> str:
         """The operator telling that variable v changed: a packed one is an int, which
         an action may compute anew with the same value; others are shared objects."""
@@ -110,7 +129,7 @@ class Properties:
             if f.cond is not None:
                 made[("fairness", k)] = self.condition(
                     w, f"fairness condition of {f.action.name} (line {f.pos[0]})", self.expr,
-                    f.cond, f.params)
+                    f.cond, f.cond_params)
         return made
 
     def condition(self, w, what, source, expr, params, state=True) -> str:

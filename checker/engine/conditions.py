@@ -42,7 +42,7 @@ class Conditions:
         for k, f in enumerate(model.fairness):
             cond = model.fairness_condition(k)
             if cond is not None:
-                self.when.setdefault(f.action.index, []).append((k, f.params, cond))
+                self.when.setdefault(f.action.index, []).append((k, f.cond_params, cond))
         if any(len(entries) > MAX_WHEN for entries in self.when.values()):
             raise ValueError(f"more than {MAX_WHEN} fairness declarations with `when` on one action")
 

@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from .covers import CoverWatch, fail_unreached, judge
 from .fingerprints import FingerprintTable, collision_probability, fingerprint, fingerprints
 from .memory import rss
 from .outcome import SPEC_FAILURES, Result, Step, failure_message, label_trace, labelled_step
@@ -59,6 +60,7 @@ class Search:
         self.generated = self.constrained = self.depth = 0
         self.expanding = -1             # the number of the state being expanded
         self.level_start = self.level_end = 0
+        self.covers = CoverWatch(model) if model.covers else None   # see covers.py
         if graph is not None:
             graph.parent, graph.visited = self.parent, self.visited
             if graph.states is not None:
@@ -75,13 +77,18 @@ class Search:
             level = self.initial_level()
             while level:
                 level = self.expand_level(level)
-            return self.result("ok")
+            res = self.result("ok")
         except Stop as stop:
-            return self.stopped(stop)
+            res = self.stopped(stop)
         except KeyboardInterrupt:
             return self.result("incomplete", stopped_by="interrupted")
         except MemoryError:
             return self.result("incomplete", stopped_by="memory")
+        if self.covers is not None and res.verdict != "error":
+            judge(self.model, res, self.covers.first, self.trace_to)
+            if not self.model.temporal:      # else after them (liveness.search)
+                fail_unreached(res)
+        return res
 
     def initial_level(self) -> list:
         model = self.model
@@ -96,6 +103,11 @@ class Search:
             inits = self.constrain_initial(inits)
         new = self.visited.add(fingerprints(inits, model.hash_apart))
         level = self.admit([inits[p] for p in new], [-1] * len(new), lambda k: self.generated)
+        if self.covers is not None:
+            try:
+                self.covers.initial(level, 0)
+            except SPEC_FAILURES as e:
+                raise Stop("error", -1, message=failure_message(e, model))
         if self.graph is not None:
             self.graph.n_init = len(level)
         # TLC reports depth 1 once a state was generated, even if none was stored
@@ -199,7 +211,7 @@ class Search:
 
     def expand_chunk(self, chunk, base, frozen) -> list:
         """Expand the states numbered base, base+1, ... (chunk); return the new ones."""
-        x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.conditions)
+        x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.conditions, self.covers)
         self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
         keys = fingerprints(x.found, self.model.hash_apart)
@@ -329,11 +341,12 @@ class Expansion:
     outside_marks: list = field(default_factory=list)    # ... and their marks
 
 
-def expand(model, states, base, canonical=None, check_deadlock=True, record=None) -> Expansion:
+def expand(model, states, base, canonical=None, check_deadlock=True, record=None, covers=None) -> Expansion:
     """Expand states numbered base, base+1, ... in order, checking action properties
     and deadlock, up to the first stop. `record`: the graph's conditions.Conditions,
     when the state graph is recorded: each state's labelled steps and its and their
-    marks are kept too.
+    marks are kept too. `covers`: a covers.CoverWatch, which the steps to states
+    inside the constraints are shown to while it has covers open.
 
     State constraints are TLC's CONSTRAINT, applied where TLC applies them (tlc2
     Worker.addElement, ModelChecker.doNext): to each successor as it is generated.
@@ -399,6 +412,14 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
             succ = [t for k, t in enumerate(succ) if k not in gone]
         elif record is not None:
             out_steps = ()
+        if covers is not None and covers.open:
+            try:
+                covers.steps(i, s, succ)
+            except SPEC_FAILURES as e:       # as a failing action property: the steps before it count
+                event = Stop("error", i, message=failure_message(e, model), step_to=succ[covers.at])
+                succ = succ[:covers.at]
+                if record is not None:
+                    kept = kept[:covers.at]
         if canonical is not None:
             succ = [canonical(t) for t in succ]
         found += succ

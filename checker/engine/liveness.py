@@ -18,6 +18,15 @@ Each form asks for a fair behaviour of one shape; a violation is such a behaviou
 | always eventually P     | from some reachable state on, stays in not-P states forever    |
 | P leads_to Q            | reaches a P-and-not-Q state and then stays in not-Q forever    |
 | eventually always P     | visits not-P states infinitely often                          |
+| P => eventually Q       | starts in a P-and-not-Q state and stays in not-Q forever       |
+| always (P => always Q)  | reaches a P state, later (or there) a not-Q state, then goes on fairly |
+
+A conjunction `A and B` of these holds when each conjunct does; the first conjunct
+violated is reported (its lasso), the message naming it. `always (P => always Q)` is
+a safety property: its violation is a finite path (through a P state to a not-Q one)
+continued by any fair behaviour (it exists where fairness is machine closed, as WF and
+SF of the spec's own actions are); the path is a shortest one (a breadth-first search
+over (state, a P state seen yet)), the continuation a shortest way to a fair cycle.
 
 So each check is: the *region* (the states the behaviour must stay in), the *sources*
 (where it may enter the region; reachable region states are found from them), and
@@ -48,6 +57,7 @@ import numpy as np
 from checker.lang.values import show
 
 from .conditions import FAILED, HOLDS
+from .covers import fail_unreached
 from .fingerprints import fingerprint
 from .outcome import failure_message, label_trace, labelled_step
 from .search import bfs
@@ -62,6 +72,7 @@ class Lasso:
     states: list          # state numbers in the graph
     loop: int
     bound: tuple = ()     # the values of the property's `forall` binders: ((name, value), ...)
+    conjunct: int = -1    # a conjunction's: which conjunct it violates
 
 
 class SpecFailure(Exception):
@@ -82,6 +93,7 @@ def search(model, graph: StateGraph | None = None, **options):
     result = bfs(model, graph=graph, **options)
     if graph is not None and model.temporal and result.verdict == "ok":
         judge(model, graph, result)
+    fail_unreached(result)
     return result, graph
 
 
@@ -104,9 +116,13 @@ def judge(model, graph: StateGraph, result):
             trace, closing = lasso_trace(model, graph, lasso)
             result.trace, (result.loop_step,) = model.export_trace(trace), model.export_trace([closing])
             result.loop = lasso.loop
+            notes = []
             if lasso.bound:
                 types = {b.name: b.type for b in lasso.prop.temporal.binders}
-                result.message = "for " + ", ".join(f"{n} = {show(v, types[n])}" for n, v in lasso.bound)
+                notes.append("for " + ", ".join(f"{n} = {show(v, types[n])}" for n, v in lasso.bound))
+            if lasso.conjunct >= 0:
+                notes.append(conjunct_text(lasso.prop, lasso.conjunct))
+            result.message = "; ".join(notes) or None
     result.liveness_elapsed = time.perf_counter() - began
     result.elapsed += result.liveness_elapsed
     return result
@@ -119,20 +135,28 @@ def check(model, graph: StateGraph, props) -> Lasso | None:
     for prop in props:
         for k, (bound, conds) in enumerate(model.temporal_instances(prop)):
             numbers = [graph.conditions.number[(prop.name, k, j)] for j in range(len(conds))]
-            lasso = find_violation(graph, prop, numbers, fairness)
-            if lasso is not None:
-                lasso.bound = bound
-                return lasso
+            for c, (form, parts, _pos) in enumerate(prop.temporal.conjuncts):
+                lasso = find_violation(graph, prop, [numbers[j] for j in parts], fairness, form)
+                if lasso is not None:
+                    lasso.bound = bound
+                    lasso.conjunct = c if len(prop.temporal.conjuncts) > 1 else -1
+                    return lasso
     return None
 
 
-def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lasso | None:
-    """A lasso violating one instance of prop whose conditions are `conds` ([P] or
-    [P, Q], condition numbers: see conditions.py), or None."""
-    form = prop.temporal.form
+def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=None) -> Lasso | None:
+    """A lasso violating one instance of prop (or of its conjunct of this `form`) whose
+    conditions are `conds` ([P] or [P, Q], condition numbers: see conditions.py), or None."""
+    form = form or prop.temporal.form
     n, expanded = len(graph), graph.expanded
     inits = range(graph.n_init)
     accept = None
+    if form == "stable":
+        return _unstable(graph, prop, conds, fairness)
+    if form == "implies_eventually":
+        region = _mask(graph, conds[1], expanded, negate=True)
+        trigger = _mask(graph, conds[0], region)
+        return fair_lasso(graph, fairness, prop, region, [v for v in inits if trigger[v]])
     if form == "eventually_always":
         region = expanded
         sources = [v for v in inits if expanded[v]]
@@ -148,6 +172,51 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lass
             trigger = _mask(graph, conds[0], region)
             sources = [v for v in range(n) if trigger[v]]
     return fair_lasso(graph, fairness, prop, region, sources, accept)
+
+
+def _unstable(graph, prop, conds, fairness) -> Lasso | None:
+    """A violation of `always (P => always Q)`: a shortest path through a P state to a
+    not-Q state, then a fair behaviour from there; None if no such path goes on fairly.
+    The paths come from one breadth-first search over (state, a P state seen yet), the
+    not-Q states it ends at tried in the order found (the first usually goes on)."""
+    n = len(graph)
+    every = bytearray(b"\x01") * n
+    p = _mask(graph, conds[0], every)
+    bad = _mask(graph, conds[1], every, negate=True)
+    if not any(p) or not any(bad):
+        return None
+    starts, targets = graph.starts, graph.targets
+    seen, pred, order = [bytearray(n), bytearray(n)], {}, []
+    frontier = []
+    for v in range(graph.n_init):
+        if not seen[p[v]][v]:
+            seen[p[v]][v] = 1
+            pred[(v, p[v])] = None
+            frontier.append((v, p[v]))
+    while frontier:
+        order += [v for v, f in frontier if f and bad[v]]
+        nxt = []
+        for v, f in frontier:
+            for e in range(starts[v], starts[v + 1]):
+                w = targets[e]
+                g = f or p[w]
+                if not seen[g][w]:
+                    seen[g][w] = 1
+                    pred[(w, g)] = (v, f)
+                    nxt.append((w, g))
+        frontier = nxt
+    for end in order:
+        tail = fair_lasso(graph, fairness, prop, graph.expanded, [end])
+        if tail is None:
+            continue
+        path, node = [], (end, 1)
+        while node is not None:
+            path.append(node[0])
+            node = pred[node]
+        path.reverse()
+        skip = len(graph.path_from_init(end))     # fair_lasso's own way to `end`, replaced
+        return Lasso(prop, path + tail.states[skip:], tail.loop - skip + len(path))
+    return None
 
 
 def _mask(graph, cond, among, negate=False) -> bytearray:
@@ -189,15 +258,17 @@ class Fairness:
                 if f.action.index != act:
                     continue
                 key = tuple(values[p] for p in f.params)
-                g = ids.get((k, key))
+                group = (f.group if f.group >= 0 else k, key)    # a `( A | B )` group: one for all
+                g = ids.get(group)
                 if g is None:
-                    g = ids[(k, key)] = len(self.strong)
+                    g = ids[group] = len(self.strong)
                     self.strong.append(f.kind == "strong")
                 if model.fairness_condition(k) is None:
-                    fixed.append(g)
+                    if g not in fixed:
+                        fixed.append(g)
                 else:
                     j = [entry[0] for entry in when[act]].index(k)
-                    conditional.append((g, j, key))
+                    conditional.append((g, j, tuple(values[p] for p in f.cond_params)))
             self.by_label.append((fixed, conditional))
         self._enabled = self._unsure = None
 
@@ -522,6 +593,32 @@ def _path_states(model, graph, path) -> list:
     return states
 
 
+def conjunct_text(prop, c) -> str:
+    """`its conjunct 2 (P => eventually Q, line 7)`: which conjunct a lasso violates."""
+    from checker.lang.typecheck import TEMPORAL_FORMS
+    form, _parts, pos = prop.temporal.conjuncts[c]
+    return f"its conjunct {c + 1} of {len(prop.temporal.conjuncts)} ({TEMPORAL_FORMS[form]}" \
+           + (f", line {pos[0]})" if pos else ")")
+
+
+def lasso_breaks(form, holds, loop) -> bool:
+    """Does the lasso whose states' conditions are `holds` ([[P, Q...]] per state;
+    holds[loop:] repeat) violate a property of this form?"""
+    cycle = range(loop, len(holds))
+    if form == "eventually":
+        return not any(h[0] for h in holds)
+    if form == "always_eventually":
+        return not any(holds[i][0] for i in cycle)
+    if form == "eventually_always":
+        return not all(holds[i][0] for i in cycle)
+    if form == "implies_eventually":
+        return holds[0][0] and not any(h[1] for h in holds)
+    if form == "stable":                        # after a P state, every state is Q
+        return any(h[0] and not all(x[1] for x in holds[min(i, loop):]) for i, h in enumerate(holds))
+    return any(h[0] and not h[1] and not any(x[1] for x in holds[min(i, loop):])    # P leads_to Q
+               for i, h in enumerate(holds))
+
+
 # ------------------------------------------------------------------ judging a given lasso
 
 def lasso_violation(model, prop, states, loop, labels, closing):
@@ -550,19 +647,10 @@ def lasso_violation(model, prop, states, loop, labels, closing):
         any(fairness.strong[g] and g not in taken for g in set().union(*enabled))
     if unfair:
         return None
-    form = prop.temporal.form
     for bound, conds in model.temporal_instances(prop):
         holds = [[bool(c(s)) for c in conds] for s in states]
-        if form == "eventually":
-            bad = not any(h[0] for h in holds)
-        elif form == "always_eventually":
-            bad = not any(holds[i][0] for i in cycle)
-        elif form == "eventually_always":
-            bad = not all(holds[i][0] for i in cycle)
-        else:                                   # P leads_to Q
-            bad = any(h[0] and not h[1] and not any(x[1] for x in holds[min(i, loop):])
-                      for i, h in enumerate(holds))
-        if bad:
+        if any(lasso_breaks(form, [[h[j] for j in parts] for h in holds], loop)
+               for form, parts, _pos in prop.temporal.conjuncts):
             return bound
     return None
 

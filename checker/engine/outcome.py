@@ -34,6 +34,7 @@ EXIT_DEADLOCK = 11              # TLC
 EXIT_VIOLATION = 12             # TLC: an invariant or action property
 EXIT_TEMPORAL = 13              # TLC: a temporal property
 EXIT_DIVERGES = 14              # a recording or Kafka itself does what the spec cannot
+EXIT_COVER = 15                 # a complete search never reached a cover (engine/covers.py)
 EXIT_EVAL_ERROR = 75            # TLC: the spec failed while being evaluated
 EXIT_INTERRUPTED = 130          # Ctrl-C, with the partial counts
 
@@ -53,7 +54,7 @@ def exit_code_of(verdict: str, kind: str | None = None, stopped_by: str | None =
     if stopped_by == "interrupted":
         return EXIT_INTERRUPTED
     if verdict == "violation":
-        return EXIT_TEMPORAL if kind == "temporal" else EXIT_VIOLATION
+        return {"temporal": EXIT_TEMPORAL, "cover": EXIT_COVER}.get(kind, EXIT_VIOLATION)
     return {"ok": EXIT_OK, "deadlock": EXIT_DEADLOCK, "incomplete": EXIT_INCOMPLETE,
             "error": EXIT_EVAL_ERROR}[verdict]
 
@@ -74,7 +75,7 @@ class Result:
     queue_left: int
     elapsed: float
     property: str | None = None
-    property_kind: str | None = None  # invariant | action | temporal | deadlock | error
+    property_kind: str | None = None  # invariant | action | temporal | cover | deadlock | error
     trace: list | None = None         # [Step]
     loop: int | None = None           # a lasso (temporal): trace[loop:] repeats forever ...
     loop_step: Step | None = None     # ... and this step goes from the last state back to trace[loop]
@@ -85,6 +86,8 @@ class Result:
     coverage: dict = field(default_factory=dict)
     visited_bytes: int = 0            # memory of the visited set (fingerprints, parent links)
     collision_probability: float = 0.0  # that a fingerprint collision hid a state (TLC's estimate)
+    covers: dict = field(default_factory=dict)      # cover name -> {kind, line, reached, depth}
+    witnesses: dict = field(default_factory=dict)   # cover name -> its shortest witness [Step]
 
     @builtins.property          # `property` is a field name above
     def exit_code(self) -> int:
@@ -127,7 +130,7 @@ def failure_message(exc, model) -> str:
         # the generated module starts with its constants; find the enclosing action comment
         for k in range(min(where, len(lines)) - 1, -1, -1):
             line = lines[k].strip()
-            if line.startswith(("# action ", "# temporal property ", "# fairness condition ")):
+            if line.startswith(("# action ", "# temporal property ", "# fairness condition ", "# cover ")):
                 return f"{text} (in {line[2:]})"
             if line.startswith("def d_"):
                 return f"{text} (in function {line[6:line.index('(')]})"

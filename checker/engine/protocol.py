@@ -42,6 +42,8 @@ class ExplicitModel(Protocol):
     check_steps: Callable[[State, State], int]
     check_steps_moving: Callable[[State, State], int]      # from a state whose stutter satisfies them
     check_constraints: Callable[[State], int]
+    covers: Sequence[Any]                                  # the covers checked (covers.py)
+    check_covers: Callable[[State, State, int], int]       # the bits of the open covers a step reaches
     export_state: Callable[[State], State]                 # the state as users see it
     hash_apart: bool                    # a state may hold -1 and -2 (fingerprints.py)
 

@@ -187,7 +187,8 @@ def _stuttering_lasso(model, trace, succ, s):
     for prop in model.temporal:
         # `always eventually` and `eventually always` depend on the cycle only: judge the
         # one-state lasso (cheap); the others on the whole run
-        states, marks = ([s], [None]) if prop.temporal.form in _CYCLE_ONLY else (whole, labels)
+        cycle_only = all(form in _CYCLE_ONLY for form, _, _ in prop.temporal.conjuncts)
+        states, marks = ([s], [None]) if cycle_only else (whole, labels)
         for a, p in loops:
             if lasso_violation(model, prop, states, len(states) - 1, marks, (a, p)) is not None:
                 return prop.name, Step(model.action_names[a], p, s)

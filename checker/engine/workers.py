@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from .covers import CoverWatch
 from .explore import Expansion, Search, Stop, expand, first_failure
 from .fingerprints import FingerprintTable, fingerprints, room_for
 from .memory import rss
@@ -66,6 +67,7 @@ class Expanded:
     steps: Steps | None    # with a state graph
     took: float            # seconds the expansion took
     rss: int               # the process's resident memory
+    covers: dict | None = None   # covers first reached in this expansion (covers.CoverWatch.take)
 
 
 @dataclass
@@ -100,6 +102,7 @@ class _Run:
         self.keys = None           # the fingerprints of the last expansion's successors
         self.taken = None          # (states, their parents or None) between take and check
         self.busy = 0.0            # seconds spent on this level's calls so far
+        self.covers = CoverWatch(model) if model.covers else None   # this run's covers still open
 
     def own(self, parts, local):
         """Add parts of a level's fingerprints, those this process owns, to its shard,
@@ -119,14 +122,16 @@ class _Run:
         """Expand the run."""
         began = time.perf_counter()
         self.garbage = None        # the successors of the level before (millions of tuples)
-        x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record)
+        x = expand(self.model, self.states, self.base, self.canonical, self.check_deadlock, self.record,
+                   self.covers)
         self.found, self.counts = x.found, x.counts
         keys = self.keys = fingerprints(x.found, self.model.hash_apart)
         steps = Steps(*self.labels(x.steps, x.outside), bytes(x.marks), np.array(x.step_marks, np.uint32),
                       np.array(x.outside_marks, np.uint32)) if self.record is not None else None
         took = time.perf_counter() - began
         self.busy += took
-        return Expanded(keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss())
+        return Expanded(keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss(),
+                        self.covers.take() if self.covers is not None else None)
 
     def labels(self, steps, outside):
         """(label numbers of every step, 1/0 per state: expanded or not, labels new
@@ -422,6 +427,9 @@ class ParallelSearch(Search):
         # the runs in order, up to the first that met a stop
         upto = next((k for k, o in enumerate(outs) if o.stop is not None), len(outs) - 1)
         outs = outs[:upto + 1]
+        if self.covers is not None:
+            for o in outs:
+                self.covers.merge(o.covers)
         x = Expansion(None, [c for o in outs for c in o.counts], [m for o in outs for m in o.made],
                       [], None, sum(o.constrained for o in outs))
         self.constrained += x.constrained

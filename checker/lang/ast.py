@@ -375,6 +375,16 @@ class ActionPropertyDecl(Decl):
 
 
 @dataclass
+class CoverDecl(Decl):
+    """`cover NAME = P`: some state of the search satisfies P; `cover action NAME = P`:
+    some step does (P may read primed variables). `when`: a condition on the constants,
+    the configurations the cover is about (elsewhere it is not checked)."""
+    expr: Expr
+    step: bool = False
+    when: Optional[Expr] = None
+
+
+@dataclass
 class TemporalPropertyDecl(Decl):
     expr: Expr
     refuted: bool = False
@@ -390,9 +400,17 @@ class FairTarget(Node):
 
 
 @dataclass
+class FairGroup(Node):
+    """`(A(p) | B(q) ...)` in a fairness declaration: one constraint on the disjunction
+    of the actions (TLA+'s WF_vars(A \\/ B)), per value of the listed parameters, which
+    the members list alike (the same number, of the same types, matched by position)."""
+    targets: list                 # [FairTarget]
+
+
+@dataclass
 class FairnessDecl(Node):
     kind: str                     # weak | strong
-    targets: list                 # [FairTarget]
+    targets: list                 # [FairTarget or FairGroup]
 
 
 @dataclass

@@ -140,6 +140,12 @@ class _ToAst(Transformer):
         name, expr = c[-2], c[-1]
         return A.ActionPropertyDecl(str(name), expr, refuted=refuted, pos=_pos(name))
 
+    def cover_decl(self, meta, c):
+        return A.CoverDecl(str(c[0]), c[2], when=c[1], pos=_pos(c[0]))
+
+    def cover_action_decl(self, meta, c):
+        return A.CoverDecl(str(c[0]), c[2], step=True, when=c[1], pos=_pos(c[0]))
+
     def temporal_decl(self, meta, c):
         return A.TemporalPropertyDecl(str(c[1]), c[2], refuted=c[0] is not None, pos=_pos(c[1]))
 
@@ -154,6 +160,9 @@ class _ToAst(Transformer):
 
     def fair_target(self, meta, c):
         return A.FairTarget(str(c[0]), c[1], c[2], pos=_pos(c[0]))
+
+    def fair_group(self, meta, c):
+        return A.FairGroup(list(c), pos=_pos(meta))
 
     def fair_params(self, meta, c):
         return [(str(n), _pos(n)) for n in c if n is not None]
@@ -396,6 +405,8 @@ def _syntax_error(e, source, path) -> SpecError:
         after_eq = str(tok) == "=" and (tok.start_pos or 0) > 0 and source[tok.start_pos - 1] == "="
         if after_eq:                  # `x == 0` where a statement assigns
             msg += "; a statement assigns with a single '=' (x = 0); '==' compares, in an expression"
+        elif str(tok) == "=" and set(e.expected or ()) == {"NAME"}:   # `cover action = ...`
+            msg += "; a name is missing before the '='"
         elif str(tok) == "=":         # `when x = 1`: TLA+'s habit, not gdsl's
             msg += "; to compare, write '==' (a single '=' assigns, in a statement)"
         elif expected and len(expected) <= 8:

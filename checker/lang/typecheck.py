@@ -74,9 +74,14 @@ class TemporalBinder(NamedTuple):
 class TemporalParts:
     """A temporal property as the engines judge it: `forall p in Proc: P leads_to Q`
     is TemporalParts("leads_to", [P, Q], [TemporalBinder("p", Proc, <Proc>)])."""
-    form: str             # a key of TEMPORAL_FORMS: eventually, always_eventually, ...
-    conditions: list      # its state conditions: [P], or [P, Q] for leads_to
+    form: str             # a key of TEMPORAL_FORMS: eventually, always_eventually, ... ("all": a conjunction)
+    conditions: list      # its state conditions: [P], or [P, Q] for leads_to (a conjunction: all of its parts')
     binders: list         # [TemporalBinder] of its leading forall, outermost first
+    conjuncts: list = None  # [(form, [indices into conditions], position)]: what must each hold
+
+    def __post_init__(self):
+        if self.conjuncts is None:
+            self.conjuncts = [(self.form, list(range(len(self.conditions))), None)]
 
 
 @dataclass
@@ -84,17 +89,22 @@ class PropertyInfo:
     name: str
     expr: A.Expr
     pos: tuple
-    kind: str             # invariant | action | constraint | temporal
+    kind: str             # invariant | action | constraint | temporal | cover | cover_action
     refuted: bool = False # documented not to hold; checked only when named
     lemma: bool = False   # a `lemma`: an invariant that also strengthens --prove
     temporal: TemporalParts | None = None   # temporal properties only
+    applies: bool = True  # a cover whose `when` holds in this configuration (others: not checked)
 
 
 # The temporal forms, as the spec writes them (for messages and reports).
 TEMPORAL_FORMS = {"eventually": "eventually P", "always_eventually": "always eventually P",
-                  "eventually_always": "eventually always P", "leads_to": "P leads_to Q"}
+                  "eventually_always": "eventually always P", "leads_to": "P leads_to Q",
+                  "implies_eventually": "P => eventually Q", "stable": "always (P => always Q)",
+                  "all": "A and B"}
 _TEMPORAL_HELP = ("a temporal property is `eventually P`, `always eventually P`, "
-                  "`eventually always P` or `P leads_to Q`, with P and Q conditions on one state")
+                  "`eventually always P`, `P leads_to Q`, `P => eventually Q` (from the initial state) "
+                  "or `always (P => always Q)`, with P and Q conditions on one state, or a conjunction "
+                  "(`and`) of these")
 
 
 @dataclass
@@ -107,6 +117,13 @@ class FairnessInfo:
     params: list          # names of the action's parameters that tell instances apart
     cond: A.Expr | None
     pos: tuple
+    group: int = -1       # declarations with the same group are one constraint on the
+                          # disjunction of their actions (a `( A | B )` target); -1: its own
+
+    @property
+    def cond_params(self) -> list:
+        """The parameters `cond` is a function of (after the state): all of the action's."""
+        return [n for n, _, _ in self.action.params]
 
 
 @dataclass
@@ -252,6 +269,8 @@ class _Checker:
                 self.property_decl(d)
             elif isinstance(d, A.TemporalPropertyDecl):
                 self.temporal_decl(d)
+            elif isinstance(d, A.CoverDecl):
+                self.cover_decl(d)
             elif isinstance(d, A.ConstraintDecl):
                 self.declare(d.name, "constraint", d.pos)
                 self.expect(BOOL, self.expr(d.expr, _Scope(), _Ctx("constraint")), d.expr.pos,
@@ -430,6 +449,20 @@ class _Checker:
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted,
                                             lemma=getattr(d, "lemma", False)))
 
+    def cover_decl(self, d: A.CoverDecl):
+        """`cover NAME = P` (kind "cover": a condition on a state) or `cover action NAME
+        = P` (kind "cover_action": on a step, primes allowed)."""
+        kind = "cover_action" if d.step else "cover"
+        self.declare(d.name, "property", d.pos)
+        applies = True
+        if d.when is not None:
+            self.expect(BOOL, self.expr(d.when, _Scope(), _Ctx("the `when` of a cover", state=False)),
+                        d.when.pos, f"the `when` of cover {d.name!r} (a condition on the constants)")
+            applies = bool(self.const_eval(d.when))
+        ctx = _Ctx("cover action" if d.step else "cover", primes=d.step)
+        self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"cover {d.name!r}")
+        self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, applies=applies))
+
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
         one property per value (TLA+'s \\A x \\in S: P(x) ~> Q(x)); S may not read
@@ -445,17 +478,22 @@ class _Checker:
                     scope.names[n] = (et, False)
                     binders.append(TemporalBinder(n, et, b.domain))
             e = e.body
-        form, parts = self.temporal_form(e)
+        conjuncts, parts = [], []
+        for c in _temporal_conjuncts(e):
+            form, cparts = self.temporal_form(c)
+            conjuncts.append((form, list(range(len(parts), len(parts) + len(cparts))), c.pos))
+            parts += cparts
         for part in parts:
             self.expect(BOOL, self.expr(part, scope, _Ctx("temporal property")), part.pos,
                         f"a condition of temporal property {d.name!r}")
+        form = conjuncts[0][0] if len(conjuncts) == 1 else "all"
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, "temporal", d.refuted,
-                                            temporal=TemporalParts(form, parts, binders)))
+                                            temporal=TemporalParts(form, parts, binders, conjuncts)))
 
     @staticmethod
     def temporal_form(e) -> tuple:
         """(form, [state conditions]) of a temporal property's formula, or a SpecError
-        saying which of the four forms to write."""
+        saying which form to write."""
         def op(x):
             return x.op if isinstance(x, A.Temporal) else None
         inner = e.args[0] if op(e) else None
@@ -467,6 +505,22 @@ class _Checker:
             return "eventually_always", inner.args
         if op(e) == "always" and op(inner) == "eventually" and op(inner.args[0]) is None:
             return "always_eventually", inner.args
+        if isinstance(e, A.Binary) and e.op == "=>" and not _temporal_inside(e.left) \
+                and op(e.right) == "eventually" and op(e.right.args[0]) is None:
+            return "implies_eventually", [e.left, e.right.args[0]]
+        if op(e) == "always" and isinstance(inner, A.Binary) and inner.op == "=>" \
+                and not _temporal_inside(inner.left) and op(inner.right) == "always" \
+                and op(inner.right.args[0]) is None:
+            return "stable", [inner.left, inner.right.args[0]]
+        if op(e) == "always" and isinstance(inner, A.Binary) and inner.op == "=>" \
+                and not _temporal_inside(inner.left) and op(inner.right) == "eventually" \
+                and op(inner.right.args[0]) is None:
+            return "leads_to", [inner.left, inner.right.args[0]]      # TLA+'s definition of ~>
+        if isinstance(e, A.Binary) and e.op == "=>" and _temporal_inside(e):
+            raise SpecError(f"`P => ...` is checked from the initial state only as `P => eventually Q`; "
+                            f"{_TEMPORAL_HELP}", e.pos)
+        if op(e) == "always" and op(inner) is None and _temporal_inside(inner):
+            raise SpecError(f"this nesting of temporal operators is not supported; {_TEMPORAL_HELP}", e.pos)
         if op(e) == "always" and op(inner) is None:
             raise SpecError("`always P` alone is an invariant: declare it as `invariant NAME = P`", e.pos)
         if op(e) == "always" and op(inner) == "leads_to":
@@ -478,26 +532,47 @@ class _Checker:
         raise SpecError(f"this nesting of temporal operators is not supported; {_TEMPORAL_HELP}", e.pos)
 
     def fairness_decl(self, d: A.FairnessDecl):
+        for item in d.targets:
+            if not isinstance(item, A.FairGroup):
+                self.fair_target(d, item)
+                continue
+            group, first = len(self.fairness), None
+            for t in item.targets:
+                info = self.fair_target(d, t, group)
+                types = [next(ty for n, ty, _ in info.action.params if n == p) for p in info.params]
+                if first is None:
+                    first = (info, types)
+                elif types != first[1]:
+                    def show(i, ts):
+                        return f"{i.action.name}({', '.join(f'{n}: {ty}' for n, ty in zip(i.params, ts))})"
+                    raise SpecError(f"the actions of a fairness group list parameters of the same types, "
+                                    f"matched by position (one constraint per value): {show(info, types)} "
+                                    f"against {show(*first)}", t.pos)
+
+    def fair_target(self, d, t, group=-1) -> FairnessInfo:
+        """One action of a fairness declaration (in `group`, or its own)."""
         actions = {a.name: a for a in self.actions}
-        for t in d.targets:
-            act = actions.get(t.action)
-            if act is None:
-                raise SpecError(f"unknown action {t.action!r} in a fairness declaration"
-                                f"{self.suggest(t.action, actions)}", t.pos)
-            types = {n: ty for n, ty, _ in act.params}
-            scope, names = _Scope(), []
-            for name, pos in t.params or ():
-                if name not in types:
-                    listing = ", ".join(types) or "none"
-                    raise SpecError(f"{act.name} has no parameter {name!r} (its parameters: {listing})", pos)
-                if name in names:
-                    raise SpecError(f"parameter {name!r} appears twice", pos)
-                names.append(name)
-                scope.names[name] = (types[name], False)
-            if t.cond is not None:
-                self.expect(BOOL, self.expr(t.cond, scope, _Ctx("fairness condition")), t.cond.pos,
-                            "a fairness condition")
-            self.fairness.append(FairnessInfo(d.kind, act, names, t.cond, t.pos))
+        act = actions.get(t.action)
+        if act is None:
+            raise SpecError(f"unknown action {t.action!r} in a fairness declaration"
+                            f"{self.suggest(t.action, actions)}", t.pos)
+        types = {n: ty for n, ty, _ in act.params}
+        scope, names = _Scope(), []
+        for name, pos in t.params or ():
+            if name not in types:
+                listing = ", ".join(types) or "none"
+                raise SpecError(f"{act.name} has no parameter {name!r} (its parameters: {listing})", pos)
+            if name in names:
+                raise SpecError(f"parameter {name!r} appears twice", pos)
+            names.append(name)
+        for name, ty in types.items():     # the condition may read every parameter
+            scope.names[name] = (ty, False)
+        if t.cond is not None:
+            self.expect(BOOL, self.expr(t.cond, scope, _Ctx("fairness condition")), t.cond.pos,
+                        "a fairness condition")
+        info = FairnessInfo(d.kind, act, names, t.cond, t.pos, group)
+        self.fairness.append(info)
+        return info
 
     def close_reads(self):
         changed = True
@@ -735,7 +810,7 @@ class _Checker:
             return self.name(e, scope, ctx)
         if isinstance(e, A.Primed):
             if not ctx.primes:
-                raise SpecError(f"{e.name}' (a primed variable) is only allowed in an action property", e.pos)
+                raise SpecError(f"{e.name}' (a primed variable) is only allowed in an action property or a `cover action`", e.pos)
             if e.name not in self.vars:
                 raise SpecError(f"only state variables can be primed; {e.name!r} is not one", e.pos)
             return self.vars[e.name].type
@@ -1098,6 +1173,14 @@ class _Checker:
     @staticmethod
     def suggest(name, known) -> str:
         return did_you_mean(name, known)
+
+
+def _temporal_conjuncts(e) -> list:
+    """The conjuncts of a temporal formula `A and B and ...` whose conjuncts are temporal
+    (a conjunction of conditions is one condition: [e] then)."""
+    if isinstance(e, A.Binary) and e.op == "and" and (_temporal_inside(e.left) or _temporal_inside(e.right)):
+        return _temporal_conjuncts(e.left) + _temporal_conjuncts(e.right)
+    return [e]
 
 
 def _temporal_inside(e) -> bool:

@@ -8,7 +8,7 @@ variable, encoding.py), pack/unpack over the `StateLayout`, the spec's functions
 as static C functions of the working state, `mc_init` and `mc_successors` (the
 actions in declaration order, parameters in their domains' order, each instance
 behind its guard, so successors come in the Python backend's order), `mc_inv`,
-`mc_steps`, `mc_con`, then native_search.c. Each place that emits a successor is a
+`mc_steps`, `mc_con`, `mc_cover`, then native_search.c. Each place that emits a successor is a
 *site*: `sites[k]` is (action index or -1 for init, [(label, type)]), which the
 engine uses to name a trace's steps. A construct it cannot compile raises
 `Unsupported` with its spec position. The cost: generation is linear in the spec
@@ -64,6 +64,7 @@ class Generator(CExpressions, CStatements):
         self.property_function(body, "mc_inv", self.model.invariants, primed=False)
         self.property_function(body, "mc_steps", self.model.action_properties, primed=True)
         self.property_function(body, "mc_con", self.model.constraints, primed=False)
+        self.cover_function(body)
         self.marks_function(body)
         state = ["typedef struct {"]
         for n, t in zip(self.model.var_names, self.model.var_types):
@@ -74,7 +75,9 @@ class Generator(CExpressions, CStatements):
         head += [f"#define MC_N_INV {len(self.model.invariants)}",
                  f"#define MC_N_STEP {len(self.model.action_properties)}",
                  f"#define MC_N_CON {len(self.model.constraints)}",
-                 f"#define MC_INV_DECIDED {int(bool(self.model.invariants_decided))}"]
+                 f"#define MC_INV_DECIDED {int(bool(self.model.invariants_decided))}",
+                 f"#define MC_N_COVER {len(self.model.covers)}",
+                 f"#define MC_COVER_STATE {sum(1 << k for k, p in enumerate(self.model.covers) if p.kind == 'cover')}ULL"]
         head += self.pack_functions()
         source = "\n".join(head + self.prototypes + body.lines + ['#include "native_search.c"', ""])
         return Generated(source, self.layout, self.sites)
@@ -229,6 +232,24 @@ class Generator(CExpressions, CStatements):
             w(f'    mc_where = "{kind} {p.name}";')
             w(f"    if (!{self.expr(p.expr, env)}) return {k};")
         w("    return -1;")
+        w("}")
+
+
+    def cover_function(self, w):
+        """mc_cover(s, t, open): the bits, among `open`, of the covers the step s -> t
+        reaches (a state cover: t satisfies it), as engine/covers.py's check_covers."""
+        covers = self.model.covers
+        if len(covers) > 64:
+            raise Unsupported("more than 64 covers", covers[64].pos)
+        w("static uint64_t mc_cover(const S *s, const S *t, uint64_t o) {")
+        w("    uint64_t hit = 0;")
+        w("    (void)s; (void)t; (void)o;")
+        for k, p in enumerate(covers):
+            env = {"$s": "(*s)", "$p": "(*t)"} if p.kind == "cover_action" else {"$s": "(*t)", "$p": "(*t)"}
+            w(f'    mc_where = "cover {p.name}";')
+            w(f"    if ((o & {1 << k}ULL) && ({self.expr(p.expr, env)})) hit |= {1 << k}ULL;")
+            w("    if (mc_failed) return hit;")
+        w("    return hit;")
         w("}")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import time
 
+from checker.engine.covers import fail_unreached
 from checker.engine.fingerprints import collision_probability
 from checker.engine.outcome import Result, Step
 
@@ -112,12 +113,25 @@ class NativeSearch:
             res.property, res.property_kind = "EvaluationError", "error"
         if verdict in ("violation", "deadlock", "error") and (r.index >= 0 or r.init_pos >= 0):
             res.trace = self.model.export_trace(self.trace(r.index, r.step_to, r.init_pos))
+        if self.model.covers and verdict != "error":
+            self.judge_covers(res)
         if record and verdict == "ok":
             from checker.engine.liveness import judge
             graph = NativeStateGraph(self.model, self).fill(self.lib, self.generated, MC_MAX_LABELS)
             judge(self.model, graph, res)
+        fail_unreached(res)
         # the C store stays until the next run: a lasso's states are replayed from it
         return res
+
+    def judge_covers(self, res) -> None:
+        """Where the C search first reached each cover, judged as the Python search
+        judges it (engine/covers.py), the witnesses replayed on the Python backend."""
+        from checker.engine.covers import judge
+        parent, init = (ctypes.c_int64 * 64)(), (ctypes.c_int64 * 64)()
+        self.lib.mc_covers(parent, init)
+        firsts = {k: (parent[k], init[k]) for k in range(len(self.model.covers))
+                  if parent[k] >= 0 or init[k] >= 0}
+        judge(self.model, res, firsts, lambda n: self.trace(n, -1, -1))
 
     def expand(self, state=None) -> list:
         """The initial states (state None), or the successors of a state (the Python

@@ -3,7 +3,14 @@
  *
  * Included at the end of a generated file, which defines before it: MC_WORDS, the
  * unpacked state `S`, mc_unpack/mc_pack, mc_init/mc_successors (calling mc_emit), and
- * mc_inv/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED.
+ * mc_inv/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED, and
+ * mc_cover with MC_N_COVER (at most 64) and MC_COVER_STATE (the bits of the state covers).
+ *
+ * Covers (checker/engine/covers.py): while a cover is open, each step to a state inside
+ * the constraints is shown to mc_cover (phase A, each thread with its own open bits);
+ * phase B, in state order, records per cover the first state whose step reached it
+ * (g_cover_parent; an initial state that reaches a state cover: g_cover_init), so the
+ * witness is the one the Python search finds, whatever the number of threads.
  *
  * Memory: the visited set is an open-addressing table of 64-bit fingerprints (0 is
  * empty), kept at most 3/4 full; per distinct state, 4 bytes of parent number and 4
@@ -289,6 +296,7 @@ static void stop_error(McResult *r, int64_t index, int64_t step_to) {
 
 typedef struct {
     int64_t off, moff, nsucc, upto, constrained, step_to;
+    uint64_t covers;                 /* the covers its steps reached (of those open) */
     int arena, error, event, verdict, kind, prop;
     char message[256];
 } Parent;
@@ -303,6 +311,9 @@ static pthread_barrier_t g_start, g_end;
 static const uint64_t *g_chunk;
 static int64_t g_chunk_n;
 static volatile int g_quit;
+static uint64_t g_cover_open;                 /* covers not reached yet (phase B updates it) */
+static int64_t g_cover_parent[64], g_cover_init[64];
+static __thread uint64_t t_cover_open;        /* the same, as one thread's part of a chunk knows it */
 
 static int arena_grow(Vec *v, int64_t extra, size_t size) {
     if (v->n + extra <= v->cap) return 1;
@@ -363,6 +374,13 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
             }
         }
     }
+    for (int64_t k = 0; k < upto && MC_N_COVER && t_cover_open; k++) {
+        if (MC_N_CON && sout[k]) continue;
+        uint64_t hit = mc_cover(&s, &ss[k], t_cover_open);
+        if (mc_failed) { upto = k; po->error = 1; po->event = 0; po->step_to = k; break; }
+        po->covers |= hit;
+        t_cover_open &= ~hit;
+    }
     if (po->error) snprintf(po->message, sizeof po->message, "%s", mc_err);
     po->upto = upto;
     if (!arena_grow(&a->w, upto * MC_WORDS, sizeof(uint64_t)) || !arena_grow(&a->fp, upto, sizeof(uint64_t))
@@ -398,6 +416,7 @@ static void expand_part(int t) {
     a->w.n = a->fp.n = a->out.n = a->lab.n = a->mk.n = a->marks.n = 0;
     mc_labelling = mc_record;
     int64_t lo = g_chunk_n * t / g_threads, hi = g_chunk_n * (t + 1) / g_threads;
+    t_cover_open = g_cover_open;
     for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &g_parents[j], a, t);
     /* the table's slots of this part's successors, fetched ahead of phase B */
     for (int64_t k = 0; k < a->fp.n && st.visited.slots; k++)
@@ -467,6 +486,8 @@ int mc_run(const McOptions *o, McResult *r) {
     graph_free();
     mc_failed = 0;
     mc_record = mc_labelling = o->record;
+    g_cover_open = MC_N_COVER >= 64 ? ~0ULL : (1ULL << MC_N_COVER) - 1;
+    for (int b = 0; b < 64; b++) g_cover_parent[b] = g_cover_init[b] = -1;
     pool_start(o->threads);
     mc_interrupted = 0;
     struct sigaction on_int, before_int;
@@ -526,6 +547,14 @@ int mc_run(const McOptions *o, McResult *r) {
                 goto done_init;
             }
         }
+        if (MC_N_COVER && (g_cover_open & MC_COVER_STATE)) {
+            mc_where = "a cover";
+            uint64_t hit = mc_cover(t, t, g_cover_open & MC_COVER_STATE);
+            if (mc_failed) { stop_error(r, st.n - 1, -1); goto done_init; }
+            for (int b = 0; b < 64; b++)
+                if (hit >> b & 1) g_cover_init[b] = st.n - 1;
+            g_cover_open &= ~hit;
+        }
     }
 done_init:
     r->depth = r->generated ? 1 : 0;
@@ -566,6 +595,9 @@ done_init:
                 Parent *po = &g_parents[j];
                 Arena *a = &g_arenas[po->arena];
                 expanding = i;
+                for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
+                    g_cover_parent[__builtin_ctzll(nw)] = i;
+                g_cover_open &= ~po->covers;
                 r->generated += po->nsucc;
                 r->constrained += po->constrained;
                 if (po->error && po->step_to < 0) {      /* its successors could not be computed */
@@ -655,6 +687,13 @@ done:
     free(st.cur); st.cur = NULL;
     free(st.next); st.next = NULL;
     return r->verdict;
+}
+
+/* Where each cover was first reached: the state whose step reached it, or the
+ * initial state that did (-1: not that way). */
+void mc_covers(int64_t *parent, int64_t *init) {
+    memcpy(parent, g_cover_parent, sizeof g_cover_parent);
+    memcpy(init, g_cover_init, sizeof g_cover_init);
 }
 
 /* The steps to state `index` (then the step to its successor at position `step_to`,

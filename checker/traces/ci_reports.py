@@ -49,9 +49,10 @@ def _checked_properties(model):
     """(name, kind, line, column, file) of every property this run checked (deadlock is
     not one); the file is the spec's, or the one it extends that declares the property."""
     from checker.lang.errors import place
-    kinds = {"invariant": "invariant", "action": "action property", "temporal": "temporal property"}
+    kinds = {"invariant": "invariant", "action": "action property", "temporal": "temporal property",
+             "cover": "cover", "cover_action": "cover action"}
     out = []
-    for p in model.invariants + model.action_properties + model.temporal:
+    for p in model.invariants + model.action_properties + model.temporal + list(model.covers):
         file, line = place(model.checked.spec.source, model.path, p.pos)
         out.append((p.name, kinds[p.kind], line, p.pos[1], file))
     return out
@@ -67,6 +68,9 @@ def _outcome(run, name):
             return "failure", f"expected {run.expected}, but {name} holds"
     if r.verdict == "ok":
         return "passed", ""
+    if r.property_kind == "cover" and name in r.covers:      # covers are judged together
+        return ("passed", "") if r.covers[name]["reached"] else \
+            ("failure", f"cover {name} was never reached, though the search was complete")
     if r.property == name and r.verdict in ("violation", "deadlock"):
         where = f"; trace: {run.trace_path}" if run.trace_path else ""
         what = "deadlock reached" if r.verdict == "deadlock" else f"{name} is violated"
@@ -173,7 +177,8 @@ def sarif(runs, deadlock_checked: bool) -> str:
             seen.add(rule)
             rules.append({"id": rule, "name": rule, "shortDescription": {"text": rule}})
         line, col, file = prop if prop else (1, 1, m.path)
-        text = {"violation": f"{r.property} is violated", "deadlock": "deadlock reached",
+        text = {"violation": f"cover {r.property} was never reached ({r.message})" if r.property_kind == "cover"
+                else f"{r.property} is violated", "deadlock": "deadlock reached",
                 "error": f"the spec failed while being evaluated: {r.message}"}[r.verdict]
         if r.trace:
             text += f" by a {len(r.trace)}-state trace"

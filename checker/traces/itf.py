@@ -70,17 +70,22 @@ def trace_dir_name(name: str, config: dict | None = None) -> str:
     return "-".join([name, *(f"{n}={v}" for n, v in (config or {}).items())])
 
 
-def write_counterexample(out_dir, model, result, mf=None, config=None) -> Path:
+def write_counterexample(out_dir, model, result, mf=None, config=None, witness=None) -> Path:
     """Write a result's trace where the CLI files it: OUT/<model or spec>[-NAME=VALUE...]/
     <property>.itf.json (`config`: the constants the command line set, NAME -> text), the model file
-    and its variation in `#meta`. An unwritable place is a usage error."""
+    and its variation in `#meta`; `witness`: instead, the witness of that cover (engine/covers.py),
+    as <cover>.witness.itf.json. An unwritable place is a usage error."""
     from checker.lang.errors import UsageError
 
     from .report import describe_verdict
     config = {n: config[n] for n in model.checked.consts if n in (config or {})}   # the spec's order
-    path = Path(out_dir) / trace_dir_name(mf.name if mf else model.name, config) / f"{result.property}.itf.json"
+    name = f"{witness}.witness" if witness else result.property
+    path = Path(out_dir) / trace_dir_name(mf.name if mf else model.name, config) / f"{name}.itf.json"
     extra = {"model": str(mf.path), "variation": mf.variation} if mf else None
     try:
+        if witness:
+            return write_trace(path, model, result.witnesses[witness], property_name=witness,
+                               description=f"a shortest witness of cover {witness}", extra_meta=extra)
         return write_trace(path, model, result.trace, property_name=result.property,
                            description=describe_verdict(result), loop=result.loop,
                            loop_step=result.loop_step, extra_meta=extra)

@@ -190,6 +190,9 @@ def describe_verdict(result) -> str:
     v = result.verdict
     if v == "ok":
         return "Model checking completed. No error has been found."
+    if v == "violation" and result.property_kind == "cover":
+        return (f"Error: Cover {result.property} was never reached, though the search was complete"
+                f" ({result.message}).")
     if v == "violation":
         kind = {"invariant": "Invariant", "temporal": "Temporal property"}.get(result.property_kind,
                                                                             "Action property")
@@ -214,6 +217,7 @@ def summary_lines(result) -> list:
         extra.append(f"Temporal properties checked on the state graph in {result.liveness_elapsed:.2f}s.")
     if result.coverage:
         extra.extend(coverage_lines(result.coverage))
+    extra.extend(cover_lines(result))
     if result.constrained:
         extra.append(f"{result.constrained} of the states generated lay outside the state constraints: "
                      f"checked, but not stored or expanded (as TLC's CONSTRAINT).")
@@ -225,6 +229,23 @@ def summary_lines(result) -> list:
         f"Finished in {result.elapsed:.2f}s"
         + (f" ({result.distinct / result.elapsed:,.0f} distinct states/s)." if result.elapsed > 0 else "."),
     ]
+
+
+def cover_lines(result) -> list:
+    """Each cover of the run (engine/covers.py): reached, with its shortest witness's
+    length, or not."""
+    covers = getattr(result, "covers", None)
+    if not covers:
+        return []
+    reached = sum(c["reached"] for c in covers.values())
+    complete = result.verdict == "ok" or result.property_kind == "cover"
+    out = [f"Covers: {reached} of {len(covers)} reached"
+           + ("" if complete else " so far (the search stopped before it was complete)") + ":"]
+    width = max(len(n) for n in covers)
+    for name, c in covers.items():
+        how = f"reached, shortest witness {c['depth']} state{'s' if c['depth'] != 1 else ''}" if c["reached"] else "NEVER REACHED"
+        out.append(f"  {name:<{width}}  {c['kind']:<12} line {c['line']:<5} {how}")
+    return out
 
 
 def _fingerprint_lines(result) -> list:

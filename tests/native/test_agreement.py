@@ -21,7 +21,8 @@ from checker.native.engine import NativeSearch
 
 def outcome(r) -> tuple:
     return (r.verdict, r.property, r.property_kind, r.distinct, r.generated, r.depth, r.queue_left,
-            r.constrained, None if r.trace is None else len(r.trace), r.stopped_by, r.loop, r.message)
+            r.constrained, None if r.trace is None else len(r.trace), r.stopped_by, r.loop, r.message,
+            r.covers, {n: [(s.action, s.params, s.state) for s in w] for n, w in r.witnesses.items()})
 
 
 def both(model, **opts) -> tuple:
@@ -211,6 +212,72 @@ action See(c: C) when is_none(seen[c]) {
   seen[c] = some(k)
 }
 invariant SeenAtMostN = forall c in C: is_none(seen[c]) or get(seen[c]) <= n
+""",
+    # covers: state and step covers, reached by an initial state, inside and (not) outside
+    # the constraints, through a function; two never reached (exit 15 on both backends)
+    "covers": """
+spec V
+var x: 0..9
+var y: 0..3
+init { x = 0; choose v in 0..1; y = v }
+def big(n: int): bool = x >= n
+action Inc when x < 9 { x = x + 1 }
+action Turn { y = (y + 1) % 4 }
+action Back when x > 3 { x = x - 2 }
+constraint Small = x <= 6
+cover StartOne = y == 1
+cover Five = big(5) and y == 3
+cover action Down = x' < x and y == 2
+cover action Turned = y' == 0 and y == 3 and x == 6
+cover OnlyOutside = x == 7
+cover action Never = x' == x + 3
+""",
+    # every cover reached: the verdict is ok, the covers and witnesses agree
+    "covers_reached": """
+spec W
+var x: 0..4
+init { x = 0 }
+action Inc when x < 4 { x = x + 1 }
+action Reset when x == 4 { x = 0 }
+cover Four = x == 4
+cover action Wrap = x == 4 and x' == 0
+""",
+    # fairness of a group of actions, per value of parameters matched by position, and a
+    # `when` reading a parameter not listed: the same verdicts and lassos on the C graph
+    "fair_group": """
+spec G
+type Proc = 1..2
+var pc: map[Proc, 0..2] = {p: 0 for p in Proc}
+action Go(p: Proc) when pc[p] == 0 { pc[p] = 1 }
+action Back(q: Proc) when pc[q] == 1 { pc[q] = 0 }
+action Jump(r: Proc, k: 1..2) when pc[r] < 2 { pc[r] = k }
+fairness weak (Go(p) | Back(q))
+fairness strong (Go(p) | Jump(r) when k == 2)
+temporal property EachMoves = forall p in Proc: always eventually pc[p] == 1
+temporal property SomeTwo = eventually (exists p in Proc: pc[p] == 2)
+""",
+    # the temporal forms beyond the basic four, and a conjunction: the same verdicts and
+    # lassos (the liveness check runs on the C state graph)
+    "temporal_forms": """
+spec T
+var x: 0..3 = 0
+var locked: bool = false
+action Inc when x < 3 { x = x + 1 }
+action Lock when x == 2 { locked = true }
+action Unlock when x == 3 and locked { locked = false }
+fairness weak Inc
+temporal property Anchored = x == 0 => eventually x == 3
+temporal property Grows = always (x >= 2 => always x >= 2)
+temporal property Both = (x == 1 => eventually x == 0) and always (locked => always locked)
+""",
+    # a cover that cannot be evaluated: an evaluation error naming it, on both backends
+    "cover_error": """
+spec F
+var x: 0..3 = 0
+var m: pmap[0..3, 0..3] = {:}
+action Inc when x < 3 { x = x + 1 }
+action Back when x > 0 { x = x - 1 }
+cover Looked = x / (2 - x) >= 0
 """,
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
