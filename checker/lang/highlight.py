@@ -19,7 +19,7 @@ from .concrete import keywords
 
 # The grammar's keywords, by what they do (their union is checked against grammar.lark).
 DECLARATIONS = ("spec", "const", "type", "enum", "record", "var", "init", "def", "proc", "action", "invariant",
-                "lemma", "constraint", "temporal", "property", "fairness", "extends")
+                "lemma", "constraint", "temporal", "property", "fairness", "extends", "cover")
 MODIFIERS = ("refuted", "weak", "strong", "override")
 CONTROL = ("let", "if", "then", "else", "for", "require", "choose", "return", "when")
 OPERATOR_WORDS = ("and", "or", "not", "in", "notin", "union", "intersect", "minus", "subseteq", "forall", "exists",
@@ -64,7 +64,7 @@ class GdslLexer(RegexLexer):
             (rf"({_NAME})(')", bygroups(Name.Variable, Operator)),
             (_NAME, Name),
             (r"[0-9]+", Number.Integer),
-            (r"==|!=|<=|>=|=>|~>|\.\.|[-+*/%<>=]", Operator),
+            (r"==|!=|<=|>=|=>|~>|\.\.|[-+*/%<>=|]", Operator),
             (r"[{}()\[\],;:.]", Punctuation),
         ],
         "block_comment": [
