@@ -88,6 +88,11 @@ class Expressions:
             gens, inner = self.generators(e.binders, env)
             fn = "all" if e.kind == "forall" else "any"
             return f"{fn}({self.expr(e.body, inner)} {gens})"
+        if isinstance(e, A.The):
+            py = self.fresh(f"b_{e.var}")
+            dom = self.iter_domain(e.domain, env)
+            found = f"{{{py} for {py} in {dom} if {self.expr(e.body, {**env, e.var: py})}}}"
+            return f"_the({found}, {e.var!r}, {e.pos[0]})"
         if isinstance(e, A.Index):
             bt = e.base.ty
             read = self.packed_read(e.base, env)

@@ -187,6 +187,15 @@ class Quant(Expr):
 
 
 @dataclass
+class The(Expr):
+    """`the x in S: P`: the one element of S satisfying P (TLA+'s CHOOSE, except that
+    no or several such elements are an evaluation error, not an arbitrary pick)."""
+    var: str
+    domain: Expr
+    body: Expr
+
+
+@dataclass
 class TupleLit(Expr):
     items: list
 

@@ -18,7 +18,7 @@ _TOKEN_WORDS = {
     "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COLON": "':'", "COMMA": "','",
     "EQUAL": "'='", "SEMICOLON": "';'", "DOT": "'.'", "CMP_OP": "a comparison",
     "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'", "SET_OP": "a set operator",
-    "QUANT": "'forall' or 'exists'", "$END": "the end of the file", "MINUS": "'-'",
+    "QUANT": "'forall' or 'exists'", "THE": "'the'", "$END": "the end of the file", "MINUS": "'-'",
     "STRING": "a string",
 }
 
@@ -231,6 +231,9 @@ class _ToAst(Transformer):
     # ---- expressions
     def quant(self, meta, c):
         return A.Quant(str(c[0]), list(c[1:-1]), c[-1], pos=_pos(meta))
+
+    def the_expr(self, meta, c):
+        return A.The(str(c[1]), c[2], c[3], pos=_pos(meta))
 
     def binder(self, meta, c):
         return A.Binder([str(n) for n in c[:-1]], c[-1], pos=_pos(meta))

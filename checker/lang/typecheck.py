@@ -763,6 +763,13 @@ class _Checker:
                     inner.names[n] = (et, False)
             self.expect(BOOL, self.expr(e.body, inner, ctx), e.body.pos, f"the body of `{e.kind}`")
             return BOOL
+        if isinstance(e, A.The):
+            inner = scope.child()
+            et = self.element_type(self.expr(e.domain, inner, ctx), e.domain.pos, allow_map=True)
+            self.check_fresh_local(e.var, inner, e.pos)
+            inner.names[e.var] = (et, False)
+            self.expect(BOOL, self.expr(e.body, inner, ctx), e.body.pos, "the condition of `the`")
+            return et
         if isinstance(e, A.Index):
             bt = self.expr(e.base, scope, ctx)
             it = self.expr(e.index, scope, ctx)

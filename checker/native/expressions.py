@@ -445,6 +445,19 @@ class CExpressions:
         return (f"({{ __label__ {r}_end; int {r} = {1 if forall else 0}; " + " ".join(loops) + f" {{ {test} }} "
                 f"{r}_end: ; {r}; }})")
 
+    def x_The(self, e, env):
+        """`the x in S: P` over a scalar domain without repeats (a set, type, range or
+        map's keys): the one value found, mc_fail when none or several are."""
+        if isinstance(self.ty(e.domain, env), SeqT) or not is_finite_scalar(e.ty):
+            raise Unsupported(f"`the` over {self.ty(e.domain, env)}", e.pos)
+        r, n = self.fresh("_the"), self.fresh("_n")
+        header, inner = self.loop(e.var, e.domain, env)
+        found = inner[e.var][0]
+        return (f"({{ int64_t {r} = 0; int {n} = 0; {header} {{ if ({self.expr(e.body, inner)}) "
+                f"{{ {r} = {found}; {n}++; }} }} if ({n} != 1) mc_fail({n} ? \"`the {e.var} in ...` at line "
+                f"{e.pos[0]}: several elements satisfy its condition (exactly one must)\" : \"`the {e.var} in "
+                f"...` at line {e.pos[0]}: no element satisfies its condition (exactly one must)\"); {r}; }})")
+
     def x_Comprehension(self, e, env, want=None):
         if e.kind == "map" and is_keyed(want or e.ty):
             mt = want or e.ty
