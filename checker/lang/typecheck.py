@@ -10,9 +10,12 @@ from typing import Any, NamedTuple
 
 from . import ast as A
 from .builtins import BUILTINS, arity_error
+from .parser import parse
 from .errors import BadConstant, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                    TupleT, Type, assignable, has_domain, is_key_type, key_count, unify)
+                    TupleT, Type, assignable, component_types, domain, has_domain, is_key_type, key_count,
+                    unify)
+from .values import show
 
 # Sizes beyond which a map or a set built from a range cannot be represented.
 MAX_MAP_KEYS = 1_000_000
@@ -285,21 +288,44 @@ class _Checker:
     def const_decl(self, d: A.ConstDecl):
         self.declare(d.name, "constant", d.pos)
         t = self.resolve_type(d.type)
-        if not isinstance(t, (IntT, BoolT, EnumT)):
-            raise SpecError(f"constant {d.name!r} must be an int, bool or enum, not {t}", d.type.pos)
+        scalar = isinstance(t, (IntT, BoolT, EnumT))
+        if not scalar:
+            if not isinstance(t, (SetT, RecordT, TupleT, OptionT)):
+                raise SpecError(f"constant {d.name!r} must be an int, bool, enum, set, record, tuple or "
+                                f"option, not {t}", d.type.pos)
+            self.require_finite(t, d.type.pos, f"constant {d.name!r}")
         vt = self.expr(d.default, _Scope(), _Ctx("const", state=False))
         self.expect(t, vt, d.default.pos, f"the default of constant {d.name!r}")
+        _settle(d.default, t)
         value = self.const_eval(d.default)
         overridden = False
         if d.name in self.overrides:
             text = self.overrides.pop(d.name)
-            value = self.parse_override(d, t, text)
+            value = self.parse_override(d, t, text) if scalar else self.structured_override(d, t, text)
             overridden = True
-            if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
-                raise BadConstant(d.name, text, f"{value} is outside {d.name}'s type {t}", d.pos)
-        if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
-            raise SpecError(f"constant {d.name} = {value} is outside its type {t}", d.pos)
+            if not _fits(value, t):
+                raise BadConstant(d.name, text, f"{show(value, t)} is outside {d.name}'s type {t}", d.pos)
+        if not _fits(value, t):
+            raise SpecError(f"constant {d.name} = {show(value, t)} is outside its type {t}", d.pos)
         self.consts[d.name] = ConstInfo(d.name, t, value, d, overridden)
+
+    def structured_override(self, d, t, text):
+        """A set, record, tuple or option constant's value given as gdsl text
+        (`{a, b}`, `Cfg(n: 2, fast: true)`), checked against the constant's type."""
+        example = {SetT: "{v1, v2}", RecordT: f"{getattr(t, 'name', 'R')}(field: value, ...)",
+                   TupleT: "(a, b)", OptionT: "none or a value"}[type(t)]
+        try:
+            decls = parse(f"invariant __const = {text}", "<--const>").decls
+            if len(decls) != 1:
+                raise SpecError("not one expression")
+            e = decls[0].expr
+            self.expect(t, self.expr(e, _Scope(), _Ctx("const", state=False)), e.pos, d.name)
+            _settle(e, t)
+            return self.const_eval(e)
+        except SpecError as err:
+            raise BadConstant(d.name, text, f"{d.name} is a constant of type {t}; give a constant "
+                                            f"expression of that type, e.g. {d.name}={example} "
+                                            f"({err.message})", d.pos) from None
 
     def parse_override(self, d, t, text):
         text = text.strip()
@@ -570,11 +596,33 @@ class _Checker:
         """Evaluate a constant expression (literals, constants, enum values, arithmetic)."""
         if isinstance(e, (A.IntLit, A.BoolLit)):
             return e.value
+        if isinstance(e, A.NoneLit):
+            return None
         if isinstance(e, A.Name):
             if e.kind == "const":
                 return self.consts[e.name].value
             if e.kind == "enum":
                 return e.ref[1]
+            if e.kind == "type" and has_domain(e.ref):
+                return frozenset(domain(e.ref))
+        if isinstance(e, A.Field) and e.kind == "enum":
+            return e.ref[1]
+        if isinstance(e, A.Field) and isinstance(e.base.ty, RecordT):
+            return self.const_eval(e.base)[e.base.ty.slot(e.name)]
+        if isinstance(e, A.SetLit):
+            return frozenset(self.const_eval(x) for x in e.items)
+        if isinstance(e, A.TupleLit):
+            return tuple(self.const_eval(x) for x in e.items)
+        if isinstance(e, A.Call) and e.kind == "record":
+            return tuple(self.const_eval(a) for a in e.args)
+        if isinstance(e, A.Call) and e.kind == "builtin" and e.func == "size":
+            return len(self.const_eval(e.args[0]))
+        if isinstance(e, A.Binary) and e.op == "..":
+            return frozenset(range(self.const_eval(e.left), self.const_eval(e.right) + 1))
+        if isinstance(e, A.Binary) and e.op in ("union", "intersect", "minus", "in", "notin", "subseteq"):
+            a, b = self.const_eval(e.left), self.const_eval(e.right)
+            return {"union": lambda: a | b, "intersect": lambda: a & b, "minus": lambda: a - b,
+                    "in": lambda: a in b, "notin": lambda: a not in b, "subseteq": lambda: a <= b}[e.op]()
         if isinstance(e, A.Unary):
             v = self.const_eval(e.operand)
             return -v if e.op == "-" else (not v)
@@ -1104,6 +1152,19 @@ class _Checker:
     @staticmethod
     def suggest(name, known) -> str:
         return did_you_mean(name, known)
+
+
+def _fits(v, t) -> bool:
+    """Is the runtime value v of (finite-typed) t inside t's bounds?"""
+    if isinstance(t, IntT):
+        return not t.finite or t.lo <= v <= t.hi
+    if isinstance(t, SetT):
+        return all(_fits(x, t.elem) for x in v)
+    if isinstance(t, OptionT):
+        return v is None or _fits(v, t.inner)
+    if isinstance(t, (RecordT, TupleT)):
+        return all(_fits(x, it) for x, it in zip(v, component_types(t)))
+    return True
 
 
 def _temporal_inside(e) -> bool:

@@ -20,7 +20,7 @@ from checker.lang import ast as A
 from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                                 component_types)
 
-from .encoding import (Unsupported, card, from_ord, is_bitset, is_finite_scalar, is_keyed, is_scalar,
+from .encoding import (Unsupported, c_value, card, from_ord, is_bitset, is_finite_scalar, is_keyed, is_scalar,
                        seq_capacity, strides, to_ord)
 
 
@@ -70,8 +70,14 @@ class CExpressions:
         if e.kind == "var":
             return f"{env['$s']}.{e.name}"
         if e.kind == "const":
-            v = self.c.consts[e.name].value
-            return str(int(v)) + "LL"
+            c = self.c.consts[e.name]
+            if isinstance(c.type, (IntT, BoolT, EnumT)):
+                return str(int(c.value)) + "LL"
+            if is_bitset(c.type):
+                return f"{c_value(c.type, c.value)}ULL"
+            if is_scalar(c.type):
+                return f"{c_value(c.type, c.value)}LL"
+            raise Unsupported(f"the constant {e.name} of type {c.type}", e.pos)
         if e.kind == "enum":
             return f"{e.ref[1]}LL"
         raise Unsupported(f"the name {e.name!r} here", e.pos)

@@ -108,3 +108,70 @@ def test_the_native_agrees(tmp_path):
                "--backend", "native")
     assert bad.returncode == EXIT_EVAL_ERROR and "Backend: native" in bad.stdout
     assert "`the x in ...` at line 6: no element satisfies its condition" in bad.stdout
+
+
+# --------------------------------------------------------------------------- set, record constants
+
+CONSTS = """spec Consts
+enum Proc { p1, p2, p3 }
+record Cfg { n: 0..3, fast: bool }
+const Procs: set[Proc] = {p1, p2}
+const C: Cfg = Cfg(n: 2, fast: true)
+const Vals: set[0..3] = 1..2
+var x: 0..C.n = 0
+var who: set[Proc] = {}
+action Step(p in Procs) when p notin who and x < C.n { who = who union {p}; x = x + 1 }
+invariant Bound = x <= size(Procs) and x <= C.n
+invariant Small = forall v in Vals: v < 3
+"""
+
+
+def test_set_and_record_constants_and_their_overrides(tmp_path):
+    path = _spec(tmp_path, CONSTS)
+    # who ranges over the subsets of Procs with at most C.n elements, x = size(who):
+    # {p1, p2}, n = 2: 4 subsets; all of {p1, p2, p3}, n = 3: 8; {p1, p2, p3}, n = 1: 1 + 3
+    for consts, distinct in [({}, 4), ({"Procs": "{p1, p2, p3}", "C": "Cfg(n: 3, fast: false)"}, 8),
+                             ({"Procs": "Proc", "C": "Cfg(1, true)"}, 4)]:
+        m = load(path, consts, None)
+        r = bfs(m, check_deadlock=False)
+        assert (r.verdict, r.distinct) == ("ok", distinct), consts
+
+
+@pytest.mark.parametrize("name, text, says", [
+    ("Procs", "{p1, p9}", "Procs is a constant of type set[Proc]; give a constant expression of that type"),
+    ("Procs", "3", "Procs is a constant of type set[Proc]"),
+    ("C", "Cfg(n: 2)", "C is a constant of type Cfg"),
+    ("Vals", "{7}", "{7} is outside Vals's type set[0..3]"),
+])
+def test_a_bad_structured_override_names_the_constant_and_its_type(tmp_path, name, text, says):
+    with pytest.raises(SpecError) as e:
+        load(_spec(tmp_path, CONSTS), {name: text}, None)
+    assert f"--const {name}={text}: " in e.value.message and says in e.value.message
+
+
+def test_structured_constants_from_a_model_file(tmp_path):
+    _spec(tmp_path, CONSTS)
+    (tmp_path / "m.toml").write_text('spec = "S.gdsl"\n[constants]\nProcs = ["p1", "p2", "p3"]\n'
+                                     'C = "Cfg(n: 3, fast: false)"\n')
+    proc = _cli(tmp_path, tmp_path / "m.toml", "--no-deadlock")
+    assert proc.returncode == 0 and "8 distinct states" in proc.stdout, proc.stdout
+    (tmp_path / "m.toml").write_text('spec = "S.gdsl"\n[constants]\nProcs = ["p1", "p7"]\n')
+    proc = _cli(tmp_path, tmp_path / "m.toml")
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert "m.toml:3:1: error: Procs = {p1, p7}: Procs is a constant of type set[Proc]" in proc.stderr
+
+
+def test_a_constant_of_a_map_type_is_refused_where_declared(tmp_path):
+    with pytest.raises(SpecError) as e:
+        load(_spec(tmp_path, CONSTS.replace("const Vals: set[0..3] = 1..2",
+                                            "const Vals: map[0..1, bool] = {0: true, 1: false}")), {}, None)
+    assert e.value.line == 6 and "must be an int, bool, enum, set, record, tuple or option" in e.value.message
+
+
+def test_structured_constants_in_bmc(tmp_path):
+    # with three processes and C.n = 3, x reaches 3 after three steps (the 4th state)
+    spec = _spec(tmp_path, CONSTS.replace("invariant Small", "invariant BelowThree = x < 3\ninvariant Small"))
+    proc = _cli(tmp_path, spec, "--bmc", "4", "--const", "Procs={p1, p2, p3}", "--const", "C=Cfg(3, false)")
+    assert proc.returncode == 12 and "BelowThree" in proc.stdout, proc.stdout + proc.stderr
+    proc = _cli(tmp_path, spec, "--bmc", "4", "--const", "Procs={p1, p2}", "--const", "C=Cfg(3, false)")
+    assert proc.returncode == 3 and "No violation" in proc.stdout, proc.stdout + proc.stderr
