@@ -108,6 +108,13 @@ class Name(Expr):
 
 
 @dataclass
+class TypeSet(Name):
+    """`map[K, V]` (or `pmap[K, V]`) written as an expression: the set of all such
+    functions (TLA+'s [K -> V]); after type checking, a Name of kind "type"."""
+    type: Any = None
+
+
+@dataclass
 class Primed(Expr):
     name: str
 

@@ -354,6 +354,12 @@ class _ToAst(Transformer):
         var, domain, cond = c[2]
         return A.Comprehension("map", var, domain, cond, c[1], key=c[0], pos=_pos(meta))
 
+    def map_type_set(self, meta, c):
+        return A.TypeSet("map[...]", type=A.MapTypeExpr(c[0], c[1], True, pos=_pos(meta)), pos=_pos(meta))
+
+    def pmap_type_set(self, meta, c):
+        return A.TypeSet("pmap[...]", type=A.MapTypeExpr(c[0], c[1], False, pos=_pos(meta)), pos=_pos(meta))
+
     def empty_seq(self, meta, c):
         return A.SeqLit([], pos=_pos(meta))
 

@@ -13,13 +13,14 @@ from .builtins import BUILTINS, arity_error
 from .parser import parse
 from .errors import BadConstant, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                    TupleT, Type, assignable, component_types, domain, has_domain, is_key_type, key_count,
+                    TupleT, Type, assignable, component_types, domain, domain_size, has_domain, is_key_type, key_count,
                     unify)
 from .values import show
 
 # Sizes beyond which a map or a set built from a range cannot be represented.
 MAX_MAP_KEYS = 1_000_000
 MAX_RANGE_VALUES = 10_000_000
+MAX_ENUMERATED = 100_000     # the values of a set of functions, subsets or records, listed
 
 
 @dataclass
@@ -778,6 +779,10 @@ class _Checker:
             return BOOL
         if isinstance(e, A.NoneLit):
             return OptionT(ANY)
+        if isinstance(e, A.TypeSet):
+            t = self.resolve_type(e.type)
+            self.require_finite(t, e.pos, f"the set {t}")
+            return self.type_as_set(e, t, str(t))
         if isinstance(e, A.Name):
             return self.name(e, scope, ctx)
         if isinstance(e, A.Primed):
@@ -859,6 +864,20 @@ class _Checker:
                             f"{_TEMPORAL_HELP}", e.pos)
         raise SpecError("unsupported expression", e.pos)
 
+    def type_as_set(self, e: A.Name, t: Type, name: str) -> Type:
+        """A type used as the set of its values (a type's name, or `map[K, V]`): only
+        where they can be listed, and not too many of them."""
+        if not has_domain(t, maps=True):
+            raise SpecError(f"the type {name} has too many values to be used as a set", e.pos)
+        if isinstance(t, IntT) and t.hi - t.lo >= MAX_RANGE_VALUES:
+            raise SpecError(f"the type {name} has {t.hi - t.lo + 1:,} values, too many to use "
+                            f"as a set (at most {MAX_RANGE_VALUES:,})", e.pos)
+        if not isinstance(t, IntT) and (n := domain_size(t)) > MAX_ENUMERATED:
+            raise SpecError(f"the set {name} has {n:,} values, too many to enumerate (at most "
+                            f"{MAX_ENUMERATED:,}); use smaller key or value types", e.pos)
+        e.kind, e.ref = "type", t
+        return SetT(t)
+
     def common(self, items, scope, ctx, what) -> Type:
         t = ANY
         for x in items:
@@ -893,14 +912,7 @@ class _Checker:
             e.kind, e.ref = "enum", members[0]
             return members[0][0]
         if e.name in self.types:
-            t = self.types[e.name]
-            if not has_domain(t):
-                raise SpecError(f"the type {e.name} has too many values to be used as a set", e.pos)
-            if isinstance(t, IntT) and t.hi - t.lo >= MAX_RANGE_VALUES:
-                raise SpecError(f"the type {e.name} has {t.hi - t.lo + 1:,} values, too many to use "
-                                f"as a set (at most {MAX_RANGE_VALUES:,})", e.pos)
-            e.kind, e.ref = "type", t
-            return SetT(t)
+            return self.type_as_set(e, self.types[e.name], e.name)
         if e.name in self.defs:
             raise SpecError(f"{e.name!r} is a function; call it with ({', '.join(p[0] for p in self.defs[e.name].params)})", e.pos)
         known = {**self.vars, **self.consts, **self.enum_members, **self.types}

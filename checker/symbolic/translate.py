@@ -172,6 +172,9 @@ class Translator:
             if e.kind == "enum":
                 return z3.IntVal(e.ref[1])
             if e.kind == "type":
+                if not has_domain(e.ref):
+                    self.refuse(f"the set of functions {e.ref} (enumerated by the explicit engines only) "
+                                f"is not supported by --bmc/--prove", e.pos)
                 return Mask({d: TRUE for d in domain(e.ref)}, e.ref)
             self.refuse(f"the name {e.name!r}", e.pos)
         if isinstance(e, A.Primed):

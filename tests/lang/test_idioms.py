@@ -175,3 +175,52 @@ def test_structured_constants_in_bmc(tmp_path):
     assert proc.returncode == 12 and "BelowThree" in proc.stdout, proc.stdout + proc.stderr
     proc = _cli(tmp_path, spec, "--bmc", "4", "--const", "Procs={p1, p2}", "--const", "C=Cfg(3, false)")
     assert proc.returncode == 3 and "No violation" in proc.stdout, proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------- sets of functions
+
+FUNSETS = """spec FunSets
+enum P { a, b }
+var f: map[P, 0..2] = {k: 0 for k in P}
+var g: pmap[P, bool] = {:}
+var n: 0..1 = 0
+action Pick when n == 0 {
+  choose m in map[P, 0..2]
+  require m[a] < m[b]
+  f = m
+  choose h in pmap[P, bool]
+  g = h
+  n = 1
+}
+invariant Count = size({m for m in map[P, 0..2] if m[a] == m[b]}) == 3
+invariant Some = exists h in pmap[P, bool]: size(keys(h)) == 0
+"""
+
+
+def test_choose_over_a_set_of_functions(tmp_path):
+    # m: the 3 maps with m[a] < m[b] ((0,1), (0,2), (1,2)); h: 3 choices a key (absent,
+    # false, true) so 9; 3 * 9 successors + the initial state
+    r = bfs(load(_spec(tmp_path, FUNSETS), {}, None), check_deadlock=False)
+    assert (r.verdict, r.distinct, r.generated) == ("ok", 28, 28)
+
+
+def test_a_type_name_of_a_map_type_is_its_set_of_functions(tmp_path):
+    text = FUNSETS.replace("enum P { a, b }", "enum P { a, b }\ntype F = map[P, 0..2]").replace(
+        "choose m in map[P, 0..2]", "choose m in F")
+    r = bfs(load(_spec(tmp_path, text), {}, None), check_deadlock=False)
+    assert r.distinct == 28
+
+
+def test_a_set_of_functions_too_large_says_its_size(tmp_path):
+    with pytest.raises(SpecError) as e:
+        load(_spec(tmp_path, FUNSETS.replace("size({m for m in map[P, 0..2]",
+                                             "size({m for m in map[0..5, 0..9]")), {}, None)
+    assert (e.value.line, e.value.col) == (14, 36)
+    assert "map[0..5, 0..9] has 1,000,000 values, too many to enumerate (at most 100,000)" in e.value.message
+
+
+def test_bmc_ranges_over_a_set_of_functions(tmp_path):
+    # f[b] == 2 after Pick with m = (0, 2) or (1, 2): a violation at depth 2
+    spec = _spec(tmp_path, FUNSETS + "invariant NoTwo = f[b] != 2\n")
+    proc = _cli(tmp_path, spec, "--bmc", "2")
+    assert proc.returncode == 12 and "NoTwo" in proc.stdout and "f[b] = 2" in proc.stdout, proc.stdout
