@@ -140,6 +140,12 @@ class _ToAst(Transformer):
     def fairness_decl(self, meta, c):
         return A.FairnessDecl(c[0], list(c[1:]), pos=_pos(meta))
 
+    def refinement_decl(self, meta, c):
+        return A.RefinementDecl(str(c[0]), str(c[1])[1:-1], list(c[2:]), pos=_pos(meta))
+
+    def refinement_map(self, meta, c):
+        return (str(c[0]), c[1], _pos(c[0]))
+
     def weak(self, meta, c):
         return "weak"
 

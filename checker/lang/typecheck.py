@@ -5,6 +5,7 @@ Its output, a `CheckedSpec`, is what the compiler (and later engines) consume.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -256,6 +257,8 @@ class _Checker:
                 self.property_decl(d)
             elif isinstance(d, A.TemporalPropertyDecl):
                 self.temporal_decl(d)
+            elif isinstance(d, A.RefinementDecl):
+                self.refinement_decl(d)
             elif isinstance(d, A.ConstraintDecl):
                 self.declare(d.name, "constraint", d.pos)
                 self.expect(BOOL, self.expr(d.expr, _Scope(), _Ctx("constraint")), d.expr.pos,
@@ -455,6 +458,64 @@ class _Checker:
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"property {d.name!r}")
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, d.refuted,
                                             lemma=getattr(d, "lemma", False)))
+
+    def refinement_decl(self, d: A.RefinementDecl):
+        """`refines NAME from "PATH" { v = e, ... }`: two properties, NAME (an action
+        property: every step maps to a step of the abstract spec or leaves the mapped
+        variables unchanged) and NAME_init (the mapped initial states are abstract
+        initial states). An abstract variable not mapped is the concrete variable of
+        its name, as in TLA+'s INSTANCE."""
+        self.declare(d.name, "property", d.pos)
+        self.declare(f"{d.name}_init", "property", d.pos)
+        abstract = self.abstract_spec(d)
+        mapped = {}
+        for name, e, pos in d.mapping:
+            if name in mapped:
+                raise SpecError(f"the abstract variable {name!r} is mapped twice", pos)
+            if not any(v.name == name for v in abstract.vars):
+                raise SpecError(f"{abstract.name} has no variable {name!r}"
+                                f"{did_you_mean(name, [v.name for v in abstract.vars])} (its variables: "
+                                f"{', '.join(v.name for v in abstract.vars)})", pos)
+            mapped[name] = e
+        exprs, primed = [], []
+        for v in abstract.vars:
+            e = mapped.get(v.name)
+            if e is None:
+                if v.name not in self.vars:
+                    raise SpecError(f"the abstract variable {v.name!r} of {abstract.name} is not mapped: "
+                                    f"add `{v.name} = EXPR` (or a variable of that name)", d.pos)
+                e = A.Name(v.name, pos=d.pos)
+            t = self.expr(e, _Scope(), _Ctx("invariant"))
+            want = _as_declared_here(v.type, self.types)
+            self.expect(want, t, e.pos, f"the abstract variable {v.name!r}")
+            _settle(e, want)
+            p = _primed(e)
+            self.expr(p, _Scope(), _Ctx("action property", primes=True))
+            _settle(p, want)
+            exprs.append(e)
+            primed.append(p)
+        step = A.Refines("step", abstract, exprs, primed, pos=d.pos, ty=BOOL)
+        init = A.Refines("init", abstract, exprs, pos=d.pos, ty=BOOL)
+        self.properties.append(PropertyInfo(f"{d.name}_init", init, d.pos, "invariant"))
+        self.properties.append(PropertyInfo(d.name, step, d.pos, "action"))
+
+    def abstract_spec(self, d: A.RefinementDecl) -> "CheckedSpec":
+        from pathlib import Path
+        base = Path(self.spec.path).parent if self.spec.path and not self.spec.path.startswith("<") \
+            else Path(".")
+        path = base / d.path
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise SpecError(f"cannot read the abstract spec {d.path!r} ({path}): "
+                            f"{getattr(e, 'strerror', None) or e}", d.pos) from None
+        if path.resolve() == Path(self.spec.path).resolve():
+            raise SpecError("a spec cannot refine itself", d.pos)
+        abstract = check(parse(source, str(path)))
+        if any(isinstance(x, A.RefinementDecl) for x in abstract.spec.decls):
+            raise SpecError(f"{d.path} declares a refinement itself; refinement chains are not "
+                            f"supported (check each pair on its own)", d.pos)
+        return abstract
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
@@ -1164,6 +1225,45 @@ class _Checker:
     @staticmethod
     def suggest(name, known) -> str:
         return did_you_mean(name, known)
+
+
+def _as_declared_here(t, types: dict):
+    """The abstract spec's type t in terms of this spec's named types: an enum,
+    scalarset or record of the same name and the same values (the two specs declare
+    it each; their values are then the same runtime values)."""
+    if isinstance(t, (EnumT, ScalarsetT, RecordT)):
+        here = types.get(t.name)
+        same = type(here) is type(t) and (
+            isinstance(t, EnumT) and here.values == t.values
+            or isinstance(t, ScalarsetT) and here.size == t.size
+            or isinstance(t, RecordT) and [f[0] for f in here.fields] == [f[0] for f in t.fields]
+            and all(str(_as_declared_here(a[1], types)) == str(b[1]) for a, b in zip(t.fields, here.fields)))
+        return here if same else t
+    if isinstance(t, SetT):
+        return SetT(_as_declared_here(t.elem, types))
+    if isinstance(t, SeqT):
+        return dataclasses.replace(t, elem=_as_declared_here(t.elem, types))
+    if isinstance(t, OptionT):
+        return OptionT(_as_declared_here(t.inner, types))
+    if isinstance(t, MapT):
+        return MapT(_as_declared_here(t.key, types), _as_declared_here(t.value, types), t.total)
+    if isinstance(t, TupleT):
+        return TupleT(tuple(_as_declared_here(x, types) for x in t.items))
+    return t
+
+
+def _primed(e):
+    """A copy of e reading the next state: its state variables primed."""
+    def prime(x):
+        if isinstance(x, A.Name) and x.kind == "var":
+            return A.Primed(x.name, pos=x.pos)
+        if isinstance(x, A.Node):
+            return dataclasses.replace(x, **{f.name: prime(getattr(x, f.name)) for f in dataclasses.fields(x)
+                                            if f.init and f.name not in ("ref", "ty", "kind", "pos")})
+        if isinstance(x, (list, tuple)):
+            return type(x)(prime(y) for y in x)
+        return x
+    return prime(e)
 
 
 def _fits(v, t) -> bool:

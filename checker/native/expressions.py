@@ -451,6 +451,9 @@ class CExpressions:
         return (f"({{ __label__ {r}_end; int {r} = {1 if forall else 0}; " + " ".join(loops) + f" {{ {test} }} "
                 f"{r}_end: ; {r}; }})")
 
+    def x_Refines(self, e, env):
+        raise Unsupported("a `refines` declaration (its abstract spec runs on the Python backend)", e.pos)
+
     def x_The(self, e, env):
         """`the x in S: P` over a scalar domain without repeats (a set, type, range or
         map's keys): the one value found, mc_fail when none or several are."""

@@ -192,6 +192,9 @@ class Translator:
         if isinstance(e, A.Quant):
             names = [(n, b.domain) for b in e.binders for n in b.names]
             return self.quant(e.kind, names, e.body, env)
+        if isinstance(e, A.Refines):
+            self.refuse("a `refines` declaration is not supported by --bmc/--prove; check it with "
+                        "the explicit engines", e.pos)
         if isinstance(e, A.The):
             self.refuse("`the x in S: P` (deterministic choice) is not supported by --bmc/--prove; "
                         "check this spec with the explicit engines", e.pos)
