@@ -105,6 +105,8 @@ class Name(Expr):
     # filled by the type checker: what the name refers to
     kind: str = field(default="", kw_only=True, compare=False)   # var, const, local, enum, type, def
     ref: Any = field(default=None, kw_only=True, compare=False, repr=False)
+    # `x'` in an action: x read after the action assigned it, on purpose (lang/sequential.py)
+    marked: bool = field(default=False, kw_only=True, compare=False)
 
 
 @dataclass

@@ -37,6 +37,14 @@ class SpecError(Exception):
         return self.format()
 
 
+class SpecWarning(SpecError):
+    """Something legal that is likely not what the author meant: printed as
+    `file:line:col: warning: message` with the line and a caret; never stops a run."""
+
+    def format(self) -> str:
+        return super().format().replace(": error: ", ": warning: ", 1)
+
+
 def too_deep(path: str, source: str) -> SpecError:
     """A spec nested so deeply that Python's recursion limit stops the parser or the
     checker, located at its deepest bracket (or its first line)."""

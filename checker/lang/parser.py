@@ -395,6 +395,35 @@ def parse(source: str, path: str = "<spec>") -> A.Spec:
     return A.Spec(name, decls, path=path, source=source)
 
 
+@lru_cache(maxsize=1)
+def _keywords() -> frozenset:
+    """The words the grammar reserves (its string terminals that look like names)."""
+    return frozenset(t.pattern.value for t in _lark().terminals
+                     if t.pattern.type == "str" and t.pattern.value.isidentifier()) | {"forall", "exists", "refuted",
+                                                                                       "the", "union", "intersect",
+                                                                                       "minus", "subseteq"}
+
+
+def _reserved_word(e, tok, source) -> str:
+    """A hint when a reserved word used as a name is the likely cause: the unexpected
+    token is one where a name was expected, or the word just before it was read as a
+    keyword (`in = true` after an expression reads as the operator `in`)."""
+    if str(tok) in _keywords() and "NAME" in (e.expected or ()):
+        return (f"; '{tok}' is a reserved word and cannot be used as a name here "
+                f"(rename it, e.g. {tok}_)")
+    start = getattr(tok, "start_pos", None)
+    if start is None:
+        return ""
+    import re
+    before = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", source[:start])
+    if before and before.group(1) in _keywords() and str(tok) in ("=", "[", "."):
+        word = before.group(1)
+        return (f"; '{word}' is a reserved word, read here as the keyword: a variable named "
+                f"{word} cannot be assigned where a statement follows an expression "
+                f"(rename it, e.g. {word}_)")
+    return ""
+
+
 def _syntax_error(e, source, path) -> SpecError:
     line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
     if isinstance(e, lark.exceptions.UnexpectedToken):
@@ -402,6 +431,9 @@ def _syntax_error(e, source, path) -> SpecError:
         found = "end of file" if tok.type == "$END" else f"'{tok}'"
         expected = sorted({_word(t) for t in (e.expected or ())})
         msg = f"unexpected {found}"
+        reserved = _reserved_word(e, tok, source)
+        if reserved:
+            return SpecError(msg + reserved, (line, col), path, source)
         after_eq = str(tok) == "=" and (tok.start_pos or 0) > 0 and source[tok.start_pos - 1] == "="
         if after_eq:                  # `x == 0` where a statement assigns
             msg += "; a statement assigns with a single '=' (x = 0); '==' compares, in an expression"

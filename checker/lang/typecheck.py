@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from . import ast as A
 from .builtins import BUILTINS, arity_error
 from .parser import parse
+from .sequential import mark_primed_reads, sequential_reads
 from .errors import BadConstant, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
                     TupleT, Type, assignable, component_types, domain, domain_size, has_domain, is_key_type, key_count,
@@ -128,6 +129,7 @@ class CheckedSpec:
     procs: dict = field(default_factory=dict)
     constraints: list = field(default_factory=list)   # PropertyInfo, kind "constraint"
     fairness: list = field(default_factory=list)      # FairnessInfo
+    warnings: list = field(default_factory=list)      # errors.SpecWarning (lang/sequential.py)
 
     def var(self, name):
         return next(v for v in self.vars if v.name == name)
@@ -194,6 +196,7 @@ class _Checker:
         self.init: list = []
         self.loop_calls: list = []       # proc calls inside loops: must not be nondeterministic
         self.global_names: dict[str, tuple] = {}   # name -> (kind, pos)
+        self.action_names: dict[str, tuple] = {}   # action name -> ("action", pos)
 
     # ------------------------------------------------------------------ driver
     def run(self) -> CheckedSpec:
@@ -275,18 +278,27 @@ class _Checker:
                                 f"inside a `for` loop", s.pos)
         self.close_reads()
         name = next((d.name for d in decls if isinstance(d, A.SpecDecl)), self.spec.name)
-        return CheckedSpec(name, self.spec, self.consts, self.types,
-                           sorted(self.vars.values(), key=lambda v: v.index),
-                           self.init, self.defs, self.actions, self.properties, self.procs,
-                           self.constraints, self.fairness)
+        checked = CheckedSpec(name, self.spec, self.consts, self.types,
+                              sorted(self.vars.values(), key=lambda v: v.index),
+                              self.init, self.defs, self.actions, self.properties, self.procs,
+                              self.constraints, self.fairness)
+        checked.warnings = sequential_reads(checked)
+        return checked
 
     def declare(self, name, kind, pos):
+        """Enter a declared name. Actions have a namespace of their own (they are
+        never read in expressions: a PlusCal label may name both an action and a
+        variable); enum values too (see enum_decl); everything else shares one."""
         if name in BUILTINS:
             raise SpecError(f"{name!r} is a builtin function and cannot be redeclared", pos)
-        if name in self.global_names:
-            k, p = self.global_names[name]
+        names = self.action_names if kind == "action" else self.global_names
+        if name in names:
+            k, p = names[name]
             raise SpecError(f"{name!r} is already declared as a {k} at line {p[0]}", pos)
-        self.global_names[name] = (kind, pos)
+        if kind == "type" and name in self.enum_members:
+            raise SpecError(f"the type {name!r} clashes with the enum value {name!r} of "
+                            f"{self.enum_members[name][0][0].name}", pos)
+        names[name] = (kind, pos)
 
     # ------------------------------------------------------------------ declarations
     def const_decl(self, d: A.ConstDecl):
@@ -356,9 +368,14 @@ class _Checker:
         t = EnumT(d.name, tuple(d.values))
         self.types[d.name] = t
         for i, (v, p) in enumerate(zip(d.values, d.value_pos)):
-            if v in self.global_names and self.global_names[v][0] != "enum value":
-                raise SpecError(f"enum value {v!r} clashes with the {self.global_names[v][0]} {v!r}", p)
-            self.global_names.setdefault(v, ("enum value", p))
+            # An enum value may share its name with a variable, constant, function,
+            # action or property (TLA+ strings such as "req" become enum values, and
+            # specs have variables named req): the bare name is then the other one, and
+            # the value is written qualified, Enum.value. Only a type name is refused
+            # (both are read as expressions, and neither could be qualified).
+            if self.global_names.get(v, ("",))[0] == "type":
+                raise SpecError(f"enum value {v!r} clashes with the type {v!r} "
+                                f"(line {self.global_names[v][1][0]})", p)
             self.enum_members.setdefault(v, []).append((t, i))
 
     def record_decl(self, d: A.RecordDecl):
@@ -448,6 +465,7 @@ class _Checker:
             scope.names[p.name] = (t, False)
         if d.guard is not None:
             self.expect(BOOL, self.expr(d.guard, scope, ctx), d.guard.pos, "an action guard")
+        mark_primed_reads(d.body)
         self.block(d.body, scope.child(), ctx)
         self.actions.append(ActionInfo(d.name, params, d, len(self.actions)))
 

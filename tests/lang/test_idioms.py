@@ -41,7 +41,7 @@ var up: set[0..2] = {0, 1, 2}
 var leader: 0..2 = 0
 action Crash when size(up) > 1 {
   up = up minus {leader}
-  leader = the x in up: forall y in up: x <= y
+  leader = the x in up': forall y in up': x <= y
 }
 invariant LeaderUp = leader in up
 """
@@ -64,7 +64,7 @@ def test_the_picks_the_one_element(tmp_path):
 
 @pytest.mark.parametrize("cond, what", [("x >= 0", "2 elements satisfy"), ("x > 5", "no element satisfies")])
 def test_the_fails_when_not_exactly_one(tmp_path, cond, what):
-    path = _spec(tmp_path, LEADER.replace("forall y in up: x <= y", cond))
+    path = _spec(tmp_path, LEADER.replace("forall y in up': x <= y", cond))
     proc = _cli(tmp_path, path, "--backend", "python")
     assert proc.returncode == EXIT_EVAL_ERROR, proc.stdout
     assert f"`the x in ...` at line 6: {what} its condition" in proc.stdout
@@ -84,12 +84,12 @@ invariant NotTwo = x != 2
 
 
 def test_the_type_errors_are_located(tmp_path):
-    bad = LEADER.replace("forall y in up: x <= y", "x + 1")
+    bad = LEADER.replace("forall y in up': x <= y", "x + 1")
     with pytest.raises(SpecError) as e:
         load(_spec(tmp_path, bad), {}, None)
     assert e.value.line == 6 and "the condition of `the`" in e.value.message
     with pytest.raises(SpecError) as e:
-        load(_spec(tmp_path, LEADER.replace("the x in up", "the x in leader")), {}, None)
+        load(_spec(tmp_path, LEADER.replace("the x in up'", "the x in leader")), {}, None)
     assert e.value.line == 6 and "to range over" in e.value.message
 
 
@@ -104,7 +104,7 @@ def test_the_is_refused_by_bmc_with_its_line(tmp_path):
 def test_the_native_agrees(tmp_path):
     ok = _cli(tmp_path, _spec(tmp_path, LEADER), "--backend", "native", "--no-deadlock")
     assert ok.returncode == 0 and "Backend: native" in ok.stdout and "3 distinct states" in ok.stdout
-    bad = _cli(tmp_path, _spec(tmp_path, LEADER.replace("forall y in up: x <= y", "x > 5"), "B"),
+    bad = _cli(tmp_path, _spec(tmp_path, LEADER.replace("forall y in up': x <= y", "x > 5"), "B"),
                "--backend", "native")
     assert bad.returncode == EXIT_EVAL_ERROR and "Backend: native" in bad.stdout
     assert "`the x in ...` at line 6: no element satisfies its condition" in bad.stdout
@@ -224,3 +224,98 @@ def test_bmc_ranges_over_a_set_of_functions(tmp_path):
     spec = _spec(tmp_path, FUNSETS + "invariant NoTwo = f[b] != 2\n")
     proc = _cli(tmp_path, spec, "--bmc", "2")
     assert proc.returncode == 12 and "NoTwo" in proc.stdout and "f[b] = 2" in proc.stdout, proc.stdout
+
+
+# --------------------------------------------------------------------------- friction
+
+def test_enum_values_actions_and_variables_may_share_names(tmp_path):
+    # `req` is a variable, an enum value and an action; `ack` an enum value and an action.
+    # The bare `req` is the variable; Msg.req the value. req toggles, last follows it:
+    # (false, ack), (true, req): 2 states
+    text = """spec Names
+enum Msg { req, ack }
+var req: bool = false
+var seen: Msg = Msg.ack
+action req { req = not req; seen = if req' then Msg.req else ack }
+action ack when req { req = false; seen = ack }
+invariant Follows = req == (seen == Msg.req)
+"""
+    r = bfs(load(_spec(tmp_path, text), {}, None), check_deadlock=False)
+    assert (r.verdict, r.distinct) == ("ok", 2)
+
+
+def test_a_type_and_an_enum_value_still_clash(tmp_path):
+    with pytest.raises(SpecError) as e:
+        load(_spec(tmp_path, "spec T\nenum E { Small, Big }\ntype Small = 0..1\nvar x: Small = 0\n"
+                             "action A { x = 1 - x }\n"), {}, None)
+    assert e.value.line == 3 and "the type 'Small' clashes with the enum value 'Small' of E" in e.value.message
+
+
+def test_reserved_words_name_variables_where_unambiguous(tmp_path):
+    text = "spec 2PC\nvar in: 0..1 = 0\nvar init: bool = false\naction type { in = 1 - in; init = true }\n"
+    m = load(_spec(tmp_path, text), {}, None)
+    assert m.name == "2PC" and bfs(m, check_deadlock=False).distinct == 3
+
+
+def test_a_reserved_word_read_as_a_keyword_is_named(tmp_path):
+    path = _spec(tmp_path, "spec R\nvar x: bool = false\nvar in: bool = false\naction A { x = x\n in = true }\n")
+    proc = _cli(tmp_path, path)
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert ":5:5: error: unexpected '='; 'in' is a reserved word, read here as the keyword" in proc.stderr
+    assert "(rename it, e.g. in_)" in proc.stderr
+
+
+SEQ = """spec Seq
+var x: 0..3 = 0
+var y: 0..3 = 0
+action Step when x < 3 {
+  x = x + 1
+  y = x
+}
+"""
+
+
+def test_reading_a_variable_after_assigning_it_warns_at_the_read(tmp_path):
+    proc = _cli(tmp_path, _spec(tmp_path, SEQ))
+    assert proc.returncode in (0, 11)
+    assert "S.gdsl:6:7: warning: this reads x after line 5 assigned it, so it is the new value " \
+           "(TLA+ would read the old one); write x' to read the new value on purpose" in proc.stderr
+    assert "      y = x\n          ^" in proc.stderr
+
+
+def test_a_primed_read_marks_it_intentional_and_means_the_new_value(tmp_path):
+    m = load(_spec(tmp_path, SEQ.replace("y = x\n", "y = x'\n")), {}, None)
+    assert m.checked.warnings == []
+    # x and y move together: (0,0) (1,1) (2,2) (3,3)
+    r = bfs(m, check_deadlock=False)
+    assert r.distinct == 4
+
+
+@pytest.mark.parametrize("body, line", [
+    ("  if x > 1 { x = 0 }\n  y = x\n", 6),                 # maybe assigned, in a branch
+    ("  for i in 0..1 { x = i }\n  y = x\n", 6),           # in a loop before
+    ("  reset()\n  y = x\n", 6),                            # through a proc
+])
+def test_maybe_assigned_reads_warn_too(tmp_path, body, line):
+    text = SEQ.replace("  x = x + 1\n  y = x\n", body).replace("action Step", "proc reset() { x = 0 }\naction Step")
+    w = load(_spec(tmp_path, text), {}, None).checked.warnings
+    assert [x.line for x in w] == [line + 1]
+
+
+def test_no_warning_inside_the_assigning_statement_or_in_init(tmp_path):
+    text = SEQ.replace("  y = x\n", "  y = y\n").replace("var y: 0..3 = 0", "var y: 0..3\ninit { x = 0; y = x }")
+    assert load(_spec(tmp_path, text), {}, None).checked.warnings == []
+
+
+def test_a_primed_read_with_nothing_assigned_before_is_an_error(tmp_path):
+    with pytest.raises(SpecError) as e:
+        load(_spec(tmp_path, SEQ.replace("  x = x + 1\n  y = x\n", "  y = x'\n  x = 1\n")), {}, None)
+    assert (e.value.line, e.value.col) == (5, 7)
+    assert "x' reads the value x is given earlier in this action, but no statement before" in e.value.message
+
+
+def test_the_group_spec_and_the_examples_have_no_warnings():
+    root = Path(__file__).resolve().parents[2]
+    from checker.compile.model import load_spec
+    for path in [root / "spec" / "group.gdsl", *sorted((root / "spec" / "examples").rglob("*.gdsl"))]:
+        assert load_spec(path).warnings == [], path
