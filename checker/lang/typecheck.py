@@ -488,6 +488,8 @@ class _Checker:
         abstract = self.abstract_spec(d)
         mapped = {}
         for name, e, pos in d.mapping:
+            if name in abstract.consts:
+                continue                       # given to the abstract spec (abstract_spec)
             if name in mapped:
                 raise SpecError(f"the abstract variable {name!r} is mapped twice", pos)
             if not any(v.name == name for v in abstract.vars):
@@ -529,11 +531,30 @@ class _Checker:
                             f"{getattr(e, 'strerror', None) or e}", d.pos) from None
         if path.resolve() == Path(self.spec.path).resolve():
             raise SpecError("a spec cannot refine itself", d.pos)
-        abstract = check(parse(source, str(path)))
+        parsed = parse(source, str(path))
+        abstract = check(parsed, self.abstract_constants(d, parsed))
         if any(isinstance(x, A.RefinementDecl) for x in abstract.spec.decls):
             raise SpecError(f"{d.path} declares a refinement itself; refinement chains are not "
                             f"supported (check each pair on its own)", d.pos)
         return abstract
+
+    def abstract_constants(self, d: A.RefinementDecl, parsed: A.Spec) -> dict:
+        """The abstract spec's constants, as --const texts: those the mapping names
+        (`N = N - 1`, a constant expression here), else this spec's constant of the
+        same name (TLA+'s INSTANCE substitutes both alike), else the default."""
+        given = {name: e for name, e, _ in d.mapping}
+        out = {}
+        for c in parsed.decls:
+            if not isinstance(c, A.ConstDecl):
+                continue
+            if c.name in given:
+                e = given[c.name]
+                t = self.expr(e, _Scope(), _Ctx("const", state=False))
+                out[c.name] = show(self.const_eval(e), t)
+            elif c.name in self.consts:
+                info = self.consts[c.name]
+                out[c.name] = show(info.value, info.type)
+        return out
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
