@@ -105,10 +105,19 @@ def twophase_reference_levels(n_rm: int):
                 out.append((with_rm(rm, "aborted"), tm_state, tm_prepared, msgs))
         return out
 
-    init = (("working",) * n_rm, "init", frozenset(), frozenset())
-    seen = {init: 1}
-    queue = deque([init])
-    generated = 1
+    return reference_levels([(("working",) * n_rm, "init", frozenset(), frozenset())], successors)
+
+
+def reference_levels(inits, successors):
+    """A breadth-first search counting as TLC does, for hand-written references of
+    TLA+ specs: ({state: BFS level, initial states = 1}, states generated, initial
+    states and every successor computed, duplicates included)."""
+    seen, queue, generated = {}, deque(), 0
+    for s in inits:
+        generated += 1
+        if s not in seen:
+            seen[s] = 1
+            queue.append(s)
     while queue:
         s = queue.popleft()
         for t in successors(s):

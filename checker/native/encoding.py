@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from checker.lang.errors import SpecError
 from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
-                                component_types, domain)
+                                component_types, domain, domain_size)
 
 MAX_SET_BITS = 64          # a set is one uint64 bitset
 MAX_MAP_KEYS = 4096        # a total map is an array of fields
@@ -81,13 +81,10 @@ def card(t) -> int:
         return len(t.values)
     if isinstance(t, ScalarsetT):
         return t.size
-    if isinstance(t, OptionT):
-        return 1 + card(t.inner)
-    if isinstance(t, (RecordT, TupleT)):
-        n = 1
-        for x in component_types(t):
-            n *= card(x)
-        return n
+    if isinstance(t, (OptionT, RecordT, TupleT)):
+        for part in [t.inner] if isinstance(t, OptionT) else component_types(t):
+            card(part)                 # a part that is not a finite scalar: TypeError
+        return domain_size(t)
     raise TypeError(t)
 
 

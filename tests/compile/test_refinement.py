@@ -79,3 +79,27 @@ def test_bmc_refuses_refinement_by_line(tmp_path):
     assert proc.returncode == 2
     assert "hourminuteclock.gdsl:21:1: error:" in proc.stderr
     assert "a `refines` declaration is not supported by --bmc/--prove" in proc.stderr
+
+
+COUNTER = """spec Counter
+const K: int = 5
+var c: 0..9 = 0
+action Inc when c < K { c = c + 1 }
+"""
+
+
+@pytest.mark.parametrize("concrete_const, mapping, verdict", [
+    ("const K: int = 2", "", "ok"),                # K passed by name: the abstract counter stops at 2 too
+    ("const K: int = 3", "K = 2, ", "violation"),  # K given: the abstract stops at 2, this one goes to 3
+    ("const L: int = 3", "", "ok"),                # nothing passed: the abstract's default K = 5
+])
+def test_abstract_constants_are_passed_by_name_or_given(tmp_path, concrete_const, mapping, verdict):
+    (tmp_path / "counter.gdsl").write_text(COUNTER)
+    bound = concrete_const.split()[1].rstrip(":")
+    (tmp_path / "c.gdsl").write_text(f"spec Twice\n{concrete_const}\nvar n: 0..9 = 0\n"
+                                     f"action Inc when n < {bound} {{ n = n + 1 }}\n"
+                                     f'refines Ctr from "counter.gdsl" {{ {mapping}c = n }}\n')
+    r = bfs(load(tmp_path / "c.gdsl"), check_deadlock=False)
+    assert r.verdict == verdict
+    if verdict == "violation":
+        assert r.property == "Ctr" and len(r.trace) == 4      # 0, 1, 2, then the step to 3

@@ -5,11 +5,10 @@ Python, not by running the checker) where they are not."""
 from __future__ import annotations
 
 import itertools
-from collections import deque
 
 import pytest
 
-from _support import EXAMPLES
+from _support import EXAMPLES, reference_levels
 from checker.compile.model import load
 from checker.engine.liveness import judge
 from checker.engine.search import bfs
@@ -63,19 +62,7 @@ def _allocator_reference(n_clients):
 
 
 def _bfs(inits, succ):
-    level, queue, generated = {}, deque(), 0
-    for s in inits:
-        generated += 1
-        if s not in level:
-            level[s] = 1
-            queue.append(s)
-    while queue:
-        s = queue.popleft()
-        for t in succ(s):
-            generated += 1
-            if t not in level:
-                level[t] = level[s] + 1
-                queue.append(t)
+    level, generated = reference_levels(inits, succ)
     return len(level), generated, max(level.values())
 
 
