@@ -103,3 +103,11 @@ def test_abstract_constants_are_passed_by_name_or_given(tmp_path, concrete_const
     assert r.verdict == verdict
     if verdict == "violation":
         assert r.property == "Ctr" and len(r.trace) == 4      # 0, 1, 2, then the step to 3
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_refinement_holds_and_fails_alike_with_several_workers(workers):
+    ok = bfs(load(CLOCKS / "hourminuteclock.gdsl"), workers=workers, check_deadlock=False)
+    bad = bfs(load(CLOCKS / "hourminuteclock_broken.gdsl"), workers=workers, check_deadlock=False)
+    assert (ok.verdict, ok.distinct) == ("ok", 720)
+    assert (bad.verdict, bad.property, len(bad.trace)) == ("violation", "HC", 31)
