@@ -718,6 +718,8 @@ class _Checker:
             return tuple(self.const_eval(a) for a in e.args)
         if isinstance(e, A.Call) and e.kind == "builtin" and e.func == "size":
             return len(self.const_eval(e.args[0]))
+        if isinstance(e, A.Call) and e.kind == "builtin" and e.func == "some":
+            return self.const_eval(e.args[0])
         if isinstance(e, A.Binary) and e.op == "..":
             return frozenset(range(self.const_eval(e.left), self.const_eval(e.right) + 1))
         if isinstance(e, A.Binary) and e.op in ("union", "intersect", "minus", "in", "notin", "subseteq"):

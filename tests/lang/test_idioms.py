@@ -319,3 +319,22 @@ def test_the_group_spec_and_the_examples_have_no_warnings():
     from checker.compile.model import load_spec
     for path in [root / "spec" / "group.gdsl", *sorted((root / "spec" / "examples").rglob("*.gdsl"))]:
         assert load_spec(path).warnings == [], path
+
+
+def test_option_tuple_and_empty_set_constants(tmp_path):
+    text = """spec Opt
+enum P { a, b }
+const O: option[0..3] = some(2)
+const E: set[P] = {}
+const T: tuple[bool, 0..2] = (true, 1)
+var x: 0..3 = 0
+action A when x < 3 and O != none { x = x + 1 }
+invariant I = size(E) == 0 and T.0
+"""
+    path = _spec(tmp_path, text)
+    r = bfs(load(path, {}, None), check_deadlock=False)
+    assert (r.verdict, r.distinct) == ("ok", 4)            # x = 0..3
+    r = bfs(load(path, {"O": "none"}, None), check_deadlock=False)
+    assert (r.verdict, r.distinct) == ("ok", 1)            # A never enabled
+    r = bfs(load(path, {"E": "{a}"}, None), check_deadlock=False)
+    assert (r.verdict, r.property) == ("violation", "I")
