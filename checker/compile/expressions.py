@@ -150,7 +150,8 @@ class Expressions:
         now = "(" + "".join(self.expr(x, env) + ", " for x in e.exprs) + ")"
         if e.mode == "init":
             return f"{obj}.initial(s, {now})"
-        nxt = "(" + "".join(self.expr(x, env) + ", " for x in e.primed) + ")"
+        after = {**env, **{v: env[f"{v}'"] for v in self.var_names}}     # the step's next state,
+        nxt = "(" + "".join(self.expr(x, after) + ", " for x in e.exprs) + ")"   # functions' reads too
         return f"{obj}.step({now}, {nxt})"
 
     def parameter_table(self, e, env, wrap=None, names=False) -> str | None:

@@ -404,12 +404,11 @@ class Refines(Expr):
     """What a RefinementDecl is checked as (built by the type checker): with
     mode "init", the mapped state of an initial state is an initial state of the
     abstract spec; with mode "step", a step's mapped states are an abstract step
-    or equal. `exprs` (and `primed`, for "step") give the abstract variables'
-    values, in the abstract spec's variable order."""
+    or equal. `exprs` give the abstract variables' values, in the abstract
+    spec's variable order (for "step", evaluated in both states of the step)."""
     mode: str
     abstract: Any             # the abstract spec's CheckedSpec
     exprs: list
-    primed: list = field(default_factory=list)
 
 
 @dataclass

@@ -497,7 +497,7 @@ class _Checker:
                                 f"{did_you_mean(name, [v.name for v in abstract.vars])} (its variables: "
                                 f"{', '.join(v.name for v in abstract.vars)})", pos)
             mapped[name] = e
-        exprs, primed = [], []
+        exprs = []
         for v in abstract.vars:
             e = mapped.get(v.name)
             if e is None:
@@ -509,12 +509,8 @@ class _Checker:
             want = _as_declared_here(v.type, self.types)
             self.expect(want, t, e.pos, f"the abstract variable {v.name!r}")
             _settle(e, want)
-            p = _primed(e)
-            self.expr(p, _Scope(), _Ctx("action property", primes=True))
-            _settle(p, want)
             exprs.append(e)
-            primed.append(p)
-        step = A.Refines("step", abstract, exprs, primed, pos=d.pos, ty=BOOL)
+        step = A.Refines("step", abstract, exprs, pos=d.pos, ty=BOOL)
         init = A.Refines("init", abstract, exprs, pos=d.pos, ty=BOOL)
         self.properties.append(PropertyInfo(f"{d.name}_init", init, d.pos, "invariant"))
         self.properties.append(PropertyInfo(d.name, step, d.pos, "action"))
@@ -1291,20 +1287,6 @@ def _as_declared_here(t, types: dict):
     if isinstance(t, TupleT):
         return TupleT(tuple(_as_declared_here(x, types) for x in t.items))
     return t
-
-
-def _primed(e):
-    """A copy of e reading the next state: its state variables primed."""
-    def prime(x):
-        if isinstance(x, A.Name) and x.kind == "var":
-            return A.Primed(x.name, pos=x.pos)
-        if isinstance(x, A.Node):
-            return dataclasses.replace(x, **{f.name: prime(getattr(x, f.name)) for f in dataclasses.fields(x)
-                                            if f.init and f.name not in ("ref", "ty", "kind", "pos")})
-        if isinstance(x, (list, tuple)):
-            return type(x)(prime(y) for y in x)
-        return x
-    return prime(e)
 
 
 def _fits(v, t) -> bool:

@@ -111,3 +111,16 @@ def test_refinement_holds_and_fails_alike_with_several_workers(workers):
     bad = bfs(load(CLOCKS / "hourminuteclock_broken.gdsl"), workers=workers, check_deadlock=False)
     assert (ok.verdict, ok.distinct) == ("ok", 720)
     assert (bad.verdict, bad.property, len(bad.trace)) == ("violation", "HC", 31)
+
+
+def test_a_mapping_through_a_function_is_evaluated_in_the_next_state(tmp_path):
+    # b may only go from false to true; big() goes back to false when n drops to 0, a
+    # step no abstract step allows: shortest trace 0, 1, then Dec back to 0
+    (tmp_path / "flag.gdsl").write_text("spec Flag\nvar b: bool = false\naction Set { b = true }\n")
+    (tmp_path / "c.gdsl").write_text(
+        "spec Count\nvar n: 0..2 = 0\ndef big(): bool = n >= 1\n"
+        "action Inc when n < 2 { n = n + 1 }\naction Dec when n > 0 { n = n - 1 }\n"
+        'refines F from "flag.gdsl" { b = big() }\n')
+    r = bfs(load(tmp_path / "c.gdsl"), check_deadlock=False)
+    assert (r.verdict, r.property) == ("violation", "F")
+    assert [s.action for s in r.trace[1:]] == ["Inc", "Dec"]
