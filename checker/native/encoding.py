@@ -178,7 +178,29 @@ def python_value(t, v: int):
         return frozenset(elems[i] for i in range(len(elems)) if v >> i & 1)
     if isinstance(t, (OptionT, RecordT, TupleT)):
         return domain(t)[v]
+    if isinstance(t, MapT):                 # a label_value: the map's index among all maps
+        values = domain(t.value) if t.total else [None] + domain(t.value)
+        digits = []
+        for _ in range(card(t.key)):
+            v, d = divmod(v, len(values))
+            digits.append(values[d])
+        return tuple(reversed(digits))
     raise TypeError(t)
+
+
+def label_value(t, c: str) -> str:
+    """The int64 a choice of type t is labelled with in a trace (python_value
+    decodes it): the C value itself, or for a map (a choice among `map[K, V]`) its
+    index in the Python backend's order of all such maps."""
+    if not isinstance(t, MapT):
+        return c
+    m = card(t.value) + (0 if t.total else 1)
+    digit = (lambda k: to_ord(t.value, f"({c}).a[{k}]")) if t.total else \
+        (lambda k: f"((({c}).has >> {k} & 1) ? {to_ord(t.value, f'({c}).a[{k}]')} + 1 : 0)")
+    index = "0LL"
+    for k in range(card(t.key)):
+        index = f"({index} * {m}LL + {digit(k)})"
+    return index
 
 
 @dataclass(frozen=True)

@@ -395,6 +395,8 @@ class CExpressions:
         c = self.fresh(f"v_{var.strip('$')}")
         if isinstance(domain, A.Name) and domain.kind == "type":
             t = domain.ref
+            if isinstance(t, MapT):
+                return self.map_type_loop(t, c, domain.pos), {**env, var: (c, t)}
             return self.type_loop(t, c, domain.pos), {**env, var: (c, t)}
         if isinstance(domain, A.Binary) and domain.op == "..":
             lo, hi = self.expr(domain.left, env), self.expr(domain.right, env)
@@ -436,6 +438,27 @@ class CExpressions:
         if isinstance(t, IntT):
             return f"for (int64_t {c} = {t.lo}LL; {c} <= {t.hi}LL; {c}++)"
         return f"for (int64_t {c} = 0; {c} < {card(t)}LL; {c}++)"
+
+    def map_type_loop(self, t, c, pos) -> str:
+        """A loop over every map of type t (`map[K, V]` as a set), in the Python
+        backend's order (itertools.product: the last key changes fastest; a partial
+        map's key absent before each of its values)."""
+        if not (is_keyed(t) and is_finite_scalar(t.value)):
+            raise Unsupported(f"ranging over the set of maps {t}", pos)
+        n, m = card(t.key), card(t.value) + (0 if t.total else 1)
+        p, go, k, o = f"_p_{c}", self.fresh("_go"), self.fresh("_k"), self.fresh("_o")
+        if t.total:
+            get = to_ord(t.value, f"{c}.a[{k}]")
+            put = f"{c}.a[{k}] = {from_ord(t.value, o)};"
+        else:
+            get = f"(({c}.has >> {k} & 1) ? {to_ord(t.value, f'{c}.a[{k}]')} + 1 : 0)"
+            put = (f"if ({o} == 0) {{ {c}.has &= ~(1ULL << {k}); {c}.a[{k}] = 0; }} else {{ "
+                   f"{c}.has |= 1ULL << {k}; {c}.a[{k}] = {from_ord(t.value, f'({o} - 1)')}; }}")
+        first = f"for (int {k} = 0; {k} < {n}; {k}++) {{ int64_t {o} = 0; {put} }}"
+        step = (f"({{ int {go} = 0; for (int {k} = {n - 1}; {k} >= 0 && !{go}; {k}--) {{ "
+                f"int64_t {o} = {get} + 1; if ({o} < {m}) {go} = 1; else {o} = 0; {put} }} {go}; }})")
+        return (f"for ({self.ctype(t, pos)} {c} = {self.zero(t, pos)}, *{p} = ({{ {first} &{c}; }}); {p}; "
+                f"{p} = {step} ? &{c} : 0)")
 
     def x_Quant(self, e, env):
         r = self.fresh("_q")

@@ -261,3 +261,38 @@ def test_model_files_agree_or_are_refused_with_a_location(path):
 
 
 
+
+
+FUNCTION_SETS = """spec FunSets
+enum P { a, b }
+var f: map[P, 1..3] = {k: 1 for k in P}
+var g: pmap[P, bool] = {:}
+var n: 0..1 = 0
+action Pick when n == 0 {
+  choose m in map[P, 1..3]
+  require m[a] < m[b]
+  f = m
+  choose h in pmap[P, bool]
+  g = h
+  n = 1
+}
+invariant Some = exists h in pmap[P, bool]: size(keys(h)) == 0
+invariant NoThree = n == 0 or f[b] != 3 or g != {:}
+"""
+
+
+@pytest.mark.parametrize("text", [FUNCTION_SETS, FUNCTION_SETS.replace("invariant NoThree", "refuted invariant NoThree")])
+def test_sets_of_functions_agree_with_their_choices_in_the_trace(tmp_path, text):
+    # issue 26: `choose m in map[K, V]` (and pmap) compiled natively, choices labelled by
+    # the map's index among all maps; the violation's last step names the same maps
+    path = tmp_path / "FunSets.gdsl"
+    path.write_text(text)
+    n, p, native, python = both(model_of(path), check_deadlock=False)
+    assert n == p
+    if python.trace:
+        assert native.trace[-1].params == python.trace[-1].params == (("m", (1, 3)), ("h", (None, None)))
+
+
+def test_sync_termination_detection_agrees():
+    n, p, _native, _python = both(model_of(ROOT / "spec" / "examples" / "synctermination.gdsl"), check_deadlock=False)
+    assert n == p and n[3:6] == (129, 3722, 1)
