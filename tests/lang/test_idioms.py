@@ -93,11 +93,18 @@ def test_the_type_errors_are_located(tmp_path):
     assert e.value.line == 6 and "to range over" in e.value.message
 
 
-def test_the_is_refused_by_bmc_with_its_line(tmp_path):
-    proc = _cli(tmp_path, _spec(tmp_path, LEADER), "--bmc", "3")
-    assert proc.returncode == EXIT_BAD_INPUT
-    assert ":6:12: error:" in proc.stderr + proc.stdout
-    assert "`the x in S: P` (deterministic choice) is not supported by --bmc/--prove" in proc.stderr + proc.stdout
+@pytest.mark.parametrize("cond, says", [
+    (None, "Invariant NotTwo is violated"),        # leader 0, 1, 2: the third state
+    ("x >= 0", "`the x in ...`: several elements satisfy its condition (exactly one must) (line 6)"),
+    ("x > 5", "`the x in ...`: no element satisfies its condition (exactly one must) (line 6)"),
+])
+def test_the_in_bmc_finds_its_value_and_its_two_errors(tmp_path, cond, says):
+    text = LEADER + "invariant NotTwo = leader != 2\n"
+    if cond:
+        text = text.replace("forall y in up': x <= y", cond)
+    proc = _cli(tmp_path, _spec(tmp_path, text), "--bmc", "4")
+    assert proc.returncode == (12 if cond is None else EXIT_EVAL_ERROR), proc.stdout + proc.stderr
+    assert says in proc.stdout
 
 
 @pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
