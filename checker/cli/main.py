@@ -136,6 +136,7 @@ def _epilog() -> str:
     from .conform import build_parser as conform_parser
     lines = ["subcommands (modelcheck SUBCOMMAND --help lists its options; modelcheck SPEC means check):"]
     lines += [f"  {name:<10} {text}" for name, (_, text) in SUBCOMMANDS.items()]
+    lines += [f"  {name:<10} {text}" for name, text in EDITOR_TOOLS.items()]
     lines += ["", "conformance (modelcheck conform RECORDING [SPEC], or modelcheck --conform RECORDING [SPEC]):"]
     for action in conform_parser()._actions:
         if action.option_strings and action.help and action.dest not in ("help", "conform"):
@@ -265,6 +266,8 @@ _IMPLIED = {"simulate": {"simulate": True}, "prove": {"prove": True}, "describe"
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in EDITOR_TOOLS:
+        return _editor_tool(argv[0], argv[1:])
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     if command:
         argv = _subcommand_argv(command, argv[1:])
@@ -296,6 +299,21 @@ def main(argv=None) -> int:
         traceback.print_exc()
         return _fail(args, "modelcheck: internal error (a bug in modelcheck; the trace above says where)",
                      EXIT_INTERNAL)
+
+
+# Subcommands for editors and CI, with parsers of their own (checker/cli/fmt.py, lsp.py).
+EDITOR_TOOLS = {
+    "fmt": "lay out specs in the house style (--check: exit 1 and a diff if any would change)",
+    "lsp": "the gdsl language server, on standard input and output (for editors)",
+}
+
+
+def _editor_tool(name, argv) -> int:
+    if name == "fmt":
+        from .fmt import main as tool
+    else:
+        from .lsp import main as tool
+    return tool(argv)
 
 
 def _subcommand_argv(command, argv) -> list:

@@ -150,6 +150,7 @@ class Cluster:
         self.root.mkdir(parents=True, exist_ok=True)
         ports = list(ports) if ports else [free_port() for _ in range(2 * nodes)]
         self.nodes = [Node(i + 1, self.root, ports[2 * i], ports[2 * i + 1]) for i in range(nodes)]
+        # (about 1 in 32 of these ids starts with "-": hence `--cluster-id=ID` below, as one argument)
         self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         self.classpath: list[str] = []
 
@@ -178,7 +179,7 @@ class Cluster:
             try:
                 fmt = subprocess.run(
                     [java, HEAP, f"-Dlog4j2.configurationFile={n.dir / 'log4j2.properties'}", "-cp",
-                     os.pathsep.join(self.classpath), "kafka.tools.StorageTool", "format", "-t", self.cluster_id,
+                     os.pathsep.join(self.classpath), "kafka.tools.StorageTool", "format", f"--cluster-id={self.cluster_id}",
                      "-c", str(n.dir / "server.properties"), "--ignore-formatted"],
                     capture_output=True, text=True, timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from checker.lang import parser, typecheck
-from checker.lang.errors import SpecError, UsageError, too_deep
+from checker.lang.errors import SpecError, too_deep
+from checker.lang.sourcefile import read_source
 from checker.lang.selection import Selection, select
 
 from .compiler import Compiler
@@ -167,23 +168,7 @@ class Model:
 def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.CheckedSpec:
     """Read, parse and type-check a spec file; errors are located SpecErrors."""
     path = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a spec file") from None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read it ({e.strerror})") from None
-    if b"\0" in raw:
-        raise SpecError("this is a binary file, not a gdsl spec", (0, 0), path, "")
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise SpecError(f"the file is not valid UTF-8 text (byte 0x{raw[e.start]:02x})", (line, col), path,
-                        raw.decode("utf-8", errors="replace")) from None
+    source = read_source(path)
     spec = parser.parse(source, path)
     return typecheck.check(spec, consts)
 

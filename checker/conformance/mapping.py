@@ -70,6 +70,7 @@ class Pattern:
     check: object                       # (pre, post, maps) -> Maps or None; post is None for a state check
     stutter: object = None              # (pre, maps) -> bool: the event needs no spec step here
     text: str = ""
+    also: tuple = ()                    # other actions the same check explains
 
 
 @dataclass
@@ -99,8 +100,10 @@ def observations(meta: dict, events: list, heartbeat_error, label: dict) -> list
         elif kind == "heartbeat_error":
             def hb(pre, post, maps, c=c, err=e["error"]):
                 return maps if heartbeat_error(c, pre) == err else None
+            # LateHeartbeatAnswer: the same answer, read after the client sent a JoinGroup
             out.append(Observation(e, [Pattern("SendHeartbeat", c, hb, _ignored_heartbeat(c, e),
-                                               text=f"a heartbeat answered {e['error']}")], _describe(e)))
+                                               text=f"a heartbeat answered {e['error']}",
+                                               also=("LateHeartbeatAnswer",))], _describe(e)))
         elif kind == "commit":
             if e["error"] == "NO_OFFSET":           # nothing to commit: no request was sent
                 continue

@@ -123,7 +123,8 @@ class Search:
                             new[n2] = None
                         continue
                     for name, params, t in self.steps(s):
-                        if name != pat.action or (pat.consumer and params.get("c") != pat.consumer):
+                        if (name != pat.action and name not in pat.also) \
+                                or (pat.consumer and params.get("c") != pat.consumer):
                             continue
                         m2 = pat.check(pre, self.view(t), maps)
                         if m2 is not None:

@@ -15,11 +15,12 @@ from checker.lang.errors import UsageError
 
 CLIENTS = {
     "java": {},
-    "librdkafka": {"FOLLOWERS_WATCH_METADATA": True, "STICKY_KEEPS_HIGHEST": True},
+    "librdkafka": {"FOLLOWERS_WATCH_METADATA": True, "STICKY_KEEPS_HIGHEST": True,
+                   "EAGER_SUBSCRIPTION_NO_GENERATION": True},
 }
 CLUSTERS = {
     "kafka": {},
-    "librdkafka-mock": {"MOCK_LATE_SYNC_INVALID": True},
+    "librdkafka-mock": {"MOCK_LATE_SYNC_INVALID": True, "MOCK_JOIN_ALWAYS_REBALANCES": True},
 }
 
 

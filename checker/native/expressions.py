@@ -534,6 +534,10 @@ class CExpressions:
             return self.x_MapLit(e, env, t)
         if isinstance(e, A.IfExpr) and not is_scalar(t) and not isinstance(t, SetT):
             return f"({self.expr(e.cond, env)} ? {self.stored(t, e.then, env)} : {self.stored(t, e.orelse, env)})"
+        if isinstance(t, OptionT) and is_scalar(t) and isinstance(e, A.Call) and e.func == "some" \
+                and not is_scalar(e.ty):
+            # some(x) of a wider type (x a plain int) held as t's packed option
+            return f"(1 + {self.ordinal(t.inner, self.expr(e.args[0], env), e.args[0], what)})"
         v = self.expr(e, env)
         if isinstance(t, IntT) and t.finite:
             src = self.ty(e, env)

@@ -376,6 +376,12 @@ class ClientDriver:
         c = p.get("c")
         self.events = {}         # the rebalance listener's calls during this step, per consumer
         self.delivered = []      # "API ERROR" of each answer delivered to Kafka in this step
+        if act == "LateHeartbeatAnswer":
+            # Kafka's heartbeat thread does not beat in PREPARING_REBALANCE: the answer of a
+            # heartbeat sent before the rejoin would have to be held back across it, which the
+            # harness cannot do. The step is checked against real brokers instead (the
+            # failover-shutdown recordings, docs/kafka-findings.md K6).
+            raise NotExecutable("a heartbeat answer held across a rejoin (LateHeartbeatAnswer) is not driven")
         if (c is not None and act in CLIENT_ACTIONS and act not in ("Crash", "Restart", "HandleOffsetCommit")
                 and act not in NOT_DRIVEN and self.ahead[c]
                 and act != "FetchOffsets"):     # an OffsetFetch flies beside a join (KafkaConsumer.poll's

@@ -139,18 +139,69 @@ def test_the_failover_recordings_conform_through_the_new_coordinators_answers():
     """After the coordinator's broker is killed or shut down, the broker named as the new
     coordinator answers NOT_COORDINATOR (not yet taken the partition on) and then
     COORDINATOR_LOAD_IN_PROGRESS (loading) to JoinGroups; the spec answers so since K1 and
-    K3 (docs/kafka-findings.md). failover-in-assignor conforms in every run; of
-    failover-shutdown's, those that do not stop later, at c2's SyncGroup answered
-    REBALANCE_IN_PROGRESS in generation 2 (not analysed yet), never at those answers."""
-    for path in _recordings("java-3node", "failover-in-assignor"):
-        meta, _, _, v = check(path)
-        assert meta["constants"]["FAILOVERS"] == 1 and meta["brokers"] == 3
-        assert v.conforms, f"{path.name}:{v.failed.event['line']}: {v.failed.text}"
-    verdicts = [check(path)[3] for path in _recordings("java-3node", "failover-shutdown")]
-    assert len(verdicts) == 5 and any(v.conforms for v in verdicts)
-    for v in verdicts:
-        if not v.conforms:
-            assert (v.failed.event["kind"], v.failed.event["error"]) == ("sync_response", "REBALANCE_IN_PROGRESS")
+    K3 (docs/kafka-findings.md). Every run of both failover scenarios conforms."""
+    for name in ("failover-in-assignor", "failover-shutdown"):
+        paths = _recordings("java-3node", name)
+        assert len(paths) == 5
+        for path in paths:
+            meta, _, _, v = check(path)
+            assert meta["constants"]["FAILOVERS"] == 1 and meta["brokers"] == 3
+            assert v.conforms, f"{path.name}:{v.failed.event['line']}: {v.failed.text}"
+
+
+def _steps(v) -> str:
+    return "\n".join(step for step, _ in v.witness)
+
+
+def test_a_late_heartbeat_answer_makes_the_java_leader_refuse_its_join_answer():
+    """K6: after the failover the leader's heartbeat, sent before its rejoin, is answered
+    ILLEGAL_GENERATION by the new coordinator while its JoinGroup is in flight; Java resets
+    the generation and refuses the JoinGroup answer (UnjoinedGroupException), and its next
+    JoinGroup, with the reset generation in its subscription, makes the coordinator
+    rebalance again: c2's SyncGroup is answered REBALANCE_IN_PROGRESS (line 26)."""
+    path = KAFKA / "java-3node" / "failover-shutdown-1.jsonl"
+    events = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    assert (events[21]["kind"], events[21]["error"]) == ("heartbeat_error", "ILLEGAL_GENERATION")     # line 23
+    assert (events[24]["kind"], events[24]["error"]) == ("sync_response", "REBALANCE_IN_PROGRESS")    # line 26
+    log = (path.with_suffix(".logs") / "coordinator.log").read_text()
+    assert "during CompletingRebalance; client reason: rebalance failed due to UnjoinedGroupException" in log
+    _, _, _, v = check(path)
+    assert v.conforms and "LateHeartbeatAnswer(c=Consumer1)   <= line 23" in _steps(v)
+
+
+def _without(monkeypatch, table: str, side: str, constant: str):
+    from checker.conformance import variation
+    rows = getattr(variation, table)
+    monkeypatch.setitem(rows, side, {k: v for k, v in rows[side].items() if k != constant})
+
+
+def test_librdkafkas_eager_subscription_without_generation_is_needed(monkeypatch):
+    """K2: librdkafka's follower rejoins with unchanged metadata (generation -1) and Kafka
+    answers the current generation at once; without the constant the spec rebalances."""
+    path = KAFKA / "librdkafka-1node" / "range-grow-1.jsonl"
+    assert check(path)[3].conforms
+    _without(monkeypatch, "CLIENTS", "librdkafka", "EAGER_SUBSCRIPTION_NO_GENERATION")
+    v = check(path)[3]
+    assert not v.conforms and (v.failed.event["line"], v.failed.event["kind"]) == (27, "join_response")
+
+
+def test_the_mock_rebalances_on_every_join(monkeypatch):
+    """librdkafka's mock coordinator rebalances at any JoinGroup outside the join phase,
+    which the mock recording roundrobin-grow shows once K2 is on."""
+    path = ROOT / "conformance" / "recordings" / "roundrobin-grow.jsonl"
+    _without(monkeypatch, "CLUSTERS", "librdkafka-mock", "MOCK_JOIN_ALWAYS_REBALANCES")
+    v = check(path)[3]
+    assert not v.conforms and (v.failed.event["line"], v.failed.event["kind"]) == (89, "heartbeat_error")
+
+
+def test_a_librdkafka_follower_rejoins_when_its_own_metadata_catches_up():
+    """K7: on 3 nodes a librdkafka follower rejoins a Stable generation that already has
+    every partition (its metadata cache saw the growth late); Kafka answers the current
+    generation, and the spec's follower may take its snapshot from its stale cache."""
+    path = KAFKA / "librdkafka-3node" / "range-grow-1.jsonl"
+    meta, _, _, v = check(path)
+    assert v.conforms
+    assert "LeaderNoticesMetadataChange(c=Consumer1)" in _steps(v)
 
 
 @pytest.mark.slow

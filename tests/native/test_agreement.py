@@ -197,6 +197,21 @@ action Put(x: Id) when len(order) < 3 and x notin to_set(order) {
 action Drop when len(order) > 0 { order = tail(order) }
 invariant NotAllReversed = order != [2, 1, 0]
 """,
+    # some(x) of a plain int (a choose over a range of a variable) stored in a map of packed
+    # options (found by spec/group.gdsl's librdkafka follower snapshot, K7)
+    "option_of_wider_int": """
+spec O
+type C = scalarset(2)
+var n: 1..3
+var seen: map[C, option[1..3]]
+init { n = 1; seen = {c: none for c in C} }
+action Grow when n < 3 { n = n + 1 }
+action See(c: C) when is_none(seen[c]) {
+  choose k in 1..n
+  seen[c] = some(k)
+}
+invariant SeenAtMostN = forall c in C: is_none(seen[c]) or get(seen[c]) <= n
+""",
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
 spec E
