@@ -239,7 +239,8 @@ class _ToAst(Transformer):
         return A.Quant(str(c[0]), list(c[1:-1]), c[-1], pos=_pos(meta))
 
     def the_expr(self, meta, c):
-        return A.The(str(c[1]), c[2], c[3], pos=_pos(meta))
+        # one name (`the x in S: P`); several are refused by the type checker
+        return A.The(", ".join(c[1].names), c[1].domain, c[2], pos=_pos(meta))
 
     def binder(self, meta, c):
         return A.Binder([str(n) for n in c[:-1]], c[-1], pos=_pos(meta))
@@ -396,19 +397,19 @@ def parse(source: str, path: str = "<spec>") -> A.Spec:
 
 
 @lru_cache(maxsize=1)
-def _keywords() -> frozenset:
-    """The words the grammar reserves (its string terminals that look like names)."""
-    return frozenset(t.pattern.value for t in _lark().terminals
-                     if t.pattern.type == "str" and t.pattern.value.isidentifier()) | {"forall", "exists", "refuted",
-                                                                                       "the", "union", "intersect",
-                                                                                       "minus", "subseteq"}
+def _reserved() -> frozenset:
+    """The grammar's keywords (checker/lang/concrete.keywords() lists the same; it
+    imports this module, so this one cannot import it)."""
+    words = {t.pattern.value for t in _lark().terminals
+             if t.pattern.type == "str" and t.pattern.value.isidentifier()}
+    return frozenset(words | {"forall", "exists", "refuted", "union", "intersect", "minus", "subseteq"})
 
 
 def _reserved_word(e, tok, source) -> str:
     """A hint when a reserved word used as a name is the likely cause: the unexpected
     token is one where a name was expected, or the word just before it was read as a
     keyword (`in = true` after an expression reads as the operator `in`)."""
-    if str(tok) in _keywords() and "NAME" in (e.expected or ()):
+    if str(tok) in _reserved() and "NAME" in (e.expected or ()):
         return (f"; '{tok}' is a reserved word and cannot be used as a name here "
                 f"(rename it, e.g. {tok}_)")
     start = getattr(tok, "start_pos", None)
@@ -416,7 +417,7 @@ def _reserved_word(e, tok, source) -> str:
         return ""
     import re
     before = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", source[:start])
-    if before and before.group(1) in _keywords() and str(tok) in ("=", "[", "."):
+    if before and before.group(1) in _reserved() and str(tok) in ("=", "[", "."):
         word = before.group(1)
         return (f"; '{word}' is a reserved word, read here as the keyword: a variable named "
                 f"{word} cannot be assigned where a statement follows an expression "

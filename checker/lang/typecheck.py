@@ -915,6 +915,8 @@ class _Checker:
             self.expect(BOOL, self.expr(e.body, inner, ctx), e.body.pos, f"the body of `{e.kind}`")
             return BOOL
         if isinstance(e, A.The):
+            if ", " in e.var:
+                raise SpecError(f"`the` binds one name (the x in S: P), not {e.var}", e.pos)
             inner = scope.child()
             et = self.element_type(self.expr(e.domain, inner, ctx), e.domain.pos, allow_map=True)
             self.check_fresh_local(e.var, inner, e.pos)

@@ -345,3 +345,14 @@ invariant I = size(E) == 0 and T.0
     assert (r.verdict, r.distinct) == ("ok", 1)            # A never enabled
     r = bfs(load(path, {"E": "{a}"}, None), check_deadlock=False)
     assert (r.verdict, r.property) == ("violation", "I")
+
+
+def test_the_binds_its_name_for_the_editor_and_binds_one_name(tmp_path):
+    from checker.lang.navigation import index_spec
+    index = index_spec(LEADER)
+    # line 6: `  leader = the x in up': forall y in up': x <= y`; the last x (col 44) is the bound x
+    occ = index.at(6, 44)
+    assert occ is not None and occ.symbol.kind == "local" and (occ.symbol.line, occ.symbol.col) == (6, 16)
+    with pytest.raises(SpecError) as e:
+        load(_spec(tmp_path, LEADER.replace("the x in up'", "the x, z in up'")), {}, None)
+    assert e.value.line == 6 and "`the` binds one name (the x in S: P), not x, z" in e.value.message
