@@ -138,3 +138,23 @@ def reachable(model) -> set:
                 seen.add(t)
                 todo.append(t)
     return seen
+
+
+# A spec choosing from sets of functions (issue 26): `map[P, 1..3]` and `pmap[P, bool]`
+# as sets. Pick's successors: the 3 maps with m[a] < m[b], times the 9 partial maps.
+FUNCTION_SETS = """spec FunSets
+enum P { a, b }
+var f: map[P, 1..3] = {k: 1 for k in P}
+var g: pmap[P, bool] = {:}
+var n: 0..1 = 0
+action Pick when n == 0 {
+  choose m in map[P, 1..3]
+  require m[a] < m[b]
+  f = m
+  choose h in pmap[P, bool]
+  g = h
+  n = 1
+}
+invariant Count = size({m for m in map[P, 1..3] if m[a] == m[b]}) == 3
+invariant Some = exists h in pmap[P, bool]: size(keys(h)) == 0
+"""

@@ -18,6 +18,8 @@ from checker.lang.errors import SpecError
 from checker.lang.parser import parse
 from checker.lang import ast as A
 
+from _support import FUNCTION_SETS
+
 EXIT_BAD_INPUT, EXIT_EVAL_ERROR = 2, 75
 
 
@@ -186,22 +188,7 @@ def test_structured_constants_in_bmc(tmp_path):
 
 # --------------------------------------------------------------------------- sets of functions
 
-FUNSETS = """spec FunSets
-enum P { a, b }
-var f: map[P, 0..2] = {k: 0 for k in P}
-var g: pmap[P, bool] = {:}
-var n: 0..1 = 0
-action Pick when n == 0 {
-  choose m in map[P, 0..2]
-  require m[a] < m[b]
-  f = m
-  choose h in pmap[P, bool]
-  g = h
-  n = 1
-}
-invariant Count = size({m for m in map[P, 0..2] if m[a] == m[b]}) == 3
-invariant Some = exists h in pmap[P, bool]: size(keys(h)) == 0
-"""
+FUNSETS = FUNCTION_SETS
 
 
 def test_choose_over_a_set_of_functions(tmp_path):
@@ -212,15 +199,15 @@ def test_choose_over_a_set_of_functions(tmp_path):
 
 
 def test_a_type_name_of_a_map_type_is_its_set_of_functions(tmp_path):
-    text = FUNSETS.replace("enum P { a, b }", "enum P { a, b }\ntype F = map[P, 0..2]").replace(
-        "choose m in map[P, 0..2]", "choose m in F")
+    text = FUNSETS.replace("enum P { a, b }", "enum P { a, b }\ntype F = map[P, 1..3]").replace(
+        "choose m in map[P, 1..3]", "choose m in F")
     r = bfs(load(_spec(tmp_path, text), {}, None), check_deadlock=False)
     assert r.distinct == 28
 
 
 def test_a_set_of_functions_too_large_says_its_size(tmp_path):
     with pytest.raises(SpecError) as e:
-        load(_spec(tmp_path, FUNSETS.replace("size({m for m in map[P, 0..2]",
+        load(_spec(tmp_path, FUNSETS.replace("size({m for m in map[P, 1..3]",
                                              "size({m for m in map[0..5, 0..9]")), {}, None)
     assert (e.value.line, e.value.col) == (14, 36)
     assert "map[0..5, 0..9] has 1,000,000 values, too many to enumerate (at most 100,000)" in e.value.message
