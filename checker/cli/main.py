@@ -25,7 +25,7 @@ from checker.engine.outcome import (EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_EVAL_ERR
 from checker.engine.stategraph import DEFAULT_GRAPH_LIMIT
 from checker.traces.fold import fold
 from checker.traces.graph import DEFAULT_GRAPH_MB
-from checker.lang.errors import SpecError, UsageError
+from checker.lang.errors import SpecError, UsageError, place
 from checker.traces.report import describe_verdict
 
 
@@ -720,7 +720,7 @@ def _never_enabled_hints(model, coverage) -> dict:
                 todo.extend(node)
             elif hasattr(node, "__dataclass_fields__"):
                 todo.extend(getattr(node, f) for f in node.__dataclass_fields__ if f not in ("pos", "ref"))
-        where = f"{model.path}:{decl.pos[0]}"
+        where = ":".join(map(str, place(model.checked.spec.source, model.path, decl.pos)))
         reads = ", ".join(f"{n} = {model.constant_text(n)}" for n in names)
         hints[action.name] = (f"no reachable state satisfies its guard ({where})"
                               + (f", which reads {reads}" if reads else ""))
@@ -800,6 +800,11 @@ def _json_result(model, result, trace_path) -> dict:
 
 def _describe(model, args) -> int:
     c = model.checked
+
+    def at(pos) -> dict:
+        """"line" in its own file, and "file" when that is a spec this one extends."""
+        file, line = place(c.spec.source, model.path, pos)
+        return {"line": line} if file == model.path else {"line": line, "file": file}
     data = {
         "spec": model.name,
         "path": model.path,
@@ -807,13 +812,13 @@ def _describe(model, args) -> int:
                        "overridden": ci.overridden} for n, ci in c.consts.items()],
         "variables": [{"name": v.name, "type": str(v.type)} for v in c.vars],
         "actions": [{"name": a.name, "params": [{"name": n, "type": str(t)} for n, t, _ in a.params],
-                     "line": a.decl.pos[0]} for a in c.actions],
-        "properties": [{"name": p.name, "kind": p.kind, "line": p.pos[0], "refuted": p.refuted,
+                     **at(a.decl.pos)} for a in c.actions],
+        "properties": [{"name": p.name, "kind": p.kind, **at(p.pos), "refuted": p.refuted,
                         "checked": p in model.invariants + model.action_properties + model.temporal}
                        for p in c.properties],
         "fairness": [{"kind": f.kind, "action": f.action.name, "params": f.params,
-                      "line": f.pos[0]} for f in c.fairness],
-        "constraints": [{"name": p.name, "line": p.pos[0]} for p in c.constraints],
+                      **at(f.pos)} for f in c.fairness],
+        "constraints": [{"name": p.name, **at(p.pos)} for p in c.constraints],
     }
     if args.json:
         print(json.dumps(data, indent=1))

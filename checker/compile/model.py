@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from checker.lang import parser, typecheck
+from checker.lang import modules, typecheck
 from checker.lang.errors import SpecError, too_deep
-from checker.lang.sourcefile import read_source
 from checker.lang.selection import Selection, select
 
 from .compiler import Compiler
@@ -166,11 +165,9 @@ class Model:
 
 
 def load_spec(path: str | Path, consts: dict | None = None) -> typecheck.CheckedSpec:
-    """Read, parse and type-check a spec file; errors are located SpecErrors."""
-    path = str(path)
-    source = read_source(path)
-    spec = parser.parse(source, path)
-    return typecheck.check(spec, consts)
+    """Read, parse and type-check a spec file (joined with the specs it extends:
+    lang/modules.py); errors are located SpecErrors."""
+    return typecheck.check(modules.load(path), consts)
 
 
 def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None,

@@ -433,6 +433,16 @@ class FairnessDecl(Node):
 
 
 @dataclass
+class ExtendsDecl(Node):
+    path: str                 # as written, relative to the extending file
+
+
+@dataclass
+class OverrideDecl(Node):
+    decl: Node                # the declaration that replaces the base spec's of its name
+
+
+@dataclass
 class Spec(Node):
     name: str
     decls: list

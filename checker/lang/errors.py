@@ -15,12 +15,19 @@ class SpecError(Exception):
         self.line, self.col = pos if pos else (0, 0)
         self.path = path
         self.source = source
+        self._in_its_file()
 
     def located(self, path: str, source: str) -> "SpecError":
         """Fill in the file this error belongs to, unless it already knows."""
         if not self.path:
             self.path, self.source = path, source
+            self._in_its_file()
         return self
+
+    def _in_its_file(self) -> None:
+        """A line of a spec joined from several files (JoinedSource) -> that file's line."""
+        if isinstance(self.source, JoinedSource) and self.line > 0:
+            self.path, self.source, self.line = self.source.origin(self.line)
 
     def format(self) -> str:
         where = self.path or "<spec>"
@@ -43,6 +50,44 @@ class SpecWarning(SpecError):
 
     def format(self) -> str:
         return super().format().replace(": error: ", ": warning: ", 1)
+
+
+class JoinedSource(str):
+    """The text of a spec that extends others (checker/lang/modules.py): the files'
+    texts one after the other, each part starting on a fresh line, so a position in
+    the joined spec is a position in exactly one file. `origin(line)` names it."""
+
+    def __new__(cls, parts):
+        self = super().__new__(cls, "".join(text if text.endswith("\n") else text + "\n"
+                                            for _, text in parts))
+        self.parts = []                   # (first line, path, text), in order
+        first = 1
+        for path, text in parts:
+            self.parts.append((first, path, text))
+            first += text.count("\n") + (0 if text.endswith("\n") else 1)
+        return self
+
+    def __reduce__(self):              # pickled (worker processes) as the parts it joins
+        return JoinedSource, ([(path, text) for _, path, text in self.parts],)
+
+    def origin(self, line: int) -> tuple:
+        """(path, text, line in that file) of a line of the joined text."""
+        first, path, text = next(p for p in reversed(self.parts) if p[0] <= line)
+        return path, text, line - first + 1
+
+    def place(self, pos) -> str:
+        """`path:line:col` of a position in the joined text."""
+        path, _, line = self.origin(pos[0])
+        return f"{path}:{line}:{pos[1]}"
+
+
+def place(source: str, path: str, pos) -> tuple:
+    """(path, line) of a position in a spec's text: the file it is in, when the spec is
+    joined from several (JoinedSource: a spec that extends another)."""
+    if isinstance(source, JoinedSource) and pos[0] > 0:
+        where, _, line = source.origin(pos[0])
+        return where, line
+    return path, pos[0]
 
 
 def too_deep(path: str, source: str) -> SpecError:

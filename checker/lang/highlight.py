@@ -19,8 +19,8 @@ from .concrete import keywords
 
 # The grammar's keywords, by what they do (their union is checked against grammar.lark).
 DECLARATIONS = ("spec", "const", "type", "enum", "record", "var", "init", "def", "proc", "action", "invariant",
-                "lemma", "constraint", "temporal", "property", "fairness", "refines")
-MODIFIERS = ("refuted", "weak", "strong", "from")
+                "lemma", "constraint", "temporal", "property", "fairness", "refines", "extends")
+MODIFIERS = ("refuted", "weak", "strong", "from", "override")
 CONTROL = ("let", "if", "then", "else", "for", "require", "choose", "return", "when")
 OPERATOR_WORDS = ("and", "or", "not", "in", "notin", "union", "intersect", "minus", "subseteq", "forall", "exists",
                   "the", "always", "eventually", "leads_to")

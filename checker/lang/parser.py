@@ -64,6 +64,12 @@ class _ToAst(Transformer):
     def spec_decl(self, meta, c):
         return A.SpecDecl(str(c[0]), pos=_pos(c[0]))
 
+    def extends_decl(self, meta, c):
+        return A.ExtendsDecl(str(c[0])[1:-1], pos=_pos(meta))
+
+    def override_decl(self, meta, c):
+        return A.OverrideDecl(c[0], pos=_pos(meta))
+
     def const_decl(self, meta, c):
         return A.ConstDecl(str(c[0]), c[1], c[2], pos=_pos(c[0]))
 

@@ -13,7 +13,7 @@ from . import ast as A
 from .builtins import BUILTINS, arity_error
 from .parser import parse
 from .sequential import mark_primed_reads, sequential_reads
-from .errors import BadConstant, SpecError, did_you_mean, too_deep
+from .errors import BadConstant, JoinedSource, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
                     TupleT, Type, assignable, component_types, domain, domain_size, has_domain, is_key_type, key_count,
                     unify)
@@ -294,7 +294,8 @@ class _Checker:
         names = self.action_names if kind == "action" else self.global_names
         if name in names:
             k, p = names[name]
-            raise SpecError(f"{name!r} is already declared as a {k} at line {p[0]}", pos)
+            where = self.spec.source.place(p) if isinstance(self.spec.source, JoinedSource) else f"line {p[0]}"
+            raise SpecError(f"{name!r} is already declared as a {k} at {where}", pos)
         if kind == "type" and name in self.enum_members:
             raise SpecError(f"the type {name!r} clashes with the enum value {name!r} of "
                             f"{self.enum_members[name][0][0].name}", pos)

@@ -158,9 +158,11 @@ def from_plain(v, t):
     raise ValueError(f"cannot build a value of type {t}")
 
 
-def to_plain(v, t):
+def to_plain(v, t, record=None):
     """Plain Python for a runtime value: the inverse of from_plain (names for enums
-    and scalarsets, dicts for records and maps, frozensets, tuples for sequences)."""
+    and scalarsets, dicts for records and maps, frozensets, tuples for sequences).
+    `record(t, {field: value})`, if given, makes each record instead of a dict (the
+    API's named tuples: checker/api/values.py)."""
     if isinstance(t, (BoolT, IntT)):
         return v
     if isinstance(t, EnumT):
@@ -168,17 +170,18 @@ def to_plain(v, t):
     if isinstance(t, ScalarsetT):
         return t.label(v)
     if isinstance(t, OptionT):
-        return None if v is None else to_plain(v, t.inner)
+        return None if v is None else to_plain(v, t.inner, record)
     if isinstance(t, RecordT):
-        return {n: to_plain(x, ft) for (n, ft), x in zip(t.fields, v)}
+        fields = {n: to_plain(x, ft, record) for (n, ft), x in zip(t.fields, v)}
+        return fields if record is None else record(t, fields)
     if isinstance(t, TupleT):
-        return tuple(to_plain(x, it) for x, it in zip(v, t.items))
+        return tuple(to_plain(x, it, record) for x, it in zip(v, t.items))
     if isinstance(t, SetT):
-        return frozenset(_hashable(to_plain(x, t.elem)) for x in v)
+        return frozenset(_hashable(to_plain(x, t.elem, record)) for x in v)
     if isinstance(t, SeqT):
-        return tuple(to_plain(x, t.elem) for x in v)
+        return tuple(to_plain(x, t.elem, record) for x in v)
     if isinstance(t, MapT):
-        return {_hashable(to_plain(k, t.key)): to_plain(x, t.value)
+        return {_hashable(to_plain(k, t.key, record)): to_plain(x, t.value, record)
                 for k, x in zip(_keys(t), v) if t.total or x is not None}
     return v
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import time
 
-from checker.lang import parser, typecheck
+from checker.lang import modules, typecheck
 from checker.lang.errors import SpecError
 
 from .candidates import atoms_of, candidates
@@ -82,9 +82,9 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     cands = candidates(atoms, obs)
     rep.candidates = len(cands)
     texts = {f"{CANDIDATE}{i}": c.text for i, c in enumerate(cands)}
-    source = spec.source + "\n\n" + "\n".join(f"lemma {n} = {x}" for n, x in texts.items()) + "\n"
+    lemmas = "\n".join(f"lemma {n} = {x}" for n, x in texts.items()) + "\n"
     try:
-        checked = typecheck.check(parser.parse(source, spec.path), consts)
+        checked = typecheck.check(modules.with_text(spec.source, spec.path, lemmas), consts)
     except SpecError as e:
         raise SpecError(f"--infer made a candidate the type checker refuses: {e.message}", (0, 0),
                         spec.path, spec.source) from None

@@ -24,7 +24,7 @@ import numpy as np
 from checker.compile.model import compile_model
 from checker.engine.search import bfs
 from checker.engine.stategraph import StateGraph
-from checker.lang import parser, typecheck
+from checker.lang import modules, typecheck
 from checker.lang.selection import Selection
 from checker.lang.types import domain
 
@@ -51,8 +51,7 @@ class Observer:
 
     def __init__(self, source: str, path: str, atoms, consts: dict):
         self.atoms, self.consts = atoms, dict(consts)
-        text = source + "\n\n" + evaluation_source(atoms)
-        self.checked = typecheck.check(parser.parse(text, path), consts)
+        self.checked = typecheck.check(modules.with_text(source, path, evaluation_source(atoms)), consts)
         self.model = compile_model(self.checked, selection=Selection((), (), (), ()))
 
     def explore(self, obs: Observations, start=None, max_states: int | None = None) -> int:

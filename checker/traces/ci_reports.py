@@ -46,10 +46,15 @@ class LoadFailure:
 
 
 def _checked_properties(model):
-    """(name, kind, line, column) of every property this run checked (deadlock is not one)."""
+    """(name, kind, line, column, file) of every property this run checked (deadlock is
+    not one); the file is the spec's, or the one it extends that declares the property."""
+    from checker.lang.errors import place
     kinds = {"invariant": "invariant", "action": "action property", "temporal": "temporal property"}
-    return [(p.name, kinds[p.kind], p.pos[0], p.pos[1])
-            for p in model.invariants + model.action_properties + model.temporal]
+    out = []
+    for p in model.invariants + model.action_properties + model.temporal:
+        file, line = place(model.checked.spec.source, model.path, p.pos)
+        out.append((p.name, kinds[p.kind], line, p.pos[1], file))
+    return out
 
 
 def _outcome(run, name):
@@ -87,7 +92,7 @@ def junit_xml(runs, deadlock_checked: bool) -> str:
             total["errors"] += 1
             continue
         m, r = run.model, run.result
-        cases = [(n, k) for n, k, _, _ in _checked_properties(m)]
+        cases = [(n, k) for n, k, *_ in _checked_properties(m)]
         if deadlock_checked if run.deadlock_checked is None else run.deadlock_checked:
             cases.append(("Deadlock", "deadlock"))
         suite = ET.SubElement(suites, "testsuite", name=f"{run.title} ({m.path})",
@@ -155,19 +160,19 @@ def sarif(runs, deadlock_checked: bool) -> str:
                                 "region": {"startLine": max(1, run.line), "startColumn": max(1, run.col)}}}]})
             continue
         m, r = run.model, run.result
-        for name, kind, line, col in _checked_properties(m):
+        for name, kind, *_ in _checked_properties(m):
             if name not in seen:
                 seen.add(name)
                 rules.append({"id": name, "name": name,
                               "shortDescription": {"text": f"{kind} {name} of {m.name}"}})
         if r.verdict not in ("violation", "deadlock", "error"):
             continue
-        prop = next(((n, ln, c) for n, _, ln, c in _checked_properties(m) if n == r.property), None)
+        prop = next(((ln, c, f) for n, _, ln, c, f in _checked_properties(m) if n == r.property), None)
         rule = r.property or "EvaluationError"
         if rule not in seen:
             seen.add(rule)
             rules.append({"id": rule, "name": rule, "shortDescription": {"text": rule}})
-        line, col = (prop[1], prop[2]) if prop else (1, 1)
+        line, col, file = prop if prop else (1, 1, m.path)
         text = {"violation": f"{r.property} is violated", "deadlock": "deadlock reached",
                 "error": f"the spec failed while being evaluated: {r.message}"}[r.verdict]
         if r.trace:
@@ -181,7 +186,7 @@ def sarif(runs, deadlock_checked: bool) -> str:
             text = f"as expected ({run.expected}): {text}"
         result = {"ruleId": rule, "level": "note" if as_expected else "error", "message": {"text": text},
                   "locations": [{"physicalLocation": {
-                      "artifactLocation": {"uri": _uri(m.path)},
+                      "artifactLocation": {"uri": _uri(file)},
                       "region": {"startLine": max(1, line), "startColumn": max(1, col)}}}]}
         if run.trace_path:
             result["relatedLocations"] = [{"id": 1, "message": {"text": "counterexample trace (ITF)"},

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from checker.engine.statediff import change_text
-from checker.lang.errors import UsageError
+from checker.lang.errors import UsageError, place
 from checker.lang.types import domain
 from checker.lang.values import show
 
@@ -45,19 +45,20 @@ def _property(model, name) -> dict | None:
     prop = next((p for p in model.checked.properties if p.name == name), None)
     if prop is None:
         return None
-    path = Path(model.path).resolve()
+    file, number = place(model.checked.spec.source, model.path, prop.pos)     # its own file's line
+    path = Path(file).resolve()
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         lines = []
-    first = prop.pos[0] - 1
+    first = number - 1
     text = lines[first:first + 1]
     for line in lines[first + 1:first + 12]:     # its continuation lines (indented)
         if not line.strip() or not line[:1].isspace():
             break
         text.append(line)
-    return {"name": prop.name, "kind": prop.kind, "line": prop.pos[0], "where": f"{model.path}:{prop.pos[0]}",
-            "uri": path.as_uri() + f"#L{prop.pos[0]}", "text": "\n".join(text)}
+    return {"name": prop.name, "kind": prop.kind, "line": number, "where": f"{file}:{number}",
+            "uri": path.as_uri() + f"#L{number}", "text": "\n".join(text)}
 
 
 def page(model, trace, d, summary: str = "", property_name: str | None = None) -> str:
