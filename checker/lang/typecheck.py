@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from . import ast as A
 from .builtins import BUILTINS, arity_error
+from . import modules
 from .parser import parse
 from .sequential import mark_primed_reads, sequential_reads
 from .errors import BadConstant, JoinedSource, SpecError, did_you_mean, too_deep
@@ -522,13 +523,13 @@ class _Checker:
             else Path(".")
         path = base / d.path
         try:
-            source = path.read_text(encoding="utf-8")
+            path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise SpecError(f"cannot read the abstract spec {d.path!r} ({path}): "
                             f"{getattr(e, 'strerror', None) or e}", d.pos) from None
         if path.resolve() == Path(self.spec.path).resolve():
             raise SpecError("a spec cannot refine itself", d.pos)
-        parsed = parse(source, str(path))
+        parsed = modules.load(path)          # an abstract spec may extend another
         abstract = check(parsed, self.abstract_constants(d, parsed))
         if any(isinstance(x, A.RefinementDecl) for x in abstract.spec.decls):
             raise SpecError(f"{d.path} declares a refinement itself; refinement chains are not "

@@ -124,3 +124,14 @@ def test_a_mapping_through_a_function_is_evaluated_in_the_next_state(tmp_path):
     r = bfs(load(tmp_path / "c.gdsl"), check_deadlock=False)
     assert (r.verdict, r.property) == ("violation", "F")
     assert [s.action for s in r.trace[1:]] == ["Inc", "Dec"]
+
+
+def test_the_abstract_spec_may_extend_another(tmp_path):
+    # counter3.gdsl extends counter.gdsl with K = 3 (not the base's 5): a counter to 3
+    # refines it, one to 4 does not (its step from 3 to 4)
+    (tmp_path / "counter.gdsl").write_text(COUNTER)
+    (tmp_path / "counter3.gdsl").write_text('extends "counter.gdsl"\noverride const K: int = 3\n')
+    for top, verdict in [(3, "ok"), (4, "violation")]:
+        (tmp_path / "c.gdsl").write_text(f"spec Upto\nvar n: 0..9 = 0\naction Inc when n < {top} {{ n = n + 1 }}\n"
+                                         'refines Ctr from "counter3.gdsl" { c = n }\n')
+        assert bfs(load(tmp_path / "c.gdsl"), check_deadlock=False).verdict == verdict
