@@ -105,10 +105,19 @@ def twophase_reference_levels(n_rm: int):
                 out.append((with_rm(rm, "aborted"), tm_state, tm_prepared, msgs))
         return out
 
-    init = (("working",) * n_rm, "init", frozenset(), frozenset())
-    seen = {init: 1}
-    queue = deque([init])
-    generated = 1
+    return reference_levels([(("working",) * n_rm, "init", frozenset(), frozenset())], successors)
+
+
+def reference_levels(inits, successors):
+    """A breadth-first search counting as TLC does, for hand-written references of
+    TLA+ specs: ({state: BFS level, initial states = 1}, states generated, initial
+    states and every successor computed, duplicates included)."""
+    seen, queue, generated = {}, deque(), 0
+    for s in inits:
+        generated += 1
+        if s not in seen:
+            seen[s] = 1
+            queue.append(s)
     while queue:
         s = queue.popleft()
         for t in successors(s):
@@ -142,4 +151,23 @@ action Inc when x < 5 { x = x + 1 }
 action Jump when x == 3 and y == 0 { y = 2 }
 action Reset when x == 5 { x = 0 }
 invariant Small = x <= 5
+"""
+
+# A spec choosing from sets of functions (issue 26): `map[P, 1..3]` and `pmap[P, bool]`
+# as sets. Pick's successors: the 3 maps with m[a] < m[b], times the 9 partial maps.
+FUNCTION_SETS = """spec FunSets
+enum P { a, b }
+var f: map[P, 1..3] = {k: 1 for k in P}
+var g: pmap[P, bool] = {:}
+var n: 0..1 = 0
+action Pick when n == 0 {
+  choose m in map[P, 1..3]
+  require m[a] < m[b]
+  f = m
+  choose h in pmap[P, bool]
+  g = h
+  n = 1
+}
+invariant Count = size({m for m in map[P, 1..3] if m[a] == m[b]}) == 3
+invariant Some = exists h in pmap[P, bool]: size(keys(h)) == 0
 """

@@ -434,6 +434,8 @@ def _run_one(path, args, consts):
                                              constants=lambda configured: configured[1].constants)
     else:
         checked, model, opts = _configure(path, mf, args, consts)
+    for warning in checked.warnings:      # lang/sequential.py: `file:line:col: warning: ...`
+        print(warning.format(), file=sys.stderr)
     for _, applies, run in MODES:
         if applies(args):
             return run(mf, checked, model, opts, args)

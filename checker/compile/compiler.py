@@ -74,6 +74,7 @@ class Compiler(ModuleSource, StateLayout, Expressions, PackedAccess, Statements,
         self.result_type = None   # the declared result of the block-bodied function being compiled
         self.base_env = {}
         self.conditions = {}      # see condition_functions
+        self.refinements = {}     # id of an abstract CheckedSpec -> its refinement.AbstractSpec
         self.invariants_decided = False   # see invariant_functions
 
     def build(self, invariants, action_properties, covers=()):

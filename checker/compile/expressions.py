@@ -24,6 +24,7 @@ from checker.lang.types import AnyT, MapT, RecordT, SetT, TupleT, domain, is_sim
 
 from .facts import always_in, is_constant, key_in_range
 from .quantifiers import miniscoped
+from .refinement import AbstractSpec
 
 
 class Expressions:
@@ -88,6 +89,13 @@ class Expressions:
             gens, inner = self.generators(e.binders, env)
             fn = "all" if e.kind == "forall" else "any"
             return f"{fn}({self.expr(e.body, inner)} {gens})"
+        if isinstance(e, A.The):
+            py = self.fresh(f"b_{e.var}")
+            dom = self.iter_domain(e.domain, env)
+            found = f"{{{py} for {py} in {dom} if {self.expr(e.body, {**env, e.var: py})}}}"
+            return f"_the({found}, {e.var!r}, {e.pos[0]})"
+        if isinstance(e, A.Refines):
+            return self.refinement(e, env)
         if isinstance(e, A.Index):
             bt = e.base.ty
             read = self.packed_read(e.base, env)
@@ -131,6 +139,20 @@ class Expressions:
         if isinstance(e, A.Comprehension):
             return self.comprehension(e, env)
         raise SpecError("cannot compile this expression", e.pos)  # pragma: no cover
+
+    def refinement(self, e: A.Refines, env) -> str:
+        """A `refines` declaration's check (compile/refinement.py): the abstract
+        variables' values as a tuple, passed to the abstract spec's object."""
+        key = id(e.abstract)
+        if key not in self.refinements:
+            self.refinements[key] = AbstractSpec(e.abstract, self.namespace)
+        obj = self.python_value(self.refinements[key], "REF")
+        now = "(" + "".join(self.expr(x, env) + ", " for x in e.exprs) + ")"
+        if e.mode == "init":
+            return f"{obj}.initial(s, {now})"
+        after = {**env, **{v: env[f"{v}'"] for v in self.var_names}}     # the step's next state,
+        nxt = "(" + "".join(self.expr(x, after) + ", " for x in e.exprs) + ")"   # functions' reads too
+        return f"{obj}.step({now}, {nxt})"
 
     def parameter_table(self, e, env, wrap=None, names=False) -> str | None:
         """A value built from one action parameter and constants only (the message

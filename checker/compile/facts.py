@@ -127,7 +127,7 @@ def is_constant(e, given=frozenset()) -> bool:
         if e.kind == "def":
             return False
         return all(is_constant(a, given) for a in e.args)
-    if isinstance(e, (A.Quant, A.Comprehension)):
+    if isinstance(e, (A.Quant, A.Comprehension, A.The, A.Refines)):
         return False
     if isinstance(e, A.MapLit):
         return False

@@ -198,6 +198,8 @@ def compile_model(checked: typecheck.CheckedSpec, invariants: list | None = None
         raise SpecError("compiling this spec needs more memory than there is: some type or "
                         "constant is far too large (a range or map with billions of values?)",
                         (0, 0), checked.spec.path, checked.spec.source) from None
+    for abstract in comp.refinements.values():    # the abstract specs of `refines` declarations
+        abstract.model = compile_model(abstract.checked)
     return Model(
         name=checked.name, path=checked.spec.path, checked=checked,
         var_names=[v.name for v in checked.vars], var_types=[v.type for v in checked.vars],

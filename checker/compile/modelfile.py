@@ -229,13 +229,17 @@ def _check_type(mf, table, key, value, kind):
 
 
 def const_text(mf, table, key, value) -> str:
-    """A TOML constant value as the text --const takes: 3, true, cooperative_sticky."""
+    """A TOML constant value as the text --const takes: 3, true, cooperative_sticky; a
+    TOML array is a set (`["p1", "p2"]` -> {p1, p2}), and a string may hold any
+    constant expression (`"Cfg(n: 2, fast: true)"`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, str)):
         return str(value)
-    raise mf.error(f"{key}: a constant is an integer, true/false or an enum value name, "
-                   f"not {value!r}", key, table)
+    if isinstance(value, list):
+        return "{" + ", ".join(const_text(mf, table, key, v) for v in value) + "}"
+    raise mf.error(f"{key}: a constant is an integer, true/false, an enum value name, an array "
+                   f"(a set) or a string holding a constant expression, not {value!r}", key, table)
 
 
 def _locate(source: str, key: str, table: str | None, index: int | None = None) -> tuple:

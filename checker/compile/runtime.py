@@ -97,6 +97,14 @@ def _index_of(s, x):
         raise EvalError("index_of: the value is not in the sequence") from None
 
 
+def _the(found, var, line):
+    """The value of `the var in S: P` (line `line`), given the elements of S satisfying P."""
+    if len(found) == 1:
+        return next(iter(found))
+    what = "no element satisfies" if not found else f"{len(found)} elements satisfy"
+    raise EvalError(f"`the {var} in ...` at line {line}: {what} its condition (exactly one must)")
+
+
 def _div(a, b):
     if b == 0:
         raise EvalError("division by zero")

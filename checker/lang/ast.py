@@ -105,6 +105,15 @@ class Name(Expr):
     # filled by the type checker: what the name refers to
     kind: str = field(default="", kw_only=True, compare=False)   # var, const, local, enum, type, def
     ref: Any = field(default=None, kw_only=True, compare=False, repr=False)
+    # `x'` in an action: x read after the action assigned it, on purpose (lang/sequential.py)
+    marked: bool = field(default=False, kw_only=True, compare=False)
+
+
+@dataclass
+class TypeSet(Name):
+    """`map[K, V]` (or `pmap[K, V]`) written as an expression: the set of all such
+    functions (TLA+'s [K -> V]); after type checking, a Name of kind "type"."""
+    type: Any = None
 
 
 @dataclass
@@ -183,6 +192,15 @@ class Binder(Node):
 class Quant(Expr):
     kind: str     # forall | exists
     binders: list
+    body: Expr
+
+
+@dataclass
+class The(Expr):
+    """`the x in S: P`: the one element of S satisfying P (TLA+'s CHOOSE, except that
+    no or several such elements are an evaluation error, not an arbitrary pick)."""
+    var: str
+    domain: Expr
     body: Expr
 
 
@@ -382,6 +400,25 @@ class CoverDecl(Decl):
     expr: Expr
     step: bool = False
     when: Optional[Expr] = None
+
+
+@dataclass
+class RefinementDecl(Decl):
+    """`refines NAME from "PATH" { abstract_var = expr, ... }`."""
+    path: str
+    mapping: list             # [(abstract variable name, Expr, pos)]
+
+
+@dataclass
+class Refines(Expr):
+    """What a RefinementDecl is checked as (built by the type checker): with
+    mode "init", the mapped state of an initial state is an initial state of the
+    abstract spec; with mode "step", a step's mapped states are an abstract step
+    or equal. `exprs` give the abstract variables' values, in the abstract
+    spec's variable order (for "step", evaluated in both states of the step)."""
+    mode: str
+    abstract: Any             # the abstract spec's CheckedSpec
+    exprs: list
 
 
 @dataclass

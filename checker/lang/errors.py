@@ -44,6 +44,14 @@ class SpecError(Exception):
         return self.format()
 
 
+class SpecWarning(SpecError):
+    """Something legal that is likely not what the author meant: printed as
+    `file:line:col: warning: message` with the line and a caret; never stops a run."""
+
+    def format(self) -> str:
+        return super().format().replace(": error: ", ": warning: ", 1)
+
+
 class JoinedSource(str):
     """The text of a spec that extends others (checker/lang/modules.py): the files'
     texts one after the other, each part starting on a fresh line, so a position in

@@ -19,11 +19,11 @@ from .concrete import keywords
 
 # The grammar's keywords, by what they do (their union is checked against grammar.lark).
 DECLARATIONS = ("spec", "const", "type", "enum", "record", "var", "init", "def", "proc", "action", "invariant",
-                "lemma", "constraint", "temporal", "property", "fairness", "extends", "cover")
-MODIFIERS = ("refuted", "weak", "strong", "override")
+                "lemma", "constraint", "temporal", "property", "fairness", "refines", "extends", "cover")
+MODIFIERS = ("refuted", "weak", "strong", "from", "override")
 CONTROL = ("let", "if", "then", "else", "for", "require", "choose", "return", "when")
 OPERATOR_WORDS = ("and", "or", "not", "in", "notin", "union", "intersect", "minus", "subseteq", "forall", "exists",
-                  "always", "eventually", "leads_to")
+                  "the", "always", "eventually", "leads_to")
 TYPES = ("bool", "int", "set", "map", "pmap", "seq", "option", "tuple", "scalarset")
 CONSTANTS = ("true", "false", "none")
 KEYWORD_GROUPS = (DECLARATIONS, MODIFIERS, CONTROL, OPERATOR_WORDS, TYPES, CONSTANTS)
@@ -50,7 +50,7 @@ class GdslLexer(RegexLexer):
             (r'"[^"\n]*"', String.Double),
             (rf"\b(action|def|proc)(\s+)(?!property\b)({_NAME})", bygroups(Keyword.Declaration, Whitespace, Name.Function)),
             (rf"\b(record|enum|type|spec)(\s+)({_NAME})", bygroups(Keyword.Declaration, Whitespace, Name.Class)),
-            (rf"\b(invariant|lemma|constraint|property)(\s+)({_NAME})",
+            (rf"\b(invariant|lemma|constraint|property|refines)(\s+)({_NAME})",
              bygroups(Keyword.Declaration, Whitespace, Name.Function)),
             (rf"\b(const|var)(\s+)({_NAME})", bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
             (words(DECLARATIONS, suffix=r"\b"), Keyword.Declaration),

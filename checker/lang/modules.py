@@ -32,8 +32,8 @@ from .sourcefile import read_source
 # What `override` may replace, by the declaration's class, named as users say it.
 _OVERRIDABLE = {A.ConstDecl: "constant", A.DefDecl: "function", A.InvariantDecl: "invariant",
                 A.ActionPropertyDecl: "action property", A.TemporalPropertyDecl: "temporal property",
-                A.ConstraintDecl: "constraint"}
-_KINDS = {**_OVERRIDABLE, A.TypeDecl: "type", A.EnumDecl: "enum", A.RecordDecl: "record",
+                A.ConstraintDecl: "constraint", A.CoverDecl: "cover"}
+_KINDS = {**_OVERRIDABLE, A.RefinementDecl: "refinement", A.TypeDecl: "type", A.EnumDecl: "enum", A.RecordDecl: "record",
           A.VarDecl: "variable", A.ProcDecl: "proc", A.ActionDecl: "action", A.InitDecl: "init block",
           A.SpecDecl: "spec name", A.FairnessDecl: "fairness declaration", A.ExtendsDecl: "extends"}
 
@@ -132,7 +132,7 @@ def _replaced(d: A.OverrideDecl, decls: list, where: dict, joined: JoinedSource)
     if type(new) not in _OVERRIDABLE:
         raise SpecError(f"an extension cannot override {_a(_KINDS.get(type(new), 'declaration'))}: only "
                         f"constants (their defaults), functions (def), invariants, lemmas, action and "
-                        f"temporal properties and constraints; declare a new one under another name",
+                        f"temporal properties, constraints and covers; declare a new one under another name",
                         d.pos, "", joined)
     if new.name not in where:
         raise SpecError(f"override {new.name!r}: the spec this one extends declares no {new.name!r}"

@@ -18,7 +18,7 @@ _TOKEN_WORDS = {
     "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COLON": "':'", "COMMA": "','",
     "EQUAL": "'='", "SEMICOLON": "';'", "DOT": "'.'", "CMP_OP": "a comparison",
     "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'", "SET_OP": "a set operator",
-    "QUANT": "'forall' or 'exists'", "$END": "the end of the file", "MINUS": "'-'",
+    "QUANT": "'forall' or 'exists'", "THE": "'the'", "$END": "the end of the file", "MINUS": "'-'",
     "STRING": "a string",
 }
 
@@ -152,6 +152,12 @@ class _ToAst(Transformer):
     def fairness_decl(self, meta, c):
         return A.FairnessDecl(c[0], list(c[1:]), pos=_pos(meta))
 
+    def refinement_decl(self, meta, c):
+        return A.RefinementDecl(str(c[0]), str(c[1])[1:-1], list(c[2:]), pos=_pos(meta))
+
+    def refinement_map(self, meta, c):
+        return (str(c[0]), c[1], _pos(c[0]))
+
     def weak(self, meta, c):
         return "weak"
 
@@ -246,6 +252,10 @@ class _ToAst(Transformer):
     # ---- expressions
     def quant(self, meta, c):
         return A.Quant(str(c[0]), list(c[1:-1]), c[-1], pos=_pos(meta))
+
+    def the_expr(self, meta, c):
+        # one name (`the x in S: P`); several are refused by the type checker
+        return A.The(", ".join(c[1].names), c[1].domain, c[2], pos=_pos(meta))
 
     def binder(self, meta, c):
         return A.Binder([str(n) for n in c[:-1]], c[-1], pos=_pos(meta))
@@ -366,6 +376,12 @@ class _ToAst(Transformer):
         var, domain, cond = c[2]
         return A.Comprehension("map", var, domain, cond, c[1], key=c[0], pos=_pos(meta))
 
+    def map_type_set(self, meta, c):
+        return A.TypeSet("map[...]", type=A.MapTypeExpr(c[0], c[1], True, pos=_pos(meta)), pos=_pos(meta))
+
+    def pmap_type_set(self, meta, c):
+        return A.TypeSet("pmap[...]", type=A.MapTypeExpr(c[0], c[1], False, pos=_pos(meta)), pos=_pos(meta))
+
     def empty_seq(self, meta, c):
         return A.SeqLit([], pos=_pos(meta))
 
@@ -395,6 +411,35 @@ def parse(source: str, path: str = "<spec>") -> A.Spec:
     return A.Spec(name, decls, path=path, source=source)
 
 
+@lru_cache(maxsize=1)
+def _reserved() -> frozenset:
+    """The grammar's keywords (checker/lang/concrete.keywords() lists the same; it
+    imports this module, so this one cannot import it)."""
+    words = {t.pattern.value for t in _lark().terminals
+             if t.pattern.type == "str" and t.pattern.value.isidentifier()}
+    return frozenset(words | {"forall", "exists", "refuted", "union", "intersect", "minus", "subseteq"})
+
+
+def _reserved_word(e, tok, source) -> str:
+    """A hint when a reserved word used as a name is the likely cause: the unexpected
+    token is one where a name was expected, or the word just before it was read as a
+    keyword (`in = true` after an expression reads as the operator `in`)."""
+    if str(tok) in _reserved() and "NAME" in (e.expected or ()):
+        return (f"; '{tok}' is a reserved word and cannot be used as a name here "
+                f"(rename it, e.g. {tok}_)")
+    start = getattr(tok, "start_pos", None)
+    if start is None:
+        return ""
+    import re
+    before = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", source[:start])
+    if before and before.group(1) in _reserved() and str(tok) in ("=", "[", "."):
+        word = before.group(1)
+        return (f"; '{word}' is a reserved word, read here as the keyword: a variable named "
+                f"{word} cannot be assigned where a statement follows an expression "
+                f"(rename it, e.g. {word}_)")
+    return ""
+
+
 def _syntax_error(e, source, path) -> SpecError:
     line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
     if isinstance(e, lark.exceptions.UnexpectedToken):
@@ -402,6 +447,9 @@ def _syntax_error(e, source, path) -> SpecError:
         found = "end of file" if tok.type == "$END" else f"'{tok}'"
         expected = sorted({_word(t) for t in (e.expected or ())})
         msg = f"unexpected {found}"
+        reserved = _reserved_word(e, tok, source)
+        if reserved:
+            return SpecError(msg + reserved, (line, col), path, source)
         after_eq = str(tok) == "=" and (tok.start_pos or 0) > 0 and source[tok.start_pos - 1] == "="
         if after_eq:                  # `x == 0` where a statement assigns
             msg += "; a statement assigns with a single '=' (x = 0); '==' compares, in an expression"

@@ -5,18 +5,25 @@ Its output, a `CheckedSpec`, is what the compiler (and later engines) consume.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from . import ast as A
 from .builtins import BUILTINS, arity_error
+from . import modules
+from .parser import parse
+from .sequential import mark_primed_reads, sequential_reads
 from .errors import BadConstant, JoinedSource, SpecError, did_you_mean, too_deep
 from .types import (ANY, BOOL, INT, AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT,
-                    TupleT, Type, assignable, has_domain, is_key_type, key_count, unify)
+                    TupleT, Type, assignable, component_types, domain, domain_size, has_domain, is_key_type, key_count,
+                    unify)
+from .values import show
 
 # Sizes beyond which a map or a set built from a range cannot be represented.
 MAX_MAP_KEYS = 1_000_000
 MAX_RANGE_VALUES = 10_000_000
+MAX_ENUMERATED = 100_000     # the values of a set of functions, subsets or records, listed
 
 
 @dataclass
@@ -140,6 +147,7 @@ class CheckedSpec:
     procs: dict = field(default_factory=dict)
     constraints: list = field(default_factory=list)   # PropertyInfo, kind "constraint"
     fairness: list = field(default_factory=list)      # FairnessInfo
+    warnings: list = field(default_factory=list)      # errors.SpecWarning (lang/sequential.py)
 
     def var(self, name):
         return next(v for v in self.vars if v.name == name)
@@ -206,6 +214,7 @@ class _Checker:
         self.init: list = []
         self.loop_calls: list = []       # proc calls inside loops: must not be nondeterministic
         self.global_names: dict[str, tuple] = {}   # name -> (kind, pos)
+        self.action_names: dict[str, tuple] = {}   # action name -> ("action", pos)
 
     # ------------------------------------------------------------------ driver
     def run(self) -> CheckedSpec:
@@ -271,6 +280,8 @@ class _Checker:
                 self.temporal_decl(d)
             elif isinstance(d, A.CoverDecl):
                 self.cover_decl(d)
+            elif isinstance(d, A.RefinementDecl):
+                self.refinement_decl(d)
             elif isinstance(d, A.ConstraintDecl):
                 self.declare(d.name, "constraint", d.pos)
                 self.expect(BOOL, self.expr(d.expr, _Scope(), _Ctx("constraint")), d.expr.pos,
@@ -287,39 +298,71 @@ class _Checker:
                                 f"inside a `for` loop", s.pos)
         self.close_reads()
         name = next((d.name for d in decls if isinstance(d, A.SpecDecl)), self.spec.name)
-        return CheckedSpec(name, self.spec, self.consts, self.types,
-                           sorted(self.vars.values(), key=lambda v: v.index),
-                           self.init, self.defs, self.actions, self.properties, self.procs,
-                           self.constraints, self.fairness)
+        checked = CheckedSpec(name, self.spec, self.consts, self.types,
+                              sorted(self.vars.values(), key=lambda v: v.index),
+                              self.init, self.defs, self.actions, self.properties, self.procs,
+                              self.constraints, self.fairness)
+        checked.warnings = sequential_reads(checked)
+        return checked
 
     def declare(self, name, kind, pos):
+        """Enter a declared name. Actions have a namespace of their own (they are
+        never read in expressions: a PlusCal label may name both an action and a
+        variable); enum values too (see enum_decl); everything else shares one."""
         if name in BUILTINS:
             raise SpecError(f"{name!r} is a builtin function and cannot be redeclared", pos)
-        if name in self.global_names:
-            k, p = self.global_names[name]
+        names = self.action_names if kind == "action" else self.global_names
+        if name in names:
+            k, p = names[name]
             where = self.spec.source.place(p) if isinstance(self.spec.source, JoinedSource) else f"line {p[0]}"
             raise SpecError(f"{name!r} is already declared as a {k} at {where}", pos)
-        self.global_names[name] = (kind, pos)
+        if kind == "type" and name in self.enum_members:
+            raise SpecError(f"the type {name!r} clashes with the enum value {name!r} of "
+                            f"{self.enum_members[name][0][0].name}", pos)
+        names[name] = (kind, pos)
 
     # ------------------------------------------------------------------ declarations
     def const_decl(self, d: A.ConstDecl):
         self.declare(d.name, "constant", d.pos)
         t = self.resolve_type(d.type)
-        if not isinstance(t, (IntT, BoolT, EnumT)):
-            raise SpecError(f"constant {d.name!r} must be an int, bool or enum, not {t}", d.type.pos)
+        scalar = isinstance(t, (IntT, BoolT, EnumT))
+        if not scalar:
+            if not isinstance(t, (SetT, RecordT, TupleT, OptionT)):
+                raise SpecError(f"constant {d.name!r} must be an int, bool, enum, set, record, tuple or "
+                                f"option, not {t}", d.type.pos)
+            self.require_finite(t, d.type.pos, f"constant {d.name!r}")
         vt = self.expr(d.default, _Scope(), _Ctx("const", state=False))
         self.expect(t, vt, d.default.pos, f"the default of constant {d.name!r}")
+        _settle(d.default, t)
         value = self.const_eval(d.default)
         overridden = False
         if d.name in self.overrides:
             text = self.overrides.pop(d.name)
-            value = self.parse_override(d, t, text)
+            value = self.parse_override(d, t, text) if scalar else self.structured_override(d, t, text)
             overridden = True
-            if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
-                raise BadConstant(d.name, text, f"{value} is outside {d.name}'s type {t}", d.pos)
-        if isinstance(t, IntT) and t.finite and not (t.lo <= value <= t.hi):
-            raise SpecError(f"constant {d.name} = {value} is outside its type {t}", d.pos)
+            if not _fits(value, t):
+                raise BadConstant(d.name, text, f"{show(value, t)} is outside {d.name}'s type {t}", d.pos)
+        if not _fits(value, t):
+            raise SpecError(f"constant {d.name} = {show(value, t)} is outside its type {t}", d.pos)
         self.consts[d.name] = ConstInfo(d.name, t, value, d, overridden)
+
+    def structured_override(self, d, t, text):
+        """A set, record, tuple or option constant's value given as gdsl text
+        (`{a, b}`, `Cfg(n: 2, fast: true)`), checked against the constant's type."""
+        example = {SetT: "{v1, v2}", RecordT: f"{getattr(t, 'name', 'R')}(field: value, ...)",
+                   TupleT: "(a, b)", OptionT: "none or a value"}[type(t)]
+        try:
+            decls = parse(f"invariant __const = {text}", "<--const>").decls
+            if len(decls) != 1:
+                raise SpecError("not one expression")
+            e = decls[0].expr
+            self.expect(t, self.expr(e, _Scope(), _Ctx("const", state=False)), e.pos, d.name)
+            _settle(e, t)
+            return self.const_eval(e)
+        except SpecError as err:
+            raise BadConstant(d.name, text, f"{d.name} is a constant of type {t}; give a constant "
+                                            f"expression of that type, e.g. {d.name}={example} "
+                                            f"({err.message})", d.pos) from None
 
     def parse_override(self, d, t, text):
         text = text.strip()
@@ -346,9 +389,14 @@ class _Checker:
         t = EnumT(d.name, tuple(d.values))
         self.types[d.name] = t
         for i, (v, p) in enumerate(zip(d.values, d.value_pos)):
-            if v in self.global_names and self.global_names[v][0] != "enum value":
-                raise SpecError(f"enum value {v!r} clashes with the {self.global_names[v][0]} {v!r}", p)
-            self.global_names.setdefault(v, ("enum value", p))
+            # An enum value may share its name with a variable, constant, function,
+            # action or property (TLA+ strings such as "req" become enum values, and
+            # specs have variables named req): the bare name is then the other one, and
+            # the value is written qualified, Enum.value. Only a type name is refused
+            # (both are read as expressions, and neither could be qualified).
+            if self.global_names.get(v, ("",))[0] == "type":
+                raise SpecError(f"enum value {v!r} clashes with the type {v!r} "
+                                f"(line {self.global_names[v][1][0]})", p)
             self.enum_members.setdefault(v, []).append((t, i))
 
     def record_decl(self, d: A.RecordDecl):
@@ -438,6 +486,7 @@ class _Checker:
             scope.names[p.name] = (t, False)
         if d.guard is not None:
             self.expect(BOOL, self.expr(d.guard, scope, ctx), d.guard.pos, "an action guard")
+        mark_primed_reads(d.body)
         self.block(d.body, scope.child(), ctx)
         self.actions.append(ActionInfo(d.name, params, d, len(self.actions)))
 
@@ -462,6 +511,82 @@ class _Checker:
         ctx = _Ctx("cover action" if d.step else "cover", primes=d.step)
         self.expect(BOOL, self.expr(d.expr, _Scope(), ctx), d.expr.pos, f"cover {d.name!r}")
         self.properties.append(PropertyInfo(d.name, d.expr, d.pos, kind, applies=applies))
+
+
+    def refinement_decl(self, d: A.RefinementDecl):
+        """`refines NAME from "PATH" { v = e, ... }`: two properties, NAME (an action
+        property: every step maps to a step of the abstract spec or leaves the mapped
+        variables unchanged) and NAME_init (the mapped initial states are abstract
+        initial states). An abstract variable not mapped is the concrete variable of
+        its name, as in TLA+'s INSTANCE."""
+        self.declare(d.name, "property", d.pos)
+        self.declare(f"{d.name}_init", "property", d.pos)
+        abstract = self.abstract_spec(d)
+        mapped = {}
+        for name, e, pos in d.mapping:
+            if name in abstract.consts:
+                continue                       # given to the abstract spec (abstract_spec)
+            if name in mapped:
+                raise SpecError(f"the abstract variable {name!r} is mapped twice", pos)
+            if not any(v.name == name for v in abstract.vars):
+                raise SpecError(f"{abstract.name} has no variable {name!r}"
+                                f"{did_you_mean(name, [v.name for v in abstract.vars])} (its variables: "
+                                f"{', '.join(v.name for v in abstract.vars)})", pos)
+            mapped[name] = e
+        exprs = []
+        for v in abstract.vars:
+            e = mapped.get(v.name)
+            if e is None:
+                if v.name not in self.vars:
+                    raise SpecError(f"the abstract variable {v.name!r} of {abstract.name} is not mapped: "
+                                    f"add `{v.name} = EXPR` (or a variable of that name)", d.pos)
+                e = A.Name(v.name, pos=d.pos)
+            t = self.expr(e, _Scope(), _Ctx("invariant"))
+            want = _as_declared_here(v.type, self.types)
+            self.expect(want, t, e.pos, f"the abstract variable {v.name!r}")
+            _settle(e, want)
+            exprs.append(e)
+        step = A.Refines("step", abstract, exprs, pos=d.pos, ty=BOOL)
+        init = A.Refines("init", abstract, exprs, pos=d.pos, ty=BOOL)
+        self.properties.append(PropertyInfo(f"{d.name}_init", init, d.pos, "invariant"))
+        self.properties.append(PropertyInfo(d.name, step, d.pos, "action"))
+
+    def abstract_spec(self, d: A.RefinementDecl) -> "CheckedSpec":
+        from pathlib import Path
+        base = Path(self.spec.path).parent if self.spec.path and not self.spec.path.startswith("<") \
+            else Path(".")
+        path = base / d.path
+        try:
+            path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise SpecError(f"cannot read the abstract spec {d.path!r} ({path}): "
+                            f"{getattr(e, 'strerror', None) or e}", d.pos) from None
+        if path.resolve() == Path(self.spec.path).resolve():
+            raise SpecError("a spec cannot refine itself", d.pos)
+        parsed = modules.load(path)          # an abstract spec may extend another
+        abstract = check(parsed, self.abstract_constants(d, parsed))
+        if any(isinstance(x, A.RefinementDecl) for x in abstract.spec.decls):
+            raise SpecError(f"{d.path} declares a refinement itself; refinement chains are not "
+                            f"supported (check each pair on its own)", d.pos)
+        return abstract
+
+    def abstract_constants(self, d: A.RefinementDecl, parsed: A.Spec) -> dict:
+        """The abstract spec's constants, as --const texts: those the mapping names
+        (`N = N - 1`, a constant expression here), else this spec's constant of the
+        same name (TLA+'s INSTANCE substitutes both alike), else the default."""
+        given = {name: e for name, e, _ in d.mapping}
+        out = {}
+        for c in parsed.decls:
+            if not isinstance(c, A.ConstDecl):
+                continue
+            if c.name in given:
+                e = given[c.name]
+                t = self.expr(e, _Scope(), _Ctx("const", state=False))
+                out[c.name] = show(self.const_eval(e), t)
+            elif c.name in self.consts:
+                info = self.consts[c.name]
+                out[c.name] = show(info.value, info.type)
+        return out
 
     def temporal_decl(self, d: A.TemporalPropertyDecl):
         """`[forall x in S: ...] FORM`: a leading forall over a temporal formula means
@@ -646,11 +771,35 @@ class _Checker:
         """Evaluate a constant expression (literals, constants, enum values, arithmetic)."""
         if isinstance(e, (A.IntLit, A.BoolLit)):
             return e.value
+        if isinstance(e, A.NoneLit):
+            return None
         if isinstance(e, A.Name):
             if e.kind == "const":
                 return self.consts[e.name].value
             if e.kind == "enum":
                 return e.ref[1]
+            if e.kind == "type" and has_domain(e.ref):
+                return frozenset(domain(e.ref))
+        if isinstance(e, A.Field) and e.kind == "enum":
+            return e.ref[1]
+        if isinstance(e, A.Field) and isinstance(e.base.ty, RecordT):
+            return self.const_eval(e.base)[e.base.ty.slot(e.name)]
+        if isinstance(e, A.SetLit):
+            return frozenset(self.const_eval(x) for x in e.items)
+        if isinstance(e, A.TupleLit):
+            return tuple(self.const_eval(x) for x in e.items)
+        if isinstance(e, A.Call) and e.kind == "record":
+            return tuple(self.const_eval(a) for a in e.args)
+        if isinstance(e, A.Call) and e.kind == "builtin" and e.func == "size":
+            return len(self.const_eval(e.args[0]))
+        if isinstance(e, A.Call) and e.kind == "builtin" and e.func == "some":
+            return self.const_eval(e.args[0])
+        if isinstance(e, A.Binary) and e.op == "..":
+            return frozenset(range(self.const_eval(e.left), self.const_eval(e.right) + 1))
+        if isinstance(e, A.Binary) and e.op in ("union", "intersect", "minus", "in", "notin", "subseteq"):
+            a, b = self.const_eval(e.left), self.const_eval(e.right)
+            return {"union": lambda: a | b, "intersect": lambda: a & b, "minus": lambda: a - b,
+                    "in": lambda: a in b, "notin": lambda: a not in b, "subseteq": lambda: a <= b}[e.op]()
         if isinstance(e, A.Unary):
             v = self.const_eval(e.operand)
             return -v if e.op == "-" else (not v)
@@ -806,6 +955,10 @@ class _Checker:
             return BOOL
         if isinstance(e, A.NoneLit):
             return OptionT(ANY)
+        if isinstance(e, A.TypeSet):
+            t = self.resolve_type(e.type)
+            self.require_finite(t, e.pos, f"the set {t}")
+            return self.type_as_set(e, t, str(t))
         if isinstance(e, A.Name):
             return self.name(e, scope, ctx)
         if isinstance(e, A.Primed):
@@ -839,6 +992,15 @@ class _Checker:
                     inner.names[n] = (et, False)
             self.expect(BOOL, self.expr(e.body, inner, ctx), e.body.pos, f"the body of `{e.kind}`")
             return BOOL
+        if isinstance(e, A.The):
+            if ", " in e.var:
+                raise SpecError(f"`the` binds one name (the x in S: P), not {e.var}", e.pos)
+            inner = scope.child()
+            et = self.element_type(self.expr(e.domain, inner, ctx), e.domain.pos, allow_map=True)
+            self.check_fresh_local(e.var, inner, e.pos)
+            inner.names[e.var] = (et, False)
+            self.expect(BOOL, self.expr(e.body, inner, ctx), e.body.pos, "the condition of `the`")
+            return et
         if isinstance(e, A.Index):
             bt = self.expr(e.base, scope, ctx)
             it = self.expr(e.index, scope, ctx)
@@ -880,6 +1042,20 @@ class _Checker:
                             f"{_TEMPORAL_HELP}", e.pos)
         raise SpecError("unsupported expression", e.pos)
 
+    def type_as_set(self, e: A.Name, t: Type, name: str) -> Type:
+        """A type used as the set of its values (a type's name, or `map[K, V]`): only
+        where they can be listed, and not too many of them."""
+        if not has_domain(t, maps=True):
+            raise SpecError(f"the type {name} has too many values to be used as a set", e.pos)
+        if isinstance(t, IntT) and t.hi - t.lo >= MAX_RANGE_VALUES:
+            raise SpecError(f"the type {name} has {t.hi - t.lo + 1:,} values, too many to use "
+                            f"as a set (at most {MAX_RANGE_VALUES:,})", e.pos)
+        if not isinstance(t, IntT) and (n := domain_size(t)) > MAX_ENUMERATED:
+            raise SpecError(f"the set {name} has {n:,} values, too many to enumerate (at most "
+                            f"{MAX_ENUMERATED:,}); use smaller key or value types", e.pos)
+        e.kind, e.ref = "type", t
+        return SetT(t)
+
     def common(self, items, scope, ctx, what) -> Type:
         t = ANY
         for x in items:
@@ -914,14 +1090,7 @@ class _Checker:
             e.kind, e.ref = "enum", members[0]
             return members[0][0]
         if e.name in self.types:
-            t = self.types[e.name]
-            if not has_domain(t):
-                raise SpecError(f"the type {e.name} has too many values to be used as a set", e.pos)
-            if isinstance(t, IntT) and t.hi - t.lo >= MAX_RANGE_VALUES:
-                raise SpecError(f"the type {e.name} has {t.hi - t.lo + 1:,} values, too many to use "
-                                f"as a set (at most {MAX_RANGE_VALUES:,})", e.pos)
-            e.kind, e.ref = "type", t
-            return SetT(t)
+            return self.type_as_set(e, self.types[e.name], e.name)
         if e.name in self.defs:
             raise SpecError(f"{e.name!r} is a function; call it with ({', '.join(p[0] for p in self.defs[e.name].params)})", e.pos)
         known = {**self.vars, **self.consts, **self.enum_members, **self.types}
@@ -1181,6 +1350,44 @@ def _temporal_conjuncts(e) -> list:
     if isinstance(e, A.Binary) and e.op == "and" and (_temporal_inside(e.left) or _temporal_inside(e.right)):
         return _temporal_conjuncts(e.left) + _temporal_conjuncts(e.right)
     return [e]
+
+
+def _as_declared_here(t, types: dict):
+    """The abstract spec's type t in terms of this spec's named types: an enum,
+    scalarset or record of the same name and the same values (the two specs declare
+    it each; their values are then the same runtime values)."""
+    if isinstance(t, (EnumT, ScalarsetT, RecordT)):
+        here = types.get(t.name)
+        same = type(here) is type(t) and (
+            isinstance(t, EnumT) and here.values == t.values
+            or isinstance(t, ScalarsetT) and here.size == t.size
+            or isinstance(t, RecordT) and [f[0] for f in here.fields] == [f[0] for f in t.fields]
+            and all(str(_as_declared_here(a[1], types)) == str(b[1]) for a, b in zip(t.fields, here.fields)))
+        return here if same else t
+    if isinstance(t, SetT):
+        return SetT(_as_declared_here(t.elem, types))
+    if isinstance(t, SeqT):
+        return dataclasses.replace(t, elem=_as_declared_here(t.elem, types))
+    if isinstance(t, OptionT):
+        return OptionT(_as_declared_here(t.inner, types))
+    if isinstance(t, MapT):
+        return MapT(_as_declared_here(t.key, types), _as_declared_here(t.value, types), t.total)
+    if isinstance(t, TupleT):
+        return TupleT(tuple(_as_declared_here(x, types) for x in t.items))
+    return t
+
+
+def _fits(v, t) -> bool:
+    """Is the runtime value v of (finite-typed) t inside t's bounds?"""
+    if isinstance(t, IntT):
+        return not t.finite or t.lo <= v <= t.hi
+    if isinstance(t, SetT):
+        return all(_fits(x, t.elem) for x in v)
+    if isinstance(t, OptionT):
+        return v is None or _fits(v, t.inner)
+    if isinstance(t, (RecordT, TupleT)):
+        return all(_fits(x, it) for x, it in zip(v, component_types(t)))
+    return True
 
 
 def _temporal_inside(e) -> bool:

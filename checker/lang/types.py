@@ -264,22 +264,45 @@ def domain(t: Type) -> list:
     if isinstance(t, SetT):
         elems = domain(t.elem)
         return [frozenset(c) for r in range(len(elems) + 1) for c in itertools.combinations(elems, r)]
+    if isinstance(t, MapT):     # a total map: a value per key; a partial one: a value or none
+        values = domain(t.value) if t.total else [None] + domain(t.value)
+        return list(itertools.product(values, repeat=key_count(t.key)))
     raise ValueError(f"{t} has no finite domain")
 
 
-def has_domain(t: Type) -> bool:
+def domain_size(t: Type) -> int:
+    """len(domain(t)), computed without building it."""
+    if isinstance(t, OptionT):
+        return 1 + domain_size(t.inner)
+    if isinstance(t, (TupleT, RecordT)):
+        n = 1
+        for x in component_types(t):
+            n *= domain_size(x)
+        return n
+    if isinstance(t, SetT):
+        return 2 ** domain_size(t.elem)
+    if isinstance(t, MapT):
+        return (domain_size(t.value) + (0 if t.total else 1)) ** key_count(t.key)
+    return key_count(t)
+
+
+def has_domain(t: Type, maps: bool = False) -> bool:
+    """Can domain(t) list t's values? With `maps`, total and partial maps count
+    too (the sets of functions `map[K, V]`, which only the explicit engines enumerate)."""
     if isinstance(t, IntT):
         return t.finite
     if isinstance(t, (BoolT, EnumT, ScalarsetT)):
         return True
     if isinstance(t, OptionT):
-        return has_domain(t.inner)
+        return has_domain(t.inner, maps)
     if isinstance(t, TupleT):
-        return all(has_domain(x) for x in t.items)
+        return all(has_domain(x, maps) for x in t.items)
     if isinstance(t, RecordT):
-        return all(has_domain(f[1]) for f in t.fields)
+        return all(has_domain(f[1], maps) for f in t.fields)
     if isinstance(t, SetT):
-        return has_domain(t.elem)
+        return has_domain(t.elem, maps)
+    if isinstance(t, MapT):
+        return maps and is_key_type(t.key) and has_domain(t.value, maps)
     return False
 
 

@@ -23,7 +23,7 @@ from checker.lang.errors import SpecError
 
 from checker.lang.types import IntT
 
-from .encoding import CTypes, StateLayout, Unsupported, c_value, is_finite_scalar, to_ord
+from .encoding import CTypes, StateLayout, Unsupported, c_value, is_finite_scalar, label_value, to_ord
 from .expressions import CExpressions
 from .statements import CStatements
 
@@ -148,8 +148,8 @@ class Generator(CExpressions, CStatements):
             site = len(self.sites)
             self.sites.append((action_index, [(name, t) for name, _c, t in picks]))
             if picks:
-                w("if (mc_labelling) { " + " ".join(f"mc_label[{k}] = {c};" for k, (_n, c, _t) in enumerate(picks))
-                  + " }")
+                w("if (mc_labelling) { " + " ".join(f"mc_label[{k}] = {label_value(t, c)};"
+                                                    for k, (_n, c, t) in enumerate(picks)) + " }")
             if whens:
                 w("if (mc_record) { uint32_t _mk = 0; int _f = mc_failed;")
                 for j, cond in enumerate(whens):

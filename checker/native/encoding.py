@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from checker.lang.errors import SpecError
 from checker.lang.types import (BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
-                                component_types, domain)
+                                component_types, domain, domain_size)
 
 MAX_SET_BITS = 64          # a set is one uint64 bitset
 MAX_MAP_KEYS = 4096        # a total map is an array of fields
@@ -81,13 +81,10 @@ def card(t) -> int:
         return len(t.values)
     if isinstance(t, ScalarsetT):
         return t.size
-    if isinstance(t, OptionT):
-        return 1 + card(t.inner)
-    if isinstance(t, (RecordT, TupleT)):
-        n = 1
-        for x in component_types(t):
-            n *= card(x)
-        return n
+    if isinstance(t, (OptionT, RecordT, TupleT)):
+        for part in [t.inner] if isinstance(t, OptionT) else component_types(t):
+            card(part)                 # a part that is not a finite scalar: TypeError
+        return domain_size(t)
     raise TypeError(t)
 
 
@@ -181,7 +178,29 @@ def python_value(t, v: int):
         return frozenset(elems[i] for i in range(len(elems)) if v >> i & 1)
     if isinstance(t, (OptionT, RecordT, TupleT)):
         return domain(t)[v]
+    if isinstance(t, MapT):                 # a label_value: the map's index among all maps
+        values = domain(t.value) if t.total else [None] + domain(t.value)
+        digits = []
+        for _ in range(card(t.key)):
+            v, d = divmod(v, len(values))
+            digits.append(values[d])
+        return tuple(reversed(digits))
     raise TypeError(t)
+
+
+def label_value(t, c: str) -> str:
+    """The int64 a choice of type t is labelled with in a trace (python_value
+    decodes it): the C value itself, or for a map (a choice among `map[K, V]`) its
+    index in the Python backend's order of all such maps."""
+    if not isinstance(t, MapT):
+        return c
+    m = card(t.value) + (0 if t.total else 1)
+    digit = (lambda k: to_ord(t.value, f"({c}).a[{k}]")) if t.total else \
+        (lambda k: f"((({c}).has >> {k} & 1) ? {to_ord(t.value, f'({c}).a[{k}]')} + 1 : 0)")
+    index = "0LL"
+    for k in range(card(t.key)):
+        index = f"({index} * {m}LL + {digit(k)})"
+    return index
 
 
 @dataclass(frozen=True)

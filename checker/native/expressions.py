@@ -20,7 +20,7 @@ from checker.lang import ast as A
 from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                                 component_types)
 
-from .encoding import (Unsupported, card, from_ord, is_bitset, is_finite_scalar, is_keyed, is_scalar,
+from .encoding import (Unsupported, c_value, card, from_ord, is_bitset, is_finite_scalar, is_keyed, is_scalar,
                        seq_capacity, strides, to_ord)
 
 
@@ -70,8 +70,14 @@ class CExpressions:
         if e.kind == "var":
             return f"{env['$s']}.{e.name}"
         if e.kind == "const":
-            v = self.c.consts[e.name].value
-            return str(int(v)) + "LL"
+            c = self.c.consts[e.name]
+            if isinstance(c.type, (IntT, BoolT, EnumT)):
+                return str(int(c.value)) + "LL"
+            if is_bitset(c.type):
+                return f"{c_value(c.type, c.value)}ULL"
+            if is_scalar(c.type):
+                return f"{c_value(c.type, c.value)}LL"
+            raise Unsupported(f"the constant {e.name} of type {c.type}", e.pos)
         if e.kind == "enum":
             return f"{e.ref[1]}LL"
         raise Unsupported(f"the name {e.name!r} here", e.pos)
@@ -389,6 +395,8 @@ class CExpressions:
         c = self.fresh(f"v_{var.strip('$')}")
         if isinstance(domain, A.Name) and domain.kind == "type":
             t = domain.ref
+            if isinstance(t, MapT):
+                return self.map_type_loop(t, c, domain.pos), {**env, var: (c, t)}
             return self.type_loop(t, c, domain.pos), {**env, var: (c, t)}
         if isinstance(domain, A.Binary) and domain.op == "..":
             lo, hi = self.expr(domain.left, env), self.expr(domain.right, env)
@@ -431,6 +439,27 @@ class CExpressions:
             return f"for (int64_t {c} = {t.lo}LL; {c} <= {t.hi}LL; {c}++)"
         return f"for (int64_t {c} = 0; {c} < {card(t)}LL; {c}++)"
 
+    def map_type_loop(self, t, c, pos) -> str:
+        """A loop over every map of type t (`map[K, V]` as a set), in the Python
+        backend's order (itertools.product: the last key changes fastest; a partial
+        map's key absent before each of its values)."""
+        if not (is_keyed(t) and is_finite_scalar(t.value)):
+            raise Unsupported(f"ranging over the set of maps {t}", pos)
+        n, m = card(t.key), card(t.value) + (0 if t.total else 1)
+        p, go, k, o = f"_p_{c}", self.fresh("_go"), self.fresh("_k"), self.fresh("_o")
+        if t.total:
+            get = to_ord(t.value, f"{c}.a[{k}]")
+            put = f"{c}.a[{k}] = {from_ord(t.value, o)};"
+        else:
+            get = f"(({c}.has >> {k} & 1) ? {to_ord(t.value, f'{c}.a[{k}]')} + 1 : 0)"
+            put = (f"if ({o} == 0) {{ {c}.has &= ~(1ULL << {k}); {c}.a[{k}] = 0; }} else {{ "
+                   f"{c}.has |= 1ULL << {k}; {c}.a[{k}] = {from_ord(t.value, f'({o} - 1)')}; }}")
+        first = f"for (int {k} = 0; {k} < {n}; {k}++) {{ int64_t {o} = 0; {put} }}"
+        step = (f"({{ int {go} = 0; for (int {k} = {n - 1}; {k} >= 0 && !{go}; {k}--) {{ "
+                f"int64_t {o} = {get} + 1; if ({o} < {m}) {go} = 1; else {o} = 0; {put} }} {go}; }})")
+        return (f"for ({self.ctype(t, pos)} {c} = {self.zero(t, pos)}, *{p} = ({{ {first} &{c}; }}); {p}; "
+                f"{p} = {step} ? &{c} : 0)")
+
     def x_Quant(self, e, env):
         r = self.fresh("_q")
         forall = e.kind == "forall"
@@ -444,6 +473,22 @@ class CExpressions:
             f"if ({body}) {{ {r} = 1; goto {r}_end; }}"
         return (f"({{ __label__ {r}_end; int {r} = {1 if forall else 0}; " + " ".join(loops) + f" {{ {test} }} "
                 f"{r}_end: ; {r}; }})")
+
+    def x_Refines(self, e, env):
+        raise Unsupported("a `refines` declaration (its abstract spec runs on the Python backend)", e.pos)
+
+    def x_The(self, e, env):
+        """`the x in S: P` over a scalar domain without repeats (a set, type, range or
+        map's keys): the one value found, mc_fail when none or several are."""
+        if isinstance(self.ty(e.domain, env), SeqT) or not is_finite_scalar(e.ty):
+            raise Unsupported(f"`the` over {self.ty(e.domain, env)}", e.pos)
+        r, n = self.fresh("_the"), self.fresh("_n")
+        header, inner = self.loop(e.var, e.domain, env)
+        found = inner[e.var][0]
+        return (f"({{ int64_t {r} = 0; int {n} = 0; {header} {{ if ({self.expr(e.body, inner)}) "
+                f"{{ {r} = {found}; {n}++; }} }} if ({n} != 1) mc_fail({n} ? \"`the {e.var} in ...` at line "
+                f"{e.pos[0]}: several elements satisfy its condition (exactly one must)\" : \"`the {e.var} in "
+                f"...` at line {e.pos[0]}: no element satisfies its condition (exactly one must)\"); {r}; }})")
 
     def x_Comprehension(self, e, env, want=None):
         if e.kind == "map" and is_keyed(want or e.ty):

@@ -172,6 +172,9 @@ class Translator:
             if e.kind == "enum":
                 return z3.IntVal(e.ref[1])
             if e.kind == "type":
+                if not has_domain(e.ref):
+                    self.refuse(f"the set of functions {e.ref} (enumerated by the explicit engines only) "
+                                f"is not supported by --bmc/--prove", e.pos)
                 return Mask({d: TRUE for d in domain(e.ref)}, e.ref)
             self.refuse(f"the name {e.name!r}", e.pos)
         if isinstance(e, A.Primed):
@@ -189,6 +192,11 @@ class Translator:
         if isinstance(e, A.Quant):
             names = [(n, b.domain) for b in e.binders for n in b.names]
             return self.quant(e.kind, names, e.body, env)
+        if isinstance(e, A.Refines):
+            self.refuse("a `refines` declaration is not supported by --bmc/--prove; check it with "
+                        "the explicit engines", e.pos)
+        if isinstance(e, A.The):
+            return self.the(e, env)
         if isinstance(e, A.Index):
             return self.index(e, env)
         if isinstance(e, A.Field):
@@ -334,6 +342,25 @@ class Translator:
             inner = self.guarded(c, lambda: self.quant(kind, rest, body, {**env, n: v}))
             parts.append(disj([neg(c), inner]) if kind == "forall" else conj([c, inner]))
         return conj(parts) if kind == "forall" else disj(parts)
+
+    MAX_THE = 64     # candidates of `the x in S: P` (its "several" condition is quadratic)
+
+    def the(self, e, env):
+        """`the x in S: P`: the candidate for which P holds, and the two evaluation
+        errors of the explicit engines (none, or several distinct ones) as conditions."""
+        if isinstance(e.domain.ty, SeqT):
+            self.refuse("`the x in S: P` over a sequence (use a set)", e.pos)
+        cases = []
+        for c, v in self.domain_elements(e.domain, env):
+            body = self.guarded(c, lambda: self.expr(e.body, {**env, e.var: v}))
+            cases.append((conj([c, body]), v))
+        if len(cases) > self.MAX_THE:
+            self.refuse(f"`the x in S: P` over {len(cases)} candidates (at most {self.MAX_THE})", e.pos)
+        what = f"`the {e.var} in ...`:"                   # fail_when adds the line
+        self.fail_when(neg(disj([g for g, _ in cases])), f"{what} no element satisfies its condition (exactly one must)")
+        self.fail_when(disj([conj([a, b, neg(eq(x, y))]) for (a, x), (b, y) in itertools.combinations(cases, 2)]),
+                       f"{what} several elements satisfy its condition (exactly one must)")
+        return select(cases, lift(default(e.ty), e.ty) if not cases else None)
 
     def comprehension(self, e, env):
         pairs = []

@@ -140,7 +140,10 @@ BAD_MODELS = [
     ("bad constant value", 'spec = "{tcommit}"\n[constants]\nRM = "five"\n', 3, "RM = five: RM is an integer constant"),
     ("bad enum value", 'spec = "{group}"\n[constants]\nCONSUMERS = 2\nASSIGNOR = "fastest"\n', 4,
      "ASSIGNOR = fastest: ASSIGNOR is a Assignor; give one of range, roundrobin"),
-    ("list as constant", 'spec = "{group}"\n[constants]\nCONSUMERS = [2]\n', 3, "a constant is an integer"),
+    ("list as constant", 'spec = "{group}"\n[constants]\nCONSUMERS = [2]\n', 3,
+     "CONSUMERS = {2}: CONSUMERS is an integer constant; give an integer"),   # an array is a set
+    ("table as constant", 'spec = "{group}"\n[constants]\nCONSUMERS = {{ n = 2 }}\n', 3,
+     "a constant is an integer, true/false, an enum value name, an array"),
     ("unknown constant", 'spec = "{spec}"\n\n[variation]\nFIX_NOTHING = false\n', 4, "the spec has no constant named 'FIX_NOTHING'"),
     ("constant set twice", 'spec = "{tcommit}"\n[constants]\nRM = 5\n[variation]\nRM = 4\n', 5, "set both in [constants] and in [variation]"),
     ("unknown property", 'spec = "{spec}"\n[check]\ninvariants = ["Solved"]\n', 3, "no property named 'Solved'"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from _support import DIEHARD, ROOT, TCOMMIT, TWOPHASE
+from _support import FUNCTION_SETS as _FUNCTION_SETS
 from checker.compile.model import compile_model, load_spec
 from checker.compile.modelfile import compile_model_file, load_model_file
 from checker.compile.packing import packed_variables
@@ -343,3 +344,25 @@ def test_model_files_agree_or_are_refused_with_a_location(path):
 
 
 
+
+
+# (without its invariant Count: a set of maps as a value is not compiled natively)
+FUNCTION_SETS = (_FUNCTION_SETS.replace("invariant Count = size({m for m in map[P, 1..3] if m[a] == m[b]}) == 3\n", "")
+                 + "invariant NoThree = n == 0 or f[b] != 3 or g != {:}\n")
+
+
+@pytest.mark.parametrize("text", [FUNCTION_SETS, FUNCTION_SETS.replace("invariant NoThree", "refuted invariant NoThree")])
+def test_sets_of_functions_agree_with_their_choices_in_the_trace(tmp_path, text):
+    # issue 26: `choose m in map[K, V]` (and pmap) compiled natively, choices labelled by
+    # the map's index among all maps; the violation's last step names the same maps
+    path = tmp_path / "FunSets.gdsl"
+    path.write_text(text)
+    n, p, native, python = both(model_of(path), check_deadlock=False)
+    assert n == p
+    if python.trace:
+        assert native.trace[-1].params == python.trace[-1].params == (("m", (1, 3)), ("h", (None, None)))
+
+
+def test_sync_termination_detection_agrees():
+    n, p, _native, _python = both(model_of(ROOT / "spec" / "examples" / "synctermination.gdsl"), check_deadlock=False)
+    assert n == p and n[3:6] == (129, 3722, 1)

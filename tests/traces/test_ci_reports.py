@@ -85,9 +85,11 @@ def test_a_directory_of_specs_gives_one_combined_verdict(tmp_path):
     assert p.returncode == 12                       # DieHard's NotSolved
     doc = json.loads(p.stdout)
     assert doc["verdict"] == "violation" and doc["exit_code"] == 12
-    assert sorted(Path(r["path"]).name for r in doc["runs"]) == ["diehard.gdsl", "tcommit.gdsl", "twophase.gdsl"]
+    # spec/examples and its refinement/ folder: DieHard and the broken clock fail
     assert {Path(r["path"]).name: r["verdict"] for r in doc["runs"]} == {
-        "diehard.gdsl": "violation", "tcommit.gdsl": "ok", "twophase.gdsl": "ok"}
+        "diehard.gdsl": "violation", "tcommit.gdsl": "ok", "twophase.gdsl": "ok", "ewd840.gdsl": "ok",
+        "simpleallocator.gdsl": "ok", "synctermination.gdsl": "ok", "hourclock.gdsl": "ok",
+        "hourminuteclock.gdsl": "ok", "hourminuteclock_broken.gdsl": "violation"}
 
 
 def test_several_specs_all_passing_exit_0(tmp_path):
