@@ -10,11 +10,17 @@
 
 typedef struct Ctx Ctx;
 
+/* Thread-locals (the initial-exec model would save the __tls_get_addr calls, 3% of
+ * the group spec's search, but its static TLS runs out after a few libraries are
+ * loaded into one process; TLS descriptors were slower still: dynamic, in dlopen). */
+#define MC_TLS __thread
+#define MC_MAX_THREADS 64
+
 /* One failure per run: the first message wins; code keeps going with a dummy value
  * and the engine stops before using what it computed. */
 static __thread char mc_err[512];
-static __thread int mc_failed;
-static __thread const char *mc_where = "";
+static MC_TLS int mc_failed;
+static MC_TLS const char *mc_where;
 
 static void mc_fail(const char *what) {
     if (!mc_failed) {
@@ -84,13 +90,20 @@ static inline int64_t mc_get(int64_t opt) {
 }
 
 /* Labels of the successor being emitted (only while a trace is rebuilt). */
-static __thread int mc_labelling;
-static __thread int64_t mc_label[MC_MAX_LABELS];
+static MC_TLS int mc_labelling;
+static MC_TLS int64_t *mc_label;                     /* this thread's row of mc_label_rows */
+static int64_t mc_label_rows[MC_MAX_THREADS][MC_MAX_LABELS];
+
+/* Called first on every thread that runs generated code (t: its number, 0 the caller's). */
+static void mc_thread_init(int t) {
+    mc_label = mc_label_rows[t];
+    if (!mc_where) mc_where = "";
+}
 
 /* While the state graph is recorded (for the liveness check): the fairness `when`
  * bits of the successor being emitted. */
 static int mc_record;
-static __thread uint32_t mc_stepmark;
+static MC_TLS uint32_t mc_stepmark;
 
 /* Defined by native_search.c: hand one successor (a generated `S`) to the search. */
 static void mc_emit(const void *t, int site);
