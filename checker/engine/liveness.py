@@ -200,6 +200,7 @@ class Fairness:
                     conditional.append((g, j, key))
             self.by_label.append((fixed, conditional))
         self._enabled = self._unsure = None
+        self._arrays = None                     # component_groups' tables, made on first use
 
     def _enabled_states(self):
         """(for each state: has it a step that changes the state and takes a fair group,
@@ -260,6 +261,58 @@ class Fairness:
         for groups in self.outside(v):
             out.update(groups)
         return out
+
+    def component_groups(self, comp):
+        """(enabled[k, g]: group g enabled in comp[k], taken[g]: g taken by a changing step
+        inside comp) as numpy arrays; what enabled() and taken() give state by state, for
+        a large component at once. None if a `when` failed on one of its changing steps
+        (then the state-by-state code raises where it fails)."""
+        g, n_groups = self.graph, len(self.strong)
+        if self._arrays is None:
+            labels = len(self.by_label)
+            fixed = np.zeros((max(labels, 1), max(n_groups, 1)), bool)
+            conds = {}                          # (group, j) -> labels whose steps take it when bit j holds
+            for lab, (fx, conditional) in enumerate(self.by_label):
+                fixed[lab, fx] = True
+                for grp, j, _key in conditional:
+                    conds.setdefault((grp, j), np.zeros(max(labels, 1), bool))[lab] = True
+            failing = np.zeros(max(labels, 1), np.uint32)   # the FAILED bits that raise, per label
+            for (grp, j), labs in conds.items():
+                failing[labs] |= np.uint32(FAILED << 2 * j)
+            self._arrays = (fixed, conds, failing,
+                            np.frombuffer(g.starts, np.int64), np.frombuffer(g.targets, np.int32),
+                            np.frombuffer(g.labels, np.int32), np.frombuffer(g.step_marks, np.uint32),
+                            np.frombuffer(g.outside_starts, np.int64), np.frombuffer(g.outside_labels, np.int32),
+                            np.frombuffer(g.outside_marks, np.uint32))
+        fixed, conds, failing, starts, targets, labels, marks, ostarts, olabels, omarks = self._arrays
+        vs = np.asarray(comp, np.int64)
+        enabled = np.zeros((len(vs), max(n_groups, 1)), bool)
+        taken = np.zeros(max(n_groups, 1), bool)
+        members = np.zeros(len(g), bool)
+        members[vs] = True
+        for lo_of, lab_of, mk_of, tg_of in ((starts, labels, marks, targets), (ostarts, olabels, omarks, None)):
+            lo, hi = lo_of[vs], lo_of[vs + 1]
+            counts = hi - lo
+            rows = np.repeat(np.arange(len(vs)), counts)
+            edges = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+            lab, mk = lab_of[edges], mk_of[edges]
+            if tg_of is None:                   # steps to states outside the constraints: all change it
+                moving, inner = np.ones(len(edges), bool), np.zeros(len(edges), bool)
+            else:
+                tg = tg_of[edges]
+                moving = tg != vs[rows]
+                inner = moving & members[tg]
+            if (moving & ((mk & failing[lab]) != 0)).any():
+                return None
+            member = fixed[lab]
+            for (grp, j), labs in conds.items():
+                member[:, grp] |= labs[lab] & (((mk >> np.uint32(2 * j)) & np.uint32(HOLDS)) != 0)
+            for grp in range(n_groups):
+                on = moving & member[:, grp]
+                if on.any():
+                    enabled[np.unique(rows[on]), grp] = True
+                    taken[grp] |= bool((inner & member[:, grp]).any())
+        return enabled[:, :n_groups], taken[:n_groups]
 
     def enabled_arrays(self):
         """(for each state: has it a step that changes the state and takes a fair group,
@@ -333,6 +386,11 @@ def fair_parts(graph, fairness, comp, accept) -> list:
         c = work.pop()
         if accept is not None and not any(accept[v] for v in c):
             continue
+        if len(c) >= LARGE_COMPONENT:
+            found = fairness.component_groups(c)
+            if found is not None:               # None: a `when` failed in c, judged below to fail there
+                _judge_large(fairness, c, *found, out, work, graph)
+                continue
         enabled, taken = _groups_in(graph, fairness, c)
         always = set.intersection(*enabled.values())
         if any(not fairness.strong[g] and g not in taken for g in always):
@@ -344,6 +402,25 @@ def fair_parts(graph, fairness, comp, accept) -> list:
         rest = [v for v in c if not enabled[v] & untaken]
         work.extend(_components(graph, rest))
     return out
+
+
+LARGE_COMPONENT = 512        # components from this size on are judged with arrays (component_groups)
+
+
+def _judge_large(fairness, c, enabled, taken, out, work, graph):
+    """fair_parts' step for one large component from its arrays: enabled[k, g] (group g
+    enabled in c[k]) and taken[g]; the same decision as the set-based code below."""
+    strong = np.array(fairness.strong or [False], bool)[:enabled.shape[1]]
+    always = enabled.all(axis=0)
+    if (always & ~strong & ~taken).any():
+        return                                  # a weak group enabled throughout, never taken
+    untaken = enabled.any(axis=0) & strong & ~taken
+    if not untaken.any():
+        out.append(c)
+        return
+    keep = ~enabled[:, untaken].any(axis=1)
+    rest = [v for v, k in zip(c, keep.tolist()) if k]
+    work.extend(_components(graph, rest))
 
 
 def _groups_in(graph, fairness, comp):
