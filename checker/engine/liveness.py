@@ -267,6 +267,12 @@ class Fairness:
         inside comp) as numpy arrays; what enabled() and taken() give state by state, for
         a large component at once. None if a `when` failed on one of its changing steps
         (then the state-by-state code raises where it fails)."""
+        found = self.components_groups([comp])
+        return None if found is None else (found[0], found[1][0])
+
+    def components_groups(self, comps):
+        """component_groups for many components at once: (enabled for the states of all
+        of them, one after the other; taken[i, g] for component i), or None."""
         g, n_groups = self.graph, len(self.strong)
         if self._arrays is None:
             labels = len(self.by_label)
@@ -285,11 +291,13 @@ class Fairness:
                             np.frombuffer(g.outside_starts, np.int64), np.frombuffer(g.outside_labels, np.int32),
                             np.frombuffer(g.outside_marks, np.uint32))
         fixed, conds, failing, starts, targets, labels, marks, ostarts, olabels, omarks = self._arrays
-        vs = np.asarray(comp, np.int64)
+        sizes = np.fromiter((len(c) for c in comps), np.int64, len(comps))
+        vs = np.fromiter((v for c in comps for v in c), np.int64, int(sizes.sum()))
+        cid = np.repeat(np.arange(len(comps)), sizes)             # each state's component
         enabled = np.zeros((len(vs), max(n_groups, 1)), bool)
-        taken = np.zeros(max(n_groups, 1), bool)
-        members = np.zeros(len(g), bool)
-        members[vs] = True
+        taken = np.zeros((len(comps), max(n_groups, 1)), bool)
+        comp_of = np.full(len(g), -1, np.int64)
+        comp_of[vs] = cid
         for lo_of, lab_of, mk_of, tg_of in ((starts, labels, marks, targets), (ostarts, olabels, omarks, None)):
             lo, hi = lo_of[vs], lo_of[vs + 1]
             counts = hi - lo
@@ -301,7 +309,7 @@ class Fairness:
             else:
                 tg = tg_of[edges]
                 moving = tg != vs[rows]
-                inner = moving & members[tg]
+                inner = moving & (comp_of[tg] == cid[rows])
             if (moving & ((mk & failing[lab]) != 0)).any():
                 return None
             member = fixed[lab]
@@ -310,9 +318,9 @@ class Fairness:
             for grp in range(n_groups):
                 on = moving & member[:, grp]
                 if on.any():
-                    enabled[np.unique(rows[on]), grp] = True
-                    taken[grp] |= bool((inner & member[:, grp]).any())
-        return enabled[:, :n_groups], taken[:n_groups]
+                    enabled[rows[on], grp] = True
+                    taken[cid[rows[on & inner]], grp] = True
+        return enabled[:, :n_groups], taken[:, :n_groups]
 
     def enabled_arrays(self):
         """(for each state: has it a step that changes the state and takes a fair group,
@@ -356,7 +364,10 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     enabled, unsure = fairness.enabled_arrays()
     singles = array("i")
     judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
-    graph.components(starts, targets, inside, on_component, (judged, singles))
+    comps: list = []
+    graph.components(starts, targets, inside, comps.append, (judged, singles))
+    for comp in _judge_components(graph, fairness, comps, accept):
+        on_component(comp)
     if singles:
         single = np.frombuffer(singles, np.int32)
         fair = ~enabled[single]
@@ -373,10 +384,53 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     return Lasso(prop, states, len(path) - 1)
 
 
+def _judge_components(graph, fairness, comps, accept):
+    """The components (in order) whose fair parts fair_parts must still find: those of
+    several states are first judged all at once from arrays (components_groups), and a
+    component with no fair cycle (a weak group enabled throughout and never taken) is
+    dropped, one whose every enabled strong group is taken is its own fair part (given
+    whole, so fair_parts keeps it at once); only the rest (strong groups enabled and
+    never taken: states to remove) go through fair_parts' decomposition. If a `when`
+    failed anywhere among them, every component goes through fair_parts in order, to
+    fail where the state-by-state check fails."""
+    multi = [c for c in comps if len(c) > 1]
+    found = fairness.components_groups(multi) if multi else None
+    if found is None:
+        yield from comps
+        return
+    enabled, taken = found
+    sizes = np.fromiter((len(c) for c in multi), np.int64, len(multi))
+    offsets = np.cumsum(sizes) - sizes
+    strong = np.array(fairness.strong, bool)
+    always = np.logical_and.reduceat(enabled, offsets, axis=0) if enabled.shape[1] else np.zeros((len(multi), 0), bool)
+    anywhere = np.logical_or.reduceat(enabled, offsets, axis=0) if enabled.shape[1] else always
+    starved = (always & ~strong & ~taken).any(axis=1)
+    untaken = (anywhere & strong & ~taken).any(axis=1)
+    if accept is not None:
+        acc = np.frombuffer(bytes(accept), np.uint8)
+        vs = np.fromiter((v for c in multi for v in c), np.int64, int(sizes.sum()))
+        starved |= np.logical_or.reduceat(acc[vs] != 0, offsets) == 0
+    verdict = iter(zip(starved.tolist(), untaken.tolist()))
+    for comp in comps:
+        if len(comp) == 1:
+            yield comp
+            continue
+        no_cycle, split = next(verdict)
+        if no_cycle:
+            continue
+        yield comp if split else _Whole(comp)
+
+
+class _Whole(list):
+    """A component already judged to be its own fair part (see _judge_components)."""
+
+
 def fair_parts(graph, fairness, comp, accept) -> list:
     """The parts of one strongly connected component that hold a fair cycle: the
     component itself, nothing, or (strong fairness) components of what is left after
     removing the states where an untaken strong group is enabled."""
+    if isinstance(comp, _Whole):
+        return [list(comp)]
     if len(comp) == 1:                          # the common case: stutter, or nothing
         v = comp[0]
         ok = (accept is None or accept[v]) and not fairness.any_enabled(v)

@@ -465,17 +465,24 @@ def test_enabled_groups_read_from_arrays_agree_with_walking_each_states_steps():
                                   test_fairness_per_instance_serves_every_worker,
                                   test_a_fairness_condition_restricts_the_action],
                          ids=lambda f: f.__name__[5:])
-def test_every_component_judged_from_arrays_gives_the_same_answers(case, tmp_path, monkeypatch):
-    """Components of LARGE_COMPONENT states or more are judged by
-    Fairness.component_groups; with the threshold at 1 every one is, and the answers
-    (lassos, holding, the failing condition) are the same."""
+@pytest.mark.parametrize("arrays", [True, False], ids=["from arrays", "state by state"])
+def test_components_judged_from_arrays_or_state_by_state_give_the_same_answers(case, arrays, tmp_path, monkeypatch):
+    """Components of several states are judged from arrays, all at once
+    (Fairness.components_groups, and component_groups from LARGE_COMPONENT states in
+    fair_parts); the state-by-state code (enabled()/taken()) is the definition. Each
+    case's assertions (lassos, holding) hold either way."""
     import checker.engine.liveness as liveness
-    monkeypatch.setattr(liveness, "LARGE_COMPONENT", 1)
     calls = []
-    real = liveness.Fairness.component_groups
-    monkeypatch.setattr(liveness.Fairness, "component_groups", lambda self, c: calls.append(len(c)) or real(self, c))
+    real = liveness.Fairness.components_groups
+    if arrays:
+        monkeypatch.setattr(liveness, "LARGE_COMPONENT", 1)
+        monkeypatch.setattr(liveness.Fairness, "components_groups",
+                            lambda self, comps: calls.append(len(comps)) or real(self, comps))
+    else:
+        monkeypatch.setattr(liveness, "LARGE_COMPONENT", 10 ** 9)
+        monkeypatch.setattr(liveness.Fairness, "components_groups", lambda self, comps: calls.append(0))
     case(tmp_path)
-    assert calls                           # the array path ran
+    assert calls                           # components of several states were judged
 
 
 @pytest.mark.slow
