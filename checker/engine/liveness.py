@@ -130,7 +130,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lass
     """A lasso violating one instance of prop whose conditions are `conds` ([P] or
     [P, Q], condition numbers: see conditions.py), or None."""
     form = prop.temporal.form
-    n, expanded = len(graph), graph.expanded
+    expanded = graph.expanded
     inits = range(graph.n_init)
     accept = None
     if form == "eventually_always":
@@ -146,7 +146,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness") -> Lass
             sources = None                       # any reachable not-P state will do
         else:
             trigger = _mask(graph, conds[0], region)
-            sources = [v for v in range(n) if trigger[v]]
+            sources = np.flatnonzero(np.frombuffer(bytes(trigger), np.uint8)).tolist()
     return fair_lasso(graph, fairness, prop, region, sources, accept)
 
 
