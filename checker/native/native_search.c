@@ -238,7 +238,7 @@ typedef struct { void *p; int64_t n, cap; } Vec;
 static int vec_push(Vec *v, const void *x, size_t size) {
     if (v->n == v->cap) {
         int64_t cap = v->cap ? 2 * v->cap : 1024;
-        void *p = realloc(v->p, cap * size);
+        void *p = huge(realloc(v->p, cap * size), cap * size);
         if (!p) return 0;
         v->p = p; v->cap = cap;
     }
@@ -314,7 +314,7 @@ typedef struct {
     uint32_t *parent, *pos;
     int64_t n, cap;
     uint64_t *cur, *next;
-    int64_t ncur, nnext, capnext;
+    int64_t ncur, nnext, capnext, capcur;
     Table visited;
 } Store;
 
@@ -328,10 +328,10 @@ static void store_free(void) {
 static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
     if (st.n == st.cap) {
         st.cap = st.cap ? st.cap + st.cap / 4 : 1 << 16;   /* 1.25x: parents stay near 8 B a state */
-        uint32_t *p = realloc(st.parent, st.cap * sizeof(uint32_t));
+        uint32_t *p = huge(realloc(st.parent, st.cap * sizeof(uint32_t)), st.cap * sizeof(uint32_t));
         if (!p) return 0;
         st.parent = p;
-        p = realloc(st.pos, st.cap * sizeof(uint32_t));
+        p = huge(realloc(st.pos, st.cap * sizeof(uint32_t)), st.cap * sizeof(uint32_t));
         if (!p) return 0;
         st.pos = p;
     }
@@ -610,7 +610,7 @@ static void pool_stop(void) {
 /* What the search's arrays hold now: the visited set, parents, two levels, the graph. */
 static int64_t store_bytes(void) {
     int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
-              + (st.ncur + st.capnext) * MC_WORDS * 8;
+              + (st.capcur + st.capnext) * MC_WORDS * 8;
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
          + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
     return b;
@@ -699,9 +699,10 @@ done_init:
     int64_t base = 0;
     while (st.nnext) {
         uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
+        int64_t cap = st.capcur; st.capcur = st.capnext; st.capnext = cap;
         st.ncur = st.nnext; st.nnext = 0;
-        /* the previous level's buffer is released; the next level's grows from empty */
-        free(st.next); st.next = NULL; st.capnext = 0;
+        /* the previous level's buffer takes the next level: its pages stay mapped (freed
+         * and grown again, every level's states were page faults anew: seconds of system time) */
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
         for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
@@ -822,8 +823,8 @@ done:
     pool_stop();
     sigaction(SIGINT, &before_int, NULL);
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
-    free(st.cur); st.cur = NULL;
-    free(st.next); st.next = NULL;
+    free(st.cur); st.cur = NULL; st.capcur = 0;
+    free(st.next); st.next = NULL; st.capnext = 0;
     return r->verdict;
 }
 
