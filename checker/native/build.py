@@ -24,7 +24,6 @@ import tempfile
 RUNTIME_DIR = Path(__file__).resolve().parent
 RUNTIME_FILES = ("native_runtime.h", "native_search.c")
 FLAGS = ("-O2", "-march=native", "-shared", "-fPIC", "-pthread", "-w")
-OPTIONAL_FLAGS = ("-march=native",)        # dropped if the compiler refuses them
 
 
 class NoCompiler(Exception):
@@ -85,8 +84,8 @@ def load(source: str) -> tuple:
             out = Path(tmp) / lib.name
             cmd = [cc, *FLAGS, "-I", str(RUNTIME_DIR), "-o", str(out), str(c_file)]
             done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:                # a compiler or target without them
-                cmd = [c for c in cmd if c not in OPTIONAL_FLAGS]
+            if done.returncode != 0 and "-march=native" in cmd:   # a compiler without it
+                cmd.remove("-march=native")
                 done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 keep = lib.with_suffix(".failed.c")

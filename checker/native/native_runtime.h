@@ -10,17 +10,17 @@
 
 typedef struct Ctx Ctx;
 
-/* Thread-locals (the initial-exec model would save the __tls_get_addr calls, 3% of
- * the group spec's search, but its static TLS runs out after a few libraries are
- * loaded into one process; TLS descriptors were slower still: dynamic, in dlopen). */
-#define MC_TLS __thread
-#define MC_MAX_THREADS 64
+/* Thread-locals cost a __tls_get_addr call per function that reads them (3-4% of the
+ * group spec's search). Tried and measured: the initial-exec model removes the calls
+ * but its static TLS runs out after a few libraries are loaded into one process (the
+ * tests load dozens); TLS descriptors (-mtls-dialect=gnu2) were slower, dynamic in a
+ * library loaded with dlopen. */
 
 /* One failure per run: the first message wins; code keeps going with a dummy value
  * and the engine stops before using what it computed. */
 static __thread char mc_err[512];
-static MC_TLS int mc_failed;
-static MC_TLS const char *mc_where;
+static __thread int mc_failed;
+static __thread const char *mc_where = "";
 
 static void mc_fail(const char *what) {
     if (!mc_failed) {
@@ -90,20 +90,13 @@ static inline int64_t mc_get(int64_t opt) {
 }
 
 /* Labels of the successor being emitted (only while a trace is rebuilt). */
-static MC_TLS int mc_labelling;
-static MC_TLS int64_t *mc_label;                     /* this thread's row of mc_label_rows */
-static int64_t mc_label_rows[MC_MAX_THREADS][MC_MAX_LABELS];
-
-/* Called first on every thread that runs generated code (t: its number, 0 the caller's). */
-static void mc_thread_init(int t) {
-    mc_label = mc_label_rows[t];
-    if (!mc_where) mc_where = "";
-}
+static __thread int mc_labelling;
+static __thread int64_t mc_label[MC_MAX_LABELS];
 
 /* While the state graph is recorded (for the liveness check): the fairness `when`
  * bits of the successor being emitted. */
 static int mc_record;
-static MC_TLS uint32_t mc_stepmark;
+static __thread uint32_t mc_stepmark;
 
 /* Defined by native_search.c: hand one successor (a generated `S`) to the search. */
 static void mc_emit(const void *t, int site);

@@ -47,16 +47,16 @@ typedef struct {
  * and its label's interned id. So the serial phase B admits only the states phase A
  * did not find, and no successor is copied unpacked (2.7 kB each in the group spec). */
 
-static MC_TLS uint64_t *sw;      /* packed successors */
-static MC_TLS S *ss;             /* the same, unpacked (not while checking) */
-static MC_TLS int64_t *slab;     /* with labelling: site and labels of each */
-static MC_TLS unsigned char *sout;   /* outside the constraints */
-static MC_TLS uint64_t *sfp;         /* fingerprints */
-static MC_TLS uint32_t *smark;       /* with the graph: fairness `when` bits */
-static MC_TLS int32_t *snum;         /* state number found, SUCC_NEW or SUCC_SEEN */
-static MC_TLS int32_t *slid;         /* interned label id, or -1: not interned yet */
-static MC_TLS int8_t *sinv;          /* a new state's invariants: -1 hold, k broken, -2 failed */
-static MC_TLS int64_t nsucc, capsucc;
+static __thread uint64_t *sw;      /* packed successors */
+static __thread S *ss;             /* the same, unpacked (not while checking) */
+static __thread int64_t *slab;     /* with labelling: site and labels of each */
+static __thread unsigned char *sout;   /* outside the constraints */
+static __thread uint64_t *sfp;         /* fingerprints */
+static __thread uint32_t *smark;       /* with the graph: fairness `when` bits */
+static __thread int32_t *snum;         /* state number found, SUCC_NEW or SUCC_SEEN */
+static __thread int32_t *slid;         /* interned label id, or -1: not interned yet */
+static __thread int8_t *sinv;          /* a new state's invariants: -1 hold, k broken, -2 failed */
+static __thread int64_t nsucc, capsucc;
 
 /* snum: not in the visited set; in it (no numbers kept); not in it, but an earlier
  * successor in this thread's part of the chunk is the same state (phase B admits that
@@ -66,9 +66,9 @@ enum { SUCC_NEW = -1, SUCC_SEEN = -2, SUCC_DUP = -3 };
 /* The fingerprints found SUCC_NEW in this thread's part of the chunk: a small table
  * whose slots are current when their stamp is the part's (no clearing between parts). */
 #define PART_SLOTS (1 << 14)
-static MC_TLS uint64_t *part_fp;
-static MC_TLS uint32_t *part_stamp;
-static MC_TLS uint32_t part_gen, part_used;
+static __thread uint64_t *part_fp;
+static __thread uint32_t *part_stamp;
+static __thread uint32_t part_gen, part_used;
 
 /* 1 if fp was already among this part's new fingerprints; else records it. */
 static int part_seen(uint64_t fp) {
@@ -97,9 +97,9 @@ typedef struct {
 
 enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
-static MC_TLS int mc_checking;
-static MC_TLS const S *mc_parent;
-static MC_TLS Parent *mc_po;
+static __thread int mc_checking;
+static __thread const S *mc_parent;
+static __thread Parent *mc_po;
 
 static void succ_grow(void) {
     capsucc = capsucc ? 2 * capsucc : 64;
@@ -444,6 +444,7 @@ static void stop_error(McResult *r, int64_t index, int64_t step_to) {
 #include <pthread.h>
 
 #define MC_CHUNK 2048
+#define MC_MAX_THREADS 64
 
 /* A successor as phase B reads it (k < the parent's upto). */
 typedef struct {
@@ -569,7 +570,6 @@ static void succ_free(void) {
 
 static void *worker(void *arg) {
     int t = (int)(intptr_t)arg;
-    mc_thread_init(t);
     for (;;) {
         pthread_barrier_wait(&g_start);
         if (g_quit) break;
@@ -619,7 +619,6 @@ static int64_t store_bytes(void) {
 int mc_words(void) { return MC_WORDS; }
 
 int mc_run(const McOptions *o, McResult *r) {
-    mc_thread_init(0);
     memset(r, 0, sizeof *r);
     r->index = -1; r->step_to = -1; r->init_pos = -1;
     store_free();
@@ -834,7 +833,6 @@ done:
  * state's packed words to `first`. Returns the number of states, -1 on failure. */
 int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out, int64_t cap,
                  uint64_t *first) {
-    mc_thread_init(0);
     int64_t chain_len = 0;
     for (int64_t i = index; i >= 0; i = st.parent[i] == UINT32_MAX ? -1 : (int64_t)st.parent[i]) chain_len++;
     int64_t total = chain_len + (step_to >= 0 ? 1 : 0) + (index < 0 ? 1 : 0);
@@ -897,7 +895,6 @@ void mc_free(void) { store_free(); graph_free(); }
  * the spec failed (the message in `message`) or -2 if there were more than cap. */
 int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *message) {
     S s;
-    mc_thread_init(0);
     mc_failed = 0;
     mc_labelling = 0;
     nsucc = 0;
