@@ -14,7 +14,12 @@ and every figure printed is the median of RUNS runs.
   so SPIN stores exactly TLC's states) and times spin -a, gcc -O2 and pan (DFS) together.
 - the hand-written Python BFS of bench/twophase_hand.py (RM up to --hand-max).
 - the native backend (issue 23: `--backend native`, 1 and 2 threads), with an empty
-  compiler cache each run, so its wall time includes generating and compiling the C.
+  compiler cache each run, so its wall time includes generating and compiling the C;
+  for the group spec also with the compiled library cached (compiled once, untimed,
+  before the first run), and with `--native-only` nothing but these rows (and SPIN).
+
+The machine is shared: every run's 1-minute load average, taken as it starts, is
+printed beside its figures, and the tables give each row's median load.
 
 Then the targets of issue 8, each with the figures it is read from and met / NOT met.
 
@@ -23,6 +28,7 @@ Then the targets of issue 8, each with the figures it is read from and met / NOT
     python bench/performance.py --rm 8 --runs 5 --json-out perf.json
     python bench/performance.py --group --runs 1 # adds group.gdsl (~11 min a run before issue 8)
     python bench/performance.py --group --baseline-commit 8d739e2   # the old engine measured too
+    python bench/performance.py --group --native-only --rm --runs 3  # issue 23's group figures alone
 """
 from __future__ import annotations
 
@@ -83,6 +89,8 @@ class Sample:
     peak_rss: int          # bytes: the child's max RSS (SPIN: pan's)
     visited_bytes: int | None = None   # modelcheck's JSON `visited_bytes`, when it reports it
     cpu: float | None = None           # the child's CPU seconds: steadier than wall on a busy machine
+    load: float | None = None          # the 1-minute load average as the run started
+    liveness: float | None = None      # modelcheck's liveness_s (included in search)
 
 
 @dataclass
@@ -162,15 +170,19 @@ class Modelcheck:
         return flags
 
     def sample(self, spec: str, args: list[str], symmetry: bool, workers: int | None,
-               packing: bool = True, backend: str | None = "python") -> Sample:
+               packing: bool = True, backend: str | None = "python", cache: Path | None = None) -> Sample:
         """backend "native" runs with an empty compiler cache: its wall time includes
-        generating and compiling the C file (issue 23's end-to-end figure)."""
+        generating and compiling the C file (issue 23's end-to-end figure); with `cache`
+        (a directory), the library is compiled there once, untimed, and found there."""
         while True:
             flags = self.flags(symmetry, workers, packing, backend)
             with tempfile.TemporaryDirectory(prefix="perf-out-") as out:
                 cmd = [sys.executable, "-m", "checker.cli", spec, *args, *flags,
                        "--json", "--quiet", "--out", out]
-                env = dict(os.environ, PYTHONPATH=str(self.tree), XDG_CACHE_HOME=str(Path(out) / "cache"))
+                env = dict(os.environ, PYTHONPATH=str(self.tree), XDG_CACHE_HOME=str(cache or Path(out) / "cache"))
+                if cache is not None and not any(cache.rglob("*.so")):
+                    run_child(cmd + ["--max-states", "1"], self.tree, env)    # compiles; not timed
+                load = os.getloadavg()[0]
                 child = run_child(cmd, self.tree, env)
             rejected = re.search(r"unrecognized arguments: (.*)", child.err)
             if child.code == 2 and rejected:
@@ -185,14 +197,16 @@ class Modelcheck:
             if result["verdict"] != "ok":
                 raise BenchError(f"{self.name} {spec}: verdict {result['verdict']}, expected ok")
             return Sample(child.wall, result["elapsed_s"], result["distinct_states"], child.peak_rss,
-                          result.get("visited_bytes"), child.cpu)
+                          result.get("visited_bytes"), child.cpu, load, result.get("liveness_s"))
 
 
 def modelcheck_rows(mc: Modelcheck, spec, args, configs) -> list[Row]:
-    """One row per configuration (symmetry, workers[, packing]): see Modelcheck.flags."""
-    def label(symmetry, workers, packing=True, backend="python"):
+    """One row per configuration (symmetry, workers[, packing[, backend[, cache]]]): see
+    Modelcheck.flags and Modelcheck.sample."""
+    def label(symmetry, workers, packing=True, backend="python", cache=None):
         sym = {None: "default flags", True: "symmetry", False: "no symmetry"}[symmetry]
         sym += "" if packing else ", no packing"
+        sym += ", compiled library cached" if cache is not None else ""
         sym = f"native, {sym}" if backend == "native" else sym
         return sym if workers is None else f"{sym}, {workers} worker{'s' if workers > 1 else ''}"
     return [Row(mc.name, label(*c), lambda c=c: mc.sample(spec, args, *c), reduced=bool(c[0]), modelcheck=mc)
@@ -250,6 +264,7 @@ def spin_sample(rm: int, pan_flags: list[str]) -> Sample:
                  ["gcc", "-O2", "-DSAFETY", "-DNOCLAIM", "-o", "pan", "pan.c"],
                  ["./pan", f"-m{PAN_DEPTH}", *pan_flags]]
         children = []
+        load = os.getloadavg()[0]
         for cmd in steps:
             child = run_child(cmd, d)
             if child.code != 0:
@@ -264,18 +279,19 @@ def spin_sample(rm: int, pan_flags: list[str]) -> Sample:
     if errors.group(1) != "0" or "depth too small" in out:
         raise BenchError(f"pan reported an error (or -m{PAN_DEPTH} too small):\n{out}")
     return Sample(sum(c.wall for c in children), float(elapsed.group(1)), int(stored.group(1)),
-                  children[-1].peak_rss, cpu=sum(c.cpu for c in children))
+                  children[-1].peak_rss, cpu=sum(c.cpu for c in children), load=load)
 
 
 # --- the hand-written BFS ----------------------------------------------------------------
 
 def hand_sample(rm: int) -> Sample:
     cmd = [sys.executable, str(ROOT / "bench" / "twophase_hand.py"), str(rm)]
+    load = os.getloadavg()[0]
     child = run_child(cmd, ROOT)
     if child.code != 0:
         raise _failed("bench/twophase_hand.py", child)
     result = json.loads(child.out)
-    return Sample(child.wall, result["elapsed_s"], result["distinct"], child.peak_rss, cpu=child.cpu)
+    return Sample(child.wall, result["elapsed_s"], result["distinct"], child.peak_rss, cpu=child.cpu, load=load)
 
 
 # --- measuring and printing ----------------------------------------------------------------
@@ -293,7 +309,8 @@ def measure(title: str, rows: list[Row], runs: int) -> None:
                 continue
             row.samples.append(sample)
             print(f"  {title} | {row.engine}, {row.config} | run {i + 1}/{runs}: {sample.wall:.2f} s wall, "
-                  f"{sample.distinct:,} states", file=sys.stderr, flush=True)
+                  f"{_fmt(sample.cpu, '.2f')} s CPU, {sample.distinct:,} states, load {_fmt(sample.load, '.1f')}",
+                  file=sys.stderr, flush=True)
 
 
 def _fmt(x, spec):
@@ -303,24 +320,28 @@ def _fmt(x, spec):
 def print_table(title: str, rows: list[Row], spin: Row | None, runs: int) -> None:
     spin_wall = spin.median("wall") if spin and spin.samples else None
     print(f"\n### {title} (medians of {runs} run{'s' if runs > 1 else ''})\n")
-    print("| engine | configuration | wall s | CPU s | search s | distinct | states/s (search) "
-          "| peak RSS MB | peak RSS B/state | visited B/state | wall / SPIN wall |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("| engine | configuration | wall s | CPU s | search s | of which liveness s | distinct | states/s (search) "
+          "| peak RSS MB | peak RSS B/state | visited B/state | wall / SPIN wall | load |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for row in rows:
         if not row.samples:
-            print(f"| {row.engine} | {row.config} | {row.note} | | | | | | | | |")
+            print(f"| {row.engine} | {row.config} | {row.note} | | | | | | | | | | |")
             continue
         wall, search, cpu = row.median("wall"), row.median("search"), row.median("cpu")
         distinct, rss, visited = round(row.median("distinct")), row.median("peak_rss"), row.median("visited_bytes")
         ratio = wall / spin_wall if spin_wall else None
-        print(f"| {row.engine} | {row.config} | {wall:.2f} | {_fmt(cpu, '.2f')} | {search:.2f} | {distinct:,} "
+        print(f"| {row.engine} | {row.config} | {wall:.2f} | {_fmt(cpu, '.2f')} | {search:.2f} "
+              f"| {_fmt(row.median('liveness'), '.2f')} | {distinct:,} "
               f"| {_fmt(distinct / search if search else None, ',.0f')} | {rss / 1e6:,.0f} | {rss / distinct:,.0f} "
-              f"| {_fmt(visited / distinct if visited is not None else None, ',.1f')} | {_fmt(ratio, '.2f')} |")
+              f"| {_fmt(visited / distinct if visited is not None else None, ',.1f')} | {_fmt(ratio, '.2f')} "
+              f"| {_fmt(row.median('load'), '.1f')} |")
     print("\nwall s: the whole child process (start-up, compile, search; SPIN: spin -a + gcc + pan). "
           "CPU s: its user + system time (with workers, a lower bound: only those it reaped count); on a busy machine, steadier than wall. "
           "search s: the engine's own time (modelcheck's elapsed_s, pan's elapsed time). "
           "peak RSS B/state: the child's max RSS / distinct states (SPIN: pan's). "
-          "visited B/state: modelcheck's visited_bytes / distinct.")
+          "visited B/state: modelcheck's visited_bytes / distinct. "
+          "load: the median over the runs of the 1-minute load average as each started (2 cores: above 2, "
+          "other work shared the machine and wall times are inflated).")
     for mc in dict.fromkeys(r.modelcheck for r in rows if r.modelcheck):
         if mc.missing:
             print(f"{mc.name} has no {' and no '.join(sorted(mc.missing))}: its rows ran without "
@@ -331,6 +352,9 @@ def print_table(title: str, rows: list[Row], spin: Row | None, runs: int) -> Non
         cpus = [f"{r.engine}, {r.config}: {', '.join(_fmt(s.cpu, '.2f') for s in r.samples)}"
                 for r in rows if r.samples and r.samples[0].cpu is not None]
         print("runs (CPU s): " + "; ".join(cpus))
+        loads = [f"{r.engine}, {r.config}: {', '.join(_fmt(s.load, '.1f') for s in r.samples)}"
+                 for r in rows if r.samples and r.samples[0].load is not None]
+        print("runs (load): " + "; ".join(loads))
 
 
 def check_counts(title, rows, expected) -> list[str]:
@@ -442,15 +466,18 @@ def native_targets(tables: dict) -> list[str]:
                              f"{_verdict(max(v) <= NATIVE_VISITED_TARGET)}")
     group = tables.get("spec/group.gdsl default")
     if group is not None:
-        one = _find(group, "modelcheck", "native, default flags, 1 worker")
-        two = _find(group, "modelcheck", "native, default flags, 2 workers")
-        if two:
-            lines.append(f"native group.gdsl default, every default property: {_secs(two)} wall with 2 threads; "
-                         f"target <= {NATIVE_GROUP_TARGET_S} s: {_verdict(two.median('wall') <= NATIVE_GROUP_TARGET_S)}")
-        if one and two:
-            speedup = one.median("wall") / two.median("wall")
-            lines.append(f"native group.gdsl default, 2 threads against 1: {speedup:.2f}x; target >= "
-                         f"{NATIVE_THREADS_TARGET}: {_verdict(speedup >= NATIVE_THREADS_TARGET)}")
+        for how in ("", ", compiled library cached"):
+            one = _find(group, "modelcheck", f"native, default flags{how}, 1 worker")
+            two = _find(group, "modelcheck", f"native, default flags{how}, 2 workers")
+            what = "with the compiled library cached" if how else "compiling the C file (empty cache)"
+            if two:
+                lines.append(f"native group.gdsl default, every default property, {what}: {_secs(two)} wall with 2 "
+                             f"threads (search and liveness {two.median('search'):.2f} s, load {_fmt(two.median('load'), '.1f')}); "
+                             f"target <= {NATIVE_GROUP_TARGET_S} s: {_verdict(two.median('wall') <= NATIVE_GROUP_TARGET_S)}")
+            if one and two:
+                speedup = one.median("search") / two.median("search")
+                lines.append(f"native group.gdsl default, {what}, 2 threads against 1 (search and liveness): "
+                             f"{speedup:.2f}x; target >= {NATIVE_THREADS_TARGET}: {_verdict(speedup >= NATIVE_THREADS_TARGET)}")
     return lines
 
 
@@ -467,12 +494,14 @@ def baseline_tree(rev: str, where: Path) -> Path:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rm", type=int, nargs="+", default=[7, 8, 9], metavar="RM",
-                    help="TwoPhase sizes (default: 7 8 9)")
+    ap.add_argument("--rm", type=int, nargs="*", default=[7, 8, 9], metavar="RM",
+                    help="TwoPhase sizes (default: 7 8 9; --rm alone: none)")
     ap.add_argument("--runs", type=int, default=3, help="runs of each engine; figures are medians (default 3)")
     ap.add_argument("--quick", action="store_true", help="RM=7 only, 1 run")
     ap.add_argument("--group", action="store_true",
                     help="also spec/group.gdsl's default configuration (~11 min a run before issue 8)")
+    ap.add_argument("--native-only", action="store_true",
+                    help="only the native backend's rows (and SPIN's): issue 23's figures without the Python rows")
     ap.add_argument("--baseline-commit", metavar="REV",
                     help="also measure modelcheck as of REV (a temporary git worktree), e.g. 8d739e2, the "
                          "commit before issue 8; without it --group compares with its recorded figures")
@@ -512,11 +541,11 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
         spin = Row("SPIN", "DFS, -O2", lambda rm=rm: spin_sample(rm, pan_flags), note=spin_na or "")
         unpacked = [(False, 2, False)] if rm <= UNPACKED_MAX_RM else []   # what packing gains
         native = [(False, 1, True, "native"), (False, 2, True, "native")]
-        rows = modelcheck_rows(current, TWOPHASE, mc_args, configs + unpacked + native)
+        rows = modelcheck_rows(current, TWOPHASE, mc_args, native if args.native_only else configs + unpacked + native)
         if baseline:
             rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1, True, None)])
         rows.append(spin)
-        if rm <= args.hand_max:
+        if rm <= args.hand_max and not args.native_only:
             rows.append(Row("hand-written Python BFS", "dict of tuples", lambda rm=rm: hand_sample(rm)))
         measure(title, rows, args.runs)
         print_table(title, rows, spin, args.runs)
@@ -526,11 +555,15 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
     group_before = None
     if args.group:
         title = "spec/group.gdsl default"
-        rows = modelcheck_rows(current, GROUP, [], [(None, None)])   # default: every core
-        rows += modelcheck_rows(current, GROUP, [], [(None, 1, True, "native"), (None, 2, True, "native")])
+        cache = Path(tempfile.mkdtemp(prefix="perf-cache-"))          # the cached rows' compiler cache
+        rows = [] if args.native_only else modelcheck_rows(current, GROUP, [], [(None, None)])   # default: every core
+        rows += modelcheck_rows(current, GROUP, [], [(None, 1, True, "native"), (None, 2, True, "native"),
+                                                     (None, 1, True, "native", cache),
+                                                     (None, 2, True, "native", cache)])
         if baseline:
             rows += modelcheck_rows(baseline, GROUP, [], [(None, None, True, None)])
         measure(title, rows, args.runs)
+        shutil.rmtree(cache, ignore_errors=True)
         if baseline and rows[-1].samples:
             group_before = {"search": rows[-1].median("search"), "source": f"measured, {baseline.name}"}
         else:

@@ -148,7 +148,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=No
     """A lasso violating one instance of prop (or of its conjunct of this `form`) whose
     conditions are `conds` ([P] or [P, Q], condition numbers: see conditions.py), or None."""
     form = form or prop.temporal.form
-    n, expanded = len(graph), graph.expanded
+    expanded = graph.expanded
     inits = range(graph.n_init)
     accept = None
     if form == "stable":
@@ -170,7 +170,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=No
             sources = None                       # any reachable not-P state will do
         else:
             trigger = _mask(graph, conds[0], region)
-            sources = [v for v in range(n) if trigger[v]]
+            sources = np.flatnonzero(np.frombuffer(bytes(trigger), np.uint8)).tolist()
     return fair_lasso(graph, fairness, prop, region, sources, accept)
 
 
@@ -271,6 +271,7 @@ class Fairness:
                     conditional.append((g, j, tuple(values[p] for p in f.cond_params)))
             self.by_label.append((fixed, conditional))
         self._enabled = self._unsure = None
+        self._arrays = None                     # component_groups' tables, made on first use
 
     def _enabled_states(self):
         """(for each state: has it a step that changes the state and takes a fair group,
@@ -332,6 +333,66 @@ class Fairness:
             out.update(groups)
         return out
 
+    def component_groups(self, comp):
+        """(enabled[k, g]: group g enabled in comp[k], taken[g]: g taken by a changing step
+        inside comp) as numpy arrays; what enabled() and taken() give state by state, for
+        a large component at once. None if a `when` failed on one of its changing steps
+        (then the state-by-state code raises where it fails)."""
+        found = self.components_groups([comp])
+        return None if found is None else (found[0], found[1][0])
+
+    def components_groups(self, comps):
+        """component_groups for many components at once: (enabled for the states of all
+        of them, one after the other; taken[i, g] for component i), or None."""
+        g, n_groups = self.graph, len(self.strong)
+        if self._arrays is None:
+            labels = len(self.by_label)
+            fixed = np.zeros((max(labels, 1), max(n_groups, 1)), bool)
+            conds = {}                          # (group, j) -> labels whose steps take it when bit j holds
+            for lab, (fx, conditional) in enumerate(self.by_label):
+                fixed[lab, fx] = True
+                for grp, j, _key in conditional:
+                    conds.setdefault((grp, j), np.zeros(max(labels, 1), bool))[lab] = True
+            failing = np.zeros(max(labels, 1), np.uint32)   # the FAILED bits that raise, per label
+            for (grp, j), labs in conds.items():
+                failing[labs] |= np.uint32(FAILED << 2 * j)
+            self._arrays = (fixed, conds, failing,
+                            np.frombuffer(g.starts, np.int64), np.frombuffer(g.targets, np.int32),
+                            np.frombuffer(g.labels, np.int32), np.frombuffer(g.step_marks, np.uint32),
+                            np.frombuffer(g.outside_starts, np.int64), np.frombuffer(g.outside_labels, np.int32),
+                            np.frombuffer(g.outside_marks, np.uint32))
+        fixed, conds, failing, starts, targets, labels, marks, ostarts, olabels, omarks = self._arrays
+        sizes = np.fromiter((len(c) for c in comps), np.int64, len(comps))
+        vs = np.fromiter((v for c in comps for v in c), np.int64, int(sizes.sum()))
+        cid = np.repeat(np.arange(len(comps)), sizes)             # each state's component
+        enabled = np.zeros((len(vs), max(n_groups, 1)), bool)
+        taken = np.zeros((len(comps), max(n_groups, 1)), bool)
+        comp_of = np.full(len(g), -1, np.int64)
+        comp_of[vs] = cid
+        for lo_of, lab_of, mk_of, tg_of in ((starts, labels, marks, targets), (ostarts, olabels, omarks, None)):
+            lo, hi = lo_of[vs], lo_of[vs + 1]
+            counts = hi - lo
+            rows = np.repeat(np.arange(len(vs)), counts)
+            edges = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+            lab, mk = lab_of[edges], mk_of[edges]
+            if tg_of is None:                   # steps to states outside the constraints: all change it
+                moving, inner = np.ones(len(edges), bool), np.zeros(len(edges), bool)
+            else:
+                tg = tg_of[edges]
+                moving = tg != vs[rows]
+                inner = moving & (comp_of[tg] == cid[rows])
+            if (moving & ((mk & failing[lab]) != 0)).any():
+                return None
+            member = fixed[lab]
+            for (grp, j), labs in conds.items():
+                member[:, grp] |= labs[lab] & (((mk >> np.uint32(2 * j)) & np.uint32(HOLDS)) != 0)
+            for grp in range(n_groups):
+                on = moving & member[:, grp]
+                if on.any():
+                    enabled[rows[on], grp] = True
+                    taken[cid[rows[on & inner]], grp] = True
+        return enabled[:, :n_groups], taken[:, :n_groups]
+
     def enabled_arrays(self):
         """(for each state: has it a step that changes the state and takes a fair group,
         has it a changing step whose `when` failed), as numpy arrays."""
@@ -374,7 +435,10 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     enabled, unsure = fairness.enabled_arrays()
     singles = array("i")
     judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
-    graph.components(starts, targets, inside, on_component, (judged, singles))
+    comps: list = []
+    graph.components(starts, targets, inside, comps.append, (judged, singles))
+    for comp in _judge_components(graph, fairness, comps, accept):
+        on_component(comp)
     if singles:
         single = np.frombuffer(singles, np.int32)
         fair = ~enabled[single]
@@ -391,10 +455,53 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     return Lasso(prop, states, len(path) - 1)
 
 
+def _judge_components(graph, fairness, comps, accept):
+    """The components (in order) whose fair parts fair_parts must still find: those of
+    several states are first judged all at once from arrays (components_groups), and a
+    component with no fair cycle (a weak group enabled throughout and never taken) is
+    dropped, one whose every enabled strong group is taken is its own fair part (given
+    whole, so fair_parts keeps it at once); only the rest (strong groups enabled and
+    never taken: states to remove) go through fair_parts' decomposition. If a `when`
+    failed anywhere among them, every component goes through fair_parts in order, to
+    fail where the state-by-state check fails."""
+    multi = [c for c in comps if len(c) > 1]
+    found = fairness.components_groups(multi) if multi else None
+    if found is None:
+        yield from comps
+        return
+    enabled, taken = found
+    sizes = np.fromiter((len(c) for c in multi), np.int64, len(multi))
+    offsets = np.cumsum(sizes) - sizes
+    strong = np.array(fairness.strong, bool)
+    always = np.logical_and.reduceat(enabled, offsets, axis=0) if enabled.shape[1] else np.zeros((len(multi), 0), bool)
+    anywhere = np.logical_or.reduceat(enabled, offsets, axis=0) if enabled.shape[1] else always
+    starved = (always & ~strong & ~taken).any(axis=1)
+    untaken = (anywhere & strong & ~taken).any(axis=1)
+    if accept is not None:
+        acc = np.frombuffer(bytes(accept), np.uint8)
+        vs = np.fromiter((v for c in multi for v in c), np.int64, int(sizes.sum()))
+        starved |= np.logical_or.reduceat(acc[vs] != 0, offsets) == 0
+    verdict = iter(zip(starved.tolist(), untaken.tolist()))
+    for comp in comps:
+        if len(comp) == 1:
+            yield comp
+            continue
+        no_cycle, split = next(verdict)
+        if no_cycle:
+            continue
+        yield comp if split else _Whole(comp)
+
+
+class _Whole(list):
+    """A component already judged to be its own fair part (see _judge_components)."""
+
+
 def fair_parts(graph, fairness, comp, accept) -> list:
     """The parts of one strongly connected component that hold a fair cycle: the
     component itself, nothing, or (strong fairness) components of what is left after
     removing the states where an untaken strong group is enabled."""
+    if isinstance(comp, _Whole):
+        return [list(comp)]
     if len(comp) == 1:                          # the common case: stutter, or nothing
         v = comp[0]
         ok = (accept is None or accept[v]) and not fairness.any_enabled(v)
@@ -404,6 +511,11 @@ def fair_parts(graph, fairness, comp, accept) -> list:
         c = work.pop()
         if accept is not None and not any(accept[v] for v in c):
             continue
+        if len(c) >= LARGE_COMPONENT:
+            found = fairness.component_groups(c)
+            if found is not None:               # None: a `when` failed in c, judged below to fail there
+                _judge_large(fairness, c, *found, out, work, graph)
+                continue
         enabled, taken = _groups_in(graph, fairness, c)
         always = set.intersection(*enabled.values())
         if any(not fairness.strong[g] and g not in taken for g in always):
@@ -415,6 +527,25 @@ def fair_parts(graph, fairness, comp, accept) -> list:
         rest = [v for v in c if not enabled[v] & untaken]
         work.extend(_components(graph, rest))
     return out
+
+
+LARGE_COMPONENT = 512        # components from this size on are judged with arrays (component_groups)
+
+
+def _judge_large(fairness, c, enabled, taken, out, work, graph):
+    """fair_parts' step for one large component from its arrays: enabled[k, g] (group g
+    enabled in c[k]) and taken[g]; the same decision as the set-based code below."""
+    strong = np.array(fairness.strong or [False], bool)[:enabled.shape[1]]
+    always = enabled.all(axis=0)
+    if (always & ~strong & ~taken).any():
+        return                                  # a weak group enabled throughout, never taken
+    untaken = enabled.any(axis=0) & strong & ~taken
+    if not untaken.any():
+        out.append(c)
+        return
+    keep = ~enabled[:, untaken].any(axis=1)
+    rest = [v for v, k in zip(c, keep.tolist()) if k]
+    work.extend(_components(graph, rest))
 
 
 def _groups_in(graph, fairness, comp):

@@ -79,8 +79,15 @@ class Generator(CExpressions, CStatements):
                  f"#define MC_N_COVER {len(self.model.covers)}",
                  f"#define MC_COVER_STATE {sum(1 << k for k, p in enumerate(self.model.covers) if p.kind == 'cover')}ULL"]
         head += self.pack_functions()
-        source = "\n".join(head + self.prototypes + body.lines + ['#include "native_search.c"', ""])
+        source = "\n".join(head + self.prototypes + body.lines + self.site_table()
+                           + ['#include "native_search.c"', ""])
         return Generated(source, self.layout, self.sites)
+
+    def site_table(self) -> list:
+        """mc_site_labels[site]: how many labels the site sets (a label row's values past
+        them are zeroed, so equal labels are equal rows whatever ran before)."""
+        counts = ", ".join(str(len(labels)) for _a, labels in self.sites) or "0"
+        return [f"static const unsigned char mc_site_labels[] = {{{counts}}};"]
 
     # ---- the packed state
 

@@ -36,6 +36,14 @@ class McGraph(ctypes.Structure):
                 ("parent", ctypes.POINTER(ctypes.c_uint32)), ("marks", ctypes.POINTER(ctypes.c_uint8))]
 
 
+def _array(code, ptr, n):
+    """A copy of n C values at ptr as an array.array of typecode `code` (one copy)."""
+    out = array(code)
+    if n:
+        out.frombytes(memoryview((ptr._type_ * n).from_address(ctypes.addressof(ptr.contents))).cast("B"))
+    return out
+
+
 def _np(ptr, n, dtype):
     if n == 0:
         return np.zeros(0, dtype)
@@ -85,15 +93,15 @@ class NativeStateGraph(StateGraph):
         parent[parent == 0xFFFFFFFF] = -1
         self.parent = array("q", parent.tobytes())
         self.n_init = int(g.n_init)
-        self.starts = array("q", _np(g.starts, n + 1, np.int64).tobytes())
-        self.targets = array("i", _np(g.targets, g.steps, np.int32).tobytes())
-        self.labels = array("i", _np(g.labels_of, g.steps, np.int32).tobytes())
-        self.step_marks = array("I", _np(g.smarks, g.steps, np.uint32).tobytes())
-        self.outside_starts = array("q", _np(g.ostarts, n + 1, np.int64).tobytes())
-        self.outside_labels = array("i", _np(g.olabels, g.outside, np.int32).tobytes())
-        self.outside_marks = array("I", _np(g.omarks, g.outside, np.uint32).tobytes())
+        self.starts = _array("q", g.starts, n + 1)
+        self.targets = _array("i", g.targets, g.steps)
+        self.labels = _array("i", g.labels_of, g.steps)
+        self.step_marks = _array("I", g.smarks, g.steps)
+        self.outside_starts = _array("q", g.ostarts, n + 1)
+        self.outside_labels = _array("i", g.olabels, g.outside)
+        self.outside_marks = _array("I", g.omarks, g.outside)
         self.expanded = bytearray(b"\x01" * n)
-        self.state_marks = bytearray(_np(g.marks, n * width, np.uint8).tobytes())
+        self.state_marks = bytearray(_array("B", g.marks, n * width))
         rows = _np(g.labtab, g.labels * (max_labels + 1), np.int64).reshape(g.labels, -1) \
             if g.labels else []
         self.label_keys = []

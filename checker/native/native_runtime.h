@@ -10,6 +10,12 @@
 
 typedef struct Ctx Ctx;
 
+/* Thread-locals cost a __tls_get_addr call per function that reads them (3-4% of the
+ * group spec's search). Tried and measured: the initial-exec model removes the calls
+ * but its static TLS runs out after a few libraries are loaded into one process (the
+ * tests load dozens); TLS descriptors (-mtls-dialect=gnu2) were slower, dynamic in a
+ * library loaded with dlopen. */
+
 /* One failure per run: the first message wins; code keeps going with a dummy value
  * and the engine stops before using what it computed. */
 static __thread char mc_err[512];

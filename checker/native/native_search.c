@@ -7,10 +7,11 @@
  * mc_cover with MC_N_COVER (at most 64) and MC_COVER_STATE (the bits of the state covers).
  *
  * Covers (checker/engine/covers.py): while a cover is open, each step to a state inside
- * the constraints is shown to mc_cover (phase A, each thread with its own open bits);
- * phase B, in state order, records per cover the first state whose step reached it
- * (g_cover_parent; an initial state that reaches a state cover: g_cover_init), so the
- * witness is the one the Python search finds, whatever the number of threads.
+ * the constraints is shown to mc_cover after the state's other checks (each thread with
+ * its own open bits), as explore.py does; phase B, in state order, records per cover the
+ * first state whose step reached it (g_cover_parent; an initial state that reaches a
+ * state cover: g_cover_init), so the witness is the one the Python search finds,
+ * whatever the number of threads.
  *
  * Memory: the visited set is an open-addressing table of 64-bit fingerprints (0 is
  * empty), kept at most 3/4 full; per distinct state, 4 bytes of parent number and 4
@@ -43,40 +44,110 @@ typedef struct {
     char message[512];
 } McResult;
 
-/* ---- the successors of one state, as generated code emits them */
+/* ---- the successors of one state, as generated code emits them
+ *
+ * Two modes. Outside the search's expansion (initial states, traces, mc_expand) each
+ * successor is kept packed (sw), unpacked (ss) and labelled (slab). While a thread
+ * expands a state for the search (mc_checking), each successor is checked the moment
+ * it is emitted, while its unpacked form is still in hand: constraints, action
+ * properties, its fingerprint, whether the visited set already has it (read-only:
+ * phase B, the only writer, is not running), the invariants of a state it lacks,
+ * and its label's interned id. So the serial phase B admits only the states phase A
+ * did not find, and no successor is copied unpacked (2.7 kB each in the group spec). */
 
 static __thread uint64_t *sw;      /* packed successors */
-static __thread S *ss;             /* the same, unpacked */
+static __thread S *ss;             /* the same, unpacked (not while checking) */
 static __thread int64_t *slab;     /* with labelling: site and labels of each */
 static __thread unsigned char *sout;   /* outside the constraints */
 static __thread uint64_t *sfp;         /* fingerprints */
 static __thread uint32_t *smark;       /* with the graph: fairness `when` bits */
+static __thread int32_t *snum;         /* state number found, SUCC_NEW or SUCC_SEEN */
+static __thread int32_t *slid;         /* interned label id, or -1: not interned yet */
+static __thread int8_t *sinv;          /* a new state's invariants: -1 hold, k broken, -2 failed */
 static __thread int64_t nsucc, capsucc;
+
+/* snum: not in the visited set; in it (no numbers kept); not in it, but an earlier
+ * successor in this thread's part of the chunk is the same state (phase B admits that
+ * one first, so this one's invariants and words are not needed) */
+enum { SUCC_NEW = -1, SUCC_SEEN = -2, SUCC_DUP = -3 };
+
+/* The fingerprints found SUCC_NEW in this thread's part of the chunk: a small table
+ * whose slots are current when their stamp is the part's (no clearing between parts). */
+#define PART_SLOTS (1 << 14)
+static __thread uint64_t *part_fp;
+static __thread uint32_t *part_stamp;
+static __thread uint32_t part_gen, part_used;
+
+/* 1 if fp was already among this part's new fingerprints; else records it. */
+static int part_seen(uint64_t fp) {
+    if (!part_fp) {
+        part_fp = malloc(PART_SLOTS * sizeof(uint64_t));
+        part_stamp = calloc(PART_SLOTS, sizeof(uint32_t));
+        if (!part_fp || !part_stamp) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+    }
+    uint64_t j = fp & (PART_SLOTS - 1);
+    while (part_stamp[j] == part_gen) {
+        if (part_fp[j] == fp) return 1;
+        j = (j + 1) & (PART_SLOTS - 1);
+    }
+    if (4 * (part_used + 1) > 3 * PART_SLOTS) return 0;   /* full: no more deduplication this part */
+    part_stamp[j] = part_gen; part_fp[j] = fp; part_used++;
+    return 0;
+}
+
+/* While checking: the state being expanded, and the first successor whose checks
+ * stopped the expansion (a violation or a failure), as phase B will report it. */
+typedef struct {
+    int64_t off, moff, woff, loff, nsucc, upto, constrained, step_to;
+    uint64_t covers;                 /* the covers its steps reached (of those open) */
+    int arena, error, event, verdict, kind, prop;
+    char message[256];
+} Parent;
+
+enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
+
+static __thread int mc_checking;
+static __thread const S *mc_parent;
+static __thread Parent *mc_po;
+
+static void succ_grow(void) {
+    capsucc = capsucc ? 2 * capsucc : 64;
+    sw = realloc(sw, capsucc * MC_WORDS * sizeof(uint64_t));
+    ss = realloc(ss, capsucc * sizeof(S));
+    slab = realloc(slab, capsucc * (MC_MAX_LABELS + 1) * sizeof(int64_t));
+    sout = realloc(sout, capsucc);
+    sfp = realloc(sfp, capsucc * sizeof(uint64_t));
+    smark = realloc(smark, capsucc * sizeof(uint32_t));
+    snum = realloc(snum, capsucc * sizeof(int32_t));
+    slid = realloc(slid, capsucc * sizeof(int32_t));
+    sinv = realloc(sinv, capsucc);
+    if (!sw || !ss || !slab || !sout || !sfp || !smark || !snum || !slid || !sinv) {
+        fprintf(stderr, "native search: out of memory\n"); abort();
+    }
+}
+
+static void check_successor(const S *t, int64_t k);
+static int32_t label_find(const int64_t *lab);
 
 static void mc_emit(const void *tv, int site) {
     const S *t = (const S *)tv;
     if (mc_failed) return;
-    if (nsucc == capsucc) {
-        capsucc = capsucc ? 2 * capsucc : 64;
-        sw = realloc(sw, capsucc * MC_WORDS * sizeof(uint64_t));
-        ss = realloc(ss, capsucc * sizeof(S));
-        slab = realloc(slab, capsucc * (MC_MAX_LABELS + 1) * sizeof(int64_t));
-        sout = realloc(sout, capsucc);
-        sfp = realloc(sfp, capsucc * sizeof(uint64_t));
-        smark = realloc(smark, capsucc * sizeof(uint32_t));
-        if (!sw || !ss || !slab || !sout || !sfp || !smark) { fprintf(stderr, "native search: out of memory\n"); abort(); }
-    }
+    if (nsucc == capsucc) succ_grow();
     uint64_t *w = sw + nsucc * MC_WORDS;
     memset(w, 0, MC_WORDS * sizeof(uint64_t));
     mc_pack(t, w);
-    ss[nsucc] = *t;
+    if (!mc_checking) ss[nsucc] = *t;
     if (mc_labelling) {
         int64_t *l = slab + nsucc * (MC_MAX_LABELS + 1);
+        int nl = mc_site_labels[site];
         l[0] = site;
-        memcpy(l + 1, mc_label, MC_MAX_LABELS * sizeof(int64_t));
+        memcpy(l + 1, mc_label, nl * sizeof(int64_t));
+        memset(l + 1 + nl, 0, (MC_MAX_LABELS - nl) * sizeof(int64_t));
+        if (mc_checking) slid[nsucc] = label_find(l);
     }
     if (mc_record) smark[nsucc] = mc_stepmark;
     mc_stepmark = 0;
+    if (mc_checking) check_successor(t, nsucc);
     nsucc++;
 }
 
@@ -101,10 +172,26 @@ typedef struct {
     uint64_t mask, used;
 } Table;
 
+#include <sys/mman.h>
+
+/* Transparent huge pages for a large array, where the kernel gives them on request:
+ * the visited set is probed at random, and 4 kB pages make each probe a TLB miss too. */
+static void *huge(void *p, size_t size) {
+#ifdef MADV_HUGEPAGE
+    if (p && size >= (4u << 20)) {
+        uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, hi = ((uintptr_t)p + size) & ~(uintptr_t)4095;
+        if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#else
+    (void)size;
+#endif
+    return p;
+}
+
 static int table_grow(Table *t) {
     uint64_t n = t->slots ? 2 * (t->mask + 1) : (1 << 16);
-    uint64_t *slots = calloc(n, sizeof(uint64_t));
-    uint32_t *nums = mc_record ? malloc(n * sizeof(uint32_t)) : NULL;
+    uint64_t *slots = huge(calloc(n, sizeof(uint64_t)), n * sizeof(uint64_t));
+    uint32_t *nums = mc_record ? huge(malloc(n * sizeof(uint32_t)), n * sizeof(uint32_t)) : NULL;
     if (!slots || (mc_record && !nums)) { free(slots); free(nums); return 0; }
     for (uint64_t i = 0; t->slots && i <= t->mask; i++) {
         uint64_t fp = t->slots[i];
@@ -140,6 +227,19 @@ static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
     }
 }
 
+/* The number of the state with fingerprint fp (SUCC_SEEN when numbers are not kept),
+ * or SUCC_NEW if the set lacks it; reads only. */
+static inline int32_t table_find(const Table *t, uint64_t fp) {
+    if (!t->slots) return SUCC_NEW;
+    uint64_t j = fp & t->mask;
+    for (;;) {
+        uint64_t x = t->slots[j];
+        if (x == fp) return t->nums ? (int32_t)t->nums[j] : SUCC_SEEN;
+        if (!x) return SUCC_NEW;
+        j = (j + 1) & t->mask;
+    }
+}
+
 /* ---- the state graph (with mc_record): stategraph.StateGraph's arrays */
 
 typedef struct { void *p; int64_t n, cap; } Vec;
@@ -147,7 +247,7 @@ typedef struct { void *p; int64_t n, cap; } Vec;
 static int vec_push(Vec *v, const void *x, size_t size) {
     if (v->n == v->cap) {
         int64_t cap = v->cap ? 2 * v->cap : 1024;
-        void *p = realloc(v->p, cap * size);
+        void *p = huge(realloc(v->p, cap * size), cap * size);
         if (!p) return 0;
         v->p = p; v->cap = cap;
     }
@@ -167,9 +267,10 @@ static void graph_free(void) {
     free(g_lab); g_lab = NULL; g_nlab = g_caplab = 0;
 }
 
+/* Rows are zero past their site's labels (mc_emit), so only those are hashed. */
 static uint64_t label_hash(const int64_t *lab) {
     uint64_t h = 0x9E3779B97F4A7C15ULL;
-    for (int i = 0; i < MC_MAX_LABELS + 1; i++) { h ^= (uint64_t)lab[i]; h *= 0xBF58476D1CE4E5B9ULL; h ^= h >> 31; }
+    for (int i = 0; i < 1 + mc_site_labels[lab[0]]; i++) { h ^= (uint64_t)lab[i]; h *= 0xBF58476D1CE4E5B9ULL; h ^= h >> 31; }
     return h;
 }
 
@@ -204,13 +305,25 @@ static int32_t label_id(const int64_t *lab) {
     return (int32_t)g_nlab++;
 }
 
+/* The id of a label already interned, or -1; reads only (phase A, on any thread). */
+static int32_t label_find(const int64_t *lab) {
+    const int row = MC_MAX_LABELS + 1;
+    if (!g_labhash) return -1;
+    int64_t j = label_hash(lab) & g_labmask;
+    while (g_labhash[j] >= 0) {
+        if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
+        j = (j + 1) & g_labmask;
+    }
+    return -1;
+}
+
 /* ---- the search */
 
 typedef struct {
     uint32_t *parent, *pos;
     int64_t n, cap;
     uint64_t *cur, *next;
-    int64_t ncur, nnext, capnext;
+    int64_t ncur, nnext, capnext, capcur;
     Table visited;
 } Store;
 
@@ -224,10 +337,10 @@ static void store_free(void) {
 static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
     if (st.n == st.cap) {
         st.cap = st.cap ? st.cap + st.cap / 4 : 1 << 16;   /* 1.25x: parents stay near 8 B a state */
-        uint32_t *p = realloc(st.parent, st.cap * sizeof(uint32_t));
+        uint32_t *p = huge(realloc(st.parent, st.cap * sizeof(uint32_t)), st.cap * sizeof(uint32_t));
         if (!p) return 0;
         st.parent = p;
-        p = realloc(st.pos, st.cap * sizeof(uint32_t));
+        p = huge(realloc(st.pos, st.cap * sizeof(uint32_t)), st.cap * sizeof(uint32_t));
         if (!p) return 0;
         st.pos = p;
     }
@@ -245,13 +358,61 @@ static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
     return 1;
 }
 
+/* The checks of successor k (unpacked: t) of mc_parent, in the order
+ * checker/engine/explore.py makes them; the first that stops the expansion is
+ * recorded in mc_po (later successors are generated, counted, but not checked). */
+static void check_successor(const S *t, int64_t k) {
+    Parent *po = mc_po;
+    if (po->event || po->error) return;
+    const char *where = mc_where;
+    int out = 0;
+    if (MC_N_CON) {
+        mc_where = "a constraint";
+        out = mc_con(t) >= 0;
+        if (mc_failed) goto failed;
+        if (out) {
+            po->constrained++;
+            if (MC_N_INV && !MC_INV_DECIDED) {
+                mc_where = "an invariant";
+                int bad = mc_inv(t);
+                if (mc_failed) goto failed;
+                if (bad >= 0) {
+                    po->event = 1; po->verdict = V_VIOLATION; po->kind = 0; po->prop = bad; po->step_to = k;
+                    goto done;
+                }
+            }
+        }
+    }
+    if (MC_N_STEP) {
+        mc_where = "an action property";
+        int bad = mc_steps(mc_parent, t);
+        if (mc_failed) goto failed;
+        if (bad >= 0) {
+            po->event = 1; po->verdict = V_VIOLATION; po->kind = 1; po->prop = bad; po->step_to = k;
+            goto done;
+        }
+    }
+    sout[k] = (unsigned char)out;
+    if (!out) {               /* its slot is fetched now, looked up after the state's last successor */
+        uint64_t fp = mc_fingerprint(sw + k * MC_WORDS);
+        sfp[k] = fp;
+        if (st.visited.slots) __builtin_prefetch(&st.visited.slots[fp & st.visited.mask]);
+    }
+    goto done;
+failed:
+    po->error = 1; po->step_to = k;
+    snprintf(po->message, sizeof po->message, "%s", mc_err);
+    mc_failed = 0;                     /* generation goes on: a failure there comes first */
+done:
+    mc_where = where;
+}
+
 static double mc_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
 /* Ctrl-C during the search: a flag the level loop reads between chunks (the search
  * then stops with its partial counts, as the Python engines do); the handler Python
@@ -294,14 +455,16 @@ static void stop_error(McResult *r, int64_t index, int64_t step_to) {
 #define MC_CHUNK 2048
 #define MC_MAX_THREADS 64
 
+/* A successor as phase B reads it (k < the parent's upto). */
 typedef struct {
-    int64_t off, moff, nsucc, upto, constrained, step_to;
-    uint64_t covers;                 /* the covers its steps reached (of those open) */
-    int arena, error, event, verdict, kind, prop;
-    char message[256];
-} Parent;
+    uint64_t fp;
+    int32_t num;      /* a state number, SUCC_SEEN, or SUCC_NEW: its words follow in the arena's w */
+    int32_t lab;      /* with the graph: its label's id, or -1 - its row in the arena's lab */
+    uint32_t mk;      /* with the graph: fairness `when` bits */
+    int8_t out, inv;  /* outside the constraints; a new state's invariants (sinv) */
+} Succ;
 
-typedef struct { Vec w, fp, out, lab, mk, marks; } Arena;
+typedef struct { Vec rec, w, lab, marks; } Arena;
 
 static Parent g_parents[MC_CHUNK];
 static Arena g_arenas[MC_MAX_THREADS];
@@ -330,80 +493,84 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     S s;
     memset(po, 0, sizeof *po);
     po->arena = arena; po->step_to = -1;
-    po->off = a->fp.n; po->moff = a->marks.n;
+    po->off = a->rec.n; po->moff = a->marks.n; po->woff = a->w.n;
     mc_unpack(pw, &s);
     mc_failed = 0;
     nsucc = 0;
-    mc_successors(&s);
+    mc_parent = &s; mc_po = po;
+    mc_successors(&s);                 /* each successor checked as emitted: check_successor */
     po->nsucc = nsucc;
-    if (mc_failed) {
-        po->error = 1;
+    if (mc_failed) {                   /* its successors could not be computed: that comes first */
+        po->error = 1; po->event = 0; po->step_to = -1;
         snprintf(po->message, sizeof po->message, "%s", mc_err);
         return;
     }
-    if (MC_N_CON) memset(sout, 0, nsucc);
-    int64_t upto = nsucc;
-    for (int64_t k = 0; k < nsucc && (MC_N_CON || MC_N_STEP); k++) {
-        const S *t = &ss[k];
-        if (MC_N_CON) {
-            mc_where = "a constraint";
-            int out = mc_con(t) >= 0;
-            if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
-            if (out) {
-                po->constrained++;
-                if (MC_N_INV && !MC_INV_DECIDED) {
-                    mc_where = "an invariant";
-                    int bad = mc_inv(t);
-                    if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
-                    if (bad >= 0) {
-                        upto = k; po->event = 1; po->verdict = V_VIOLATION; po->kind = 0; po->prop = bad;
-                        po->step_to = k;
-                        break;
-                    }
-                }
-                sout[k] = 1;
-            }
-        }
-        if (MC_N_STEP) {
-            mc_where = "an action property";
-            int bad = mc_steps(&s, t);
-            if (mc_failed) { upto = k; po->error = 1; po->step_to = k; break; }
-            if (bad >= 0) {
-                upto = k; po->event = 1; po->verdict = V_VIOLATION; po->kind = 1; po->prop = bad; po->step_to = k;
-                break;
-            }
-        }
-    }
+    int64_t upto = po->event || po->error ? po->step_to : nsucc;
+    /* the covers still open, on the steps kept (inside the constraints), after the
+     * state's other checks: a cover that fails stops the expansion there */
     for (int64_t k = 0; k < upto && MC_N_COVER && t_cover_open; k++) {
         if (MC_N_CON && sout[k]) continue;
-        uint64_t hit = mc_cover(&s, &ss[k], t_cover_open);
-        if (mc_failed) { upto = k; po->error = 1; po->event = 0; po->step_to = k; break; }
+        S t;
+        mc_unpack(sw + k * MC_WORDS, &t);
+        mc_where = "a cover";
+        uint64_t hit = mc_cover(&s, &t, t_cover_open);
+        if (mc_failed) {
+            upto = k; po->error = 1; po->event = 0; po->step_to = k;
+            snprintf(po->message, sizeof po->message, "%s", mc_err);
+            mc_failed = 0;
+            break;
+        }
         po->covers |= hit;
         t_cover_open &= ~hit;
     }
-    if (po->error) snprintf(po->message, sizeof po->message, "%s", mc_err);
     po->upto = upto;
-    if (!arena_grow(&a->w, upto * MC_WORDS, sizeof(uint64_t)) || !arena_grow(&a->fp, upto, sizeof(uint64_t))
-        || !arena_grow(&a->out, upto, 1)
-        || (mc_record && (!arena_grow(&a->lab, upto * (MC_MAX_LABELS + 1), sizeof(int64_t))
-                          || !arena_grow(&a->mk, upto, sizeof(uint32_t))
+    /* which successors the visited set lacks (read-only: phase B is not running), and
+     * their invariants, checked here in parallel rather than in phase B */
+    for (int64_t k = 0; k < upto; k++) {
+        sinv[k] = -1;
+        if (sout[k]) continue;
+        snum[k] = table_find(&st.visited, sfp[k]);
+        if (snum[k] == SUCC_NEW && part_seen(sfp[k])) snum[k] = SUCC_DUP;
+        if (snum[k] == SUCC_NEW && MC_N_INV && !MC_INV_DECIDED) {
+            S t;
+            mc_unpack(sw + k * MC_WORDS, &t);
+            mc_where = "an invariant";
+            int bad = mc_inv(&t);
+            sinv[k] = (int8_t)(mc_failed ? -2 : bad);   /* phase B evaluates a failure again, for its message */
+            mc_failed = 0;
+        }
+    }
+    const int row = MC_MAX_LABELS + 1;
+    if (!arena_grow(&a->rec, upto, sizeof(Succ)) || !arena_grow(&a->w, upto * MC_WORDS, sizeof(uint64_t))
+        || (mc_record && (!arena_grow(&a->lab, upto * row, sizeof(int64_t))
                           || !arena_grow(&a->marks, MC_MARK_WIDTH, 1)))) {
         fprintf(stderr, "native search: out of memory\n");
         abort();
     }
-    memcpy((uint64_t *)a->w.p + a->w.n, sw, upto * MC_WORDS * sizeof(uint64_t));
-    a->w.n += upto * MC_WORDS;
-    uint64_t *fp = (uint64_t *)a->fp.p + a->fp.n;
-    for (int64_t k = 0; k < upto; k++) fp[k] = mc_fingerprint(sw + k * MC_WORDS);
-    a->fp.n += upto;
-    if (MC_N_CON) memcpy((uint8_t *)a->out.p + a->out.n, sout, upto);
-    else memset((uint8_t *)a->out.p + a->out.n, 0, upto);
-    a->out.n += upto;
+    Succ *rec = (Succ *)a->rec.p + a->rec.n;
+    uint64_t *w = (uint64_t *)a->w.p + a->w.n;
+    int64_t nw = 0;
+    for (int64_t k = 0; k < upto; k++) {
+        Succ *q = &rec[k];
+        q->out = (int8_t)sout[k];
+        q->num = q->out ? SUCC_SEEN : snum[k];
+        q->fp = q->out ? 0 : sfp[k];
+        q->inv = sinv[k];
+        q->mk = mc_record ? smark[k] : 0;
+        q->lab = -1;
+        if (mc_record) {
+            q->lab = slid[k];
+            if (q->lab < 0) {                    /* not interned yet: phase B interns its row */
+                memcpy((int64_t *)a->lab.p + a->lab.n, slab + k * row, row * sizeof(int64_t));
+                q->lab = (int32_t)(-1 - a->lab.n / row);
+                a->lab.n += row;
+            }
+        }
+        if (q->num == SUCC_NEW) memcpy(w + (nw++) * MC_WORDS, sw + k * MC_WORDS, MC_WORDS * sizeof(uint64_t));
+    }
+    a->rec.n += upto;
+    a->w.n += nw * MC_WORDS;
     if (mc_record) {
-        memcpy((int64_t *)a->lab.p + a->lab.n, slab, upto * (MC_MAX_LABELS + 1) * sizeof(int64_t));
-        a->lab.n += upto * (MC_MAX_LABELS + 1);
-        memcpy((uint32_t *)a->mk.p + a->mk.n, smark, upto * sizeof(uint32_t));
-        a->mk.n += upto;
         uint8_t *marks = (uint8_t *)a->marks.p + a->marks.n;
         memset(marks, 0, MC_MARK_WIDTH);
         mc_marks(&s, marks);
@@ -413,19 +580,21 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
 
 static void expand_part(int t) {
     Arena *a = &g_arenas[t];
-    a->w.n = a->fp.n = a->out.n = a->lab.n = a->mk.n = a->marks.n = 0;
+    a->rec.n = a->w.n = a->lab.n = a->marks.n = 0;
     mc_labelling = mc_record;
+    mc_checking = 1;
+    part_used = 0;
+    if (++part_gen == 0) { if (part_stamp) memset(part_stamp, 0, PART_SLOTS * sizeof(uint32_t)); part_gen = 1; }
     int64_t lo = g_chunk_n * t / g_threads, hi = g_chunk_n * (t + 1) / g_threads;
     t_cover_open = g_cover_open;
     for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &g_parents[j], a, t);
-    /* the table's slots of this part's successors, fetched ahead of phase B */
-    for (int64_t k = 0; k < a->fp.n && st.visited.slots; k++)
-        __builtin_prefetch(&st.visited.slots[((uint64_t *)a->fp.p)[k] & st.visited.mask]);
+    mc_checking = 0;
 }
 
 static void succ_free(void) {
-    free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark);
-    sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL;
+    free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark); free(snum); free(slid); free(sinv);
+    free(part_fp); free(part_stamp); part_fp = NULL; part_stamp = NULL; part_gen = 0;
+    sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL; snum = NULL; slid = NULL; sinv = NULL;
     nsucc = capsucc = 0;
 }
 
@@ -471,7 +640,7 @@ static void pool_stop(void) {
 /* What the search's arrays hold now: the visited set, parents, two levels, the graph. */
 static int64_t store_bytes(void) {
     int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
-              + (st.ncur + st.capnext) * MC_WORDS * 8;
+              + (st.capcur + st.capnext) * MC_WORDS * 8;
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
          + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
     return b;
@@ -569,9 +738,10 @@ done_init:
     int64_t base = 0;
     while (st.nnext) {
         uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
+        int64_t cap = st.capcur; st.capcur = st.capnext; st.capnext = cap;
         st.ncur = st.nnext; st.nnext = 0;
-        /* the previous level's buffer is released; the next level's grows from empty */
-        free(st.next); st.next = NULL; st.capnext = 0;
+        /* the previous level's buffer takes the next level: its pages stay mapped (freed
+         * and grown again, every level's states were page faults anew: seconds of system time) */
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
         for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
@@ -608,44 +778,55 @@ done_init:
                 if (!po->error && po->nsucc == 0 && o->check_deadlock) {
                     r->verdict = V_DEADLOCK; r->index = i; goto done;
                 }
-                const uint64_t *aw = (const uint64_t *)a->w.p + po->off * MC_WORDS;
-                const uint64_t *afp = (const uint64_t *)a->fp.p + po->off;
-                const uint8_t *aout = (const uint8_t *)a->out.p + po->off;
-                const int64_t *alab = mc_record ? (const int64_t *)a->lab.p + po->off * (MC_MAX_LABELS + 1) : NULL;
-                const uint32_t *amk = mc_record ? (const uint32_t *)a->mk.p + po->off : NULL;
+                const Succ *rec = (const Succ *)a->rec.p + po->off;
+                const uint64_t *w = (const uint64_t *)a->w.p + po->woff;   /* the next SUCC_NEW's words */
+                const int64_t *alab = mc_record ? (const int64_t *)a->lab.p : NULL;
                 for (int64_t k = 0; k < po->upto; k++) {
-                    if (MC_N_CON && aout[k]) {
-                        if (mc_record) {
-                            int32_t lid = label_id(alab + k * (MC_MAX_LABELS + 1));
-                            if (lid < 0 || !vec_push(&g_olabels, &lid, sizeof lid)
-                                || !vec_push(&g_omarks, &amk[k], sizeof(uint32_t))) {
-                                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
-                            }
+                    const Succ *q = &rec[k];
+                    int32_t lid = -1;
+                    if (mc_record) {
+                        lid = q->lab >= 0 ? q->lab : label_id(alab + (int64_t)(-1 - q->lab) * (MC_MAX_LABELS + 1));
+                        if (lid < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                    }
+                    if (MC_N_CON && q->out) {
+                        if (mc_record && (!vec_push(&g_olabels, &lid, sizeof lid)
+                                          || !vec_push(&g_omarks, &q->mk, sizeof(uint32_t)))) {
+                            r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                         }
                         continue;
                     }
-                    const uint64_t *w = aw + k * MC_WORDS;
-                    uint32_t num;
-                    int added = table_add(&st.visited, afp[k], (uint32_t)st.n, &num);
-                    if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                    uint32_t num = (uint32_t)q->num;
+                    int added = 0;
+                    const uint64_t *sw_k = w;
+                    if (q->num == SUCC_NEW || q->num == SUCC_DUP) {   /* not in the set when phase A looked */
+                        if (q->num == SUCC_NEW) w += MC_WORDS;
+                        added = table_add(&st.visited, q->fp, (uint32_t)st.n, &num);
+                        if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                        if (added && q->num == SUCC_DUP) {   /* its first occurrence was admitted before it */
+                            fprintf(stderr, "native search: a duplicate successor was new (a backend bug)\n");
+                            abort();
+                        }
+                    }
                     if (mc_record) {
-                        int32_t lid = label_id(alab + k * (MC_MAX_LABELS + 1));
-                        if (lid < 0 || !vec_push(&g_targets, &num, sizeof num) || !vec_push(&g_labels, &lid, sizeof lid)
-                            || !vec_push(&g_smarks, &amk[k], sizeof(uint32_t))) {
+                        if (!vec_push(&g_targets, &num, sizeof num) || !vec_push(&g_labels, &lid, sizeof lid)
+                            || !vec_push(&g_smarks, &q->mk, sizeof(uint32_t))) {
                             r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                         }
                     }
                     if (!added) continue;
                     if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
                     if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
-                    if (!store_add(i, k, w)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
-                    if (MC_N_INV && !MC_INV_DECIDED) {
-                        S t;
-                        mc_unpack(w, &t);
-                        mc_failed = 0;
-                        mc_where = "an invariant";
-                        int bad = mc_inv(&t);
-                        if (mc_failed) { stop_error(r, st.n - 1, -1); goto done; }
+                    if (!store_add(i, k, sw_k)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
+                    if (MC_N_INV && !MC_INV_DECIDED && q->inv != -1) {
+                        int bad = q->inv;
+                        if (bad == -2) {                  /* it failed in phase A: again, for the message */
+                            S t;
+                            mc_unpack(sw_k, &t);
+                            mc_failed = 0;
+                            mc_where = "an invariant";
+                            bad = mc_inv(&t);
+                            if (mc_failed) { stop_error(r, st.n - 1, -1); goto done; }
+                        }
                         if (bad >= 0) {
                             r->verdict = V_VIOLATION; r->kind = 0; r->prop = bad; r->index = st.n - 1;
                             r->step_to = -1;
@@ -684,8 +865,8 @@ done:
     pool_stop();
     sigaction(SIGINT, &before_int, NULL);
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
-    free(st.cur); st.cur = NULL;
-    free(st.next); st.next = NULL;
+    free(st.cur); st.cur = NULL; st.capcur = 0;
+    free(st.next); st.next = NULL; st.capnext = 0;
     return r->verdict;
 }
 

@@ -13,6 +13,7 @@ import random
 from array import array
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from _support import ROOT, run_cli
@@ -454,3 +455,51 @@ def test_enabled_groups_read_from_arrays_agree_with_walking_each_states_steps():
     answers = [fairness.any_enabled(v) for v in range(len(graph))]
     assert answers == [fairness.enabled(v) != set() for v in range(len(graph))]
     assert 0 < sum(answers) < len(graph)
+
+
+# ---------------------------------------------------------------- large components, judged from arrays
+
+@pytest.mark.parametrize("case", [test_weak_fairness_is_not_enough_for_an_intermittently_enabled_action,
+                                  test_strong_fairness_rules_out_that_cycle,
+                                  test_always_eventually_holds_with_strong_fairness_on_the_way_home,
+                                  test_fairness_per_instance_serves_every_worker,
+                                  test_a_fairness_condition_restricts_the_action],
+                         ids=lambda f: f.__name__[5:])
+@pytest.mark.parametrize("arrays", [True, False], ids=["from arrays", "state by state"])
+def test_components_judged_from_arrays_or_state_by_state_give_the_same_answers(case, arrays, tmp_path, monkeypatch):
+    """Components of several states are judged from arrays, all at once
+    (Fairness.components_groups, and component_groups from LARGE_COMPONENT states in
+    fair_parts); the state-by-state code (enabled()/taken()) is the definition. Each
+    case's assertions (lassos, holding) hold either way."""
+    import checker.engine.liveness as liveness
+    calls = []
+    real = liveness.Fairness.components_groups
+    if arrays:
+        monkeypatch.setattr(liveness, "LARGE_COMPONENT", 1)
+        monkeypatch.setattr(liveness.Fairness, "components_groups",
+                            lambda self, comps: calls.append(len(comps)) or real(self, comps))
+    else:
+        monkeypatch.setattr(liveness, "LARGE_COMPONENT", 10 ** 9)
+        monkeypatch.setattr(liveness.Fairness, "components_groups", lambda self, comps: calls.append(0))
+    case(tmp_path)
+    assert calls                           # components of several states were judged
+
+
+@pytest.mark.slow
+def test_component_groups_agree_with_each_states_groups():
+    """component_groups against enabled()/taken() state by state, on the group spec's
+    components (CONSUMERS=2, KAFKA-12890 unfixed: `when` conditions, strong and weak)."""
+    from checker.engine.liveness import Fairness, _groups_in
+    model = load(GROUP, {"CONSUMERS": "2", "FIX_KAFKA_12890": "false"})
+    graph = StateGraph(model, keep_states=False)
+    assert bfs(model, graph=graph).verdict == "ok"
+    fairness = Fairness(model, graph)
+    comps = []
+    graph.components(graph.starts, graph.targets, b"\x01" * len(graph), comps.append)
+    big = [c for c in comps if len(c) > 1]
+    assert big
+    for comp in big[:200]:
+        enabled, taken = fairness.component_groups(comp)
+        by_state, taken_set = _groups_in(graph, fairness, comp)
+        assert [set(np.flatnonzero(row).tolist()) for row in enabled] == [by_state[v] for v in comp]
+        assert set(np.flatnonzero(taken).tolist()) == taken_set

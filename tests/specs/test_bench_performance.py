@@ -69,3 +69,27 @@ def test_generated_promela_is_one_process_one_loop_one_step_per_action_instance(
     # RMRcvCommitMsg and RMRcvAbortMsg.
     assert len(_transitions(text)) == 2 + 5 * 7
     assert set(_variables(text)) == {"rmState", "tmState", "tmPrepared", "msgPrepared", "msgCommit", "msgAbort"}
+
+
+def test_tables_give_each_rows_median_load_and_the_thread_target_reads_search_time(capsys):
+    """The machine is shared: each row prints the median of its runs' load averages,
+    and issue 23's two-threads target compares search-and-liveness times."""
+    from performance import Row, Sample, native_targets, print_table
+    def row(config, searches, loads):
+        r = Row("modelcheck", config, None)
+        r.samples = [Sample(s + 5, s, 14_602_918, 3 * 10**9, None, s, load, 8.0) for s, load in zip(searches, loads)]
+        return r
+    cached = ", compiled library cached"
+    rows = [row(f"native, default flags{cached}, 1 worker", [30.0, 32.0, 31.0], [2.0, 6.0, 3.0]),
+            row(f"native, default flags{cached}, 2 workers", [15.0, 16.0, 17.0], [1.0, 9.0, 4.0])]
+    print_table("spec/group.gdsl default", rows, None, 3)
+    out = capsys.readouterr().out
+    assert "| load |" in out.splitlines()[3]
+    first = next(line for line in out.splitlines() if "1 worker |" in line)
+    assert first.split("|")[-2].strip() == "3.0" and first.split("|")[6].strip() == "8.00"   # median load, liveness
+    assert "runs (load): modelcheck, native, default flags, compiled library cached, 1 worker: 2.0, 6.0, 3.0" in out
+    lines = native_targets({"spec/group.gdsl default": rows})
+    threads = next(line for line in lines if "2 threads against 1" in line)
+    assert "1.94x" in threads and "met" in threads and "NOT" not in threads       # 31 / 16
+    wall = next(line for line in lines if "cached: " in line)
+    assert "21.00 s wall" in wall and "NOT met" in wall                          # 16 + 5 > 15
