@@ -212,10 +212,18 @@ class Search:
     def expand_chunk(self, chunk, base, frozen) -> list:
         """Expand the states numbered base, base+1, ... (chunk); return the new ones."""
         x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.conditions, self.covers)
+        before = self.constrained
         self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
         keys = fingerprints(x.found, self.model.hash_apart)
-        fresh = self.admit_found(x, self.visited.add(keys), base, frozen, expanded=chunk)
+        try:
+            fresh = self.admit_found(x, self.visited.add(keys), base, frozen, expanded=chunk)
+        except Stop:
+            # stopped while admitting (a bound, a new state's invariant): count what the
+            # states up to the one being expanded generated outside the constraints, as
+            # `generated` is counted (not the whole chunk's)
+            self.constrained = before + sum(x.outs[:self.expanding - base + 1])
+            raise
         if self.graph is not None:
             self.record(x, keys)
         if x.event is not None:
@@ -334,6 +342,7 @@ class Expansion:
     steps: list            # with a graph: each state's labelled steps, or None if not expanded
     event: "Stop | None"  # a stop met while expanding; `found` ends where it was met
     constrained: int       # successors generated outside the constraints (not stored)
+    outs: list = field(default_factory=list)             # ... of them, how many each state made
     marks: bytearray = field(default_factory=bytearray)  # with a graph: each state's marks
     step_marks: list = field(default_factory=list)       # ... and each recorded step's
     outside: list = field(default_factory=list)          # with a graph: each state's labelled
@@ -366,6 +375,7 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
     event = None
     for j, s in enumerate(states):
         i = base + j
+        constrained_before = x.constrained
         try:
             succ = successors(s)
         except SPEC_FAILURES as e:
@@ -377,6 +387,7 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
         if not succ and check_deadlock:
             event = Stop("deadlock", i)
             counts.append(0)
+            x.outs.append(0)
             break
         outside = None                 # positions of the successors outside the constraints
         if check_step is not None or check_con is not None:
@@ -424,6 +435,7 @@ def expand(model, states, base, canonical=None, check_deadlock=True, record=None
             succ = [canonical(t) for t in succ]
         found += succ
         counts.append(len(succ))
+        x.outs.append(x.constrained - constrained_before)
         if record is not None:
             steps.append(kept)
             x.marks += record.state_marks(s)
