@@ -123,6 +123,7 @@ def _recordings(folder, name):
     return sorted((KAFKA / folder).glob(f"{name}-[0-9].jsonl"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder, name", [("java-1node", "range-join-leave"), ("java-1node", "static-restart"),
                                           ("java-1node", "kill-consumer"), ("java-3node", "range-three-broker-down"),
                                           ("librdkafka-1node", "range-join-leave")])
@@ -135,6 +136,7 @@ def test_committed_kafka_recordings_conform(folder, name):
         assert v.conforms, f"{path.name}:{v.failed.event['line']}: {v.failed.text}"
 
 
+@pytest.mark.slow
 def test_the_failover_recordings_conform_through_the_new_coordinators_answers():
     """After the coordinator's broker is killed or shut down, the broker named as the new
     coordinator answers NOT_COORDINATOR (not yet taken the partition on) and then
