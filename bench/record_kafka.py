@@ -64,6 +64,8 @@ def main(argv=None) -> int:
     p.add_argument("--check-only", action="store_true",
                    help="record nothing: check the committed recordings again (after a spec change)")
     p.add_argument("--spec", default=None, help="with --check-only: the spec to check against")
+    p.add_argument("--keep-logs", action="store_true",
+                   help="keep every run's logs beside its recording (default: the first run's only)")
     args = p.parse_args(argv)
     if args.check_only:
         return check_only(args)
@@ -91,7 +93,7 @@ def main(argv=None) -> int:
                             print(f"{sc.name:28} run {k}: FAILED ({str(e).splitlines()[0]})", flush=True)
                             continue
                         recorded = time.monotonic() - t
-                        if k > 1:                               # the first run's logs are kept
+                        if k > 1 and not args.keep_logs:        # the first run's logs are kept
                             shutil.rmtree(target.with_suffix(".logs"), ignore_errors=True)
                         _, _, _, v = check(target)
                         if v.conforms:

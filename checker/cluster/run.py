@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 import json
+import logging
 from pathlib import Path
 import shutil
 import time
@@ -71,6 +72,7 @@ class KafkaRun(Run):
         self.cluster, self.client_kind = cluster, client
         self.group, self.topic = f"conformance-{tag}", f"orders-{tag}"     # Run._produce, _tp use the topic
         self.side = {}                       # client id -> ClientSide (librdkafka's own log)
+        self.raw_logs = []                   # the librdkafka clients' whole debug logs (files)
         self.state = {}                      # client id -> (last protocol response kind, generation)
         self.generation = {}
         self.coordinator = None
@@ -178,6 +180,12 @@ class KafkaRun(Run):
                 raise ScenarioFailed("static members and a slow assignor need the java client")
             self.side[name] = ClientSide(self.recorder)
             c = Client(name, self.sc, self, self.side[name], self.group, self.topic)
+            # librdkafka's whole `cgrp` debug log, beside the Java client's (kept with the
+            # recording's logs: what K10 in docs/kafka-findings.md needs next time)
+            raw = logging.FileHandler(self._client_dir() / f"{name}.client.log")
+            raw.setFormatter(logging.Formatter("%(created).4f %(message)s"))
+            c.logger.addHandler(raw)
+            self.raw_logs.append(raw)
             c.start()
         self.clients[name] = c
 
@@ -344,6 +352,8 @@ class KafkaRun(Run):
             super()._shutdown()            # the librdkafka consumers; the cluster serves the next run
         finally:
             self.cluster = cluster
+            for raw in self.raw_logs:
+                raw.close()
         for n in cluster.nodes:            # a broker a failover took down comes back for the next run
             if not n.alive:
                 cluster.restart(n.id)

@@ -36,7 +36,7 @@ class Client:
         ck = confluent_kafka()
         self.name, self.recorder, self.ck = name, recorder, ck
         self.events = LogEvents(recorder, name)
-        logger = logging.getLogger(f"checker.conformance.{name}.{id(self)}")
+        self.logger = logger = logging.getLogger(f"checker.conformance.{name}.{id(self)}")
         logger.setLevel(logging.DEBUG)
         logger.propagate = False
         logger.addHandler(self.events)

@@ -220,6 +220,8 @@ def test_a_scenario_recorded_on_a_real_broker_conforms(kafka_cluster, client, tm
     kinds = {e["kind"] for e in events}
     assert {"join_response", "sync_response", "commit", "fetch", "close"} <= kinds
     assert (target.with_suffix(".logs") / "requests.log").stat().st_size > 0
+    for c in ("c1", "c2"):           # each client's whole log (librdkafka's `cgrp` debug lines too)
+        assert (target.with_suffix(".logs") / f"{c}.client.log").stat().st_size > 0
     _, _, _, v = check(target)
     assert v.conforms, f"line {v.failed.event['line']}: {v.failed.text}"
 
