@@ -171,8 +171,8 @@ def test_html_for_notebooks_and_the_state_graph_picture():
 
 def test_ipython_displays_a_result_as_html_and_the_graph_as_svg():
     """What Jupyter does with a cell's value: IPython's display formatter picks the
-    representations (IPython is not a dependency: skipped without it)."""
-    formatters = pytest.importorskip("IPython.core.formatters")
+    representations (IPython is a test dependency, not one of the package's)."""
+    from IPython.core import formatters
     display = formatters.DisplayFormatter()
     diehard = api.load(DIEHARD)
     shown, _ = display.format(diehard.check(backend="python"))

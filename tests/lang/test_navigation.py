@@ -13,8 +13,11 @@ from checker.lang.errors import SpecError
 from checker.lang.navigation import _typed_nodes, index_spec
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every spec that stands alone: the index works one file at a time, so a spec that
+# `extends` another (spec/questions/) is not one it can resolve (docs/editor.md).
 CHECKED = [p for p in sorted(ROOT.rglob("*.gdsl")) if "malformed" not in p.parts and ".venv-ci" not in p.parts
-           and "node_modules" not in p.parts and "editors" not in p.parts and "test-artifacts" not in p.parts]
+           and "node_modules" not in p.parts and "editors" not in p.parts and "test-artifacts" not in p.parts
+           and not any(line.startswith("extends ") for line in p.read_text(encoding="utf-8").splitlines())]
 
 # The type checker's kind of a name, and the index's kinds of declaration that fit it.
 FITS = {"local": {"local", "parameter"}, "var": {"var"}, "const": {"const"}, "enum": {"enum value", "enum"},
@@ -25,10 +28,7 @@ FITS = {"local": {"local", "parameter"}, "var": {"var"}, "const": {"const"}, "en
 def test_every_name_resolves_as_the_type_checker_resolves_it(path):
     source = path.read_text(encoding="utf-8")
     spec = parser.parse(source, str(path))
-    try:
-        typecheck.check(spec)
-    except SpecError:
-        pytest.skip("does not type-check with its defaults")     # none in the repo today
+    typecheck.check(spec)
     index = index_spec(source, spec)
     at = {(o.line, o.col): o for o in index.occurrences}
     names = [n for n in _typed_nodes(spec) if isinstance(n, A.Name) and n.kind in FITS
