@@ -212,18 +212,9 @@ class Search:
     def expand_chunk(self, chunk, base, frozen) -> list:
         """Expand the states numbered base, base+1, ... (chunk); return the new ones."""
         x = expand(self.model, chunk, base, self.canonical, self.check_deadlock, self.conditions, self.covers)
-        before = self.constrained
-        self.constrained += x.constrained
         self.expanding = base + len(x.counts) - 1
         keys = fingerprints(x.found, self.model.hash_apart)
-        try:
-            fresh = self.admit_found(x, self.visited.add(keys), base, frozen, expanded=chunk)
-        except Stop:
-            # stopped while admitting (a bound, a new state's invariant): count what the
-            # states up to the one being expanded generated outside the constraints, as
-            # `generated` is counted (not the whole chunk's)
-            self.constrained = before + sum(x.outs[:self.expanding - base + 1])
-            raise
+        fresh = self.admit_found(x, self.visited.add(keys), base, frozen, expanded=chunk)
         if self.graph is not None:
             self.record(x, keys)
         if x.event is not None:
@@ -234,8 +225,19 @@ class Search:
     def admit_found(self, x, new, base, frozen, picked=None, expanded=None) -> list:
         """Admit the successors at positions `new` of an expansion of the states
         numbered from `base` (see admit; `picked`: those successors, if `x` does not
-        hold them; `expanded`: the states expanded, if at hand); count what it generated."""
-        generated = self.generated
+        hold them; `expanded`: the states expanded, if at hand); count what it generated
+        and what it generated outside the constraints (at a stop while admitting, up to
+        the state being expanded, as TLC would have counted going one state at a time)."""
+        generated, constrained = self.generated, self.constrained
+        try:
+            fresh = self._admit_found(x, new, base, frozen, picked, expanded, generated)
+        except Stop:
+            self.constrained = constrained + sum(x.outs[:self.expanding - base + 1])
+            raise
+        self.constrained = constrained + x.constrained
+        return fresh
+
+    def _admit_found(self, x, new, base, frozen, picked, expanded, generated) -> list:
         if len(new):
             which = np.searchsorted(np.cumsum(x.counts), new, side="right")   # each one's parent
             totals = np.cumsum(x.made)

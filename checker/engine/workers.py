@@ -63,6 +63,7 @@ class Expanded:
     counts: list           # how many successors each state contributed ...
     made: list             # ... and how many it generated
     constrained: int       # successors outside the state constraints
+    outs: list             # ... of them, how many each state made
     stop: tuple | None     # (verdict, index, info) of a stop met while expanding
     steps: Steps | None    # with a state graph
     took: float            # seconds the expansion took
@@ -130,7 +131,7 @@ class _Run:
                       np.array(x.outside_marks, np.uint32)) if self.record is not None else None
         took = time.perf_counter() - began
         self.busy += took
-        return Expanded(keys, x.counts, x.made, x.constrained, _plain_stop(x.event), steps, took, rss(),
+        return Expanded(keys, x.counts, x.made, x.constrained, x.outs, _plain_stop(x.event), steps, took, rss(),
                         self.covers.take() if self.covers is not None else None)
 
     def labels(self, steps, outside):
@@ -431,8 +432,7 @@ class ParallelSearch(Search):
             for o in outs:
                 self.covers.merge(o.covers)
         x = Expansion(None, [c for o in outs for c in o.counts], [m for o in outs for m in o.made],
-                      [], None, sum(o.constrained for o in outs))
-        self.constrained += x.constrained
+                      [], None, sum(o.constrained for o in outs), [c for o in outs for c in o.outs])
         base = self.level_start
         self.expanding = base + len(x.counts) - 1
         # each run's successors, looked up and added run after run: a state two runs
