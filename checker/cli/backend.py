@@ -1,7 +1,7 @@
 """`--backend python|native|auto`: which backend explores, and the header line saying why.
 
 The problem: the native backend (checker/native) explores much faster, but not yet
-every run: it has no symmetry reduction, liveness, state graph or simulation, and
+every run: it does not export the state graph or simulate, and
 a spec may use a construct it cannot compile yet, and it needs a C compiler. The
 invariant: `auto` takes native exactly when it can answer the whole question,
 and otherwise runs Python and says why in one `Backend:` line (the construct's
@@ -23,8 +23,6 @@ def _obstacle(model, opts, args, whole_graph) -> str | None:
         return "it does not simulate (--simulate) yet"
     if args.graph or args.coverage:
         return "it does not export the state graph yet (--graph, --coverage)"
-    if opts.get("symmetry") is not None:
-        return "it has no symmetry reduction yet (--no-symmetry explores every permutation natively)"
     return None
 
 
@@ -39,7 +37,7 @@ def choose(model, opts, args, whole_graph):
     native = None
     if reason is None:
         try:
-            native = NativeSearch(model).prepare()
+            native = NativeSearch(model, opts.get("symmetry")).prepare()
         except NoCompiler as e:
             reason = str(e)
         except CompileFailed as e:

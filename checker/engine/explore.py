@@ -318,21 +318,29 @@ class Search:
         invariant or could not be evaluated; `step_to` was found from its orbit's
         representative."""
         if self.canonical is not None:
-            model, canonical = self.model, self.canonical
-            wanted = canonical(step_to)
-            same = [t for t in model.successors(state) if canonical(t) == wanted]
-            if kind == "action":
-                step_to = next(t for t in same if model.check_steps(state, t) >= 0)
-            elif kind == "invariant":
-                step_to = next((t for t in same if model.check_invariants(t) >= 0), same[0])
-            else:
-                step_to = same[0]
+            return representative_step(self.model, self.canonical, state, step_to, kind)
         return labelled_step(self.model, state, step_to)
 
     def trace_to(self, index) -> list:
         if self.graph is not None:
             return self.graph.trace_to(index)
         return replay_trace(self.model, self.visited.fps, self.parent, index, self.canonical)
+
+
+def representative_step(model, canonical, state, step_to, kind=None) -> Step:
+    """Under symmetry reduction: the step from `state` (concrete, replayed) to a
+    successor in the orbit of `step_to` (found from the orbit's representative) that
+    breaks what it broke there: an action property (`kind` "action"), an invariant of a
+    state outside the constraints ("invariant"), or an evaluation."""
+    wanted = canonical(step_to)
+    same = [t for t in model.successors(state) if canonical(t) == wanted]
+    if kind == "action":
+        step_to = next(t for t in same if model.check_steps(state, t) >= 0)
+    elif kind == "invariant":
+        step_to = next((t for t in same if model.check_invariants(t) >= 0), same[0])
+    else:
+        step_to = same[0]
+    return labelled_step(model, state, step_to)
 
 
 @dataclass

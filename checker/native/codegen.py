@@ -23,6 +23,7 @@ from checker.lang.errors import SpecError
 
 from checker.lang.types import IntT
 
+from .canonical import canonical_source
 from .encoding import CTypes, StateLayout, Unsupported, c_value, is_finite_scalar, label_value, to_ord
 from .expressions import CExpressions
 from .statements import CStatements
@@ -44,8 +45,9 @@ class _Writer:
 
 
 class Generator(CExpressions, CStatements):
-    def __init__(self, model):
+    def __init__(self, model, symmetry=False):
         self.model, self.c = model, model.checked
+        self.symmetry = symmetry     # write mc_canon (canonical.py): the search keeps one state per orbit
         self.types = CTypes()
         self.whens = {}              # action index -> the `when` conditions of its fairness, in order
         for f in model.fairness:
@@ -79,6 +81,8 @@ class Generator(CExpressions, CStatements):
                  f"#define MC_N_COVER {len(self.model.covers)}",
                  f"#define MC_COVER_STATE {sum(1 << k for k, p in enumerate(self.model.covers) if p.kind == 'cover')}ULL"]
         head += self.pack_functions()
+        if self.symmetry:
+            head += canonical_source(self.model)
         source = "\n".join(head + self.prototypes + body.lines + self.site_table()
                            + ['#include "native_search.c"', ""])
         return Generated(source, self.layout, self.sites)
@@ -260,10 +264,11 @@ class Generator(CExpressions, CStatements):
         w("}")
 
 
-def generate(model) -> Generated:
-    """The C file of a compiled Model's spec and configuration; Unsupported (a located
-    SpecError) for a construct the native backend cannot compile yet."""
+def generate(model, symmetry=False) -> Generated:
+    """The C file of a compiled Model's spec and configuration (with `symmetry`, the
+    search keeps one state per orbit of its scalarset types' permutations); Unsupported
+    (a located SpecError) for a construct the native backend cannot compile yet."""
     try:
-        return Generator(model).build()
+        return Generator(model, symmetry).build()
     except SpecError as e:
         raise e.located(model.checked.spec.path, model.checked.spec.source)

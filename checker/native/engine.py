@@ -50,8 +50,9 @@ class _Result(ctypes.Structure):
 class NativeSearch:
     """One model's native backend: its C file, its library, its searches."""
 
-    def __init__(self, model):
+    def __init__(self, model, symmetry=None):
         self.model = model
+        self.symmetry = symmetry         # a compile.symmetry.Symmetry: C keeps one state per orbit
         self.generated = None
         self.lib = None
         self.cached = False
@@ -60,7 +61,7 @@ class NativeSearch:
     def prepare(self) -> "NativeSearch":
         """Generate and compile (or find in the cache); raises what stops the backend."""
         t0 = time.perf_counter()
-        self.generated = generate(self.model)
+        self.generated = generate(self.model, symmetry=self.symmetry is not None)
         crowded = [a for a, labels in self.generated.sites if len(labels) > MC_MAX_LABELS]
         if crowded:
             from .encoding import Unsupported
@@ -79,6 +80,9 @@ class NativeSearch:
         self.lib.mc_trace.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
                                       ctypes.POINTER(ctypes.c_int64), ctypes.c_int64,
                                       ctypes.POINTER(ctypes.c_uint64)]
+        if self.symmetry is not None:
+            self.lib.mc_trace_states.restype = ctypes.c_int64
+            self.lib.mc_trace_states.argtypes = [ctypes.POINTER(ctypes.c_uint64), ctypes.c_int64]
         self.prepare_seconds = time.perf_counter() - t0
         return self
 
@@ -86,8 +90,11 @@ class NativeSearch:
             progress=None, progress_every=2.0, memory_limit=None, **_ignored) -> Result:
         """The search; `workers`: threads expanding states (the results do not depend on
         it); `progress`: print progress lines (on stderr, from C) every `progress_every` s."""
-        if _ignored.get("symmetry") is not None or _ignored.get("graph") is not None:
-            raise ValueError("the native backend has no symmetry reduction and exports no graph yet")
+        if _ignored.get("graph") is not None:
+            raise ValueError("the native backend exports no graph yet")
+        if (_ignored.get("symmetry") is None) != (self.symmetry is None):
+            raise ValueError("NativeSearch(model, symmetry) compiles with or without symmetry reduction: "
+                             "give run() the same")
         if self.lib is None:
             self.prepare()
         record = bool(self.model.temporal)          # the liveness check reads the state graph
@@ -112,7 +119,8 @@ class NativeSearch:
         elif verdict == "error":
             res.property, res.property_kind = "EvaluationError", "error"
         if verdict in ("violation", "deadlock", "error") and (r.index >= 0 or r.init_pos >= 0):
-            res.trace = self.model.export_trace(self.trace(r.index, r.step_to, r.init_pos))
+            kind = ("invariant", "action")[r.kind] if verdict == "violation" else None
+            res.trace = self.model.export_trace(self.trace(r.index, r.step_to, r.init_pos, kind))
         if self.model.covers and verdict != "error":
             self.judge_covers(res)
         if record and verdict == "ok":
@@ -152,8 +160,9 @@ class NativeSearch:
         types = list(zip(self.model.var_names, self.model.var_types))
         return [self.generated.layout.decode(out[k * words:(k + 1) * words], types) for k in range(n)]
 
-    def trace(self, index, step_to, init_pos) -> list:
-        """The trace the C search recorded, replayed on the Python backend."""
+    def trace(self, index, step_to, init_pos, kind=None) -> list:
+        """The trace the C search recorded, replayed on the Python backend (`kind`: what
+        the step to `step_to` breaks, "invariant" or "action", if it breaks one)."""
         cap = 1 << 16
         out = (ctypes.c_int64 * (cap * (MC_MAX_LABELS + 1)))()
         first = (ctypes.c_uint64 * self.generated.layout.words)()
@@ -161,8 +170,9 @@ class NativeSearch:
         if n < 0:
             raise RuntimeError("the native backend could not rebuild its trace")   # a backend bug
         model = self.model
-        plain = self.generated.layout.decode(list(first), list(zip(model.var_names, model.var_types)))
-        state = model.import_state(plain) if model.packed else plain
+        state = self._state(list(first))
+        if self.symmetry is not None:
+            return self._orbit_trace(n, step_to >= 0, kind)
         trace = [Step(None, (), state)]
         row = MC_MAX_LABELS + 1
         for k in range(1, n):
@@ -176,4 +186,38 @@ class NativeSearch:
                                    f"is not a step of the Python backend here")   # a backend bug
             state, picks = next(iter(found.items()))
             trace.append(Step(name, picks, state))
+        return trace
+
+    def _state(self, words) -> tuple:
+        """The Python backend's state held in packed words."""
+        model = self.model
+        plain = self.generated.layout.decode(words, list(zip(model.var_names, model.var_types)))
+        return model.import_state(plain) if model.packed else plain
+
+    def _orbit_trace(self, n, violating_step, kind) -> list:
+        """Under symmetry the C search stored representatives and its labels name steps
+        from them: the trace is replayed from the initial state by orbits instead, each
+        step to a successor of the state reached whose orbit is that of the state C
+        reached (as the Python backend replays its own, explore.replay_states), the
+        violating step one that breaks the property (explore.representative_step)."""
+        from checker.engine.explore import representative_step
+        from checker.engine.outcome import label_trace
+        words = self.generated.layout.words
+        buf = (ctypes.c_uint64 * (n * words))()
+        if self.lib.mc_trace_states(buf, n) != n:
+            raise RuntimeError("the native backend could not rebuild its trace")   # a backend bug
+        reached = [self._state(buf[k * words:(k + 1) * words]) for k in range(n)]
+        canonical, model = self.symmetry.canonical, self.model
+        states = [reached[0]]
+        chain = reached[1:-1] if violating_step else reached[1:]
+        for target in chain:
+            want = canonical(target)
+            found = next((t for t in model.successors(states[-1]) if canonical(t) == want), None)
+            if found is None:
+                raise RuntimeError("the native and Python backends disagree: a step under symmetry "
+                                   "could not be replayed")   # a backend bug
+            states.append(found)
+        trace = label_trace(model, states)
+        if violating_step:
+            trace.append(representative_step(model, canonical, states[-1], reached[-1], kind))
         return trace

@@ -66,6 +66,17 @@ static __thread int32_t *slid;         /* interned label id, or -1: not interned
 static __thread int8_t *sinv;          /* a new state's invariants: -1 hold, k broken, -2 failed */
 static __thread int64_t nsucc, capsucc;
 
+/* Symmetry reduction (MC_SYMMETRY, canonical.py's mc_canon): the search keeps each
+ * successor's orbit representative (scw), fingerprinted and stored, while sw keeps the
+ * successor itself for the checks that read the step (covers); a trace's positions
+ * are among the successors of representatives (mc_trace canonicalises as it goes). */
+#ifdef MC_SYMMETRY
+static __thread uint64_t *scw;
+#define MC_KEPT(k) (scw + (k) * MC_WORDS)
+#else
+#define MC_KEPT(k) (sw + (k) * MC_WORDS)
+#endif
+
 /* snum: not in the visited set; in it (no numbers kept); not in it, but an earlier
  * successor in this thread's part of the chunk is the same state (phase B admits that
  * one first, so this one's invariants and words are not needed) */
@@ -121,6 +132,10 @@ static void succ_grow(void) {
     snum = realloc(snum, capsucc * sizeof(int32_t));
     slid = realloc(slid, capsucc * sizeof(int32_t));
     sinv = realloc(sinv, capsucc);
+#ifdef MC_SYMMETRY
+    scw = realloc(scw, capsucc * MC_WORDS * sizeof(uint64_t));
+    if (!scw) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+#endif
     if (!sw || !ss || !slab || !sout || !sfp || !smark || !snum || !slid || !sinv) {
         fprintf(stderr, "native search: out of memory\n"); abort();
     }
@@ -394,7 +409,11 @@ static void check_successor(const S *t, int64_t k) {
     }
     sout[k] = (unsigned char)out;
     if (!out) {               /* its slot is fetched now, looked up after the state's last successor */
-        uint64_t fp = mc_fingerprint(sw + k * MC_WORDS);
+#ifdef MC_SYMMETRY
+        memcpy(MC_KEPT(k), sw + k * MC_WORDS, MC_WORDS * sizeof(uint64_t));
+        mc_canon(MC_KEPT(k));
+#endif
+        uint64_t fp = mc_fingerprint(MC_KEPT(k));
         sfp[k] = fp;
         if (st.visited.slots) __builtin_prefetch(&st.visited.slots[fp & st.visited.mask]);
     }
@@ -566,7 +585,7 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
                 a->lab.n += row;
             }
         }
-        if (q->num == SUCC_NEW) memcpy(w + (nw++) * MC_WORDS, sw + k * MC_WORDS, MC_WORDS * sizeof(uint64_t));
+        if (q->num == SUCC_NEW) memcpy(w + (nw++) * MC_WORDS, MC_KEPT(k), MC_WORDS * sizeof(uint64_t));
     }
     a->rec.n += upto;
     a->w.n += nw * MC_WORDS;
@@ -593,6 +612,9 @@ static void expand_part(int t) {
 
 static void succ_free(void) {
     free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark); free(snum); free(slid); free(sinv);
+#ifdef MC_SYMMETRY
+    free(scw); scw = NULL;
+#endif
     free(part_fp); free(part_stamp); part_fp = NULL; part_stamp = NULL; part_gen = 0;
     sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL; snum = NULL; slid = NULL; sinv = NULL;
     nsucc = capsucc = 0;
@@ -702,6 +724,9 @@ int mc_run(const McOptions *o, McResult *r) {
             }
         }
         uint32_t num;
+#ifdef MC_SYMMETRY
+        mc_canon(sw + k * MC_WORDS);     /* the orbit's representative is kept (t stays the state itself) */
+#endif
         int added = table_add(&st.visited, mc_fingerprint(sw + k * MC_WORDS), (uint32_t)st.n, &num);
         if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
         if (!added) continue;
@@ -881,6 +906,20 @@ void mc_covers(int64_t *parent, int64_t *init) {
  * if >= 0; index -1: the initial state at init_pos alone). Writes, per state of the
  * trace, 1 + MC_MAX_LABELS int64s: the emitting site, then its labels; and the first
  * state's packed words to `first`. Returns the number of states, -1 on failure. */
+#ifdef MC_SYMMETRY
+/* The states of the last trace as the spec reached them from each representative
+ * (state k: a successor of the representative of state k-1): Python replays the
+ * trace from them (engine.py), as labels name steps from representatives. */
+static uint64_t *g_trace_w;
+static int64_t g_trace_cap;
+
+int64_t mc_trace_states(uint64_t *out, int64_t n) {
+    if (n > g_trace_cap) return -1;
+    memcpy(out, g_trace_w, n * MC_WORDS * sizeof(uint64_t));
+    return n;
+}
+#endif
+
 int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out, int64_t cap,
                  uint64_t *first) {
     int64_t chain_len = 0;
@@ -897,6 +936,11 @@ int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out,
         m = chain_len;
     }
     if (step_to >= 0) pos[m++] = step_to;
+#ifdef MC_SYMMETRY
+    free(g_trace_w);
+    g_trace_w = malloc((m + 1) * MC_WORDS * sizeof(uint64_t));
+    g_trace_cap = g_trace_w ? m : 0;
+#endif
     mc_failed = 0;
     mc_labelling = 1;
     nsucc = 0;
@@ -908,6 +952,15 @@ int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out,
                (MC_MAX_LABELS + 1) * sizeof(int64_t));
         if (k == 0) memcpy(first, sw + pos[0] * MC_WORDS, MC_WORDS * sizeof(uint64_t));
         s = ss[pos[k]];
+#ifdef MC_SYMMETRY
+        if (k < g_trace_cap) memcpy(g_trace_w + k * MC_WORDS, sw + pos[k] * MC_WORDS, MC_WORDS * sizeof(uint64_t));
+        {   /* positions are among the successors of the stored representative */
+            uint64_t cw[MC_WORDS];
+            memcpy(cw, sw + pos[k] * MC_WORDS, sizeof cw);
+            mc_canon(cw);
+            mc_unpack(cw, &s);
+        }
+#endif
         if (k + 1 < m) {
             nsucc = 0;
             mc_successors(&s);
