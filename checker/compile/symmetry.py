@@ -132,6 +132,14 @@ def symmetry_of(model) -> Symmetry | None:
     return Symmetry(types, gen.unary, namespace, source, findings)
 
 
+def unary_variables(var_types, relevant) -> set:
+    """The variables every datum of which mentions at most one scalarset value: all of
+    them for the unary flavour; the ones Murphi's scheme takes signatures from otherwise
+    (the native backend's canonical form, checker/native/canonical.py, follows this)."""
+    gen = _Generator(var_types, relevant)
+    return {v for v, t in enumerate(var_types) if gen.is_unary(t)}
+
+
 class _Generator:
     """Writes the source of permute, canonical and canonical_with_perm for one model."""
 

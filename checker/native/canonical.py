@@ -1,39 +1,38 @@
 """Symmetry reduction in C: the canonical representative of a state's orbit.
 
 The problem: under symmetry reduction (checker/compile/symmetry.py) the search keeps
-one state per orbit of the permutations of the spec's scalarset types; the native
+one state per orbit of the permutations of the spec's scalarset types. The native
 search must map every successor to a representative that is a function of its
-orbit alone (an exact canonical form), or its counts would differ from the Python
-backend's. The invariant: `mc_canon(w)` replaces the packed words w by the least
-image of the state among the permutations that sort each type's values by their
-*signature*, and signatures are equivariant (the signature of value v in state s is
-that of pi(v) in pi(s)), so the set of images tried is the same for every state of
-an orbit. A signature is exact, not hashed: for every datum that mentions exactly
-one scalarset value (rmState[rm], rm in tmPrepared, Prepared(rm) in msgs, an
-option or a record holding one value, ...) a fixed digit of the value's row holds
-what the datum says besides the value's identity. When every datum of the state is
-such (a *unary* spec: TwoPhase, TCommit), the rows determine the state, values with
-equal rows are interchangeable, and one sort and one permutation give the
-representative; otherwise (data mentioning two values) the rows come from the unary
-data only and every arrangement of equal rows is tried, the least packed image
-kept (Murphi's scheme, as the Python backend's). The representative need not be the
-one the Python backend picks; both are exact, so counts, depth and traces agree.
-The cost: per successor an unpack, the rows (a few digits a value), an insertion
-sort of each type's values, one permutation and a pack (TwoPhase RM=9: about a
-quarter of a microsecond); ties in non-unary specs multiply the last two by the
-number of arrangements. Public entry point: `canonical_source(model) -> [C lines]`
-(empty when the model has no scalarset type to permute).
+orbit alone, or its counts would be wrong; and where a search stops early (a
+violation, a bound) its counts depend on the order states are found in, which
+depends on the representatives, so to agree with the Python backend there too it
+must pick the very state the Python backend picks. The invariant: `mc_canon(w)`
+replaces the packed words w by the Python backend's representative, computed its
+way in C: each value's signature is symmetry.py's columns, in its order (a
+scalarset-keyed map's entry, a set's membership, else a bucket per variable of
+descriptors, kept as mixed-radix codes whose order is the descriptors' tuple order,
+sorted and compared as lists), every comparison the Python key order (`cmp`: none
+first, sets as sorted tuples, maps and sequences as tuples); values sorted by
+signature, then by value. Unary specs (TwoPhase, TCommit: every datum mentions one
+value) take that one permutation; otherwise every arrangement of equal signatures
+(from the unary variables only) is tried and the least image by symmetry.py's
+`less` kept (Murphi's scheme). A datum these codes cannot express (a descriptor
+holding a set, codes past 2^62) is a located Unsupported: auto then runs Python.
+The cost: per successor an unpack, the buckets (a few codes a value), an insertion
+sort of each type's values, one permutation and a pack: TwoPhase RM=9 explores at
+about 2.6 M states/s on one core (docs/performance.md); ties in non-unary specs
+multiply the last two by the number of arrangements. Public entry point:
+`canonical_source(model) -> [C lines]` (empty when no scalarset type is permuted).
 """
 from __future__ import annotations
 
 import itertools
 
-from checker.compile.symmetry import mentions, occurrences
+from checker.compile.symmetry import mentions, occurrences, unary_variables
 from checker.lang.types import MapT, OptionT, RecordT, ScalarsetT, SeqT, TupleT, component_types
 
-from .encoding import card, is_bitset, is_keyed, is_scalar, seq_capacity, strides
+from .encoding import Unsupported, card, is_bitset, is_keyed, is_scalar, seq_capacity, strides, to_ord
 
-MAX_LEAVES = 256        # a map entry's digits (a value keyed by a scalarset): more, and it counts as not unary
 
 # Tie arrangements (non-unary specs): next_permutation over a run of values.
 _HELPERS = r"""
@@ -51,22 +50,13 @@ static int mc_sym_next(int64_t *a, int n) {
     return 1;
 }
 
-static int mc_sym_less(const uint64_t *a, const uint64_t *b) {
-    for (int i = 0; i < MC_WORDS; i++) if (a[i] != b[i]) return a[i] < b[i];
-    return 0;
-}
-
-/* order[0..n): the values 0..n-1 sorted by their rows (d digits each), stably. */
-static void mc_sym_sort(const uint64_t *rows, int d, int64_t *order, int n) {
-    for (int i = 0; i < n; i++) order[i] = i;
+/* A bucket's descriptor codes, ascending (symmetry.py sorts each bucket). */
+static void mc_sym_sort_codes(int64_t *q, int n) {
     for (int i = 1; i < n; i++) {
-        int64_t v = order[i];
+        int64_t x = q[i];
         int j = i;
-        while (j > 0 && memcmp(rows + order[j - 1] * d, rows + v * d, d * sizeof(uint64_t)) > 0) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
+        while (j > 0 && q[j - 1] > x) { q[j] = q[j - 1]; j--; }
+        q[j] = x;
     }
 }
 """
@@ -88,24 +78,6 @@ def canonical_source(model) -> list:
     if not relevant:
         return []
     return _Generator(model, relevant).build()
-
-
-def card_rest(t) -> int:
-    """The number of values of what a one-value type holds besides its value."""
-    if isinstance(t, ScalarsetT):
-        return 1
-    if isinstance(t, OptionT):
-        return card_rest(t.inner)
-    n = 1
-    for x in component_types(t):
-        n *= card_rest(x) if _one(x) else card(x)
-    return n
-
-
-def _one(t) -> bool:
-    """Does t hold a scalarset value at all (for a type known to hold at most one)?"""
-    return isinstance(t, ScalarsetT) or (isinstance(t, OptionT) and _one(t.inner)) or \
-        (isinstance(t, (RecordT, TupleT)) and any(_one(x) for x in component_types(t)))
 
 
 class _Generator:
@@ -151,35 +123,6 @@ class _Generator:
                 body.append("    return r;")
             self.funcs += body + ["}"]
         return f"{name}({x}, P)"
-
-    def split(self, t, x: str, rest: str) -> tuple:
-        """(C expression: the one value of the one-value scalar ordinal x, or -1 if none;
-        also sets `rest` to the ordinal of the other parts; the value's type index)."""
-        k = next(i for s, i in self.relevant.items() if mentions(t, {s: 0}))
-        name = self.name("mc_sp", t)
-        if name not in self.done:
-            self.done.add(name)
-            body = [f"static int64_t {name}(int64_t x, int64_t *rest) {{"]
-            if isinstance(t, ScalarsetT):
-                body.append("    *rest = 0; return x;")
-            elif isinstance(t, OptionT):
-                inner, _k = self.split(t.inner, "x - 1", "rest")
-                body.append(f"    if (x == 0) return -1;\n    return {inner};")
-            else:
-                comps = component_types(t)
-                body.append("    int64_t o = 0, ir = 0, who = -1;")
-                for c, s in zip(comps, strides(t)):
-                    digit = f"((x / {s}LL) % {card(c)}LL)"
-                    if self.occ(c):
-                        inner, _k = self.split(c, digit, "&ir")
-                        body.append(f"    who = {inner}; (void)ir;")
-                        one = c
-                    else:
-                        body.append(f"    o = o * {card(c)}LL + {digit};")
-                body.append(f"    *rest = o * {card_rest(one)}LL + ir;")
-                body.append("    return who;")
-            self.funcs += body + ["}"]
-        return f"{name}({x}, {rest})", k
 
     # ---- the permutation of a whole value
 
@@ -233,159 +176,300 @@ class _Generator:
             self.permute(t.value, f"{src}.a[{i}]", f"{dst}.a[{j}]", False, out)
             out.append("}")
 
-    # ---- signatures: each value's row of digits
+    # ---- Python's order on values (symmetry.py's key_expr), as a C comparison
 
-    def leaves(self, t, x) -> list:
-        """C expressions (uint64) of every leaf of x, a value holding no permuted value;
-        absent parts are zero, so equal values give equal leaves."""
-        if is_scalar(t) or is_bitset(t):
-            return [f"(uint64_t)({x})"]
-        if isinstance(t, (RecordT, TupleT)):
-            return [e for i, c in enumerate(component_types(t)) for e in self.leaves(c, f"{x}.f{i}")]
+    def cmp(self, t, x, y, out) -> None:
+        """Statements returning -1 or 1 when values x and y of type t differ, ordered as
+        the Python backend orders their keys; falling through when they are equal."""
+        if is_scalar(t):                 # an int, or an ordinal: domain order is key order
+            out.append(f"if ({x} != {y}) return {x} < {y} ? -1 : 1;")
+        elif is_bitset(t):               # a set's key: its sorted elements, compared as tuples
+            a, b, d = self.fresh("a"), self.fresh("b"), self.fresh("l")
+            out.append(f"{{ uint64_t {a} = {x}, {b} = {y}; if ({a} != {b}) {{ "
+                       f"int {d} = __builtin_ctzll({a} ^ {b}); uint64_t up = {d} == 63 ? 0 : ~0ULL << ({d} + 1); "
+                       f"if ({a} >> {d} & 1) return ({b} & up) ? -1 : 1; return ({a} & up) ? 1 : -1; }} }}")
+        elif isinstance(t, (RecordT, TupleT)):
+            for i, c in enumerate(component_types(t)):
+                self.cmp(c, f"{x}.f{i}", f"{y}.f{i}", out)
+        elif isinstance(t, OptionT):     # none first
+            out.append(f"if ({x}.some != {y}.some) return {x}.some < {y}.some ? -1 : 1;")
+            out.append(f"if ({x}.some) {{")
+            self.cmp(t.inner, f"{x}.v", f"{y}.v", out)
+            out.append("}")
+        elif isinstance(t, SeqT):        # tuples: a prefix first
+            i = self.fresh("i")
+            out.append(f"for (int64_t {i} = 0; {i} < {x}.len && {i} < {y}.len; {i}++) {{")
+            self.cmp(t.elem, f"{x}.a[{i}]", f"{y}.a[{i}]", out)
+            out.append("}")
+            out.append(f"if ({x}.len != {y}.len) return {x}.len < {y}.len ? -1 : 1;")
+        else:
+            assert isinstance(t, MapT) and is_keyed(t)
+            i = self.fresh("i")
+            out.append(f"for (int64_t {i} = 0; {i} < {card(t.key)}; {i}++) {{")
+            if not t.total:              # an absent entry (None) first
+                out.append(f"int h{i} = {x}.has >> {i} & 1; if (h{i} != ({y}.has >> {i} & 1)) return h{i} ? 1 : -1;"
+                           f" if (!h{i}) continue;")
+            self.cmp(t.value, f"{x}.a[{i}]", f"{y}.a[{i}]", out)
+            out.append("}")
+
+    # ---- signatures: symmetry.py's columns, in its order
+
+    def slot_leaves(self, t) -> list:
+        """The radices of the leaves symmetry.py's `slot` gives a one-value scalar type."""
+        if isinstance(t, ScalarsetT):
+            return []
         if isinstance(t, OptionT):
-            return [f"(uint64_t)({x}.some)"] + self.leaves(t.inner, f"{x}.v")
-        if isinstance(t, SeqT):
-            return [f"(uint64_t)({x}.len)"] + [e for i in range(seq_capacity(t))
-                                               for e in self.leaves(t.elem, f"{x}.a[{i}]")]
-        assert isinstance(t, MapT) and is_keyed(t)
-        head = [] if t.total else [f"{x}.has"]
-        return head + [e for i in range(card(t.key)) for e in self.leaves(t.value, f"{x}.a[{i}]")]
+            return self.slot_leaves(t.inner)
+        out = []
+        for c in component_types(t):
+            out += self.slot_leaves(c) if self.occ(c) else [card(c)]
+        return out
 
-    def rows(self, t, x, off: dict, out) -> tuple:
-        """Statements writing the digits the data of x give the values they mention, at
-        digit offsets `off` (type index -> C expression). Returns (every datum of x
-        mentioning permuted values was written: x is unary, {type index: digits used})."""
+    def slot_function(self, t) -> tuple:
+        """(name of `int64_t f(int64_t x, int64_t *leaf)`: the one value of scalar ordinal x
+        of one-value type t, or -1; its other parts' ordinals written to leaf[] in
+        symmetry.py's order; the value's type index)."""
+        k = next(i for s, i in self.relevant.items() if mentions(t, {s: 0}))
+        name = self.name("mc_slot", t)
+        if name not in self.done:
+            self.done.add(name)
+            body = [f"static int64_t {name}(int64_t x, int64_t *leaf) {{", "    (void)leaf;"]
+            if isinstance(t, ScalarsetT):
+                body.append("    return x;")
+            elif isinstance(t, OptionT):
+                inner, _k = self.slot_function(t.inner)
+                body.append(f"    return x == 0 ? -1 : {inner}(x - 1, leaf);")
+            else:
+                body.append("    int64_t who = -1;")
+                at = 0
+                for c, st in zip(component_types(t), strides(t)):
+                    digit = f"((x / {st}LL) % {card(c)}LL)"
+                    if self.occ(c):
+                        inner, _k = self.slot_function(c)
+                        body.append(f"    who = {inner}({digit}, leaf + {at});")
+                        at += len(self.slot_leaves(c))
+                    else:
+                        body.append(f"    leaf[{at}] = {digit};")
+                        at += 1
+                body.append("    return who;")
+            self.funcs += body + ["}"]
+        return name, k
+
+    def atoms(self, t, x, path, out, pos) -> None:
+        """symmetry.py's `atoms` for a unary variable: statements appending, for every datum
+        of x mentioning one value, its descriptor (path, other parts) to that value's
+        bucket, as a code whose order is the descriptors' (sites: weights filled in later).
+        `path`: [(C expression, radix)]."""
         n = self.occ(t)
         if n == 0:
-            return True, {}
-        if is_scalar(t):
-            if n != 1:
-                return False, {}
-            r, v = self.fresh("r"), self.fresh("v")
-            who, k = self.split(t, x, f"&{r}")
-            out.append(f"{{ int64_t {r} = 0, {v} = {who}; if ({v} >= 0) g{k}[{v}][{off[k]}] = 1 + {r}; }}")
-            return True, {k: 1}
+            return
+        if n == 1 and not isinstance(t, (SeqT, MapT)) and not is_bitset(t):
+            if not is_scalar(t):
+                raise Unsupported(f"symmetry reduction over a value of type {t}", pos)
+            fn, k = self.slot_function(t)
+            leaves = self.slot_leaves(t)
+            lv, who = self.fresh("L"), self.fresh("v")
+            out.append(f"{{ int64_t {lv}[{max(1, len(leaves))}]; int64_t {who} = {fn}({x}, {lv}); "
+                       f"if ({who} >= 0) {self.push(k, who, path + [(f'{lv}[{j}]', r) for j, r in enumerate(leaves)])} }}")
+            return
         if is_bitset(t):
-            if self.occ(t.elem) != 1:
-                return False, {}
-            b, r, v = self.fresh("b"), self.fresh("r"), self.fresh("v")
-            who, k = self.split(t.elem, f"__builtin_ctzll({b})", f"&{r}")
-            out.append(f"for (uint64_t {b} = {x}; {b}; {b} &= {b} - 1) {{ int64_t {r} = 0, {v} = {who}; "
-                       f"if ({v} >= 0) g{k}[{v}][{off[k]}] |= 1ULL << {r}; }}")
-            return True, {k: 1}
+            fn, k = self.slot_function(t.elem)
+            leaves = self.slot_leaves(t.elem)
+            b, lv, who = self.fresh("b"), self.fresh("L"), self.fresh("v")
+            out.append(f"for (uint64_t {b} = {x}; {b}; {b} &= {b} - 1) {{ int64_t {lv}[{max(1, len(leaves))}]; "
+                       f"int64_t {who} = {fn}(__builtin_ctzll({b}), {lv}); "
+                       f"if ({who} >= 0) {self.push(k, who, path + [(f'{lv}[{j}]', r) for j, r in enumerate(leaves)], card(t.elem))} }}")
+            return
         if isinstance(t, (RecordT, TupleT)):
-            ok, used = True, {}
-            for i, c in enumerate(component_types(t)):
-                here = {k: f"{off[k]} + {used.get(k, 0)}" for k in off}
-                part, u = self.rows(c, f"{x}.f{i}", here, out)
-                ok = ok and part
-                for k, m in u.items():
-                    used[k] = used.get(k, 0) + m
-            return ok, used
+            comps = component_types(t)
+            for i, c in enumerate(comps):
+                self.atoms(c, f"{x}.f{i}", path + [(str(i), len(comps))], out, pos)
+            return
         if isinstance(t, OptionT):
             out.append(f"if ({x}.some) {{")
-            ok, used = self.rows(t.inner, f"{x}.v", off, out)
+            self.atoms(t.inner, f"{x}.v", path, out, pos)
             out.append("}")
-            return ok, used
+            return
         if isinstance(t, SeqT):
-            return self.each(seq_capacity(t), f"{x}.len", lambda i: f"{x}.a[{i}]", t.elem, off, out, None)
+            i = self.fresh("i")
+            out.append(f"for (int64_t {i} = 0; {i} < {x}.len; {i}++) {{")
+            self.loops.append(seq_capacity(t))
+            self.atoms(t.elem, f"{x}.a[{i}]", path + [(i, seq_capacity(t))], out, pos)
+            self.loops.pop()
+            out.append("}")
+            return
         if not (isinstance(t, MapT) and is_keyed(t)):
-            return False, {}
-        present = None if t.total else (lambda i: f"({x}.has >> {i} & 1)")
-        if not mentions(t.key, self.relevant):
-            return self.each(card(t.key), None, lambda i: f"{x}.a[{i}]", t.value, off, out, present)
-        if self.occ(t.key) != 1 or mentions(t.value, self.relevant):
-            return False, {}
-        leaves = self.leaves(t.value, f"{x}.a[{{i}}]")
-        if len(leaves) > MAX_LEAVES:
-            return False, {}
-        width = len(leaves) + (0 if t.total else 1)
-        i, r, v = self.fresh("i"), self.fresh("r"), self.fresh("v")
-        who, k = self.split(t.key, i, f"&{r}")
-        out.append(f"for (int64_t {i} = 0; {i} < {card(t.key)}; {i}++) {{")
-        if present is not None:
-            out.append(f"if (!{present(i)}) continue;")
-        out.append(f"int64_t {r} = 0, {v} = {who}; if ({v} < 0) continue;")
-        out.append(f"uint64_t *d = &g{k}[{v}][{off[k]} + {r} * {width}];")
-        digits = ([] if t.total else ["1"]) + [e.replace("{i}", i) for e in leaves]
-        out.append(" ".join(f"d[{j}] = {e};" for j, e in enumerate(digits)) + " }")
-        return True, {k: card_rest(t.key) * width}
-
-    def each(self, count, length, item, t, off, out, present) -> tuple:
-        """rows() of item(i) for i below count (and below `length`, and where present(i))."""
+            raise Unsupported(f"symmetry reduction over a value of type {t}", pos)
         i = self.fresh("i")
-        inner_off = {k: self.fresh("o") for k in range(self.k)}
-        inner = []
-        ok, used = self.rows(t, item(i), inner_off, inner)
-        bound = f"{i} < {count}" + (f" && {i} < {length}" if length else "")
-        out.append(f"for (int64_t {i} = 0; {bound}; {i}++) {{")
-        if present is not None:
-            out.append(f"if (!{present(i)}) continue;")
-        for k, m in used.items():
-            out.append(f"int64_t {inner_off[k]} = {off[k]} + {i} * {m};")
-        out += inner
-        out.append("}")
-        return ok, {k: m * count for k, m in used.items()}
+        out.append(f"for (int64_t {i} = 0; {i} < {card(t.key)}; {i}++) {{")
+        if not t.total:
+            out.append(f"if (!({x}.has >> {i} & 1)) continue;")
+        if not mentions(t.key, self.relevant):
+            self.loops.append(card(t.key))
+            self.atoms(t.value, f"{x}.a[{i}]", path + [(i, card(t.key))], out, pos)
+            self.loops.pop()
+            out.append("}")
+            return
+        if not is_scalar(t.value) or not isinstance(t.key, (ScalarsetT, RecordT, TupleT)):
+            raise Unsupported(f"symmetry reduction over a map of type {t}", pos)
+        value = (to_ord(t.value, f"{x}.a[{i}]"), card(t.value))
+        if isinstance(t.key, ScalarsetT):
+            k = self.relevant[t.key]
+            out.append(self.push(k, i, path + [value], card(t.key)) + " }")
+            return
+        comps = component_types(t.key)
+        at = next(j for j, c in enumerate(comps) if isinstance(c, ScalarsetT) and c in self.relevant)
+        k = self.relevant[comps[at]]
+        digits = [(f"(({i} / {st}LL) % {card(c)}LL)", card(c)) for c, st in zip(comps, strides(t.key))]
+        who = self.fresh("v")
+        out.append(f"int64_t {who} = {digits[at][0]};")
+        out.append(self.push(k, who, path + [d for j, d in enumerate(digits) if j != at] + [value],
+                             card(t.key)) + " }")
+
+    def push(self, k, who, parts, count=1) -> str:
+        """The statement appending a descriptor (parts: [(C expr, radix)]) to value who's
+        bucket of the current variable for type k."""
+        bucket = self.bucket(k)
+        site = len(bucket["sites"])
+        bucket["sites"].append([r for _e, r in parts])
+        n = 1
+        for m in self.loops:
+            n *= m
+        bucket["cap"] += n * count
+        code = " + ".join(f"({e}) * @W{bucket['id']}_{site}_{j}@" for j, (e, _r) in enumerate(parts)) or "0"
+        return f"{{ int64_t *q = B->{bucket['name']}[{who}]; q[B->n{bucket['name']}[{who}]++] = {code}; }}"
+
+    def bucket(self, k) -> dict:
+        key = (self.var, k)
+        if key not in self.buckets:
+            self.buckets[key] = {"id": len(self.buckets), "name": f"b{self.var}_{k}", "k": k, "sites": [], "cap": 0}
+        return self.buckets[key]
+
+    def weights(self, text: str) -> str:
+        """Each bucket's descriptors as mixed-radix codes: positions padded to the longest,
+        each position's radix the largest there, so code order is tuple order (two
+        descriptors of different shapes differ at a path position before either ends)."""
+        for b in self.buckets.values():
+            length = max((len(r) for r in b["sites"]), default=0)
+            radix = [max((r[j] for r in b["sites"] if j < len(r)), default=1) for j in range(length)]
+            total = 1
+            for r in radix:
+                total *= r
+            if total >= 1 << 62:
+                raise Unsupported("symmetry reduction over data this large", self.var_pos[b["name"]])
+            w = [1] * length
+            for j in range(length - 2, -1, -1):
+                w[j] = w[j + 1] * radix[j + 1]
+            for site, radices in enumerate(b["sites"]):
+                for j in range(len(radices)):
+                    text = text.replace(f"@W{b['id']}_{site}_{j}@", f"{w[j]}LL")
+        return text
 
     # ---- the file's part
 
+    def signature(self, v, name, t, pos, fill, columns) -> None:
+        """Variable v's columns of the signatures (symmetry.signature_columns): a
+        scalarset-keyed map's entry, a set of values' membership, or else a bucket of
+        descriptors per type it mentions (filled by `fill`, compared as sorted lists)."""
+        x = f"s->{name}"
+        if isinstance(t, MapT) and isinstance(t.key, ScalarsetT) and t.key in self.relevant \
+                and not self.occ(t.value) and is_keyed(t):
+            out = columns[self.relevant[t.key]]
+            if not t.total:
+                out.append(f"{{ int ha = {x}.has >> a & 1, hb = {x}.has >> b & 1; "
+                           f"if (ha != hb) return ha ? 1 : -1; if (ha) {{")
+            self.cmp(t.value, f"{x}.a[a]", f"{x}.a[b]", out)
+            if not t.total:
+                out.append("} }")
+            return
+        if is_bitset(t) and isinstance(t.elem, ScalarsetT) and t.elem in self.relevant:
+            columns[self.relevant[t.elem]].append(
+                f"if (({x} >> a & 1) != ({x} >> b & 1)) return ({x} >> a & 1) ? 1 : -1;")
+            return
+        self.var = v
+        self.atoms(t, x, [], fill, pos)
+        for k in sorted(self.rel(t).values()):
+            b = self.bucket(k)
+            self.var_pos[b["name"]] = pos
+            n = f"B->n{b['name']}"
+            columns[k].append(f"{{ int na = {n}[a], nb = {n}[b]; const int64_t *qa = B->{b['name']}[a], "
+                              f"*qb = B->{b['name']}[b]; for (int j = 0; j < na && j < nb; j++) "
+                              f"if (qa[j] != qb[j]) return qa[j] < qb[j] ? -1 : 1; "
+                              f"if (na != nb) return na < nb ? -1 : 1; }}")
+
     def build(self) -> list:
         names, types = self.model.var_names, self.model.var_types
+        decls = {v.name: v.decl.pos for v in self.model.checked.vars}
         perm = []
         for name, t in zip(names, types):
             self.permute(t, f"in->{name}", f"out->{name}", True, perm)
-        rows, used, unary = [], {}, True
-        for name, t in zip(names, types):
-            ok, u = self.rows(t, f"s.{name}", {k: str(used.get(k, 0)) for k in range(self.k)}, rows)
-            unary = unary and ok
-            for k, m in u.items():
-                used[k] = used.get(k, 0) + m
+        unary_vars = unary_variables(types, self.relevant)
+        unary = len(unary_vars) == len(types)
+        self.buckets, self.loops, self.var_pos = {}, [], {}
+        fill, columns = [], {k: [] for k in range(self.k)}
+        for v, (name, t) in enumerate(zip(names, types)):
+            if v in unary_vars:
+                self.signature(v, name, t, decls.get(name, (0, 0)), fill, columns)
         sizes = {i: s.size for s, i in self.relevant.items()}
-        digits = {k: max(1, used.get(k, 0)) for k in range(self.k)}
-        lines = ["#define MC_SYMMETRY 1", f"#define MC_SYM_N {self.n}", f"#define MC_SYM_UNARY {int(unary)}",
-                 _HELPERS] + self.funcs
+        state_cmp = []
+        for name, t in zip(names, types):
+            self.cmp(t, f"x->{name}", f"y->{name}", state_cmp)
+        lines = ["#define MC_SYMMETRY 1", f"#define MC_SYM_N {self.n}", _HELPERS] + self.funcs
+        lines += ["typedef struct {"] + [f"    int64_t {b['name']}[{sizes[b['k']]}][{max(1, b['cap'])}]; "
+                                        f"int n{b['name']}[{sizes[b['k']]}];" for b in self.buckets.values()]
+        lines += ["    int unused;", "} McBuckets;"]
+        for k in range(self.k):
+            lines += [f"static int mc_sig{k}(const S *s, const McBuckets *B, int64_t a, int64_t b) {{",
+                      "    (void)s; (void)B;"] + ["    " + c for c in columns[k]] + ["    return 0;", "}"]
+        lines += ["/* The Python backend's order on states (symmetry.py's `less`). */",
+                  "static int mc_sym_cmp(const S *x, const S *y) {"] + ["    " + c for c in state_cmp] \
+            + ["    return 0;", "}"]
         lines += ["static void mc_sym_permute(const S *in, S *out, const int64_t (*P)[MC_SYM_N]) {",
-                  "    *out = *in;"] + ["    " + s for s in perm] + ["}"]
+                  "    *out = *in;"] + ["    " + c for c in perm] + ["}"]
         lines += ["/* The canonical representative of the orbit of the packed state w (module docstring). */",
                   "static void mc_canon(uint64_t *w) {",
-                  "    S s; mc_unpack(w, &s);"]
-        for k in range(self.k):
-            lines.append(f"    uint64_t g{k}[{sizes[k]}][{digits[k]}]; memset(g{k}, 0, sizeof g{k});")
-        lines += ["    " + s for s in rows]
+                  "    S s_; mc_unpack(w, &s_); const S *s = &s_;",
+                  "    McBuckets B_, *B = &B_;"]
+        lines += [f"    memset(B->n{b['name']}, 0, sizeof B->n{b['name']});" for b in self.buckets.values()]
+        lines += ["    " + c for c in fill]
+        for b in self.buckets.values():
+            lines.append(f"    for (int v = 0; v < {sizes[b['k']]}; v++) mc_sym_sort_codes(B->{b['name']}[v], "
+                         f"B->n{b['name']}[v]);")
         lines.append(f"    int64_t order[{self.k}][MC_SYM_N], P[{self.k}][MC_SYM_N];")
         for k in range(self.k):
-            lines.append(f"    mc_sym_sort(&g{k}[0][0], {digits[k]}, order[{k}], {sizes[k]});")
+            lines.append(f"    for (int i = 0; i < {sizes[k]}; i++) {{ int64_t v = order[{k}][i] = i; int j = i; "
+                         f"while (j > 0 && mc_sig{k}(s, B, order[{k}][j - 1], v) > 0) {{ order[{k}][j] = order[{k}][j - 1]; j--; }} "
+                         f"order[{k}][j] = v; }}")
         lines.append("    S t;")
         if unary:
-            # equal rows: interchangeable values; the sorted order is the permutation
+            # equal signatures: interchangeable values; the sorted order is the permutation
             lines.append("    int identity = 1;")
             for k in range(self.k):
                 lines.append(f"    for (int r = 0; r < {sizes[k]}; r++) {{ P[{k}][order[{k}][r]] = r; "
                              f"identity &= order[{k}][r] == r; }}")
             lines += ["    if (identity) return;",
-                      "    mc_sym_permute(&s, &t, (const int64_t (*)[MC_SYM_N])P);",
+                      "    mc_sym_permute(s, &t, (const int64_t (*)[MC_SYM_N])P);",
                       "    memset(w, 0, MC_WORDS * sizeof(uint64_t));",
                       "    mc_pack(&t, w);", "}"]
-            return lines
-        # ties: every arrangement of each run of equal rows, the least packed image kept
+            return self.weights("\n".join(lines)).split("\n")
+        # ties: every arrangement of each run of equal signatures, the least image kept
         lines.append("    int runs[%d][2], nruns = 0;" % sum(sizes.values()))
         for k in range(self.k):
             lines.append(f"    for (int a = 0, b; a < {sizes[k]}; a = b) {{ for (b = a + 1; b < {sizes[k]} && "
-                         f"!memcmp(g{k}[order[{k}][a]], g{k}[order[{k}][b]], sizeof g{k}[0]); b++) ; "
+                         f"!mc_sig{k}(s, B, order[{k}][a], order[{k}][b]); b++) ; "
                          f"if (b - a > 1) {{ runs[nruns][0] = {k} * MC_SYM_N + a; runs[nruns][1] = b - a; nruns++; }} }}")
-        lines += ["    uint64_t best[MC_WORDS], cur[MC_WORDS];",
+        lines += ["    S best;",
                   "    int have = 0;",
                   "    for (;;) {"]
         for k in range(self.k):
             lines.append(f"        for (int r = 0; r < {sizes[k]}; r++) P[{k}][order[{k}][r]] = r;")
-        lines += ["        mc_sym_permute(&s, &t, (const int64_t (*)[MC_SYM_N])P);",
-                  "        memset(cur, 0, sizeof cur);",
-                  "        mc_pack(&t, cur);",
-                  "        if (!have || mc_sym_less(cur, best)) { memcpy(best, cur, sizeof cur); have = 1; }",
+        lines += ["        mc_sym_permute(s, &t, (const int64_t (*)[MC_SYM_N])P);",
+                  "        if (!have || mc_sym_cmp(&t, &best) < 0) { best = t; have = 1; }",
                   "        int r = nruns - 1;",
                   "        while (r >= 0 && !mc_sym_next(&order[0][0] + runs[r][0], runs[r][1])) r--;",
                   "        if (r < 0) break;",
                   "    }",
-                  "    memcpy(w, best, sizeof best);",
+                  "    memset(w, 0, MC_WORDS * sizeof(uint64_t));",
+                  "    mc_pack(&best, w);",
                   "}"]
-        return lines
+        return self.weights("\n".join(lines)).split("\n")

@@ -918,6 +918,9 @@ int64_t mc_trace_states(uint64_t *out, int64_t n) {
     memcpy(out, g_trace_w, n * MC_WORDS * sizeof(uint64_t));
     return n;
 }
+
+/* For tests: the representative of packed state w's orbit, in place. */
+void mc_canonical(uint64_t *w) { mc_canon(w); }
 #endif
 
 int64_t mc_trace(int64_t index, int64_t step_to, int64_t init_pos, int64_t *out, int64_t cap,

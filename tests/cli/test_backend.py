@@ -1,12 +1,13 @@
 """`--backend python|native|auto` on the command line: which backend runs, the
 `Backend:` line saying so and why, the same trace file from both, and refusals (exit 2)
-that name the reason: a construct with its line and column, symmetry, no C compiler."""
+that name the reason: a construct with its line and column, --simulate, no C compiler;
+symmetry reduction natively, with the Python backend's counts."""
 from __future__ import annotations
 
 import json
 import os
 
-from _support import DIEHARD, EXIT_BAD_INPUT, EXIT_VIOLATION, TWOPHASE, run_cli
+from _support import DIEHARD, EXIT_BAD_INPUT, EXIT_DEADLOCK, EXIT_VIOLATION, TCOMMIT, run_cli
 
 BIG_SET = """
 spec Big
@@ -31,12 +32,27 @@ def test_auto_runs_native_and_writes_the_same_trace(tmp_path):
     assert tail == [x for x in runs["native"].stdout.splitlines() if "states generated" in x]
 
 
-def test_auto_says_why_it_runs_python_and_native_refuses():
-    proc = run_cli(TWOPHASE, "--out", "/tmp/unused-backend-test")
-    assert "Backend: python (native backend off: it has no symmetry reduction yet" in proc.stdout
-    proc = run_cli(TWOPHASE, "--backend", "native")
+def test_symmetry_runs_natively_with_the_python_backends_counts_and_trace_length(tmp_path):
+    runs = {}
+    for backend in ("python", "auto"):
+        proc = run_cli(TCOMMIT, "--const", "RM=4", "--backend", backend, "--out", tmp_path / backend)
+        assert proc.returncode == EXIT_DEADLOCK, proc.stdout + proc.stderr
+        assert "Symmetry: on, one state per orbit of ResourceManager (4! permutations)" in proc.stdout
+        runs[backend] = proc
+    assert "Backend: native (C, " in runs["auto"].stdout
+    tail = [[x for x in runs[b].stdout.splitlines() if "states generated" in x or "depth" in x] for b in runs]
+    assert tail[0] == tail[1] and tail[0]
+    lengths = [len(json.loads((tmp_path / b / "TCommit-RM=4" / "Deadlock.itf.json").read_text())["states"])
+               for b in runs]
+    assert lengths[0] == lengths[1] > 1
+
+
+def test_auto_says_why_it_runs_python_and_native_refuses(tmp_path):
+    proc = run_cli(DIEHARD, "--simulate", "--out", tmp_path)
+    assert "Backend: python (native backend off: it does not simulate (--simulate) yet" in proc.stdout
+    proc = run_cli(DIEHARD, "--simulate", "--backend", "native")
     assert proc.returncode == EXIT_BAD_INPUT
-    assert "--backend native" in proc.stderr and "symmetry" in proc.stderr
+    assert "--backend native" in proc.stderr and "--simulate" in proc.stderr
 
 
 def test_a_construct_it_cannot_compile_is_located(tmp_path):
