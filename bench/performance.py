@@ -540,7 +540,8 @@ def report(args, current: Modelcheck, baseline: Modelcheck | None) -> int:
         mc_args = ["--const", f"RM={rm}", "--invariant", "TPTypeOK"]
         spin = Row("SPIN", "DFS, -O2", lambda rm=rm: spin_sample(rm, pan_flags), note=spin_na or "")
         unpacked = [(False, 2, False)] if rm <= UNPACKED_MAX_RM else []   # what packing gains
-        native = [(False, 1, True, "native"), (False, 2, True, "native")]
+        native = [(False, 1, True, "native"), (False, 2, True, "native"),
+                  (True, 1, True, "native")]     # symmetry in C (checker/native/canonical.py)
         rows = modelcheck_rows(current, TWOPHASE, mc_args, native if args.native_only else configs + unpacked + native)
         if baseline:
             rows += modelcheck_rows(baseline, TWOPHASE, mc_args, [(False, 1, True, None)])
