@@ -1,7 +1,7 @@
 """`--backend python|native|auto`: which backend explores, and the header line saying why.
 
 The problem: the native backend (checker/native) explores much faster, but not yet
-every run: it does not export the state graph or simulate, and
+every run: it does not simulate, and
 a spec may use a construct it cannot compile yet, and it needs a C compiler. The
 invariant: `auto` takes native exactly when it can answer the whole question,
 and otherwise runs Python and says why in one `Backend:` line (the construct's
@@ -21,8 +21,6 @@ def _obstacle(model, opts, args, whole_graph) -> str | None:
     """Why the native backend cannot answer this run, or None."""
     if args.simulate:
         return "it does not simulate (--simulate) yet"
-    if args.graph or args.coverage:
-        return "it does not export the state graph yet (--graph, --coverage)"
     return None
 
 

@@ -512,7 +512,8 @@ def _mode_search(mf, checked, model, opts, args):
         else:
             sim = None
             if native is not None:      # its progress lines come from C, on stderr
-                result = native.run(progress=status.search, **opts)
+                result = native.run(progress=status.search, graph=graph, **opts)
+                graph = native.graph if native.graph is not None else graph   # recorded in C
             else:
                 result, graph = search(model, graph, progress=status.search, progress_every=status.every,
                                        **opts)

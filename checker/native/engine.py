@@ -76,6 +76,9 @@ class NativeSearch:
         self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6 + [ctypes.c_void_p]
         self.lib.mc_reachable.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.mc_keep_states.argtypes = [ctypes.c_int]
+        self.lib.mc_states.restype = ctypes.c_int64
+        self.lib.mc_states.argtypes = [ctypes.POINTER(ctypes.c_uint64), ctypes.c_int64]
         self.lib.mc_trace.restype = ctypes.c_int64
         self.lib.mc_trace.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
                                       ctypes.POINTER(ctypes.c_int64), ctypes.c_int64,
@@ -87,17 +90,21 @@ class NativeSearch:
         return self
 
     def run(self, max_states=None, max_depth=None, timeout=None, check_deadlock=True, workers=1,
-            progress=None, progress_every=2.0, memory_limit=None, **_ignored) -> Result:
+            progress=None, progress_every=2.0, memory_limit=None, graph=None, **_ignored) -> Result:
         """The search; `workers`: threads expanding states (the results do not depend on
-        it); `progress`: print progress lines (on stderr, from C) every `progress_every` s."""
-        if _ignored.get("graph") is not None:
-            raise ValueError("the native backend exports no graph yet")
+        it); `progress`: print progress lines (on stderr, from C) every `progress_every` s.
+        `graph`: a StateGraph asked for (--graph keeps states, --coverage not): the C search
+        records the graph, and after a complete search `self.graph` is it, as a
+        NativeStateGraph (with the states decoded if `graph` keeps them)."""
         if (_ignored.get("symmetry") is None) != (self.symmetry is None):
             raise ValueError("NativeSearch(model, symmetry) compiles with or without symmetry reduction: "
                              "give run() the same")
         if self.lib is None:
             self.prepare()
-        record = bool(self.model.temporal)          # the liveness check reads the state graph
+        record = bool(self.model.temporal) or graph is not None    # the liveness check reads it too
+        keep_states = graph is not None and graph.states is not None
+        self.lib.mc_keep_states(int(keep_states))
+        self.graph = None
         opts = _Options(max_states or 0, max_depth or 0, float(timeout or 0), int(bool(check_deadlock)), int(record),
                         int(workers or 1), float(progress_every) if progress else 0.0,
                         int(memory_limit or 0))
@@ -124,9 +131,12 @@ class NativeSearch:
         if self.model.covers and verdict != "error":
             self.judge_covers(res)
         if record and verdict == "ok":
-            from checker.engine.liveness import judge
-            graph = NativeStateGraph(self.model, self).fill(self.lib, self.generated, MC_MAX_LABELS)
-            judge(self.model, graph, res)
+            self.graph = NativeStateGraph(self.model, self).fill(self.lib, self.generated, MC_MAX_LABELS)
+            if keep_states:
+                self.graph.keep_states(self.lib, r.distinct, self._state)
+            if self.model.temporal:
+                from checker.engine.liveness import judge
+                judge(self.model, self.graph, res)
         fail_unreached(res)
         # the C store stays until the next run: a lasso's states are replayed from it
         return res

@@ -152,7 +152,17 @@ class NativeStateGraph(StateGraph):
                                      if n else None)
         return seen
 
+    def keep_states(self, lib, n, decode) -> None:
+        """Every state, decoded from the words the C search kept (--graph writes them)."""
+        words = self.native.generated.layout.words
+        buf = (ctypes.c_uint64 * max(1, n * words))()
+        if lib.mc_states(buf, n) != n:
+            raise RuntimeError("the native backend kept no states")   # a backend bug
+        self.states = [decode(buf[k * words:(k + 1) * words]) for k in range(n)]
+
     def state(self, i) -> tuple:
+        if isinstance(self.states, list):
+            return self.states[i]
         return self.native.trace(i, -1, -1)[-1].state
 
     def trace_to(self, i) -> list:

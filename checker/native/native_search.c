@@ -272,11 +272,12 @@ static int vec_push(Vec *v, const void *x, size_t size) {
 }
 
 static Vec g_starts, g_targets, g_labels, g_smarks, g_ostarts, g_olabels, g_omarks, g_marks;
+static Vec g_all;        /* --graph: every state's packed words (mc_keep_states) */
 static int64_t *g_lab, g_nlab, g_caplab;     /* label rows: site, then MC_MAX_LABELS values */
 static int64_t *g_labhash, g_labmask;
 
 static void graph_free(void) {
-    Vec *all[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks};
+    Vec *all[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks, &g_all};
     for (unsigned i = 0; i < sizeof all / sizeof *all; i++) { free(all[i]->p); memset(all[i], 0, sizeof(Vec)); }
     free(g_labhash); g_labhash = NULL; g_labmask = 0;
     free(g_lab); g_lab = NULL; g_nlab = g_caplab = 0;
@@ -344,6 +345,18 @@ typedef struct {
 
 static Store st;
 
+/* --graph: every admitted state's packed words, in number order (mc_keep_states(1)
+ * before mc_run; read with mc_states). Off, as the liveness check needs no states. */
+static int g_keep_states;
+
+void mc_keep_states(int on) { g_keep_states = on; }
+
+int64_t mc_states(uint64_t *out, int64_t n) {
+    if (n * MC_WORDS > g_all.n) return -1;
+    memcpy(out, g_all.p, n * MC_WORDS * sizeof(uint64_t));
+    return n;
+}
+
 static void store_free(void) {
     free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots);
     memset(&st, 0, sizeof st);
@@ -362,6 +375,9 @@ static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
     st.parent[st.n] = (uint32_t)parent;
     st.pos[st.n] = (uint32_t)pos;
     st.n++;
+    if (g_keep_states) {
+        for (int i = 0; i < MC_WORDS; i++) if (!vec_push(&g_all, &w[i], sizeof(uint64_t))) return 0;
+    }
     if (st.nnext == st.capnext) {
         st.capnext = st.capnext ? 2 * st.capnext : 1 << 12;
         uint64_t *q = realloc(st.next, st.capnext * MC_WORDS * sizeof(uint64_t));
