@@ -203,3 +203,26 @@ def test_the_canonical_form_is_a_function_of_the_orbit(tmp_path, name, text):
             assert canon(sym.permute(s, p)) == rep                                     # the orbit's
         representatives.add(rep)
     assert len(representatives) > 1
+
+
+def test_symmetry_it_cannot_compile_is_located_and_auto_runs_python(tmp_path):
+    """A descriptor holding a set (a record of a value and a set): no mixed-radix code
+    orders it as the Python backend does; a located refusal, and auto runs Python."""
+    from _support import run_cli
+    spec = tmp_path / "rec.gdsl"
+    spec.write_text("""spec R
+type P = scalarset(2)
+record Rec { p: P, s: set[0..2] }
+var r: Rec
+init { choose q in P; r = Rec(q, {}) }
+action Add(x: 0..2) when x notin r.s { r = Rec(r.p, r.s union {x}) }
+""")
+    proc = run_cli(spec, "--no-deadlock", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ("Backend: python (native backend off: the native backend cannot compile symmetry reduction over a "
+            f"value of type Rec yet ({spec}:4:5))") in proc.stdout
+    proc = run_cli(spec, "--backend", "native")
+    assert proc.returncode == 2
+    assert f"{spec}:4:5: error: the native backend cannot compile symmetry reduction" in proc.stderr
+    proc = run_cli(spec, "--no-deadlock", "--no-symmetry", "--out", tmp_path)
+    assert "Backend: native" in proc.stdout
