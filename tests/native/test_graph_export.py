@@ -14,6 +14,8 @@ from checker.compile.model import compile_model, load_spec
 from checker.native.codegen import generate
 from checker.native.encoding import Unsupported
 
+from test_agreement import CONSTRUCTS
+
 
 
 def _compiles(path) -> bool:
@@ -53,17 +55,10 @@ def test_examples_export_the_same_graph_and_coverage(tmp_path, spec):
         assert python[1] and python[0]["coverage"]["coverage"]
 
 
-def test_a_model_file_with_liveness_and_constraints_agrees(tmp_path):
+def test_constraints_liveness_and_an_action_never_taken_agree(tmp_path):
     spec = tmp_path / "c.gdsl"
-    spec.write_text("""
-spec C
-var x: 0..9
-var y: 0..3
-init { x = 0; y = 0 }
-action Inc when x < 9 { x = x + 1 }
-action Turn { y = (y + 1) % 4 }
+    spec.write_text(CONSTRUCTS["constraint"] + """
 action Never when x > 20 { x = 0 }
-constraint Small = x <= 5
 fairness weak Turn
 temporal property Turns = always eventually y == 0
 """)
