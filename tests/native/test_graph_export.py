@@ -47,7 +47,8 @@ def outputs(tmp_path, target, *args, graph="g.dot"):
     return got["python"], got["native"]
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+@pytest.mark.parametrize("spec", [p if p.stem == "diehard" else pytest.param(p, marks=pytest.mark.slow)
+                                  for p in SPECS], ids=[p.stem for p in SPECS])
 def test_examples_export_the_same_graph_and_coverage(tmp_path, spec):
     python, native = outputs(tmp_path, spec, "--no-deadlock", graph="g.graphml")
     assert native == python
@@ -68,6 +69,7 @@ temporal property Turns = always eventually y == 0
     assert python[0]["coverage"]["coverage"]["Never"] == {"steps": 0, "distinct": 0}
 
 
+@pytest.mark.slow
 def test_two_consumers_coverage_agrees(tmp_path):
     got = {}
     for backend in ("python", "native"):

@@ -143,17 +143,24 @@ def assert_behaviour(model, trace, res):
         assert model.check_steps(states[-2], states[-1]) >= 0
 
 
+SLOW = pytest.mark.slow
+
+
 @pytest.mark.parametrize("path, consts, deadlock", [
-    (TWOPHASE, {"RM": "3"}, True), (TWOPHASE, {"RM": "4"}, False), (TWOPHASE, {"RM": "5"}, True),
-    (TCOMMIT, {"RM": "3"}, False), (TCOMMIT, {"RM": "4"}, True), (TCOMMIT, {"RM": "5"}, False),
+    (TWOPHASE, {"RM": "3"}, True), pytest.param(TWOPHASE, {"RM": "4"}, False, marks=SLOW),
+    pytest.param(TWOPHASE, {"RM": "5"}, True, marks=SLOW),
+    (TCOMMIT, {"RM": "3"}, False), pytest.param(TCOMMIT, {"RM": "4"}, True, marks=SLOW),
+    pytest.param(TCOMMIT, {"RM": "5"}, False, marks=SLOW),
 ])
 def test_examples_agree_under_symmetry(path, consts, deadlock):
     native, python = agree(*sym_model(path, consts), check_deadlock=deadlock)
     assert native.distinct == python.distinct
 
 
-@pytest.mark.parametrize("name, text", [("ring", RING), ("two_types", TWO_TYPES), ("unary", UNARY),
-                                        ("option_of_wider_int", CONSTRUCTS["option_of_wider_int"])])
+@pytest.mark.parametrize("name, text", [("ring", RING), pytest.param("two_types", TWO_TYPES, marks=SLOW),
+                                        ("unary", UNARY),
+                                        pytest.param("option_of_wider_int", CONSTRUCTS["option_of_wider_int"],
+                                                     marks=SLOW)])
 def test_specs_agree_under_symmetry(tmp_path, name, text):
     path = tmp_path / f"{name}.gdsl"
     path.write_text(text)
