@@ -35,6 +35,8 @@ from checker.lang.types import MapT, OptionT, RecordT, ScalarsetT, SeqT, TupleT,
 from .encoding import Unsupported, card, is_bitset, is_keyed, is_scalar, seq_capacity, strides, to_ord
 
 
+MAX_BUCKET_BYTES = 1 << 18      # the descriptors of one state (mc_canon's stack): more is refused
+
 # Tie arrangements (non-unary specs): next_permutation over a run of values.
 _HELPERS = r"""
 static int mc_sym_next(int64_t *a, int n) {
@@ -412,6 +414,10 @@ class _Generator:
             if v in unary_vars:
                 self.signature(v, name, t, decls.get(name, (0, 0)), fill, columns)
         sizes = {i: s.size for s, i in self.relevant.items()}
+        size = {b["name"]: sizes[b["k"]] * max(1, b["cap"]) * 8 for b in self.buckets.values()}
+        if sum(size.values()) > MAX_BUCKET_BYTES:     # the buckets live on each thread's stack
+            raise Unsupported("symmetry reduction over this many data mentioning one value",
+                              self.var_pos[max(size, key=size.get)])
         state_cmp = []
         for name, t in zip(names, types):
             self.cmp(t, f"x->{name}", f"y->{name}", state_cmp)
