@@ -680,7 +680,7 @@ static int64_t store_bytes(void) {
     int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
               + (st.capcur + st.capnext) * MC_WORDS * 8;
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
-         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
+         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4 + g_all.cap * 8;
     return b;
 }
 
