@@ -72,7 +72,9 @@ class NativeSearch:
         self.lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
         self.lib.mc_graph.argtypes = [ctypes.c_void_p]
         self.lib.mc_scc.restype = ctypes.c_int64
-        self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6 + [ctypes.c_void_p]
+        self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 9
+        self.lib.mc_fair_enabled.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 11
+        self.lib.mc_graph_drop.argtypes = [ctypes.c_void_p]
         self.lib.mc_reachable.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
         self.lib.mc_trace.restype = ctypes.c_int64
@@ -118,7 +120,7 @@ class NativeSearch:
         if record and verdict == "ok":
             from checker.engine.liveness import judge
             graph = NativeStateGraph(self.model, self).fill(self.lib, self.generated, MC_MAX_LABELS)
-            judge(self.model, graph, res)
+            judge(self.model, graph, res, threads=workers or 1)
         fail_unreached(res)
         # the C store stays until the next run: a lasso's states are replayed from it
         return res

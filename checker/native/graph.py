@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from array import array
 import ctypes
+import threading
 
 import numpy as np
 
@@ -50,9 +51,6 @@ def _np(ptr, n, dtype):
     return np.ctypeslib.as_array(ptr, shape=(n,)).astype(dtype, copy=True)
 
 
-_COMPONENT = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64)
-
-
 def _buffer(data, ctype):
     """A C pointer to an array, bytearray or bytes (copied when read-only)."""
     n = len(memoryview(data).cast("B")) // ctypes.sizeof(ctype)
@@ -82,6 +80,7 @@ class NativeStateGraph(StateGraph):
     def __init__(self, model, native):
         super().__init__(model, keep_states=False)
         self.native = native
+        self._replaying = threading.Lock()
 
     def fill(self, lib, generated, max_labels) -> "NativeStateGraph":
         g = McGraph()
@@ -92,16 +91,22 @@ class NativeStateGraph(StateGraph):
         parent = _np(g.parent, n, np.int64)
         parent[parent == 0xFFFFFFFF] = -1
         self.parent = array("q", parent.tobytes())
+        del parent
         self.n_init = int(g.n_init)
-        self.starts = _array("q", g.starts, n + 1)
-        self.targets = _array("i", g.targets, g.steps)
-        self.labels = _array("i", g.labels_of, g.steps)
-        self.step_marks = _array("I", g.smarks, g.steps)
-        self.outside_starts = _array("q", g.ostarts, n + 1)
-        self.outside_labels = _array("i", g.olabels, g.outside)
-        self.outside_marks = _array("I", g.omarks, g.outside)
+
+        def moved(code, ptr, count):            # copied, then the C array freed
+            out = _array(code, ptr, count)
+            lib.mc_graph_drop(ctypes.cast(ptr, ctypes.c_void_p))
+            return out
+        self.starts = moved("q", g.starts, n + 1)
+        self.targets = moved("i", g.targets, g.steps)
+        self.labels = moved("i", g.labels_of, g.steps)
+        self.step_marks = moved("I", g.smarks, g.steps)
+        self.outside_starts = moved("q", g.ostarts, n + 1)
+        self.outside_labels = moved("i", g.olabels, g.outside)
+        self.outside_marks = moved("I", g.omarks, g.outside)
         self.expanded = bytearray(b"\x01" * n)
-        self.state_marks = bytearray(_array("B", g.marks, n * width))
+        self.state_marks = bytearray(moved("B", g.marks, n * width))
         rows = _np(g.labtab, g.labels * (max_labels + 1), np.int64).reshape(g.labels, -1) \
             if g.labels else []
         self.label_keys = []
@@ -115,36 +120,47 @@ class NativeStateGraph(StateGraph):
 
     # ---- the liveness check's graph algorithms, in C (native_search.c)
 
+    concurrent = True       # the graph algorithms run in C, other threads running meanwhile
+
     def components(self, starts, targets, inside, on_component, singles=None) -> int:
-        lib = self.native.lib
         n = len(starts) - 1
         batch, out = singles if singles is not None else (bytes(n), None)
-        found = (ctypes.c_int32 * max(1, n))()
-        nfound = ctypes.c_int64()
-        failure = []
-
-        def each(comp, length):
-            if failure:
-                return
-            try:
-                on_component(list(comp[:length]))
-            except BaseException as e:          # raised again in Python, after the C loop
-                failure.append(e)
-        callback = _COMPONENT(each)
-        count = lib.mc_scc(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
-                           _buffer(inside, ctypes.c_uint8), _buffer(batch, ctypes.c_uint8),
-                           found, ctypes.byref(nfound), callback)
-        if failure:
-            raise failure[0]
+        found = np.empty(max(1, n), np.int32)
+        members, ends = np.empty(max(1, n), np.int32), np.empty(max(1, n), np.int64)
+        nfound, ncomps = ctypes.c_int64(), ctypes.c_int64()
+        count = self.native.lib.mc_scc(
+            n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32), _buffer(inside, ctypes.c_uint8),
+            _buffer(batch, ctypes.c_uint8), found.ctypes.data, ctypes.byref(nfound),
+            members.ctypes.data, ends.ctypes.data, ctypes.byref(ncomps))
         if count < 0:
             raise MemoryError("the strongly connected components need more memory than there is")
         if out is not None:
-            out.frombytes(bytes(memoryview(found).cast("B")[:4 * nfound.value]))
+            out.frombytes(found[:nfound.value].tobytes())
+        del found
+        ends = ends[:ncomps.value].tolist()
+        flat = members[:ends[-1] if ends else 0].tolist()
+        del members
+        lo = 0
+        for hi in ends:
+            on_component(flat[lo:hi])
+            lo = hi
         return count
+
+    def enabled_steps(self, fixed, holds):
+        n = len(self)
+        enabled, failed = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
+        fixed, holds = np.ascontiguousarray(fixed, np.uint8), np.ascontiguousarray(holds, np.uint32)
+        self.native.lib.mc_fair_enabled(
+            n, _buffer(self.starts, ctypes.c_int64), _buffer(self.targets, ctypes.c_int32),
+            _buffer(self.labels, ctypes.c_int32), _buffer(self.step_marks, ctypes.c_uint32),
+            _buffer(self.outside_starts, ctypes.c_int64), _buffer(self.outside_labels, ctypes.c_int32),
+            _buffer(self.outside_marks, ctypes.c_uint32), fixed.ctypes.data, holds.ctypes.data,
+            enabled.ctypes.data, failed.ctypes.data)
+        return enabled.view(bool), failed.view(bool)
 
     def reach(self, starts, targets, sources, inside) -> bytearray:
         n = len(starts) - 1
-        src = np.asarray(list(sources), np.int32)
+        src = np.ascontiguousarray(sources if isinstance(sources, np.ndarray) else list(sources), np.int32)
         seen = bytearray(n)
         self.native.lib.mc_reachable(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
                                      src.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(src),
@@ -153,7 +169,8 @@ class NativeStateGraph(StateGraph):
         return seen
 
     def state(self, i) -> tuple:
-        return self.native.trace(i, -1, -1)[-1].state
+        return self.trace_to(i)[-1].state
 
     def trace_to(self, i) -> list:
-        return self.native.trace(i, -1, -1)
+        with self._replaying:                   # the C replay's buffers are one thread's
+            return self.native.trace(int(i), -1, -1)

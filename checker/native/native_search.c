@@ -260,9 +260,11 @@ static Vec g_starts, g_targets, g_labels, g_smarks, g_ostarts, g_olabels, g_omar
 static int64_t *g_lab, g_nlab, g_caplab;     /* label rows: site, then MC_MAX_LABELS values */
 static int64_t *g_labhash, g_labmask;
 
+static Vec *const g_vecs[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks};
+#define G_NVECS (sizeof g_vecs / sizeof *g_vecs)
+
 static void graph_free(void) {
-    Vec *all[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks};
-    for (unsigned i = 0; i < sizeof all / sizeof *all; i++) { free(all[i]->p); memset(all[i], 0, sizeof(Vec)); }
+    for (unsigned i = 0; i < G_NVECS; i++) { free(g_vecs[i]->p); memset(g_vecs[i], 0, sizeof(Vec)); }
     free(g_labhash); g_labhash = NULL; g_labmask = 0;
     free(g_lab); g_lab = NULL; g_nlab = g_caplab = 0;
 }
@@ -330,7 +332,7 @@ typedef struct {
 static Store st;
 
 static void store_free(void) {
-    free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots);
+    free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots); free(st.visited.nums);
     memset(&st, 0, sizeof st);
 }
 
@@ -867,6 +869,9 @@ done:
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
     free(st.cur); st.cur = NULL; st.capcur = 0;
     free(st.next); st.next = NULL; st.capnext = 0;
+    /* nothing reads the visited set after the search (traces follow parents) */
+    free(st.visited.slots); free(st.visited.nums);
+    memset(&st.visited, 0, sizeof st.visited);
     return r->verdict;
 }
 
@@ -940,6 +945,13 @@ void mc_graph(McGraph *g) {
 
 void mc_free(void) { store_free(); graph_free(); }
 
+/* Frees the graph array at p (one mc_graph gave), once the liveness check has its copy:
+ * the C and Python copies of the graph are never all in memory at once. */
+void mc_graph_drop(const void *p) {
+    for (unsigned i = 0; i < G_NVECS; i++)
+        if (p && g_vecs[i]->p == p) { free(g_vecs[i]->p); memset(g_vecs[i], 0, sizeof(Vec)); }
+}
+
 /* For tests and tools: the initial states (start < 0) or the successors of the packed
  * state `start`, packed into `out` (cap states at most); the number found, -1 if
  * the spec failed (the message in `message`) or -2 if there were more than cap. */
@@ -958,26 +970,36 @@ int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *messa
 /* ---- the liveness check's graph algorithms, in C (stategraph.py's strongly_connected
  * and reachable, the same traversal order: roots ascending, steps in order) */
 
-typedef void (*McComponent)(const int32_t *comp, int64_t len);
-
+/* Tarjan's algorithm, iterative. A component of one state v with batch[v] goes to
+ * `singles`; every other one into `members` (at most n states), its end in `ends` (at most n)
+ * (*ncomps of them), so that the whole call runs without Python (ctypes lets other
+ * Python threads run meanwhile: the liveness check runs several at once). 24 bytes a
+ * state; one random read a step (index[]: no on-stack flags, no inside[] reads). */
 int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const uint8_t *inside,
-               const uint8_t *batch, int32_t *singles, int64_t *nsingles, McComponent on_component) {
+               const uint8_t *batch, int32_t *singles, int64_t *nsingles,
+               int32_t *members, int64_t *ends, int64_t *ncomps) {
     int32_t *index = malloc(n * sizeof(int32_t)), *low = malloc(n * sizeof(int32_t));
-    uint8_t *on_stack = calloc(n, 1);
     int32_t *stack = malloc(n * sizeof(int32_t)), *path_v = malloc(n * sizeof(int32_t));
     int64_t *path_e = malloc(n * sizeof(int64_t));
-    if (!index || !low || !on_stack || !stack || !path_v || !path_e) return -1;
-    for (int64_t i = 0; i < n; i++) index[i] = -1;
-    int64_t sp = 0, pp = 0, counter = 0, components = 0;
+    if (!index || !low || !stack || !path_v || !path_e) {
+        free(index); free(low); free(stack); free(path_v); free(path_e);
+        return -1;
+    }
+    /* index: -1 not visited yet; INT32_MAX outside, or in a finished component (so a
+     * step reads one array, not inside[] and on-stack flags as well) */
+    for (int64_t i = 0; i < n; i++) index[i] = inside[i] ? -1 : INT32_MAX;
+    int64_t sp = 0, pp = 0, counter = 0, components = 0, used = 0;
     *nsingles = 0;
+    *ncomps = 0;
     for (int64_t root = 0; root < n; root++) {
-        if (!inside[root] || index[root] >= 0) continue;
+        if (index[root] != -1) continue;
         int64_t w = root;
         for (;;) {
             if (w >= 0) {
                 index[w] = low[w] = (int32_t)counter++;
-                stack[sp++] = (int32_t)w; on_stack[w] = 1;
+                stack[sp++] = (int32_t)w;
                 path_v[pp] = (int32_t)w; path_e[pp] = starts[w]; pp++;
+                for (int64_t f = starts[w]; f < starts[w + 1]; f++) __builtin_prefetch(&index[targets[f]]);
                 w = -1;
             }
             if (!pp) break;
@@ -986,26 +1008,24 @@ int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const u
             int descended = 0;
             while (e < end) {
                 int32_t t = targets[e++];
-                if (!inside[t]) continue;
-                if (index[t] < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
-                if (on_stack[t] && index[t] < low[v]) low[v] = index[t];
+                int32_t it = index[t];
+                if (it < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
+                if (it < low[v]) low[v] = it;
             }
             if (descended) continue;
             pp--;
             if (low[v] == index[v]) {
                 components++;
                 if (stack[sp - 1] == v && batch[v]) {
-                    sp--; on_stack[v] = 0;
+                    sp--; index[v] = INT32_MAX;
                     singles[(*nsingles)++] = v;
                 } else {
                     int64_t top = sp;
-                    do { sp--; on_stack[stack[sp]] = 0; } while (stack[sp] != v);
+                    do { sp--; index[stack[sp]] = INT32_MAX; } while (stack[sp] != v);
                     /* the component in the order Python pops it: from the top of the stack down */
                     int64_t len = top - sp;
-                    int32_t *comp = malloc(len * sizeof(int32_t));
-                    for (int64_t k = 0; k < len; k++) comp[k] = stack[top - 1 - k];
-                    on_component(comp, len);
-                    free(comp);
+                    for (int64_t k = 0; k < len; k++) members[used++] = stack[top - 1 - k];
+                    ends[(*ncomps)++] = used;
                 }
             }
             if (pp) {
@@ -1014,8 +1034,33 @@ int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const u
             }
         }
     }
-    free(index); free(low); free(on_stack); free(stack); free(path_v); free(path_e);
+    free(index); free(low); free(stack); free(path_v); free(path_e);
     return components;
+}
+
+/* The liveness check's fairness per state (liveness.Fairness.enabled_arrays): enabled[v]
+ * = v has a step that changes the state (or one to a state outside the constraints)
+ * taking a fair group: fixed[label], or its `when` bits (marks & holds[label]);
+ * failed[v] = such a step's `when` failed (marks & holds[label] << 1). One pass. */
+void mc_fair_enabled(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *labels,
+                     const uint32_t *marks, const int64_t *ostarts, const int32_t *olabels,
+                     const uint32_t *omarks, const uint8_t *fixed, const uint32_t *holds,
+                     uint8_t *enabled, uint8_t *failed) {
+    for (int64_t v = 0; v < n; v++) {
+        uint8_t en = 0, fa = 0;
+        for (int64_t e = starts[v]; e < starts[v + 1]; e++) {
+            if (targets[e] == v) continue;
+            int32_t l = labels[e];
+            en |= fixed[l] || (marks[e] & holds[l]);
+            fa |= (marks[e] & (holds[l] << 1)) != 0;
+        }
+        for (int64_t e = ostarts[v]; e < ostarts[v + 1]; e++) {
+            int32_t l = olabels[e];
+            en |= fixed[l] || (omarks[e] & holds[l]);
+            fa |= (omarks[e] & (holds[l] << 1)) != 0;
+        }
+        enabled[v] = en; failed[v] = fa;
+    }
 }
 
 void mc_reachable(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *sources,
