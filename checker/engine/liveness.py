@@ -296,7 +296,7 @@ class Fairness:
                     conditional.append((g, j, tuple(values[p] for p in f.cond_params)))
             self.by_label.append((fixed, conditional))
         self._enabled = self._unsure = None
-        self._arrays = None                     # component_groups' tables, made on first use
+        self._arrays = self._bits = None        # component_groups' tables, made on first use
 
     def _enabled_states(self):
         """(for each state: has it a step that changes the state and takes a fair group,
@@ -356,6 +356,13 @@ class Fairness:
         fixed, conds, failing, starts, targets, labels, marks, ostarts, olabels, omarks = self._tables()
         sizes = np.fromiter((len(c) for c in comps), np.int64, len(comps))
         vs = np.fromiter((v for c in comps for v in c), np.int64, int(sizes.sum()))
+        if 0 < n_groups <= 64 and hasattr(g, "components_group_bits"):    # one pass, in C
+            fixed_bits, cstart, cgroup, cmask = self._label_bits()
+            found = g.components_group_bits(fixed_bits, cstart, cgroup, cmask, failing, vs, np.cumsum(sizes))
+            if found is None:
+                return None
+            bit = np.uint64(1) << np.arange(n_groups, dtype=np.uint64)
+            return (found[0][:, None] & bit) != 0, (found[1][:, None] & bit) != 0
         cid = np.repeat(np.arange(len(comps)), sizes)             # each state's component
         enabled = np.zeros((len(vs), max(n_groups, 1)), bool)
         taken = np.zeros((len(comps), max(n_groups, 1)), bool)
@@ -407,10 +414,28 @@ class Fairness:
                             np.frombuffer(g.outside_marks, np.uint32))
         return self._arrays
 
+    def _label_bits(self):
+        """The tables of _tables as bits, for a graph that judges components in C
+        (at most 64 groups): per label, the groups its steps take whatever the marks
+        (a uint64), and its conditional groups: cgroup[i] when marks & cmask[i], for i
+        in cstart[label]..cstart[label + 1]."""
+        if self._bits is None:
+            fixed_bits = np.array([sum(1 << grp for grp in set(fx)) for fx, _ in self.by_label] or [0], np.uint64)
+            cstart, cgroup, cmask = [0], [], []
+            for _fx, conditional in self.by_label:
+                for grp, j, _key in conditional:
+                    cgroup.append(grp)
+                    cmask.append(HOLDS << 2 * j)
+                cstart.append(len(cgroup))
+            self._bits = (fixed_bits, np.array(cstart, np.int64), np.array(cgroup or [0], np.int32),
+                          np.array(cmask or [0], np.uint32))
+        return self._bits
+
     def prepare(self) -> None:
         """Makes the tables the methods below make on first use (before threads share them)."""
         self.enabled_arrays()
         self._tables()
+        self._label_bits()
 
     def enabled_arrays(self):
         """(for each state: has it a step that changes the state and takes a fair group,

@@ -146,6 +146,23 @@ class NativeStateGraph(StateGraph):
             lo = hi
         return count
 
+    def components_group_bits(self, fixed_bits, cstart, cgroup, cmask, failing, vs, ends):
+        """liveness.Fairness.components_groups' one pass over the components' steps, in
+        C (mc_components_groups): (each state's enabled groups, each component's taken
+        groups) as uint64 bits, or None if a `when` failed on a changing step."""
+        vs, ends = np.ascontiguousarray(vs, np.int32), np.ascontiguousarray(ends, np.int64)
+        enabled, taken = np.zeros(max(1, len(vs)), np.uint64), np.zeros(max(1, len(ends)), np.uint64)
+        arrays = [np.ascontiguousarray(a) for a in (fixed_bits, cstart, cgroup, cmask, failing)]
+        got = self.native.lib.mc_components_groups(
+            len(self), _buffer(self.starts, ctypes.c_int64), _buffer(self.targets, ctypes.c_int32),
+            _buffer(self.labels, ctypes.c_int32), _buffer(self.step_marks, ctypes.c_uint32),
+            _buffer(self.outside_starts, ctypes.c_int64), _buffer(self.outside_labels, ctypes.c_int32),
+            _buffer(self.outside_marks, ctypes.c_uint32), *(a.ctypes.data for a in arrays),
+            len(ends), vs.ctypes.data, ends.ctypes.data, enabled.ctypes.data, taken.ctypes.data)
+        if got < 0:
+            raise MemoryError("judging the components needs more memory than there is")
+        return None if got else (enabled[:len(vs)], taken[:len(ends)])
+
     def enabled_steps(self, fixed, holds):
         n = len(self)
         enabled, failed = np.zeros(n, np.uint8), np.zeros(n, np.uint8)

@@ -1081,3 +1081,51 @@ void mc_reachable(int64_t n, const int64_t *starts, const int32_t *targets, cons
     }
     free(todo);
 }
+
+/* liveness.Fairness.components_groups for components of several states: vs holds
+ * their states one component after another (component c ends at ends[c]). For each
+ * state, the fair groups (bit g, at most 64) with a step out of it that changes the
+ * state or leaves the constraints (enabled[k]); for each component, the groups a
+ * changing step inside it takes (taken[c]). A step with label l takes fixed[l], and
+ * group cgroup[i] when marks & cmask[i], for i in cstart[l]..cstart[l+1]. Returns 1
+ * (nothing else meaningful) if a changing step's `when` failed (marks & failing[l]):
+ * the state-by-state check then fails where it does; -1 out of memory; else 0. */
+int64_t mc_components_groups(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *labels,
+                             const uint32_t *marks, const int64_t *ostarts, const int32_t *olabels,
+                             const uint32_t *omarks, const uint64_t *fixed, const int64_t *cstart,
+                             const int32_t *cgroup, const uint32_t *cmask, const uint32_t *failing,
+                             int64_t ncomps, const int32_t *vs, const int64_t *ends,
+                             uint64_t *enabled, uint64_t *taken) {
+    int32_t *comp_of = calloc(n, sizeof(int32_t));     /* component + 1; untouched pages stay unmapped */
+    if (!comp_of) return -1;
+    int64_t failed = 0;
+    for (int64_t c = 0, k = 0; c < ncomps; c++)
+        for (; k < ends[c]; k++) comp_of[vs[k]] = (int32_t)(c + 1);
+    for (int64_t c = 0, k = 0; c < ncomps && !failed; c++) {
+        uint64_t in = 0;
+        for (; k < ends[c]; k++) {
+            int32_t v = vs[k];
+            uint64_t en = 0;
+            for (int p = 0; p < 2; p++) {
+                const int64_t *st_ = p ? ostarts : starts;
+                const int32_t *lb = p ? olabels : labels;
+                const uint32_t *mk = p ? omarks : marks;
+                for (int64_t e = st_[v]; e < st_[v + 1]; e++) {
+                    int32_t t = p ? -1 : targets[e];
+                    if (t == v) continue;                   /* a step that changes nothing */
+                    int32_t l = lb[e];
+                    if (mk[e] & failing[l]) { failed = 1; break; }
+                    uint64_t bits = fixed[l];
+                    for (int64_t i = cstart[l]; i < cstart[l + 1]; i++)
+                        if (mk[e] & cmask[i]) bits |= 1ULL << cgroup[i];
+                    en |= bits;
+                    if (t >= 0 && comp_of[t] == c + 1) in |= bits;
+                }
+            }
+            enabled[k] = en;
+        }
+        taken[c] = in;
+    }
+    free(comp_of);
+    return failed;
+}
