@@ -257,10 +257,14 @@ static int vec_push(Vec *v, const void *x, size_t size) {
 }
 
 static Vec g_starts, g_targets, g_labels, g_smarks, g_ostarts, g_olabels, g_omarks, g_marks;
+/* the source state of each step to a state outside the constraints (int64): few, so
+ * g_ostarts (8 bytes a state) is made from them after the search, in mc_graph */
+static Vec g_osrc;
 static int64_t *g_lab, g_nlab, g_caplab;     /* label rows: site, then MC_MAX_LABELS values */
 static int64_t *g_labhash, g_labmask;
 
-static Vec *const g_vecs[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks};
+static Vec *const g_vecs[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks,
+                              &g_osrc};
 #define G_NVECS (sizeof g_vecs / sizeof *g_vecs)
 
 static void graph_free(void) {
@@ -644,7 +648,7 @@ static int64_t store_bytes(void) {
     int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
               + (st.capcur + st.capnext) * MC_WORDS * 8;
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
-         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
+         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4 + g_osrc.cap * 8;
     return b;
 }
 
@@ -666,7 +670,7 @@ int mc_run(const McOptions *o, McResult *r) {
     on_int.sa_handler = on_sigint;
     sigaction(SIGINT, &on_int, &before_int);
     int64_t zero = 0;
-    if (mc_record && (!vec_push(&g_starts, &zero, sizeof zero) || !vec_push(&g_ostarts, &zero, sizeof zero))) {
+    if (mc_record && !vec_push(&g_starts, &zero, sizeof zero)) {
         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
     }
     double started = mc_now();
@@ -792,7 +796,8 @@ done_init:
                     }
                     if (MC_N_CON && q->out) {
                         if (mc_record && (!vec_push(&g_olabels, &lid, sizeof lid)
-                                          || !vec_push(&g_omarks, &q->mk, sizeof(uint32_t)))) {
+                                          || !vec_push(&g_omarks, &q->mk, sizeof(uint32_t))
+                                          || !vec_push(&g_osrc, &i, sizeof i))) {
                             r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                         }
                         continue;
@@ -849,8 +854,7 @@ done_init:
                 if (mc_record) {
                     const uint8_t *marks = (const uint8_t *)a->marks.p + po->moff;
                     for (int b = 0; b < MC_MARK_WIDTH; b++) vec_push(&g_marks, &marks[b], 1);
-                    if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))
-                        || !vec_push(&g_ostarts, &g_olabels.n, sizeof(int64_t))) {
+                    if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))) {
                         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                     }
                 }
@@ -931,8 +935,23 @@ typedef struct {
     const uint8_t *marks;
 } McGraph;
 
-/* The recorded graph of the last mc_run (valid until the next run or mc_free). */
+/* g_ostarts from g_osrc: where each expanded state's steps outside the constraints
+ * begin (the steps are in source order); 0 out of memory. */
+static int outside_starts(void) {
+    if (g_ostarts.p || !g_starts.n) return 1;
+    int64_t *o = calloc(g_starts.n, sizeof(int64_t));
+    if (!o) return 0;
+    const int64_t *src = g_osrc.p;
+    for (int64_t e = 0; e < g_osrc.n; e++) o[src[e] + 1]++;
+    for (int64_t v = 1; v < g_starts.n; v++) o[v] += o[v - 1];
+    g_ostarts.p = o; g_ostarts.n = g_ostarts.cap = g_starts.n;
+    return 1;
+}
+
+/* The recorded graph of the last mc_run (valid until the next run or mc_free; an
+ * array is NULL if out of memory). */
 void mc_graph(McGraph *g) {
+    outside_starts();
     g->n = st.n;
     g->n_init = 0;
     while (g->n_init < st.n && st.parent[g->n_init] == UINT32_MAX) g->n_init++;
