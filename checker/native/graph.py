@@ -9,8 +9,15 @@ invariant: `fill` copies them into a `NativeStateGraph` whose label keys are the
 Python backend's (action index, ((name, value), ...)), so the check is the very
 one the Python backend runs; states are rebuilt by replaying the C search's trace
 to them on the Python backend (NativeSearch.trace), not from Python fingerprints.
-The cost: one copy of the arrays (12 bytes a step, 9 + marks a state) after the
-search; a state of a lasso costs one replay.
+The cost: one copy of the arrays (12 bytes a step, 17 + marks a state) after the
+search, each C array freed as soon as it is copied (so the C and Python graphs are
+never both whole in memory: the group spec's peak went 3.3 -> 2.0 GB with the
+visited set freed after the search); a state of a lasso costs one replay. The
+liveness check's heavy passes run in C on these arrays without Python (ctypes lets
+other threads run): the strongly connected components (`mc_scc`, flat arrays, no
+callbacks), each state's enabled fair groups (`mc_fair_enabled`) and the groups of
+many components (`mc_components_groups`), so `concurrent` graphs judge several
+temporal properties at once (liveness.check).
 Public entry point: `NativeStateGraph(model, native).fill(lib, generated, max_labels)`.
 """
 from __future__ import annotations

@@ -78,32 +78,15 @@ def test_components_judged_in_c_agree_with_each_states_groups(monkeypatch):
         assert set(np.flatnonzero(taken[i]).tolist()) == taken_set
 
 
-CONSTRAINED = """
-spec L
-const N: int = 2
-type P = scalarset(N)
-var pc: map[P, 0..2]
-var y: bool
-var n: 0..7
-init { pc = {p: 0 for p in P}; y = false; n = 0 }
-action Step(p: P) when pc[p] < 2 { pc[p] = pc[p] + 1; n = (n + 1) % 8 }
-action Back(p: P) when pc[p] == 2 { pc[p] = 0 }
-action Flip { y = not y }
-fairness weak Step(p) when pc[p] != 1, Back(p)
-fairness strong Flip when n > 2
-constraint Few = n < 5
-temporal property Returns = forall p in P: always eventually pc[p] == 0
-"""
-
-
 def test_the_graph_recorded_in_c_is_the_python_backends(tmp_path, monkeypatch):
     """The arrays the liveness check reads, filled from C (the steps to states outside
     the constraints kept as their sources during the search, their starts made after
     it; each C array freed as it is copied), against the Python backend's graph."""
     from checker.engine.search import bfs
     from checker.engine.stategraph import StateGraph
+    from test_agreement import CONSTRUCTS       # its liveness spec: fairness, `when`, a constraint
     path = tmp_path / "constrained.gdsl"
-    path.write_text(CONSTRAINED)
+    path.write_text(CONSTRUCTS["liveness"])
     model, native = _native_graph(path, None, monkeypatch)
     python = StateGraph(model, keep_states=False)
     assert bfs(model, graph=python).verdict == "ok"
