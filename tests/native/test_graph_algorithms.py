@@ -54,6 +54,7 @@ def _native_graph(path, consts, monkeypatch):
     return model, got[0]
 
 
+@pytest.mark.slow
 def test_components_judged_in_c_agree_with_each_states_groups(monkeypatch):
     """mc_components_groups (the fair groups enabled in each state of a component and
     taken inside it, one pass in C) against enabled()/taken() state by state, on the
