@@ -990,23 +990,27 @@ int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *messa
  * and reachable, the same traversal order: roots ascending, steps in order) */
 
 /* Tarjan's algorithm, iterative. A component of one state v with batch[v] goes to
- * `singles`; every other one into `members` (at most n states), its end in `ends` (at most n)
- * (*ncomps of them), so that the whole call runs without Python (ctypes lets other
- * Python threads run meanwhile: the liveness check runs several at once). 24 bytes a
- * state; one random read a step (index[]: no on-stack flags, no inside[] reads). */
+ * `singles`; every other one into `members` (at most n states), its end in `ends` (at
+ * most n; *ncomps of them), so that the whole call runs without Python (ctypes lets
+ * other Python threads run meanwhile: the liveness check runs several at once).
+ * Memory: 4 bytes a state (index) and 20 a state inside (low, by visit number, and
+ * the stacks), so a call on a small region of a large graph stays small; one random
+ * read a step (index[]: no on-stack flags, no inside[] reads). */
 int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const uint8_t *inside,
                const uint8_t *batch, int32_t *singles, int64_t *nsingles,
                int32_t *members, int64_t *ends, int64_t *ncomps) {
-    int32_t *index = malloc(n * sizeof(int32_t)), *low = malloc(n * sizeof(int32_t));
-    int32_t *stack = malloc(n * sizeof(int32_t)), *path_v = malloc(n * sizeof(int32_t));
-    int64_t *path_e = malloc(n * sizeof(int64_t));
-    if (!index || !low || !stack || !path_v || !path_e) {
+    int32_t *index = malloc(n * sizeof(int32_t));
+    if (!index) return -1;
+    /* index: -1 not visited yet; INT32_MAX outside, or in a finished component */
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) { index[i] = inside[i] ? -1 : INT32_MAX; m += inside[i] != 0; }
+    int32_t *low = malloc((m + 1) * sizeof(int32_t));          /* by visit number */
+    int32_t *stack = malloc((m + 1) * sizeof(int32_t)), *path_v = malloc((m + 1) * sizeof(int32_t));
+    int64_t *path_e = malloc((m + 1) * sizeof(int64_t));
+    if (!low || !stack || !path_v || !path_e) {
         free(index); free(low); free(stack); free(path_v); free(path_e);
         return -1;
     }
-    /* index: -1 not visited yet; INT32_MAX outside, or in a finished component (so a
-     * step reads one array, not inside[] and on-stack flags as well) */
-    for (int64_t i = 0; i < n; i++) index[i] = inside[i] ? -1 : INT32_MAX;
     int64_t sp = 0, pp = 0, counter = 0, components = 0, used = 0;
     *nsingles = 0;
     *ncomps = 0;
@@ -1015,25 +1019,27 @@ int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const u
         int64_t w = root;
         for (;;) {
             if (w >= 0) {
-                index[w] = low[w] = (int32_t)counter++;
+                index[w] = low[counter] = (int32_t)counter;
+                counter++;
                 stack[sp++] = (int32_t)w;
                 path_v[pp] = (int32_t)w; path_e[pp] = starts[w]; pp++;
                 for (int64_t f = starts[w]; f < starts[w + 1]; f++) __builtin_prefetch(&index[targets[f]]);
                 w = -1;
             }
             if (!pp) break;
-            int32_t v = path_v[pp - 1];
+            int32_t v = path_v[pp - 1], iv = index[v];
             int64_t e = path_e[pp - 1], end = starts[v + 1];
             int descended = 0;
             while (e < end) {
                 int32_t t = targets[e++];
                 int32_t it = index[t];
                 if (it < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
-                if (it < low[v]) low[v] = it;
+                if (it < low[iv]) low[iv] = it;
             }
             if (descended) continue;
             pp--;
-            if (low[v] == index[v]) {
+            int32_t lv = low[iv];
+            if (lv == iv) {
                 components++;
                 if (stack[sp - 1] == v && batch[v]) {
                     sp--; index[v] = INT32_MAX;
@@ -1042,14 +1048,13 @@ int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const u
                     int64_t top = sp;
                     do { sp--; index[stack[sp]] = INT32_MAX; } while (stack[sp] != v);
                     /* the component in the order Python pops it: from the top of the stack down */
-                    int64_t len = top - sp;
-                    for (int64_t k = 0; k < len; k++) members[used++] = stack[top - 1 - k];
+                    for (int64_t k = top - 1; k >= sp; k--) members[used++] = stack[k];
                     ends[(*ncomps)++] = used;
                 }
             }
             if (pp) {
-                int32_t u = path_v[pp - 1];
-                if (low[v] < low[u]) low[u] = low[v];
+                int32_t iu = index[path_v[pp - 1]];
+                if (lv < low[iu]) low[iu] = lv;
             }
         }
     }
