@@ -156,7 +156,8 @@ def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
         return None
     from concurrent.futures import ThreadPoolExecutor
     fairness.prepare()                          # its tables, made once before the threads share them
-    graph.cyclic()
+    if not fairness.enabled_arrays()[1].any():
+        graph.cyclic()                          # the same (fair_lasso)
     pool = ThreadPoolExecutor(min(threads, len(jobs)))
     try:
         answers = [pool.submit(find_violation, graph, job[0], job[3], fairness, job[4]) for job in jobs]
@@ -480,12 +481,15 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     singles = array("i")
     judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
     comps: list = []
-    if unsure.any():                            # in Tarjan's order, to fail where state by state fails
+    if unsure.any() or not getattr(graph, "concurrent", False):
+        # in Tarjan's order (to fail where state by state fails), or on a graph whose
+        # decompositions are Python's, where the whole graph's one would cost more
         graph.components(starts, targets, inside, comps.append, (judged, singles))
     else:
         # a component of the region lies inside one of the whole graph: only the states
-        # of the whole graph's cyclic components are decomposed again; the others are
-        # single states (the fair parts found do not depend on the order components come in)
+        # of the whole graph's cyclic components (found once, in C) are decomposed again;
+        # the others are single states (the fair parts found do not depend on the order
+        # components come in)
         within = np.frombuffer(bytes(inside), np.uint8) != 0
         cyclic = graph.cyclic()
         graph.components(starts, targets, bytearray((within & cyclic).view(np.uint8)), comps.append,
