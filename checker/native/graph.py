@@ -153,6 +153,22 @@ class NativeStateGraph(StateGraph):
             lo = hi
         return count
 
+    def cyclic(self):
+        if self._cyclic is None:                # one decomposition in C; single states not listed
+            n = len(self)
+            members, ends = np.empty(max(1, n), np.int32), np.empty(max(1, n), np.int64)
+            nsingles, ncomps = ctypes.c_int64(), ctypes.c_int64()
+            every = np.ones(max(1, n), np.uint8)
+            count = self.native.lib.mc_scc(n, _buffer(self.starts, ctypes.c_int64), _buffer(self.targets, ctypes.c_int32),
+                                           every.ctypes.data, None, None, ctypes.byref(nsingles),
+                                           members.ctypes.data, ends.ctypes.data, ctypes.byref(ncomps))
+            if count < 0:
+                raise MemoryError("the strongly connected components need more memory than there is")
+            cyclic = np.zeros(n, bool)
+            cyclic[members[:ends[ncomps.value - 1] if ncomps.value else 0]] = True
+            self._cyclic = cyclic
+        return self._cyclic
+
     def components_group_bits(self, fixed_bits, cstart, cgroup, cmask, failing, vs, ends):
         """liveness.Fairness.components_groups' one pass over the components' steps, in
         C (mc_components_groups): (each state's enabled groups, each component's taken

@@ -989,8 +989,8 @@ int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *messa
 /* ---- the liveness check's graph algorithms, in C (stategraph.py's strongly_connected
  * and reachable, the same traversal order: roots ascending, steps in order) */
 
-/* Tarjan's algorithm, iterative. A component of one state v with batch[v] goes to
- * `singles`; every other one into `members` (at most n states), its end in `ends` (at
+/* Tarjan's algorithm, iterative. A component of one state v with batch[v] (every v if
+ * batch is NULL) goes to `singles` (dropped if singles is NULL); every other one into `members` (at most n states), its end in `ends` (at
  * most n; *ncomps of them), so that the whole call runs without Python (ctypes lets
  * other Python threads run meanwhile: the liveness check runs several at once).
  * Memory: 4 bytes a state (index) and 20 a state inside (low, by visit number, and
@@ -1041,9 +1041,9 @@ int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const u
             int32_t lv = low[iv];
             if (lv == iv) {
                 components++;
-                if (stack[sp - 1] == v && batch[v]) {
+                if (stack[sp - 1] == v && (!batch || batch[v])) {
                     sp--; index[v] = INT32_MAX;
-                    singles[(*nsingles)++] = v;
+                    if (singles) singles[(*nsingles)++] = v;
                 } else {
                     int64_t top = sp;
                     do { sp--; index[stack[sp]] = INT32_MAX; } while (stack[sp] != v);
