@@ -173,7 +173,8 @@ _OPTIONS = (
     ("spec", lambda g: g.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")),
     ("search", lambda g: g.add_argument("--workers", type=_positive("--workers"), metavar="N", default=None,
                    help="processes expanding states (default: the cores available, "
-                        f"here {_cores()}); the counts and traces do not depend on it")),
+                        f"here {_cores()}; the native backend: threads, which also judge that many "
+                        "temporal properties at once); the counts and traces do not depend on it")),
     ("search", lambda g: g.add_argument("--backend", choices=("python", "native", "auto"), default="auto",
                    help="who explores: the Python backend, the native one (the spec compiled to C; a C "
                         "compiler needed), or auto (the default: native when it can answer the whole "

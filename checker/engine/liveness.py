@@ -97,14 +97,15 @@ def search(model, graph: StateGraph | None = None, **options):
     return result, graph
 
 
-def judge(model, graph: StateGraph, result):
+def judge(model, graph: StateGraph, result, threads=1):
     """The result of a complete search that found nothing, with the temporal
     properties of `model` checked on its graph: unchanged if they hold, else the
-    verdict `violation` (exit 13) and the lasso, or `error` if a condition failed."""
+    verdict `violation` (exit 13) and the lasso, or `error` if a condition failed.
+    `threads`: how many properties are judged at once (see check)."""
     import time
     began = time.perf_counter()
     try:
-        lasso = check(model, graph, model.temporal)
+        lasso = check(model, graph, model.temporal, threads)
     except SpecFailure as e:
         result.verdict, result.message = "error", e.message
         result.property, result.property_kind = "EvaluationError", "error"
@@ -128,20 +129,45 @@ def judge(model, graph: StateGraph, result):
     return result
 
 
-def check(model, graph: StateGraph, props) -> Lasso | None:
+def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
     """The first of `props` (temporal PropertyInfos) that fails, as a lasso; None if
-    all hold. Raises SpecFailure if a condition cannot be evaluated."""
+    all hold. Raises SpecFailure if a condition cannot be evaluated. Each instance
+    and conjunct is one search (find_violation); on a graph whose algorithms run
+    outside Python (graph.concurrent) `threads` of them run at once, their answers
+    taken in order, so the lasso or failure reported is the one a single thread finds."""
     fairness = Fairness(model, graph)
+    jobs = []
     for prop in props:
         for k, (bound, conds) in enumerate(model.temporal_instances(prop)):
             numbers = [graph.conditions.number[(prop.name, k, j)] for j in range(len(conds))]
             for c, (form, parts, _pos) in enumerate(prop.temporal.conjuncts):
-                lasso = find_violation(graph, prop, [numbers[j] for j in parts], fairness, form)
-                if lasso is not None:
-                    lasso.bound = bound
-                    lasso.conjunct = c if len(prop.temporal.conjuncts) > 1 else -1
-                    return lasso
-    return None
+                conjunct = c if len(prop.temporal.conjuncts) > 1 else -1
+                jobs.append((prop, bound, conjunct, [numbers[j] for j in parts], form))
+
+    def found(job, lasso):
+        if lasso is not None:
+            lasso.bound, lasso.conjunct = job[1], job[2]
+        return lasso
+    if threads <= 1 or len(jobs) <= 1 or not getattr(graph, "concurrent", False):
+        for job in jobs:
+            lasso = found(job, find_violation(graph, job[0], job[3], fairness, job[4]))
+            if lasso is not None:
+                return lasso
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+    fairness.prepare()                          # its tables, made once before the threads share them
+    if not fairness.enabled_arrays()[1].any():
+        graph.cyclic()                          # the same (fair_lasso)
+    pool = ThreadPoolExecutor(min(threads, len(jobs)))
+    try:
+        answers = [pool.submit(find_violation, graph, job[0], job[3], fairness, job[4]) for job in jobs]
+        for job, answer in zip(jobs, answers):
+            lasso = found(job, answer.result())
+            if lasso is not None:
+                return lasso
+        return None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=None) -> Lasso | None:
@@ -170,7 +196,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=No
             sources = None                       # any reachable not-P state will do
         else:
             trigger = _mask(graph, conds[0], region)
-            sources = np.flatnonzero(np.frombuffer(bytes(trigger), np.uint8)).tolist()
+            sources = np.flatnonzero(np.frombuffer(bytes(trigger), np.uint8)).astype(np.int32)
     return fair_lasso(graph, fairness, prop, region, sources, accept)
 
 
@@ -271,31 +297,14 @@ class Fairness:
                     conditional.append((g, j, tuple(values[p] for p in f.cond_params)))
             self.by_label.append((fixed, conditional))
         self._enabled = self._unsure = None
-        self._arrays = None                     # component_groups' tables, made on first use
+        self._arrays = self._bits = None        # component_groups' tables, made on first use
 
     def _enabled_states(self):
         """(for each state: has it a step that changes the state and takes a fair group,
         has it a changing step whose `when` failed), over the whole graph at once."""
-        g, n = self.graph, len(self.graph)
         fixed = np.array([bool(f) for f, _ in self.by_label] or [False])
         holds = np.array([sum(HOLDS << 2 * j for _, j, _ in c) for _, c in self.by_label] or [0], np.uint32)
-        targets = np.frombuffer(g.targets, np.int32)
-        labels = np.frombuffer(g.labels, np.int32)
-        marks = np.frombuffer(g.step_marks, np.uint32)
-        sources = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(g.starts, np.int64)))
-        moving = targets != sources
-        enabled = moving & (fixed[labels] | ((marks & holds[labels]) != 0))
-        failed = moving & ((marks & (holds[labels] << 1)) != 0)
-        enabled, failed = sources[enabled], sources[failed]
-        if len(g.outside_labels):       # steps to states outside the constraints: all moving
-            labels = np.frombuffer(g.outside_labels, np.int32)
-            marks = np.frombuffer(g.outside_marks, np.uint32)
-            sources = np.repeat(np.arange(n, dtype=np.int32),
-                                np.diff(np.frombuffer(g.outside_starts, np.int64)))
-            enabled = np.concatenate([enabled, sources[fixed[labels] | ((marks & holds[labels]) != 0)]])
-            failed = np.concatenate([failed, sources[(marks & (holds[labels] << 1)) != 0]])
-        return (np.bincount(enabled, minlength=n) > 0,
-                np.bincount(failed, minlength=n) > 0)
+        return self.graph.enabled_steps(fixed, holds)
 
     def taken(self, v, e) -> list:
         """The groups step e (from state v) belongs to."""
@@ -345,25 +354,16 @@ class Fairness:
         """component_groups for many components at once: (enabled for the states of all
         of them, one after the other; taken[i, g] for component i), or None."""
         g, n_groups = self.graph, len(self.strong)
-        if self._arrays is None:
-            labels = len(self.by_label)
-            fixed = np.zeros((max(labels, 1), max(n_groups, 1)), bool)
-            conds = {}                          # (group, j) -> labels whose steps take it when bit j holds
-            for lab, (fx, conditional) in enumerate(self.by_label):
-                fixed[lab, fx] = True
-                for grp, j, _key in conditional:
-                    conds.setdefault((grp, j), np.zeros(max(labels, 1), bool))[lab] = True
-            failing = np.zeros(max(labels, 1), np.uint32)   # the FAILED bits that raise, per label
-            for (grp, j), labs in conds.items():
-                failing[labs] |= np.uint32(FAILED << 2 * j)
-            self._arrays = (fixed, conds, failing,
-                            np.frombuffer(g.starts, np.int64), np.frombuffer(g.targets, np.int32),
-                            np.frombuffer(g.labels, np.int32), np.frombuffer(g.step_marks, np.uint32),
-                            np.frombuffer(g.outside_starts, np.int64), np.frombuffer(g.outside_labels, np.int32),
-                            np.frombuffer(g.outside_marks, np.uint32))
-        fixed, conds, failing, starts, targets, labels, marks, ostarts, olabels, omarks = self._arrays
+        fixed, conds, failing, starts, targets, labels, marks, ostarts, olabels, omarks = self._tables()
         sizes = np.fromiter((len(c) for c in comps), np.int64, len(comps))
         vs = np.fromiter((v for c in comps for v in c), np.int64, int(sizes.sum()))
+        if 0 < n_groups <= 64 and hasattr(g, "components_group_bits"):    # one pass, in C
+            fixed_bits, cstart, cgroup, cmask = self._label_bits()
+            found = g.components_group_bits(fixed_bits, cstart, cgroup, cmask, failing, vs, np.cumsum(sizes))
+            if found is None:
+                return None
+            bit = np.uint64(1) << np.arange(n_groups, dtype=np.uint64)
+            return (found[0][:, None] & bit) != 0, (found[1][:, None] & bit) != 0
         cid = np.repeat(np.arange(len(comps)), sizes)             # each state's component
         enabled = np.zeros((len(vs), max(n_groups, 1)), bool)
         taken = np.zeros((len(comps), max(n_groups, 1)), bool)
@@ -392,6 +392,51 @@ class Fairness:
                     enabled[rows[on], grp] = True
                     taken[cid[rows[on & inner]], grp] = True
         return enabled[:, :n_groups], taken[:, :n_groups]
+
+    def _tables(self):
+        """components_groups' tables, made on first use: per label, the groups its steps
+        take whatever the marks, those they take when a `when` bit holds, the FAILED
+        bits that raise; and the graph's arrays as numpy views."""
+        if self._arrays is None:
+            g, n_groups, labels = self.graph, len(self.strong), len(self.by_label)
+            fixed = np.zeros((max(labels, 1), max(n_groups, 1)), bool)
+            conds = {}                          # (group, j) -> labels whose steps take it when bit j holds
+            for lab, (fx, conditional) in enumerate(self.by_label):
+                fixed[lab, fx] = True
+                for grp, j, _key in conditional:
+                    conds.setdefault((grp, j), np.zeros(max(labels, 1), bool))[lab] = True
+            failing = np.zeros(max(labels, 1), np.uint32)   # the FAILED bits that raise, per label
+            for (grp, j), labs in conds.items():
+                failing[labs] |= np.uint32(FAILED << 2 * j)
+            self._arrays = (fixed, conds, failing,
+                            np.frombuffer(g.starts, np.int64), np.frombuffer(g.targets, np.int32),
+                            np.frombuffer(g.labels, np.int32), np.frombuffer(g.step_marks, np.uint32),
+                            np.frombuffer(g.outside_starts, np.int64), np.frombuffer(g.outside_labels, np.int32),
+                            np.frombuffer(g.outside_marks, np.uint32))
+        return self._arrays
+
+    def _label_bits(self):
+        """The tables of _tables as bits, for a graph that judges components in C
+        (at most 64 groups): per label, the groups its steps take whatever the marks
+        (a uint64), and its conditional groups: cgroup[i] when marks & cmask[i], for i
+        in cstart[label]..cstart[label + 1]."""
+        if self._bits is None:
+            fixed_bits = np.array([sum(1 << grp for grp in set(fx)) for fx, _ in self.by_label] or [0], np.uint64)
+            cstart, cgroup, cmask = [0], [], []
+            for _fx, conditional in self.by_label:
+                for grp, j, _key in conditional:
+                    cgroup.append(grp)
+                    cmask.append(HOLDS << 2 * j)
+                cstart.append(len(cgroup))
+            self._bits = (fixed_bits, np.array(cstart, np.int64), np.array(cgroup or [0], np.int32),
+                          np.array(cmask or [0], np.uint32))
+        return self._bits
+
+    def prepare(self) -> None:
+        """Makes the tables the methods below make on first use (before threads share them)."""
+        self.enabled_arrays()
+        self._tables()
+        self._label_bits()
 
     def enabled_arrays(self):
         """(for each state: has it a step that changes the state and takes a fair group,
@@ -436,7 +481,20 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     singles = array("i")
     judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
     comps: list = []
-    graph.components(starts, targets, inside, comps.append, (judged, singles))
+    if unsure.any() or not getattr(graph, "concurrent", False):
+        # in Tarjan's order (to fail where state by state fails), or on a graph whose
+        # decompositions are Python's, where the whole graph's one would cost more
+        graph.components(starts, targets, inside, comps.append, (judged, singles))
+    else:
+        # a component of the region lies inside one of the whole graph: only the states
+        # of the whole graph's cyclic components (found once, in C) are decomposed again;
+        # the others are single states (the fair parts found do not depend on the order
+        # components come in)
+        within = np.frombuffer(bytes(inside), np.uint8) != 0
+        cyclic = graph.cyclic()
+        graph.components(starts, targets, bytearray((within & cyclic).view(np.uint8)), comps.append,
+                         (judged, singles))
+        singles.frombytes(np.flatnonzero(within & ~cyclic).astype(np.int32).tobytes())
     for comp in _judge_components(graph, fairness, comps, accept):
         on_component(comp)
     if singles:
@@ -590,7 +648,7 @@ def _way_in(graph, inside, sources, fair_nodes) -> list:
         # sources join the search at their own depth: the prefix to a source is its
         # shortest path from an initial state
         while k < len(sources) and depth[sources[k]] <= level:
-            s = sources[k]
+            s = int(sources[k])
             k += 1
             if s not in pred:
                 pred[s] = -1

@@ -72,6 +72,7 @@ class StateGraph:
         self.outside_starts = array("q", [0])
         self.outside_labels = array("i")
         self.outside_marks = array("I")
+        self._cyclic = None
 
     @property
     def conditions(self):
@@ -147,6 +148,45 @@ class StateGraph:
     def reach(self, starts, targets, sources, inside) -> bytearray:
         """reachable(...) on these arrays."""
         return reachable(starts, targets, sources, inside)
+
+    def cyclic(self):
+        """For each state: does it lie in a strongly connected component of several
+        states (numpy bool array; made once). A component of a part of the graph lies
+        inside one of the whole graph, so the liveness check decomposes only these."""
+        if self._cyclic is None:
+            n = len(self)
+            cyclic = np.zeros(n, bool)
+
+            def mark(comp):
+                cyclic[comp] = True
+            every = b"\x01" * n
+            self.components(self.starts, self.targets, every, mark, (every, array("i")))
+            self._cyclic = cyclic
+        return self._cyclic
+
+    def enabled_steps(self, fixed, holds):
+        """(for each state: has it a step that changes the state with fixed[label] or
+        marks & holds[label], has it a changing step with marks & holds[label] << 1), as
+        numpy bool arrays; steps to states outside the constraints count as changing.
+        liveness.Fairness reads the fair groups enabled in each state from it."""
+        n = len(self)
+        targets = np.frombuffer(self.targets, np.int32)
+        labels = np.frombuffer(self.labels, np.int32)
+        marks = np.frombuffer(self.step_marks, np.uint32)
+        sources = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.frombuffer(self.starts, np.int64)))
+        moving = targets != sources
+        enabled = moving & (fixed[labels] | ((marks & holds[labels]) != 0))
+        failed = moving & ((marks & (holds[labels] << 1)) != 0)
+        enabled, failed = sources[enabled], sources[failed]
+        if len(self.outside_labels):    # steps to states outside the constraints: all moving
+            labels = np.frombuffer(self.outside_labels, np.int32)
+            marks = np.frombuffer(self.outside_marks, np.uint32)
+            sources = np.repeat(np.arange(n, dtype=np.int32),
+                                np.diff(np.frombuffer(self.outside_starts, np.int64)))
+            enabled = np.concatenate([enabled, sources[fixed[labels] | ((marks & holds[labels]) != 0)]])
+            failed = np.concatenate([failed, sources[(marks & (holds[labels] << 1)) != 0]])
+        return (np.bincount(enabled, minlength=n) > 0,
+                np.bincount(failed, minlength=n) > 0)
 
     # ---- reading it
 

@@ -73,7 +73,12 @@ class NativeSearch:
         self.lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
         self.lib.mc_graph.argtypes = [ctypes.c_void_p]
         self.lib.mc_scc.restype = ctypes.c_int64
-        self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6 + [ctypes.c_void_p]
+        self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 9
+        self.lib.mc_fair_enabled.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 11
+        self.lib.mc_graph_drop.argtypes = [ctypes.c_void_p]
+        self.lib.mc_components_groups.restype = ctypes.c_int64
+        self.lib.mc_components_groups.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 12 + \
+            [ctypes.c_int64] + [ctypes.c_void_p] * 4
         self.lib.mc_reachable.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                           ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
         self.lib.mc_keep_states.argtypes = [ctypes.c_int]
@@ -136,7 +141,7 @@ class NativeSearch:
                 self.graph.keep_states(self.lib, r.distinct, self._state)
             if self.model.temporal:
                 from checker.engine.liveness import judge
-                judge(self.model, self.graph, res)
+                judge(self.model, self.graph, res, threads=workers or 1)
         fail_unreached(res)
         # the C store stays until the next run: a lasso's states are replayed from it
         return res

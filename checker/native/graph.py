@@ -9,14 +9,22 @@ invariant: `fill` copies them into a `NativeStateGraph` whose label keys are the
 Python backend's (action index, ((name, value), ...)), so the check is the very
 one the Python backend runs; states are rebuilt by replaying the C search's trace
 to them on the Python backend (NativeSearch.trace), not from Python fingerprints.
-The cost: one copy of the arrays (12 bytes a step, 9 + marks a state) after the
-search; a state of a lasso costs one replay.
+The cost: one copy of the arrays (12 bytes a step, 17 + marks a state) after the
+search, each C array freed as soon as it is copied (so the C and Python graphs are
+never both whole in memory: the group spec's peak went 3.3 -> 2.0 GB with the
+visited set freed after the search); a state of a lasso costs one replay. The
+liveness check's heavy passes run in C on these arrays without Python (ctypes lets
+other threads run): the strongly connected components (`mc_scc`, flat arrays, no
+callbacks), each state's enabled fair groups (`mc_fair_enabled`) and the groups of
+many components (`mc_components_groups`), so `concurrent` graphs judge several
+temporal properties at once (liveness.check).
 Public entry point: `NativeStateGraph(model, native).fill(lib, generated, max_labels)`.
 """
 from __future__ import annotations
 
 from array import array
 import ctypes
+import threading
 
 import numpy as np
 
@@ -50,9 +58,6 @@ def _np(ptr, n, dtype):
     return np.ctypeslib.as_array(ptr, shape=(n,)).astype(dtype, copy=True)
 
 
-_COMPONENT = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64)
-
-
 def _buffer(data, ctype):
     """A C pointer to an array, bytearray or bytes (copied when read-only)."""
     n = len(memoryview(data).cast("B")) // ctypes.sizeof(ctype)
@@ -82,6 +87,7 @@ class NativeStateGraph(StateGraph):
     def __init__(self, model, native):
         super().__init__(model, keep_states=False)
         self.native = native
+        self._replaying = threading.Lock()
 
     def fill(self, lib, generated, max_labels) -> "NativeStateGraph":
         g = McGraph()
@@ -92,16 +98,22 @@ class NativeStateGraph(StateGraph):
         parent = _np(g.parent, n, np.int64)
         parent[parent == 0xFFFFFFFF] = -1
         self.parent = array("q", parent.tobytes())
+        del parent
         self.n_init = int(g.n_init)
-        self.starts = _array("q", g.starts, n + 1)
-        self.targets = _array("i", g.targets, g.steps)
-        self.labels = _array("i", g.labels_of, g.steps)
-        self.step_marks = _array("I", g.smarks, g.steps)
-        self.outside_starts = _array("q", g.ostarts, n + 1)
-        self.outside_labels = _array("i", g.olabels, g.outside)
-        self.outside_marks = _array("I", g.omarks, g.outside)
+
+        def moved(code, ptr, count):            # copied, then the C array freed
+            out = _array(code, ptr, count)
+            lib.mc_graph_drop(ctypes.cast(ptr, ctypes.c_void_p))
+            return out
+        self.starts = moved("q", g.starts, n + 1)
+        self.targets = moved("i", g.targets, g.steps)
+        self.labels = moved("i", g.labels_of, g.steps)
+        self.step_marks = moved("I", g.smarks, g.steps)
+        self.outside_starts = moved("q", g.ostarts, n + 1)
+        self.outside_labels = moved("i", g.olabels, g.outside)
+        self.outside_marks = moved("I", g.omarks, g.outside)
         self.expanded = bytearray(b"\x01" * n)
-        self.state_marks = bytearray(_array("B", g.marks, n * width))
+        self.state_marks = bytearray(moved("B", g.marks, n * width))
         rows = _np(g.labtab, g.labels * (max_labels + 1), np.int64).reshape(g.labels, -1) \
             if g.labels else []
         self.label_keys = []
@@ -115,36 +127,80 @@ class NativeStateGraph(StateGraph):
 
     # ---- the liveness check's graph algorithms, in C (native_search.c)
 
+    concurrent = True       # the graph algorithms run in C, other threads running meanwhile
+
     def components(self, starts, targets, inside, on_component, singles=None) -> int:
-        lib = self.native.lib
         n = len(starts) - 1
         batch, out = singles if singles is not None else (bytes(n), None)
-        found = (ctypes.c_int32 * max(1, n))()
-        nfound = ctypes.c_int64()
-        failure = []
-
-        def each(comp, length):
-            if failure:
-                return
-            try:
-                on_component(list(comp[:length]))
-            except BaseException as e:          # raised again in Python, after the C loop
-                failure.append(e)
-        callback = _COMPONENT(each)
-        count = lib.mc_scc(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
-                           _buffer(inside, ctypes.c_uint8), _buffer(batch, ctypes.c_uint8),
-                           found, ctypes.byref(nfound), callback)
-        if failure:
-            raise failure[0]
+        found = np.empty(max(1, n), np.int32)
+        members, ends = np.empty(max(1, n), np.int32), np.empty(max(1, n), np.int64)
+        nfound, ncomps = ctypes.c_int64(), ctypes.c_int64()
+        count = self.native.lib.mc_scc(
+            n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32), _buffer(inside, ctypes.c_uint8),
+            _buffer(batch, ctypes.c_uint8), found.ctypes.data, ctypes.byref(nfound),
+            members.ctypes.data, ends.ctypes.data, ctypes.byref(ncomps))
         if count < 0:
             raise MemoryError("the strongly connected components need more memory than there is")
         if out is not None:
-            out.frombytes(bytes(memoryview(found).cast("B")[:4 * nfound.value]))
+            out.frombytes(found[:nfound.value].tobytes())
+        del found
+        ends = ends[:ncomps.value].tolist()
+        flat = members[:ends[-1] if ends else 0].tolist()
+        del members
+        lo = 0
+        for hi in ends:
+            on_component(flat[lo:hi])
+            lo = hi
         return count
+
+    def cyclic(self):
+        if self._cyclic is None:                # one decomposition in C; single states not listed
+            n = len(self)
+            members, ends = np.empty(max(1, n), np.int32), np.empty(max(1, n), np.int64)
+            nsingles, ncomps = ctypes.c_int64(), ctypes.c_int64()
+            every = np.ones(max(1, n), np.uint8)
+            count = self.native.lib.mc_scc(n, _buffer(self.starts, ctypes.c_int64), _buffer(self.targets, ctypes.c_int32),
+                                           every.ctypes.data, None, None, ctypes.byref(nsingles),
+                                           members.ctypes.data, ends.ctypes.data, ctypes.byref(ncomps))
+            if count < 0:
+                raise MemoryError("the strongly connected components need more memory than there is")
+            cyclic = np.zeros(n, bool)
+            cyclic[members[:ends[ncomps.value - 1] if ncomps.value else 0]] = True
+            self._cyclic = cyclic
+        return self._cyclic
+
+    def components_group_bits(self, fixed_bits, cstart, cgroup, cmask, failing, vs, ends):
+        """liveness.Fairness.components_groups' one pass over the components' steps, in
+        C (mc_components_groups): (each state's enabled groups, each component's taken
+        groups) as uint64 bits, or None if a `when` failed on a changing step."""
+        vs, ends = np.ascontiguousarray(vs, np.int32), np.ascontiguousarray(ends, np.int64)
+        enabled, taken = np.zeros(max(1, len(vs)), np.uint64), np.zeros(max(1, len(ends)), np.uint64)
+        arrays = [np.ascontiguousarray(a) for a in (fixed_bits, cstart, cgroup, cmask, failing)]
+        got = self.native.lib.mc_components_groups(
+            len(self), _buffer(self.starts, ctypes.c_int64), _buffer(self.targets, ctypes.c_int32),
+            _buffer(self.labels, ctypes.c_int32), _buffer(self.step_marks, ctypes.c_uint32),
+            _buffer(self.outside_starts, ctypes.c_int64), _buffer(self.outside_labels, ctypes.c_int32),
+            _buffer(self.outside_marks, ctypes.c_uint32), *(a.ctypes.data for a in arrays),
+            len(ends), vs.ctypes.data, ends.ctypes.data, enabled.ctypes.data, taken.ctypes.data)
+        if got < 0:
+            raise MemoryError("judging the components needs more memory than there is")
+        return None if got else (enabled[:len(vs)], taken[:len(ends)])
+
+    def enabled_steps(self, fixed, holds):
+        n = len(self)
+        enabled, failed = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
+        fixed, holds = np.ascontiguousarray(fixed, np.uint8), np.ascontiguousarray(holds, np.uint32)
+        self.native.lib.mc_fair_enabled(
+            n, _buffer(self.starts, ctypes.c_int64), _buffer(self.targets, ctypes.c_int32),
+            _buffer(self.labels, ctypes.c_int32), _buffer(self.step_marks, ctypes.c_uint32),
+            _buffer(self.outside_starts, ctypes.c_int64), _buffer(self.outside_labels, ctypes.c_int32),
+            _buffer(self.outside_marks, ctypes.c_uint32), fixed.ctypes.data, holds.ctypes.data,
+            enabled.ctypes.data, failed.ctypes.data)
+        return enabled.view(bool), failed.view(bool)
 
     def reach(self, starts, targets, sources, inside) -> bytearray:
         n = len(starts) - 1
-        src = np.asarray(list(sources), np.int32)
+        src = np.ascontiguousarray(sources if isinstance(sources, np.ndarray) else list(sources), np.int32)
         seen = bytearray(n)
         self.native.lib.mc_reachable(n, _buffer(starts, ctypes.c_int64), _buffer(targets, ctypes.c_int32),
                                      src.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(src),
@@ -163,7 +219,8 @@ class NativeStateGraph(StateGraph):
     def state(self, i) -> tuple:
         if isinstance(self.states, list):
             return self.states[i]
-        return self.native.trace(i, -1, -1)[-1].state
+        return self.trace_to(i)[-1].state
 
     def trace_to(self, i) -> list:
-        return self.native.trace(i, -1, -1)
+        with self._replaying:                   # the C replay's buffers are one thread's
+            return self.native.trace(int(i), -1, -1)

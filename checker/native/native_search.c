@@ -273,12 +273,18 @@ static int vec_push(Vec *v, const void *x, size_t size) {
 
 static Vec g_starts, g_targets, g_labels, g_smarks, g_ostarts, g_olabels, g_omarks, g_marks;
 static Vec g_all;        /* --graph: every state's packed words (mc_keep_states) */
+/* the source state of each step to a state outside the constraints (int64): few, so
+ * g_ostarts (8 bytes a state) is made from them after the search, in mc_graph */
+static Vec g_osrc;
 static int64_t *g_lab, g_nlab, g_caplab;     /* label rows: site, then MC_MAX_LABELS values */
 static int64_t *g_labhash, g_labmask;
 
+static Vec *const g_vecs[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks,
+                              &g_osrc, &g_all};
+#define G_NVECS (sizeof g_vecs / sizeof *g_vecs)
+
 static void graph_free(void) {
-    Vec *all[] = {&g_starts, &g_targets, &g_labels, &g_smarks, &g_ostarts, &g_olabels, &g_omarks, &g_marks, &g_all};
-    for (unsigned i = 0; i < sizeof all / sizeof *all; i++) { free(all[i]->p); memset(all[i], 0, sizeof(Vec)); }
+    for (unsigned i = 0; i < G_NVECS; i++) { free(g_vecs[i]->p); memset(g_vecs[i], 0, sizeof(Vec)); }
     free(g_labhash); g_labhash = NULL; g_labmask = 0;
     free(g_lab); g_lab = NULL; g_nlab = g_caplab = 0;
 }
@@ -358,7 +364,7 @@ int64_t mc_states(uint64_t *out, int64_t n) {
 }
 
 static void store_free(void) {
-    free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots);
+    free(st.parent); free(st.pos); free(st.cur); free(st.next); free(st.visited.slots); free(st.visited.nums);
     memset(&st, 0, sizeof st);
 }
 
@@ -680,7 +686,7 @@ static int64_t store_bytes(void) {
     int64_t b = (int64_t)(st.visited.mask + 1) * (8 + (st.visited.nums ? 4 : 0)) + st.cap * 8
               + (st.capcur + st.capnext) * MC_WORDS * 8;
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
-         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4 + g_all.cap * 8;
+         + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4 + g_osrc.cap * 8 + g_all.cap * 8;
     return b;
 }
 
@@ -702,7 +708,7 @@ int mc_run(const McOptions *o, McResult *r) {
     on_int.sa_handler = on_sigint;
     sigaction(SIGINT, &on_int, &before_int);
     int64_t zero = 0;
-    if (mc_record && (!vec_push(&g_starts, &zero, sizeof zero) || !vec_push(&g_ostarts, &zero, sizeof zero))) {
+    if (mc_record && !vec_push(&g_starts, &zero, sizeof zero)) {
         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
     }
     double started = mc_now();
@@ -831,7 +837,8 @@ done_init:
                     }
                     if (MC_N_CON && q->out) {
                         if (mc_record && (!vec_push(&g_olabels, &lid, sizeof lid)
-                                          || !vec_push(&g_omarks, &q->mk, sizeof(uint32_t)))) {
+                                          || !vec_push(&g_omarks, &q->mk, sizeof(uint32_t))
+                                          || !vec_push(&g_osrc, &i, sizeof i))) {
                             r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                         }
                         continue;
@@ -888,8 +895,7 @@ done_init:
                 if (mc_record) {
                     const uint8_t *marks = (const uint8_t *)a->marks.p + po->moff;
                     for (int b = 0; b < MC_MARK_WIDTH; b++) vec_push(&g_marks, &marks[b], 1);
-                    if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))
-                        || !vec_push(&g_ostarts, &g_olabels.n, sizeof(int64_t))) {
+                    if (!vec_push(&g_starts, &g_targets.n, sizeof(int64_t))) {
                         r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
                     }
                 }
@@ -908,6 +914,9 @@ done:
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
     free(st.cur); st.cur = NULL; st.capcur = 0;
     free(st.next); st.next = NULL; st.capnext = 0;
+    /* nothing reads the visited set after the search (traces follow parents) */
+    free(st.visited.slots); free(st.visited.nums);
+    memset(&st.visited, 0, sizeof st.visited);
     return r->verdict;
 }
 
@@ -998,8 +1007,23 @@ typedef struct {
     const uint8_t *marks;
 } McGraph;
 
-/* The recorded graph of the last mc_run (valid until the next run or mc_free). */
+/* g_ostarts from g_osrc: where each expanded state's steps outside the constraints
+ * begin (the steps are in source order); 0 out of memory. */
+static int outside_starts(void) {
+    if (g_ostarts.p || !g_starts.n) return 1;
+    int64_t *o = calloc(g_starts.n, sizeof(int64_t));
+    if (!o) return 0;
+    const int64_t *src = g_osrc.p;
+    for (int64_t e = 0; e < g_osrc.n; e++) o[src[e] + 1]++;
+    for (int64_t v = 1; v < g_starts.n; v++) o[v] += o[v - 1];
+    g_ostarts.p = o; g_ostarts.n = g_ostarts.cap = g_starts.n;
+    return 1;
+}
+
+/* The recorded graph of the last mc_run (valid until the next run or mc_free; an
+ * array is NULL if out of memory). */
 void mc_graph(McGraph *g) {
+    outside_starts();
     g->n = st.n;
     g->n_init = 0;
     while (g->n_init < st.n && st.parent[g->n_init] == UINT32_MAX) g->n_init++;
@@ -1011,6 +1035,13 @@ void mc_graph(McGraph *g) {
 }
 
 void mc_free(void) { store_free(); graph_free(); }
+
+/* Frees the graph array at p (one mc_graph gave), once the liveness check has its copy:
+ * the C and Python copies of the graph are never all in memory at once. */
+void mc_graph_drop(const void *p) {
+    for (unsigned i = 0; i < G_NVECS; i++)
+        if (p && g_vecs[i]->p == p) { free(g_vecs[i]->p); memset(g_vecs[i], 0, sizeof(Vec)); }
+}
 
 /* For tests and tools: the initial states (start < 0) or the successors of the packed
  * state `start`, packed into `out` (cap states at most); the number found, -1 if
@@ -1030,64 +1061,102 @@ int64_t mc_expand(const uint64_t *start, uint64_t *out, int64_t cap, char *messa
 /* ---- the liveness check's graph algorithms, in C (stategraph.py's strongly_connected
  * and reachable, the same traversal order: roots ascending, steps in order) */
 
-typedef void (*McComponent)(const int32_t *comp, int64_t len);
-
+/* Tarjan's algorithm, iterative. A component of one state v with batch[v] (every v if
+ * batch is NULL) goes to `singles` (dropped if singles is NULL); every other one into `members` (at most n states), its end in `ends` (at
+ * most n; *ncomps of them), so that the whole call runs without Python (ctypes lets
+ * other Python threads run meanwhile: the liveness check runs several at once).
+ * Memory: 4 bytes a state (index) and 20 a state inside (low, by visit number, and
+ * the stacks), so a call on a small region of a large graph stays small; one random
+ * read a step (index[]: no on-stack flags, no inside[] reads). */
 int64_t mc_scc(int64_t n, const int64_t *starts, const int32_t *targets, const uint8_t *inside,
-               const uint8_t *batch, int32_t *singles, int64_t *nsingles, McComponent on_component) {
-    int32_t *index = malloc(n * sizeof(int32_t)), *low = malloc(n * sizeof(int32_t));
-    uint8_t *on_stack = calloc(n, 1);
-    int32_t *stack = malloc(n * sizeof(int32_t)), *path_v = malloc(n * sizeof(int32_t));
-    int64_t *path_e = malloc(n * sizeof(int64_t));
-    if (!index || !low || !on_stack || !stack || !path_v || !path_e) return -1;
-    for (int64_t i = 0; i < n; i++) index[i] = -1;
-    int64_t sp = 0, pp = 0, counter = 0, components = 0;
+               const uint8_t *batch, int32_t *singles, int64_t *nsingles,
+               int32_t *members, int64_t *ends, int64_t *ncomps) {
+    int32_t *index = malloc(n * sizeof(int32_t));
+    if (!index) return -1;
+    /* index: -1 not visited yet; INT32_MAX outside, or in a finished component */
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) { index[i] = inside[i] ? -1 : INT32_MAX; m += inside[i] != 0; }
+    int32_t *low = malloc((m + 1) * sizeof(int32_t));          /* by visit number */
+    int32_t *stack = malloc((m + 1) * sizeof(int32_t)), *path_v = malloc((m + 1) * sizeof(int32_t));
+    int64_t *path_e = malloc((m + 1) * sizeof(int64_t));
+    if (!low || !stack || !path_v || !path_e) {
+        free(index); free(low); free(stack); free(path_v); free(path_e);
+        return -1;
+    }
+    int64_t sp = 0, pp = 0, counter = 0, components = 0, used = 0;
     *nsingles = 0;
+    *ncomps = 0;
     for (int64_t root = 0; root < n; root++) {
-        if (!inside[root] || index[root] >= 0) continue;
+        if (index[root] != -1) continue;
         int64_t w = root;
         for (;;) {
             if (w >= 0) {
-                index[w] = low[w] = (int32_t)counter++;
-                stack[sp++] = (int32_t)w; on_stack[w] = 1;
+                index[w] = low[counter] = (int32_t)counter;
+                counter++;
+                stack[sp++] = (int32_t)w;
                 path_v[pp] = (int32_t)w; path_e[pp] = starts[w]; pp++;
+                for (int64_t f = starts[w]; f < starts[w + 1]; f++) __builtin_prefetch(&index[targets[f]]);
                 w = -1;
             }
             if (!pp) break;
-            int32_t v = path_v[pp - 1];
+            int32_t v = path_v[pp - 1], iv = index[v];
             int64_t e = path_e[pp - 1], end = starts[v + 1];
             int descended = 0;
             while (e < end) {
                 int32_t t = targets[e++];
-                if (!inside[t]) continue;
-                if (index[t] < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
-                if (on_stack[t] && index[t] < low[v]) low[v] = index[t];
+                int32_t it = index[t];
+                if (it < 0) { path_e[pp - 1] = e; w = t; descended = 1; break; }
+                if (it < low[iv]) low[iv] = it;
             }
             if (descended) continue;
             pp--;
-            if (low[v] == index[v]) {
+            int32_t lv = low[iv];
+            if (lv == iv) {
                 components++;
-                if (stack[sp - 1] == v && batch[v]) {
-                    sp--; on_stack[v] = 0;
-                    singles[(*nsingles)++] = v;
+                if (stack[sp - 1] == v && (!batch || batch[v])) {
+                    sp--; index[v] = INT32_MAX;
+                    if (singles) singles[(*nsingles)++] = v;
                 } else {
                     int64_t top = sp;
-                    do { sp--; on_stack[stack[sp]] = 0; } while (stack[sp] != v);
+                    do { sp--; index[stack[sp]] = INT32_MAX; } while (stack[sp] != v);
                     /* the component in the order Python pops it: from the top of the stack down */
-                    int64_t len = top - sp;
-                    int32_t *comp = malloc(len * sizeof(int32_t));
-                    for (int64_t k = 0; k < len; k++) comp[k] = stack[top - 1 - k];
-                    on_component(comp, len);
-                    free(comp);
+                    for (int64_t k = top - 1; k >= sp; k--) members[used++] = stack[k];
+                    ends[(*ncomps)++] = used;
                 }
             }
             if (pp) {
-                int32_t u = path_v[pp - 1];
-                if (low[v] < low[u]) low[u] = low[v];
+                int32_t iu = index[path_v[pp - 1]];
+                if (lv < low[iu]) low[iu] = lv;
             }
         }
     }
-    free(index); free(low); free(on_stack); free(stack); free(path_v); free(path_e);
+    free(index); free(low); free(stack); free(path_v); free(path_e);
     return components;
+}
+
+/* The liveness check's fairness per state (liveness.Fairness.enabled_arrays): enabled[v]
+ * = v has a step that changes the state (or one to a state outside the constraints)
+ * taking a fair group: fixed[label], or its `when` bits (marks & holds[label]);
+ * failed[v] = such a step's `when` failed (marks & holds[label] << 1). One pass. */
+void mc_fair_enabled(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *labels,
+                     const uint32_t *marks, const int64_t *ostarts, const int32_t *olabels,
+                     const uint32_t *omarks, const uint8_t *fixed, const uint32_t *holds,
+                     uint8_t *enabled, uint8_t *failed) {
+    for (int64_t v = 0; v < n; v++) {
+        uint8_t en = 0, fa = 0;
+        for (int64_t e = starts[v]; e < starts[v + 1]; e++) {
+            if (targets[e] == v) continue;
+            int32_t l = labels[e];
+            en |= fixed[l] || (marks[e] & holds[l]);
+            fa |= (marks[e] & (holds[l] << 1)) != 0;
+        }
+        for (int64_t e = ostarts[v]; e < ostarts[v + 1]; e++) {
+            int32_t l = olabels[e];
+            en |= fixed[l] || (omarks[e] & holds[l]);
+            fa |= (omarks[e] & (holds[l] << 1)) != 0;
+        }
+        enabled[v] = en; failed[v] = fa;
+    }
 }
 
 void mc_reachable(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *sources,
@@ -1107,4 +1176,52 @@ void mc_reachable(int64_t n, const int64_t *starts, const int32_t *targets, cons
         }
     }
     free(todo);
+}
+
+/* liveness.Fairness.components_groups for components of several states: vs holds
+ * their states one component after another (component c ends at ends[c]). For each
+ * state, the fair groups (bit g, at most 64) with a step out of it that changes the
+ * state or leaves the constraints (enabled[k]); for each component, the groups a
+ * changing step inside it takes (taken[c]). A step with label l takes fixed[l], and
+ * group cgroup[i] when marks & cmask[i], for i in cstart[l]..cstart[l+1]. Returns 1
+ * (nothing else meaningful) if a changing step's `when` failed (marks & failing[l]):
+ * the state-by-state check then fails where it does; -1 out of memory; else 0. */
+int64_t mc_components_groups(int64_t n, const int64_t *starts, const int32_t *targets, const int32_t *labels,
+                             const uint32_t *marks, const int64_t *ostarts, const int32_t *olabels,
+                             const uint32_t *omarks, const uint64_t *fixed, const int64_t *cstart,
+                             const int32_t *cgroup, const uint32_t *cmask, const uint32_t *failing,
+                             int64_t ncomps, const int32_t *vs, const int64_t *ends,
+                             uint64_t *enabled, uint64_t *taken) {
+    int32_t *comp_of = calloc(n, sizeof(int32_t));     /* component + 1; untouched pages stay unmapped */
+    if (!comp_of) return -1;
+    int64_t failed = 0;
+    for (int64_t c = 0, k = 0; c < ncomps; c++)
+        for (; k < ends[c]; k++) comp_of[vs[k]] = (int32_t)(c + 1);
+    for (int64_t c = 0, k = 0; c < ncomps && !failed; c++) {
+        uint64_t in = 0;
+        for (; k < ends[c]; k++) {
+            int32_t v = vs[k];
+            uint64_t en = 0;
+            for (int p = 0; p < 2; p++) {
+                const int64_t *st_ = p ? ostarts : starts;
+                const int32_t *lb = p ? olabels : labels;
+                const uint32_t *mk = p ? omarks : marks;
+                for (int64_t e = st_[v]; e < st_[v + 1]; e++) {
+                    int32_t t = p ? -1 : targets[e];
+                    if (t == v) continue;                   /* a step that changes nothing */
+                    int32_t l = lb[e];
+                    if (mk[e] & failing[l]) { failed = 1; break; }
+                    uint64_t bits = fixed[l];
+                    for (int64_t i = cstart[l]; i < cstart[l + 1]; i++)
+                        if (mk[e] & cmask[i]) bits |= 1ULL << cgroup[i];
+                    en |= bits;
+                    if (t >= 0 && comp_of[t] == c + 1) in |= bits;
+                }
+            }
+            enabled[k] = en;
+        }
+        taken[c] = in;
+    }
+    free(comp_of);
+    return failed;
 }
