@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.lang.errors import SpecError
+from checker.lang.sequential import assigned_variables
 
 from checker.lang.types import IntT
 
@@ -79,7 +80,7 @@ class Generator(CExpressions, CStatements):
                  f"#define MC_N_COVER {len(self.model.covers)}",
                  f"#define MC_COVER_STATE {sum(1 << k for k, p in enumerate(self.model.covers) if p.kind == 'cover')}ULL"]
         head += self.pack_functions()
-        source = "\n".join(head + self.prototypes + body.lines + self.site_table()
+        source = "\n".join(head + self.prototypes + body.lines + self.site_table() + self.repack_functions()
                            + ['#include "native_search.c"', ""])
         return Generated(source, self.layout, self.sites)
 
@@ -101,9 +102,45 @@ class Generator(CExpressions, CStatements):
             # a field inside an absent option or map entry stays zero: equal values, equal bytes
             guard = f"if ({' && '.join(f.guards)}) " if f.guards else ""
             unpack.append(f"    {guard}{where} = {self.from_raw(f.type, raw)};")
-            if f.width:
-                pack.append(f"    {guard}w[{f.word}] |= ((uint64_t)({self.to_raw(f.type, where)})) << {f.shift};")
+            pack += self.pack_field(f)
         return unpack + ["}"] + pack + ["}"]
+
+    def pack_field(self, f) -> list:
+        """The line that ORs field f of state `s` into the words `w` (none for a 0-bit field)."""
+        if not f.width:
+            return []
+        guard = f"if ({' && '.join(f.guards)}) " if f.guards else ""
+        return [f"    {guard}w[{f.word}] |= ((uint64_t)({self.to_raw(f.type, 's->' + f.path[1:])})) << {f.shift};"]
+
+    def repack_functions(self) -> list:
+        """mc_repack_<action>(s, w): with w the packed state the action was taken from,
+        clears the bits of the variables the action may assign and packs them again from
+        its successor s (mc_repack_var_<name>, one function a variable); the others are
+        equal bits already. mc_site_repack[site] is the emitting action's (NULL for init:
+        mc_pack whole). A successor packed so has mc_pack's words: packed words are
+        canonical (unused bits and the inside of absent parts zero)."""
+        by_var = {}
+        for f in self.layout.fields:
+            by_var.setdefault(f.path[1:].split(".")[0].split("[")[0], []).append(f)
+        out, names = [], {}
+        for n in self.model.var_names:
+            masks = {}
+            for f in by_var.get(n, []):
+                if f.width:
+                    masks[f.word] = masks.get(f.word, 0) | ((1 << f.width) - 1) << f.shift
+            out.append(f"static void mc_repack_var_{n}(const S *s, uint64_t *w) {{")
+            out += [f"    w[{k}] &= 0x{~m & (1 << 64) - 1:X}ULL;" for k, m in sorted(masks.items())]
+            for f in by_var.get(n, []):
+                out += self.pack_field(f)
+            out += ["    (void)s; (void)w;", "}"]
+        for act in self.c.actions:
+            assigned = assigned_variables(self.c, act.decl.body)
+            names[act.index] = name = f"mc_repack_{act.index}"
+            out.append(f"static void {name}(const S *s, uint64_t *w) {{   /* {act.name} */")
+            out += [f"    mc_repack_var_{n}(s, w);" for n in self.model.var_names if n in assigned]
+            out.append("}")
+        table = ", ".join(names.get(a, "NULL") if a >= 0 else "NULL" for a, _labels in self.sites) or "NULL"
+        return out + [f"static void (*const mc_site_repack[])(const S *, uint64_t *) = {{{table}}};"]
 
     @staticmethod
     def from_raw(t, raw) -> str:

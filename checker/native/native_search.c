@@ -108,6 +108,7 @@ enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
 static __thread int mc_checking;
 static __thread const S *mc_parent;
+static __thread const uint64_t *mc_parent_w;   /* mc_parent packed, while checking: successors repack */
 static __thread Parent *mc_po;
 
 static void succ_grow(void) {
@@ -134,8 +135,13 @@ static void mc_emit(const void *tv, int site) {
     if (mc_failed) return;
     if (nsucc == capsucc) succ_grow();
     uint64_t *w = sw + nsucc * MC_WORDS;
-    memset(w, 0, MC_WORDS * sizeof(uint64_t));
-    mc_pack(t, w);
+    if (mc_checking && mc_site_repack[site]) {     /* the parent's words, its action's variables packed again */
+        memcpy(w, mc_parent_w, MC_WORDS * sizeof(uint64_t));
+        mc_site_repack[site](t, w);
+    } else {
+        memset(w, 0, MC_WORDS * sizeof(uint64_t));
+        mc_pack(t, w);
+    }
     if (!mc_checking) ss[nsucc] = *t;
     if (mc_labelling) {
         int64_t *l = slab + nsucc * (MC_MAX_LABELS + 1);
@@ -497,7 +503,7 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     mc_unpack(pw, &s);
     mc_failed = 0;
     nsucc = 0;
-    mc_parent = &s; mc_po = po;
+    mc_parent = &s; mc_parent_w = pw; mc_po = po;
     mc_successors(&s);                 /* each successor checked as emitted: check_successor */
     po->nsucc = nsucc;
     if (mc_failed) {                   /* its successors could not be computed: that comes first */
