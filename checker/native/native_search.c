@@ -53,10 +53,11 @@ typedef struct {
  * properties, its fingerprint, whether the visited set already has it (read-only:
  * phase B, the only writer, is not running), the invariants of a state it lacks,
  * and its label's interned id. So the serial phase B admits only the states phase A
- * did not find, and no successor is copied unpacked (2.7 kB each in the group spec). */
+ * did not find. A successor inside the constraints is copied unpacked (ss; 2.7 kB each in
+ * the group spec) for its invariants: a copy is cheaper than unpacking it again. */
 
 static __thread uint64_t *sw;      /* packed successors */
-static __thread S *ss;             /* the same, unpacked (not while checking) */
+static __thread S *ss;             /* the same, unpacked (while checking: those inside the constraints) */
 static __thread int64_t *slab;     /* with labelling: site and labels of each */
 static __thread unsigned char *sout;   /* outside the constraints */
 static __thread uint64_t *sfp;         /* fingerprints */
@@ -403,6 +404,9 @@ static void check_successor(const S *t, int64_t k) {
         uint64_t fp = mc_fingerprint(sw + k * MC_WORDS);
         sfp[k] = fp;
         if (st.visited.slots) __builtin_prefetch(&st.visited.slots[fp & st.visited.mask]);
+        /* kept unpacked for its invariants, should the visited set lack it: a copy costs
+         * a tenth of unpacking it again */
+        if (MC_N_INV && !MC_INV_DECIDED) ss[k] = *t;
     }
     goto done;
 failed:
@@ -538,10 +542,8 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
         snum[k] = table_find(&st.visited, sfp[k]);
         if (snum[k] == SUCC_NEW && part_seen(sfp[k])) snum[k] = SUCC_DUP;
         if (snum[k] == SUCC_NEW && MC_N_INV && !MC_INV_DECIDED) {
-            S t;
-            mc_unpack(sw + k * MC_WORDS, &t);
             mc_where = "an invariant";
-            int bad = mc_inv(&t);
+            int bad = mc_inv(&ss[k]);         /* its copy from check_successor */
             sinv[k] = (int8_t)(mc_failed ? -2 : bad);   /* phase B evaluates a failure again, for its message */
             mc_failed = 0;
         }
