@@ -317,8 +317,9 @@ static int32_t label_find(const int64_t *lab) {
     const int row = MC_MAX_LABELS + 1;
     if (!g_labhash) return -1;
     int64_t j = label_hash(lab) & g_labmask;
+    size_t used = (1 + mc_site_labels[lab[0]]) * sizeof(int64_t);   /* rows are zero past their labels */
     while (g_labhash[j] >= 0) {
-        if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
+        if (!memcmp(g_lab + g_labhash[j] * row, lab, used)) return (int32_t)g_labhash[j];
         j = (j + 1) & g_labmask;
     }
     return -1;
@@ -768,6 +769,18 @@ done_init:
             }
             int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
             expand_chunk(st.cur + c0 * MC_WORDS, cn);
+            /* the visited set's slots phase B will write, fetched ahead: the chunk's new
+             * states are a few thousand lines, its inserts were each a cache miss */
+            for (int64_t j = 0; j < cn && st.visited.slots; j++) {
+                const Parent *po = &g_parents[j];
+                const Succ *rec = (const Succ *)g_arenas[po->arena].rec.p + po->off;
+                for (int64_t k = 0; k < po->upto; k++)
+                    if (rec[k].num == SUCC_NEW) {
+                        uint64_t at = rec[k].fp & st.visited.mask;
+                        __builtin_prefetch(&st.visited.slots[at], 1);
+                        if (st.visited.nums) __builtin_prefetch(&st.visited.nums[at], 1);
+                    }
+            }
             for (int64_t j = 0; j < cn; j++) {
                 int64_t i = base + c0 + j;
                 Parent *po = &g_parents[j];
