@@ -215,6 +215,14 @@ static int table_grow(Table *t) {
     return 1;
 }
 
+/* Room for `extra` more fingerprints without growing (phase B's inserts, while phase A
+ * reads the set beside it); 0 out of memory. */
+static int table_reserve(Table *t, uint64_t extra) {
+    while (!t->slots || 4 * (t->used + extra) > 3 * (t->mask + 1))
+        if (!table_grow(t)) return 0;
+    return 1;
+}
+
 /* 1 if fp was added (as state number `n`), 0 if it was there; -1 out of memory.
  * With the graph, *num is the state's number either way. */
 static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
@@ -225,9 +233,10 @@ static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
     for (;;) {
         uint64_t x = t->slots[j];
         if (x == fp) { if (t->nums) *num = t->nums[j]; return 0; }
-        if (!x) {
-            t->slots[j] = fp; t->used++;
+        if (!x) {             /* its number first: phase A of the next chunk may be reading */
             if (t->nums) t->nums[j] = *num = n;
+            __atomic_store_n(&t->slots[j], fp, __ATOMIC_RELEASE);
+            t->used++;
             return 1;
         }
         j = (j + 1) & t->mask;
@@ -240,7 +249,7 @@ static inline int32_t table_find(const Table *t, uint64_t fp) {
     if (!t->slots) return SUCC_NEW;
     uint64_t j = fp & t->mask;
     for (;;) {
-        uint64_t x = t->slots[j];
+        uint64_t x = __atomic_load_n(&t->slots[j], __ATOMIC_ACQUIRE);
         if (x == fp) return t->nums ? (int32_t)t->nums[j] : SUCC_SEEN;
         if (!x) return SUCC_NEW;
         j = (j + 1) & t->mask;
@@ -282,12 +291,14 @@ static uint64_t label_hash(const int64_t *lab) {
 }
 
 /* The id of a label (site and label values), interned; -1 out of memory. */
-static int32_t label_id(const int64_t *lab) {
+/* Room for `extra` more labels without moving the tables (phase B's, while phase A
+ * reads them beside it); 0 out of memory. */
+static int label_reserve(int64_t extra) {
     const int row = MC_MAX_LABELS + 1;
-    if (!g_labhash || 2 * (g_nlab + 1) > g_labmask + 1) {
+    while (!g_labhash || 2 * (g_nlab + extra) > g_labmask + 1) {
         int64_t n = g_labhash ? 2 * (g_labmask + 1) : 1024;
         int64_t *t = malloc(n * sizeof(int64_t));
-        if (!t) return -1;
+        if (!t) return 0;
         for (int64_t i = 0; i < n; i++) t[i] = -1;
         for (int64_t id = 0; id < g_nlab; id++) {
             int64_t j = label_hash(g_lab + id * row) & (n - 1);
@@ -296,19 +307,25 @@ static int32_t label_id(const int64_t *lab) {
         }
         free(g_labhash); g_labhash = t; g_labmask = n - 1;
     }
+    while (g_nlab + extra > g_caplab) {
+        g_caplab = g_caplab ? 2 * g_caplab : 256;
+        int64_t *p = realloc(g_lab, g_caplab * row * sizeof(int64_t));
+        if (!p) return 0;
+        g_lab = p;
+    }
+    return 1;
+}
+
+static int32_t label_id(const int64_t *lab) {
+    const int row = MC_MAX_LABELS + 1;
+    if (!label_reserve(1)) return -1;
     int64_t j = label_hash(lab) & g_labmask;
     while (g_labhash[j] >= 0) {
         if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
         j = (j + 1) & g_labmask;
     }
-    if (g_nlab == g_caplab) {
-        g_caplab = g_caplab ? 2 * g_caplab : 256;
-        int64_t *p = realloc(g_lab, g_caplab * row * sizeof(int64_t));
-        if (!p) return -1;
-        g_lab = p;
-    }
     memcpy(g_lab + g_nlab * row, lab, row * sizeof(int64_t));
-    g_labhash[j] = g_nlab;
+    __atomic_store_n(&g_labhash[j], g_nlab, __ATOMIC_RELEASE);   /* the row first: label_find may be reading */
     return (int32_t)g_nlab++;
 }
 
@@ -318,10 +335,8 @@ static int32_t label_find(const int64_t *lab) {
     if (!g_labhash) return -1;
     int64_t j = label_hash(lab) & g_labmask;
     size_t used = (1 + mc_site_labels[lab[0]]) * sizeof(int64_t);   /* rows are zero past their labels */
-    while (g_labhash[j] >= 0) {
-        if (!memcmp(g_lab + g_labhash[j] * row, lab, used)) return (int32_t)g_labhash[j];
-        j = (j + 1) & g_labmask;
-    }
+    for (int64_t id; (id = __atomic_load_n(&g_labhash[j], __ATOMIC_ACQUIRE)) >= 0; j = (j + 1) & g_labmask)
+        if (!memcmp(g_lab + id * row, lab, used)) return (int32_t)id;
     return -1;
 }
 
@@ -477,8 +492,15 @@ typedef struct {
 
 typedef struct { Vec rec, w, lab, marks; } Arena;
 
-static Parent g_parents[MC_CHUNK];
-static Arena g_arenas[MC_MAX_THREADS];
+/* Two of each: with several threads, phase A of the next chunk (into one) runs beside
+ * phase B of this one (from the other). */
+static Parent g_parents_of[2][MC_CHUNK];
+static Arena g_arenas_of[2][MC_MAX_THREADS];
+static int g_buf;                             /* the pair phase A writes */
+static int64_t g_next;                        /* the next state of the chunk to take (atomic) */
+static volatile int g_abandon;                /* phase B stopped the search: take no more */
+static int g_ahead;                           /* phase A of a chunk runs: chunk_join waits for it */
+#define MC_BATCH 16                           /* states a thread takes at a time */
 static int g_threads = 1;
 static pthread_t g_pool[MC_MAX_THREADS];
 static pthread_barrier_t g_start, g_end;
@@ -587,16 +609,23 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     }
 }
 
+/* This thread's part of the chunk: batches of states taken in increasing order (so an
+ * earlier successor in its part is an earlier one in the chunk), until none is left. */
 static void expand_part(int t) {
-    Arena *a = &g_arenas[t];
+    Arena *a = &g_arenas_of[g_buf][t];
+    Parent *parents = g_parents_of[g_buf];
     a->rec.n = a->w.n = a->lab.n = a->marks.n = 0;
     mc_labelling = mc_record;
     mc_checking = 1;
     part_used = 0;
     if (++part_gen == 0) { if (part_stamp) memset(part_stamp, 0, PART_SLOTS * sizeof(uint32_t)); part_gen = 1; }
-    int64_t lo = g_chunk_n * t / g_threads, hi = g_chunk_n * (t + 1) / g_threads;
-    t_cover_open = g_cover_open;
-    for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &g_parents[j], a, t);
+    t_cover_open = __atomic_load_n(&g_cover_open, __ATOMIC_RELAXED);
+    for (;;) {
+        int64_t lo = __atomic_fetch_add(&g_next, MC_BATCH, __ATOMIC_RELAXED);
+        if (lo >= g_chunk_n || g_abandon) break;
+        int64_t hi = lo + MC_BATCH < g_chunk_n ? lo + MC_BATCH : g_chunk_n;
+        for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &parents[j], a, t);
+    }
     mc_checking = 0;
 }
 
@@ -619,11 +648,20 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-static void expand_chunk(const uint64_t *chunk, int64_t n) {
+/* Phase A of a chunk into the other pair of buffers: the other threads start on it;
+ * chunk_join has this one take what is left, then waits for them. */
+static void chunk_start(const uint64_t *chunk, int64_t n) {
     g_chunk = chunk; g_chunk_n = n;
+    g_buf ^= 1;
+    g_next = 0; g_abandon = 0; g_ahead = 1;
     if (g_threads > 1) pthread_barrier_wait(&g_start);
+}
+
+static void chunk_join(void) {
+    if (!g_ahead) return;
     expand_part(0);
     if (g_threads > 1) pthread_barrier_wait(&g_end);
+    g_ahead = 0;
 }
 
 static void pool_start(int threads) {
@@ -653,6 +691,20 @@ static int64_t store_bytes(void) {
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
          + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4;
     return b;
+}
+
+/* Why the search stops before expanding the chunk that starts at state `from`: 0 (it
+ * goes on), 3 timeout, 5 interrupted, 4 the memory limit; a progress line when due. */
+static int chunk_stop(const McOptions *o, double deadline, int64_t from, const McResult *r,
+                      double *next_report, double started) {
+    double now = mc_now();
+    if ((deadline && now > deadline) || mc_interrupted) return mc_interrupted ? 5 : 3;
+    if (o->memory_limit > 0 && store_bytes() > o->memory_limit) return 4;
+    if (o->progress_every > 0 && now >= *next_report) {
+        progress_line(r->generated, st.n, st.n - from, r->depth, now - started);
+        *next_report = now + o->progress_every;
+    }
+    return 0;
 }
 
 int mc_words(void) { return MC_WORDS; }
@@ -754,41 +806,50 @@ done_init:
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
         for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
-            double now = mc_now();
-            if ((deadline && now > deadline) || mc_interrupted) {
-                expanding = base + c0 - 1;
-                r->verdict = V_INCOMPLETE; r->stopped_by = mc_interrupted ? 5 : 3; goto done;
-            }
-            if (o->memory_limit > 0 && store_bytes() > o->memory_limit) {
-                expanding = base + c0 - 1;
-                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
-            }
-            if (o->progress_every > 0 && now >= next_report) {
-                progress_line(r->generated, st.n, st.n - (base + c0), r->depth, now - started);
-                next_report = now + o->progress_every;
-            }
             int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
-            expand_chunk(st.cur + c0 * MC_WORDS, cn);
+            if (!g_ahead) {                    /* not begun beside the last chunk's phase B */
+                int why = chunk_stop(o, deadline, base + c0, r, &next_report, started);
+                if (why) { expanding = base + c0 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why; goto done; }
+                chunk_start(st.cur + c0 * MC_WORDS, cn);
+            }
+            chunk_join();
+            Parent *parents = g_parents_of[g_buf];
+            Arena *arenas = g_arenas_of[g_buf];
             /* the visited set's slots phase B will write, fetched ahead: the chunk's new
              * states are a few thousand lines, its inserts were each a cache miss */
-            for (int64_t j = 0; j < cn && st.visited.slots; j++) {
-                const Parent *po = &g_parents[j];
-                const Succ *rec = (const Succ *)g_arenas[po->arena].rec.p + po->off;
-                for (int64_t k = 0; k < po->upto; k++)
-                    if (rec[k].num == SUCC_NEW) {
+            int64_t news = 0, unlabelled = 0;
+            for (int64_t j = 0; j < cn; j++) {
+                const Parent *po = &parents[j];
+                const Succ *rec = (const Succ *)arenas[po->arena].rec.p + po->off;
+                for (int64_t k = 0; k < po->upto; k++) {
+                    if (mc_record && rec[k].lab < 0) unlabelled++;
+                    if (rec[k].num != SUCC_NEW && rec[k].num != SUCC_DUP) continue;
+                    news++;
+                    if (rec[k].num == SUCC_NEW && st.visited.slots) {
                         uint64_t at = rec[k].fp & st.visited.mask;
                         __builtin_prefetch(&st.visited.slots[at], 1);
                         if (st.visited.nums) __builtin_prefetch(&st.visited.nums[at], 1);
                     }
+                }
+            }
+            /* with several threads, phase A of the next chunk runs beside this phase B: it
+             * reads the visited set and the labels while this thread adds to them, so they
+             * are first given room for this chunk's (never moved while it runs) */
+            int64_t c1 = c0 + MC_CHUNK;
+            int why_next = 0;
+            if (g_threads > 1 && c1 < st.ncur) {
+                why_next = chunk_stop(o, deadline, base + c0, r, &next_report, started);
+                if (!why_next && table_reserve(&st.visited, news) && (!mc_record || label_reserve(unlabelled)))
+                    chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
             }
             for (int64_t j = 0; j < cn; j++) {
                 int64_t i = base + c0 + j;
-                Parent *po = &g_parents[j];
-                Arena *a = &g_arenas[po->arena];
+                Parent *po = &parents[j];
+                Arena *a = &arenas[po->arena];
                 expanding = i;
                 for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
                     g_cover_parent[__builtin_ctzll(nw)] = i;
-                g_cover_open &= ~po->covers;
+                __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
                 r->generated += po->nsucc;
                 r->constrained += po->constrained;
                 if (po->error && po->step_to < 0) {      /* its successors could not be computed */
@@ -874,6 +935,9 @@ done_init:
                     }
                 }
             }
+            if (why_next) {
+                expanding = base + c1 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why_next; goto done;
+            }
         }
         base += st.ncur;
         if (st.nnext) r->depth++;
@@ -883,6 +947,7 @@ done:
     if (r->verdict != V_OK && st.n > level_end) r->depth++;
     r->distinct = st.n;
     r->queue_left = r->verdict == V_OK ? 0 : (st.n - expanding - 1 > 0 ? st.n - expanding - 1 : 0);
+    if (g_ahead) { g_abandon = 1; chunk_join(); }   /* the next chunk's phase A, no longer wanted */
     pool_stop();
     sigaction(SIGINT, &before_int, NULL);
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));
