@@ -56,16 +56,50 @@ typedef struct {
  * did not find. A successor inside the constraints is copied unpacked (ss; 2.7 kB each in
  * the group spec) for its invariants: a copy is cheaper than unpacking it again. */
 
-static __thread uint64_t *sw;      /* packed successors */
-static __thread S *ss;             /* the same, unpacked (while checking: those inside the constraints) */
-static __thread int64_t *slab;     /* with labelling: site and labels of each */
-static __thread unsigned char *sout;   /* outside the constraints */
-static __thread uint64_t *sfp;         /* fingerprints */
-static __thread uint32_t *smark;       /* with the graph: fairness `when` bits */
-static __thread int32_t *snum;         /* state number found, SUCC_NEW or SUCC_SEEN */
-static __thread int32_t *slid;         /* interned label id, or -1: not interned yet */
-static __thread int8_t *sinv;          /* a new state's invariants: -1 hold, k broken, -2 failed */
-static __thread int64_t nsucc, capsucc;
+/* While checking: the state being expanded, and the first successor whose checks
+ * stopped the expansion (a violation or a failure), as phase B will report it. */
+typedef struct {
+    int64_t off, moff, woff, loff, count, upto, constrained, step_to;   /* count: successors */
+    uint64_t covers;                 /* the covers its steps reached (of those open) */
+    int arena, error, event, verdict, kind, prop;
+    char message[256];
+} Parent;
+
+/* This thread's part of the search: one struct of thread-locals (native_runtime.h's MC_TLS). */
+typedef struct {
+    uint64_t *sw;
+    S *ss;
+    int64_t *slab;
+    unsigned char *sout;
+    uint64_t *sfp;
+    uint32_t *smark;
+    int32_t *snum;
+    int32_t *slid;
+    int8_t *sinv;
+    int64_t nsucc;
+    int64_t capsucc;
+    uint64_t *part_fp;
+    uint32_t *part_stamp;
+    uint32_t part_gen;
+    uint32_t part_used;
+    int mc_checking;
+    const S *mc_parent;
+    const uint64_t *mc_parent_w;
+    Parent *mc_po;
+    uint64_t t_cover_open;
+} McSearchTls;
+MC_TLS(McSearchTls, mc_search)
+#define sw (mc_search_at()->sw)      /* packed successors */
+#define ss (mc_search_at()->ss)             /* the same, unpacked (while checking: those inside the constraints) */
+#define slab (mc_search_at()->slab)     /* with labelling: site and labels of each */
+#define sout (mc_search_at()->sout)   /* outside the constraints */
+#define sfp (mc_search_at()->sfp)         /* fingerprints */
+#define smark (mc_search_at()->smark)       /* with the graph: fairness `when` bits */
+#define snum (mc_search_at()->snum)         /* state number found, SUCC_NEW or SUCC_SEEN */
+#define slid (mc_search_at()->slid)         /* interned label id, or -1: not interned yet */
+#define sinv (mc_search_at()->sinv)          /* a new state's invariants: -1 hold, k broken, -2 failed */
+#define nsucc (mc_search_at()->nsucc)
+#define capsucc (mc_search_at()->capsucc)
 
 /* snum: not in the visited set; in it (no numbers kept); not in it, but an earlier
  * successor in this thread's part of the chunk is the same state (phase B admits that
@@ -75,9 +109,10 @@ enum { SUCC_NEW = -1, SUCC_SEEN = -2, SUCC_DUP = -3 };
 /* The fingerprints found SUCC_NEW in this thread's part of the chunk: a small table
  * whose slots are current when their stamp is the part's (no clearing between parts). */
 #define PART_SLOTS (1 << 14)
-static __thread uint64_t *part_fp;
-static __thread uint32_t *part_stamp;
-static __thread uint32_t part_gen, part_used;
+#define part_fp (mc_search_at()->part_fp)
+#define part_stamp (mc_search_at()->part_stamp)
+#define part_gen (mc_search_at()->part_gen)
+#define part_used (mc_search_at()->part_used)
 
 /* 1 if fp was already among this part's new fingerprints; else records it. */
 static int part_seen(uint64_t fp) {
@@ -96,21 +131,13 @@ static int part_seen(uint64_t fp) {
     return 0;
 }
 
-/* While checking: the state being expanded, and the first successor whose checks
- * stopped the expansion (a violation or a failure), as phase B will report it. */
-typedef struct {
-    int64_t off, moff, woff, loff, nsucc, upto, constrained, step_to;
-    uint64_t covers;                 /* the covers its steps reached (of those open) */
-    int arena, error, event, verdict, kind, prop;
-    char message[256];
-} Parent;
 
 enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
-static __thread int mc_checking;
-static __thread const S *mc_parent;
-static __thread const uint64_t *mc_parent_w;   /* mc_parent packed, while checking: successors repack */
-static __thread Parent *mc_po;
+#define mc_checking (mc_search_at()->mc_checking)
+#define mc_parent (mc_search_at()->mc_parent)
+#define mc_parent_w (mc_search_at()->mc_parent_w)   /* mc_parent packed, while checking: successors repack */
+#define mc_po (mc_search_at()->mc_po)
 
 static void succ_grow(void) {
     capsucc = capsucc ? 2 * capsucc : 64;
@@ -509,7 +536,7 @@ static int64_t g_chunk_n;
 static volatile int g_quit;
 static uint64_t g_cover_open;                 /* covers not reached yet (phase B updates it) */
 static int64_t g_cover_parent[64], g_cover_init[64];
-static __thread uint64_t t_cover_open;        /* the same, as one thread's part of a chunk knows it */
+#define t_cover_open (mc_search_at()->t_cover_open)        /* the same, as one thread's part of a chunk knows it */
 
 static int arena_grow(Vec *v, int64_t extra, size_t size) {
     if (v->n + extra <= v->cap) return 1;
@@ -532,7 +559,7 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     nsucc = 0;
     mc_parent = &s; mc_parent_w = pw; mc_po = po;
     mc_successors(&s);                 /* each successor checked as emitted: check_successor */
-    po->nsucc = nsucc;
+    po->count = nsucc;
     if (mc_failed) {                   /* its successors could not be computed: that comes first */
         po->error = 1; po->event = 0; po->step_to = -1;
         snprintf(po->message, sizeof po->message, "%s", mc_err);
@@ -850,14 +877,14 @@ done_init:
                 for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
                     g_cover_parent[__builtin_ctzll(nw)] = i;
                 __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
-                r->generated += po->nsucc;
+                r->generated += po->count;
                 r->constrained += po->constrained;
                 if (po->error && po->step_to < 0) {      /* its successors could not be computed */
                     r->verdict = V_ERROR; r->index = i;
                     snprintf(r->message, sizeof r->message, "%s", po->message);
                     goto done;
                 }
-                if (!po->error && po->nsucc == 0 && o->check_deadlock) {
+                if (!po->error && po->count == 0 && o->check_deadlock) {
                     r->verdict = V_DEADLOCK; r->index = i; goto done;
                 }
                 const Succ *rec = (const Succ *)a->rec.p + po->off;
