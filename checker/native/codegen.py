@@ -8,7 +8,9 @@ variable, encoding.py), pack/unpack over the `StateLayout`, the spec's functions
 as static C functions of the working state, `mc_init` and `mc_successors` (the
 actions in declaration order, parameters in their domains' order, each instance
 behind its guard, so successors come in the Python backend's order), `mc_inv`,
-`mc_steps`, `mc_con`, `mc_cover`, then native_search.c. Each place that emits a successor is a
+`mc_steps`, `mc_con`, `mc_cover`, the repackers (`mc_repack_<action>`: a successor
+packed from its parent's words, only the variables its action may assign packed
+again), then native_search.c. Each place that emits a successor is a
 *site*: `sites[k]` is (action index or -1 for init, [(label, type)]), which the
 engine uses to name a trace's steps. A construct it cannot compile raises
 `Unsupported` with its spec position. The cost: generation is linear in the spec

@@ -822,7 +822,9 @@ done_init:
      * expanded by every thread (phase A: successors, constraints, action properties,
      * fingerprints, in per-thread arenas), then admitted in number order by this one
      * (phase B: the visited set, numbering, invariants), so the counts, numbers and
-     * first violation do not depend on the number of threads. */
+     * first violation do not depend on the number of threads. With several threads,
+     * the other threads expand the next chunk of the level while this one admits the
+     * last (it then joins them): phase B is no longer time the other cores wait. */
     int64_t base = 0;
     while (st.nnext) {
         uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
