@@ -447,6 +447,7 @@ static void check_successor(const S *t, int64_t k) {
         uint64_t fp = mc_fingerprint(sw + k * MC_WORDS);
         sfp[k] = fp;
         if (st.visited.slots) __builtin_prefetch(&st.visited.slots[fp & st.visited.mask]);
+        if (st.visited.nums) __builtin_prefetch(&st.visited.nums[fp & st.visited.mask]);   /* a found state's number */
         /* kept unpacked for its invariants, should the visited set lack it: a copy costs
          * a tenth of unpacking it again */
         if (MC_N_INV && !MC_INV_DECIDED) ss[k] = *t;
