@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checker.lang import ast as A
 from checker.lang.errors import SpecError
 from checker.lang.sequential import assigned_variables
 
@@ -252,9 +253,19 @@ class Generator(CExpressions, CStatements):
             if act.decl.guard is not None:
                 w(f"if ({self.expr(act.decl.guard, env)}) {{")
                 opened += 1
+            # the body's leading lets and requires read the state before any change:
+            # on the state itself, so an instance whose require fails copies nothing
+            body, before = act.decl.body, dict(env)
+            lead = next((k for k, st in enumerate(body) if not isinstance(st, (A.Let, A.Require))), len(body))
+            for st in body[:lead]:
+                if isinstance(st, A.Require):
+                    w(f"if ({self.expr(st.cond, before)}) {{")
+                    opened += 1
+                else:
+                    before = self.stmt(w, st, before)
             work = self.fresh("w")
             w(f"S {work} = *s;")
-            self.block(w, act.decl.body, 0, {**env, "$s": work}, self.emitter(act.index, dict(env)), picks)
+            self.block(w, body[lead:], 0, {**before, "$s": work}, self.emitter(act.index, dict(env)), picks)
             w("}" * opened)
             w("    }")
         w("}")
