@@ -835,13 +835,15 @@ done_init:
          * and grown again, every level's states were page faults anew: seconds of system time) */
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
+        int checked = 0;                       /* chunk c0's stops checked after the last one's phase B */
         for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
             int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
-            if (!g_ahead) {                    /* not begun beside the last chunk's phase B */
+            if (!checked) {
                 int why = chunk_stop(o, deadline, base + c0, r, &next_report, started);
                 if (why) { expanding = base + c0 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why; goto done; }
-                chunk_start(st.cur + c0 * MC_WORDS, cn);
             }
+            checked = 0;
+            if (!g_ahead) chunk_start(st.cur + c0 * MC_WORDS, cn);   /* not begun beside the last phase B */
             chunk_join();
             Parent *parents = g_parents_of[g_buf];
             Arena *arenas = g_arenas_of[g_buf];
@@ -866,12 +868,9 @@ done_init:
              * reads the visited set and the labels while this thread adds to them, so they
              * are first given room for this chunk's (never moved while it runs) */
             int64_t c1 = c0 + MC_CHUNK;
-            int why_next = 0;
-            if (g_threads > 1 && c1 < st.ncur) {
-                why_next = chunk_stop(o, deadline, base + c0, r, &next_report, started);
-                if (!why_next && table_reserve(&st.visited, news) && (!mc_record || label_reserve(unlabelled)))
-                    chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
-            }
+            if (g_threads > 1 && c1 < st.ncur && table_reserve(&st.visited, news)
+                && (!mc_record || label_reserve(unlabelled)))
+                chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
             for (int64_t j = 0; j < cn; j++) {
                 int64_t i = base + c0 + j;
                 Parent *po = &parents[j];
@@ -965,8 +964,12 @@ done_init:
                     }
                 }
             }
-            if (why_next) {
-                expanding = base + c1 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why_next; goto done;
+            /* the next chunk's stops, after this one is admitted, as with one thread (a
+             * next chunk begun already is abandoned: phase A wrote nothing shared) */
+            if (c1 < st.ncur) {
+                int why = chunk_stop(o, deadline, base + c1, r, &next_report, started);
+                if (why) { expanding = base + c1 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why; goto done; }
+                checked = 1;
             }
         }
         base += st.ncur;
