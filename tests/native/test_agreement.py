@@ -341,6 +341,18 @@ def test_levels_of_several_chunks_agree_whatever_the_threads(tmp_path, invariant
     assert native.distinct > 5000 and native.generated > 3 * 2048
 
 
+def test_a_memory_stop_comes_at_the_same_state_whatever_the_threads(tmp_path):
+    path = tmp_path / "w.gdsl"
+    path.write_text(WIDE)
+    search_ = NativeSearch(model_of(path, invariants=["Small"]))
+    stops = []
+    for limit in range(1_000_000, 1_200_001, 20_000):      # around the store's size here
+        one, three = search_.run(memory_limit=limit), search_.run(memory_limit=limit, workers=3)
+        assert outcome(three) == outcome(one), limit
+        stops.append(one.stopped_by)
+    assert "memory" in stops
+
+
 def test_error_message_names_the_action(tmp_path):
     path = tmp_path / "e.gdsl"
     path.write_text(CONSTRUCTS["overflow"])
