@@ -59,6 +59,12 @@ def sequential_reads(checked) -> list:
     return out
 
 
+def assigned_variables(checked, body) -> set:
+    """The state variables a list of statements (an action's body) may assign, through
+    the procs it calls too."""
+    return _assigned_by(body, checked.procs)
+
+
 def _assigned_by(body, procs, seen=()) -> set:
     """The state variables a list of statements may assign (through procs too)."""
     out = set()

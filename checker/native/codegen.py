@@ -8,7 +8,9 @@ variable, encoding.py), pack/unpack over the `StateLayout`, the spec's functions
 as static C functions of the working state, `mc_init` and `mc_successors` (the
 actions in declaration order, parameters in their domains' order, each instance
 behind its guard, so successors come in the Python backend's order), `mc_inv`,
-`mc_steps`, `mc_con`, `mc_cover`, then native_search.c. Each place that emits a successor is a
+`mc_steps`, `mc_con`, `mc_cover`, the repackers (`mc_repack_<action>`: a successor
+packed from its parent's words, only the variables its action may assign packed
+again), then native_search.c. Each place that emits a successor is a
 *site*: `sites[k]` is (action index or -1 for init, [(label, type)]), which the
 engine uses to name a trace's steps. A construct it cannot compile raises
 `Unsupported` with its spec position. The cost: generation is linear in the spec
@@ -19,7 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checker.lang import ast as A
 from checker.lang.errors import SpecError
+from checker.lang.sequential import assigned_variables
 
 from checker.lang.types import IntT
 
@@ -83,7 +87,7 @@ class Generator(CExpressions, CStatements):
         head += self.pack_functions()
         if self.symmetry:
             head += canonical_source(self.model)
-        source = "\n".join(head + self.prototypes + body.lines + self.site_table()
+        source = "\n".join(head + self.prototypes + body.lines + self.site_table() + self.repack_functions()
                            + ['#include "native_search.c"', ""])
         return Generated(source, self.layout, self.sites)
 
@@ -105,9 +109,45 @@ class Generator(CExpressions, CStatements):
             # a field inside an absent option or map entry stays zero: equal values, equal bytes
             guard = f"if ({' && '.join(f.guards)}) " if f.guards else ""
             unpack.append(f"    {guard}{where} = {self.from_raw(f.type, raw)};")
-            if f.width:
-                pack.append(f"    {guard}w[{f.word}] |= ((uint64_t)({self.to_raw(f.type, where)})) << {f.shift};")
+            pack += self.pack_field(f)
         return unpack + ["}"] + pack + ["}"]
+
+    def pack_field(self, f) -> list:
+        """The line that ORs field f of state `s` into the words `w` (none for a 0-bit field)."""
+        if not f.width:
+            return []
+        guard = f"if ({' && '.join(f.guards)}) " if f.guards else ""
+        return [f"    {guard}w[{f.word}] |= ((uint64_t)({self.to_raw(f.type, 's->' + f.path[1:])})) << {f.shift};"]
+
+    def repack_functions(self) -> list:
+        """mc_repack_<action>(s, w): with w the packed state the action was taken from,
+        clears the bits of the variables the action may assign and packs them again from
+        its successor s (mc_repack_var_<name>, one function a variable); the others are
+        equal bits already. mc_site_repack[site] is the emitting action's (NULL for init:
+        mc_pack whole). A successor packed so has mc_pack's words: packed words are
+        canonical (unused bits and the inside of absent parts zero)."""
+        by_var = {}
+        for f in self.layout.fields:
+            by_var.setdefault(f.path[1:].split(".")[0].split("[")[0], []).append(f)
+        out, names = [], {}
+        for n in self.model.var_names:
+            masks = {}
+            for f in by_var.get(n, []):
+                if f.width:
+                    masks[f.word] = masks.get(f.word, 0) | ((1 << f.width) - 1) << f.shift
+            out.append(f"static void mc_repack_var_{n}(const S *s, uint64_t *w) {{")
+            out += [f"    w[{k}] &= 0x{~m & (1 << 64) - 1:X}ULL;" for k, m in sorted(masks.items())]
+            for f in by_var.get(n, []):
+                out += self.pack_field(f)
+            out += ["    (void)s; (void)w;", "}"]
+        for act in self.c.actions:
+            assigned = assigned_variables(self.c, act.decl.body)
+            names[act.index] = name = f"mc_repack_{act.index}"
+            out.append(f"static void {name}(const S *s, uint64_t *w) {{   /* {act.name} */")
+            out += [f"    mc_repack_var_{n}(s, w);" for n in self.model.var_names if n in assigned]
+            out.append("}")
+        table = ", ".join(names.get(a, "NULL") if a >= 0 else "NULL" for a, _labels in self.sites) or "NULL"
+        return out + [f"static void (*const mc_site_repack[])(const S *, uint64_t *) = {{{table}}};"]
 
     @staticmethod
     def from_raw(t, raw) -> str:
@@ -217,9 +257,19 @@ class Generator(CExpressions, CStatements):
             if act.decl.guard is not None:
                 w(f"if ({self.expr(act.decl.guard, env)}) {{")
                 opened += 1
+            # the body's leading lets and requires read the state before any change:
+            # on the state itself, so an instance whose require fails copies nothing
+            body, before = act.decl.body, dict(env)
+            lead = next((k for k, st in enumerate(body) if not isinstance(st, (A.Let, A.Require))), len(body))
+            for st in body[:lead]:
+                if isinstance(st, A.Require):
+                    w(f"if ({self.expr(st.cond, before)}) {{")
+                    opened += 1
+                else:
+                    before = self.stmt(w, st, before)
             work = self.fresh("w")
             w(f"S {work} = *s;")
-            self.block(w, act.decl.body, 0, {**env, "$s": work}, self.emitter(act.index, dict(env)), picks)
+            self.block(w, body[lead:], 0, {**before, "$s": work}, self.emitter(act.index, dict(env)), picks)
             w("}" * opened)
             w("    }")
         w("}")

@@ -183,7 +183,7 @@ class CExpressions:
         v = self.expr(x, env)
         if isinstance(s, A.SetLit) and all(is_scalar(i.ty) for i in s.items):
             if not s.items:
-                return "0"
+                return f"((void)({v}), 0)"          # v is evaluated: it may fail, as in Python
             tmp = self.fresh("_x")
             return (f"({{ int64_t {tmp} = {v}; " + " || ".join(f"({tmp} == {self.expr(i, env)})" for i in s.items)
                     + "; })")
@@ -202,7 +202,7 @@ class CExpressions:
             raise Unsupported(f"membership in a value of type {st}", s.pos)
         elem = self.set_elem(env, s)
         if elem is None:
-            return "0"
+            return f"((void)({v}), 0)"
         bits = self.set_expr(s, env, elem)
         return self.bit_test(elem, bits, v)
 

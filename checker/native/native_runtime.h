@@ -10,22 +10,36 @@
 
 typedef struct Ctx Ctx;
 
-/* Thread-locals cost a __tls_get_addr call per function that reads them (3-4% of the
- * group spec's search). Tried and measured: the initial-exec model removes the calls
- * but its static TLS runs out after a few libraries are loaded into one process (the
- * tests load dozens); TLS descriptors (-mtls-dialect=gnu2) were slower, dynamic in a
- * library loaded with dlopen. */
+/* Thread-locals cost a __tls_get_addr call per access in a library loaded with dlopen
+ * (gcc does not share them: 244 calls in the group spec's successor function, 24 in
+ * mc_emit). Tried and measured: the initial-exec model removes the calls but its static
+ * TLS runs out after a few libraries are loaded into one process (the tests load
+ * dozens); TLS descriptors (-mtls-dialect=gnu2) were slower. So the thread-locals are
+ * one struct reached through a `const` function (as glibc's errno): one call per
+ * function that uses them, the address kept in a register. */
+#define MC_TLS(type, name) static __thread type name##_tls; \
+    __attribute__((const, noinline)) static type *name##_at(void) { return &name##_tls; }
+
+typedef struct {
+    char err[512];
+    int failed;
+    const char *where;
+    int labelling;
+    int64_t label[MC_MAX_LABELS];
+    uint32_t stepmark;
+} McTls;
+MC_TLS(McTls, mc_rt)
 
 /* One failure per run: the first message wins; code keeps going with a dummy value
  * and the engine stops before using what it computed. */
-static __thread char mc_err[512];
-static __thread int mc_failed;
-static __thread const char *mc_where = "";
+#define mc_err (mc_rt_at()->err)
+#define mc_failed (mc_rt_at()->failed)
+#define mc_where (mc_rt_at()->where)          /* NULL: "" */
 
 static void mc_fail(const char *what) {
     if (!mc_failed) {
         mc_failed = 1;
-        snprintf(mc_err, sizeof mc_err, "%s (in %s)", what, mc_where);
+        snprintf(mc_err, sizeof mc_err, "%s (in %s)", what, mc_where ? mc_where : "");
     }
 }
 
@@ -33,7 +47,7 @@ static void mc_fail_range(const char *what, int64_t v, int64_t lo, int64_t hi) {
     if (!mc_failed) {
         mc_failed = 1;
         snprintf(mc_err, sizeof mc_err, "%s would become %lld, outside its type %lld..%lld (in %s)",
-                 what, (long long)v, (long long)lo, (long long)hi, mc_where);
+                 what, (long long)v, (long long)lo, (long long)hi, mc_where ? mc_where : "");
     }
 }
 
@@ -90,13 +104,13 @@ static inline int64_t mc_get(int64_t opt) {
 }
 
 /* Labels of the successor being emitted (only while a trace is rebuilt). */
-static __thread int mc_labelling;
-static __thread int64_t mc_label[MC_MAX_LABELS];
+#define mc_labelling (mc_rt_at()->labelling)
+#define mc_label (mc_rt_at()->label)
 
 /* While the state graph is recorded (for the liveness check): the fairness `when`
  * bits of the successor being emitted. */
 static int mc_record;
-static __thread uint32_t mc_stepmark;
+#define mc_stepmark (mc_rt_at()->stepmark)
 
 /* Defined by native_search.c: hand one successor (a generated `S`) to the search. */
 static void mc_emit(const void *t, int site);

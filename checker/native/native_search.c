@@ -53,18 +53,53 @@ typedef struct {
  * properties, its fingerprint, whether the visited set already has it (read-only:
  * phase B, the only writer, is not running), the invariants of a state it lacks,
  * and its label's interned id. So the serial phase B admits only the states phase A
- * did not find, and no successor is copied unpacked (2.7 kB each in the group spec). */
+ * did not find. A successor inside the constraints is copied unpacked (ss; 2.7 kB each in
+ * the group spec) for its invariants: a copy is cheaper than unpacking it again. */
 
-static __thread uint64_t *sw;      /* packed successors */
-static __thread S *ss;             /* the same, unpacked (not while checking) */
-static __thread int64_t *slab;     /* with labelling: site and labels of each */
-static __thread unsigned char *sout;   /* outside the constraints */
-static __thread uint64_t *sfp;         /* fingerprints */
-static __thread uint32_t *smark;       /* with the graph: fairness `when` bits */
-static __thread int32_t *snum;         /* state number found, SUCC_NEW or SUCC_SEEN */
-static __thread int32_t *slid;         /* interned label id, or -1: not interned yet */
-static __thread int8_t *sinv;          /* a new state's invariants: -1 hold, k broken, -2 failed */
-static __thread int64_t nsucc, capsucc;
+/* While checking: the state being expanded, and the first successor whose checks
+ * stopped the expansion (a violation or a failure), as phase B will report it. */
+typedef struct {
+    int64_t off, moff, woff, loff, count, upto, constrained, step_to;   /* count: successors */
+    uint64_t covers;                 /* the covers its steps reached (of those open) */
+    int arena, error, event, verdict, kind, prop;
+    char message[256];
+} Parent;
+
+/* This thread's part of the search: one struct of thread-locals (native_runtime.h's MC_TLS). */
+typedef struct {
+    uint64_t *sw;
+    S *ss;
+    int64_t *slab;
+    unsigned char *sout;
+    uint64_t *sfp;
+    uint32_t *smark;
+    int32_t *snum;
+    int32_t *slid;
+    int8_t *sinv;
+    int64_t nsucc;
+    int64_t capsucc;
+    uint64_t *part_fp;
+    uint32_t *part_stamp;
+    uint32_t part_gen;
+    uint32_t part_used;
+    int mc_checking;
+    const S *mc_parent;
+    const uint64_t *mc_parent_w;
+    Parent *mc_po;
+    uint64_t t_cover_open;
+} McSearchTls;
+MC_TLS(McSearchTls, mc_search)
+#define sw (mc_search_at()->sw)      /* packed successors */
+#define ss (mc_search_at()->ss)             /* the same, unpacked (while checking: those inside the constraints) */
+#define slab (mc_search_at()->slab)     /* with labelling: site and labels of each */
+#define sout (mc_search_at()->sout)   /* outside the constraints */
+#define sfp (mc_search_at()->sfp)         /* fingerprints */
+#define smark (mc_search_at()->smark)       /* with the graph: fairness `when` bits */
+#define snum (mc_search_at()->snum)         /* state number found, SUCC_NEW or SUCC_SEEN */
+#define slid (mc_search_at()->slid)         /* interned label id, or -1: not interned yet */
+#define sinv (mc_search_at()->sinv)          /* a new state's invariants: -1 hold, k broken, -2 failed */
+#define nsucc (mc_search_at()->nsucc)
+#define capsucc (mc_search_at()->capsucc)
 
 /* Symmetry reduction (MC_SYMMETRY, canonical.py's mc_canon): the search keeps each
  * successor's orbit representative (scw), fingerprinted and stored, while sw keeps the
@@ -85,9 +120,10 @@ enum { SUCC_NEW = -1, SUCC_SEEN = -2, SUCC_DUP = -3 };
 /* The fingerprints found SUCC_NEW in this thread's part of the chunk: a small table
  * whose slots are current when their stamp is the part's (no clearing between parts). */
 #define PART_SLOTS (1 << 14)
-static __thread uint64_t *part_fp;
-static __thread uint32_t *part_stamp;
-static __thread uint32_t part_gen, part_used;
+#define part_fp (mc_search_at()->part_fp)
+#define part_stamp (mc_search_at()->part_stamp)
+#define part_gen (mc_search_at()->part_gen)
+#define part_used (mc_search_at()->part_used)
 
 /* 1 if fp was already among this part's new fingerprints; else records it. */
 static int part_seen(uint64_t fp) {
@@ -106,20 +142,13 @@ static int part_seen(uint64_t fp) {
     return 0;
 }
 
-/* While checking: the state being expanded, and the first successor whose checks
- * stopped the expansion (a violation or a failure), as phase B will report it. */
-typedef struct {
-    int64_t off, moff, woff, loff, nsucc, upto, constrained, step_to;
-    uint64_t covers;                 /* the covers its steps reached (of those open) */
-    int arena, error, event, verdict, kind, prop;
-    char message[256];
-} Parent;
 
 enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
-static __thread int mc_checking;
-static __thread const S *mc_parent;
-static __thread Parent *mc_po;
+#define mc_checking (mc_search_at()->mc_checking)
+#define mc_parent (mc_search_at()->mc_parent)
+#define mc_parent_w (mc_search_at()->mc_parent_w)   /* mc_parent packed, while checking: successors repack */
+#define mc_po (mc_search_at()->mc_po)
 
 static void succ_grow(void) {
     capsucc = capsucc ? 2 * capsucc : 64;
@@ -149,8 +178,13 @@ static void mc_emit(const void *tv, int site) {
     if (mc_failed) return;
     if (nsucc == capsucc) succ_grow();
     uint64_t *w = sw + nsucc * MC_WORDS;
-    memset(w, 0, MC_WORDS * sizeof(uint64_t));
-    mc_pack(t, w);
+    if (mc_checking && mc_site_repack[site]) {     /* the parent's words, its action's variables packed again */
+        memcpy(w, mc_parent_w, MC_WORDS * sizeof(uint64_t));
+        mc_site_repack[site](t, w);
+    } else {
+        memset(w, 0, MC_WORDS * sizeof(uint64_t));
+        mc_pack(t, w);
+    }
     if (!mc_checking) ss[nsucc] = *t;
     if (mc_labelling) {
         int64_t *l = slab + nsucc * (MC_MAX_LABELS + 1);
@@ -223,6 +257,14 @@ static int table_grow(Table *t) {
     return 1;
 }
 
+/* Room for `extra` more fingerprints without growing (phase B's inserts, while phase A
+ * reads the set beside it); 0 out of memory. */
+static int table_reserve(Table *t, uint64_t extra) {
+    while (!t->slots || 4 * (t->used + extra) > 3 * (t->mask + 1))
+        if (!table_grow(t)) return 0;
+    return 1;
+}
+
 /* 1 if fp was added (as state number `n`), 0 if it was there; -1 out of memory.
  * With the graph, *num is the state's number either way. */
 static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
@@ -233,9 +275,10 @@ static int table_add(Table *t, uint64_t fp, uint32_t n, uint32_t *num) {
     for (;;) {
         uint64_t x = t->slots[j];
         if (x == fp) { if (t->nums) *num = t->nums[j]; return 0; }
-        if (!x) {
-            t->slots[j] = fp; t->used++;
+        if (!x) {             /* its number first: phase A of the next chunk may be reading */
             if (t->nums) t->nums[j] = *num = n;
+            __atomic_store_n(&t->slots[j], fp, __ATOMIC_RELEASE);
+            t->used++;
             return 1;
         }
         j = (j + 1) & t->mask;
@@ -248,7 +291,7 @@ static inline int32_t table_find(const Table *t, uint64_t fp) {
     if (!t->slots) return SUCC_NEW;
     uint64_t j = fp & t->mask;
     for (;;) {
-        uint64_t x = t->slots[j];
+        uint64_t x = __atomic_load_n(&t->slots[j], __ATOMIC_ACQUIRE);
         if (x == fp) return t->nums ? (int32_t)t->nums[j] : SUCC_SEEN;
         if (!x) return SUCC_NEW;
         j = (j + 1) & t->mask;
@@ -297,12 +340,14 @@ static uint64_t label_hash(const int64_t *lab) {
 }
 
 /* The id of a label (site and label values), interned; -1 out of memory. */
-static int32_t label_id(const int64_t *lab) {
+/* Room for `extra` more labels without moving the tables (phase B's, while phase A
+ * reads them beside it); 0 out of memory. */
+static int label_reserve(int64_t extra) {
     const int row = MC_MAX_LABELS + 1;
-    if (!g_labhash || 2 * (g_nlab + 1) > g_labmask + 1) {
+    while (!g_labhash || 2 * (g_nlab + extra) > g_labmask + 1) {
         int64_t n = g_labhash ? 2 * (g_labmask + 1) : 1024;
         int64_t *t = malloc(n * sizeof(int64_t));
-        if (!t) return -1;
+        if (!t) return 0;
         for (int64_t i = 0; i < n; i++) t[i] = -1;
         for (int64_t id = 0; id < g_nlab; id++) {
             int64_t j = label_hash(g_lab + id * row) & (n - 1);
@@ -311,19 +356,25 @@ static int32_t label_id(const int64_t *lab) {
         }
         free(g_labhash); g_labhash = t; g_labmask = n - 1;
     }
+    while (g_nlab + extra > g_caplab) {
+        g_caplab = g_caplab ? 2 * g_caplab : 256;
+        int64_t *p = realloc(g_lab, g_caplab * row * sizeof(int64_t));
+        if (!p) return 0;
+        g_lab = p;
+    }
+    return 1;
+}
+
+static int32_t label_id(const int64_t *lab) {
+    const int row = MC_MAX_LABELS + 1;
+    if (!label_reserve(1)) return -1;
     int64_t j = label_hash(lab) & g_labmask;
     while (g_labhash[j] >= 0) {
         if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
         j = (j + 1) & g_labmask;
     }
-    if (g_nlab == g_caplab) {
-        g_caplab = g_caplab ? 2 * g_caplab : 256;
-        int64_t *p = realloc(g_lab, g_caplab * row * sizeof(int64_t));
-        if (!p) return -1;
-        g_lab = p;
-    }
     memcpy(g_lab + g_nlab * row, lab, row * sizeof(int64_t));
-    g_labhash[j] = g_nlab;
+    __atomic_store_n(&g_labhash[j], g_nlab, __ATOMIC_RELEASE);   /* the row first: label_find may be reading */
     return (int32_t)g_nlab++;
 }
 
@@ -332,10 +383,9 @@ static int32_t label_find(const int64_t *lab) {
     const int row = MC_MAX_LABELS + 1;
     if (!g_labhash) return -1;
     int64_t j = label_hash(lab) & g_labmask;
-    while (g_labhash[j] >= 0) {
-        if (!memcmp(g_lab + g_labhash[j] * row, lab, row * sizeof(int64_t))) return (int32_t)g_labhash[j];
-        j = (j + 1) & g_labmask;
-    }
+    size_t used = (1 + mc_site_labels[lab[0]]) * sizeof(int64_t);   /* rows are zero past their labels */
+    for (int64_t id; (id = __atomic_load_n(&g_labhash[j], __ATOMIC_ACQUIRE)) >= 0; j = (j + 1) & g_labmask)
+        if (!memcmp(g_lab + id * row, lab, used)) return (int32_t)id;
     return -1;
 }
 
@@ -438,6 +488,10 @@ static void check_successor(const S *t, int64_t k) {
         uint64_t fp = mc_fingerprint(MC_KEPT(k));
         sfp[k] = fp;
         if (st.visited.slots) __builtin_prefetch(&st.visited.slots[fp & st.visited.mask]);
+        if (st.visited.nums) __builtin_prefetch(&st.visited.nums[fp & st.visited.mask]);   /* a found state's number */
+        /* kept unpacked for its invariants, should the visited set lack it: a copy costs
+         * a tenth of unpacking it again */
+        if (MC_N_INV && !MC_INV_DECIDED) ss[k] = *t;
     }
     goto done;
 failed:
@@ -507,8 +561,15 @@ typedef struct {
 
 typedef struct { Vec rec, w, lab, marks; } Arena;
 
-static Parent g_parents[MC_CHUNK];
-static Arena g_arenas[MC_MAX_THREADS];
+/* Two of each: with several threads, phase A of the next chunk (into one) runs beside
+ * phase B of this one (from the other). */
+static Parent g_parents_of[2][MC_CHUNK];
+static Arena g_arenas_of[2][MC_MAX_THREADS];
+static int g_buf;                             /* the pair phase A writes */
+static int64_t g_next;                        /* the next state of the chunk to take (atomic) */
+static volatile int g_abandon;                /* phase B stopped the search: take no more */
+static int g_ahead;                           /* phase A of a chunk runs: chunk_join waits for it */
+#define MC_BATCH 16                           /* states a thread takes at a time */
 static int g_threads = 1;
 static pthread_t g_pool[MC_MAX_THREADS];
 static pthread_barrier_t g_start, g_end;
@@ -517,7 +578,7 @@ static int64_t g_chunk_n;
 static volatile int g_quit;
 static uint64_t g_cover_open;                 /* covers not reached yet (phase B updates it) */
 static int64_t g_cover_parent[64], g_cover_init[64];
-static __thread uint64_t t_cover_open;        /* the same, as one thread's part of a chunk knows it */
+#define t_cover_open (mc_search_at()->t_cover_open)        /* the same, as one thread's part of a chunk knows it */
 
 static int arena_grow(Vec *v, int64_t extra, size_t size) {
     if (v->n + extra <= v->cap) return 1;
@@ -538,9 +599,9 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     mc_unpack(pw, &s);
     mc_failed = 0;
     nsucc = 0;
-    mc_parent = &s; mc_po = po;
+    mc_parent = &s; mc_parent_w = pw; mc_po = po;
     mc_successors(&s);                 /* each successor checked as emitted: check_successor */
-    po->nsucc = nsucc;
+    po->count = nsucc;
     if (mc_failed) {                   /* its successors could not be computed: that comes first */
         po->error = 1; po->event = 0; po->step_to = -1;
         snprintf(po->message, sizeof po->message, "%s", mc_err);
@@ -573,10 +634,8 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
         snum[k] = table_find(&st.visited, sfp[k]);
         if (snum[k] == SUCC_NEW && part_seen(sfp[k])) snum[k] = SUCC_DUP;
         if (snum[k] == SUCC_NEW && MC_N_INV && !MC_INV_DECIDED) {
-            S t;
-            mc_unpack(sw + k * MC_WORDS, &t);
             mc_where = "an invariant";
-            int bad = mc_inv(&t);
+            int bad = mc_inv(&ss[k]);         /* its copy from check_successor */
             sinv[k] = (int8_t)(mc_failed ? -2 : bad);   /* phase B evaluates a failure again, for its message */
             mc_failed = 0;
         }
@@ -619,16 +678,23 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     }
 }
 
+/* This thread's part of the chunk: batches of states taken in increasing order (so an
+ * earlier successor in its part is an earlier one in the chunk), until none is left. */
 static void expand_part(int t) {
-    Arena *a = &g_arenas[t];
+    Arena *a = &g_arenas_of[g_buf][t];
+    Parent *parents = g_parents_of[g_buf];
     a->rec.n = a->w.n = a->lab.n = a->marks.n = 0;
     mc_labelling = mc_record;
     mc_checking = 1;
     part_used = 0;
     if (++part_gen == 0) { if (part_stamp) memset(part_stamp, 0, PART_SLOTS * sizeof(uint32_t)); part_gen = 1; }
-    int64_t lo = g_chunk_n * t / g_threads, hi = g_chunk_n * (t + 1) / g_threads;
-    t_cover_open = g_cover_open;
-    for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &g_parents[j], a, t);
+    t_cover_open = __atomic_load_n(&g_cover_open, __ATOMIC_RELAXED);
+    for (;;) {
+        int64_t lo = __atomic_fetch_add(&g_next, MC_BATCH, __ATOMIC_RELAXED);
+        if (lo >= g_chunk_n || g_abandon) break;
+        int64_t hi = lo + MC_BATCH < g_chunk_n ? lo + MC_BATCH : g_chunk_n;
+        for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &parents[j], a, t);
+    }
     mc_checking = 0;
 }
 
@@ -654,11 +720,20 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-static void expand_chunk(const uint64_t *chunk, int64_t n) {
+/* Phase A of a chunk into the other pair of buffers: the other threads start on it;
+ * chunk_join has this one take what is left, then waits for them. */
+static void chunk_start(const uint64_t *chunk, int64_t n) {
     g_chunk = chunk; g_chunk_n = n;
+    g_buf ^= 1;
+    g_next = 0; g_abandon = 0; g_ahead = 1;
     if (g_threads > 1) pthread_barrier_wait(&g_start);
+}
+
+static void chunk_join(void) {
+    if (!g_ahead) return;
     expand_part(0);
     if (g_threads > 1) pthread_barrier_wait(&g_end);
+    g_ahead = 0;
 }
 
 static void pool_start(int threads) {
@@ -688,6 +763,20 @@ static int64_t store_bytes(void) {
     b += g_targets.cap * 4 + g_labels.cap * 4 + g_smarks.cap * 4 + g_starts.cap * 8 + g_ostarts.cap * 8
          + g_marks.cap + g_olabels.cap * 4 + g_omarks.cap * 4 + g_osrc.cap * 8 + g_all.cap * 8;
     return b;
+}
+
+/* Why the search stops before expanding the chunk that starts at state `from`: 0 (it
+ * goes on), 3 timeout, 5 interrupted, 4 the memory limit; a progress line when due. */
+static int chunk_stop(const McOptions *o, double deadline, int64_t from, const McResult *r,
+                      double *next_report, double started) {
+    double now = mc_now();
+    if ((deadline && now > deadline) || mc_interrupted) return mc_interrupted ? 5 : 3;
+    if (o->memory_limit > 0 && store_bytes() > o->memory_limit) return 4;
+    if (o->progress_every > 0 && now >= *next_report) {
+        progress_line(r->generated, st.n, st.n - from, r->depth, now - started);
+        *next_report = now + o->progress_every;
+    }
+    return 0;
 }
 
 int mc_words(void) { return MC_WORDS; }
@@ -781,7 +870,9 @@ done_init:
      * expanded by every thread (phase A: successors, constraints, action properties,
      * fingerprints, in per-thread arenas), then admitted in number order by this one
      * (phase B: the visited set, numbering, invariants), so the counts, numbers and
-     * first violation do not depend on the number of threads. */
+     * first violation do not depend on the number of threads. With several threads,
+     * the other threads expand the next chunk of the level while this one admits the
+     * last (it then joins them): phase B is no longer time the other cores wait. */
     int64_t base = 0;
     while (st.nnext) {
         uint64_t *tmp = st.cur; st.cur = st.next; st.next = tmp;
@@ -791,38 +882,58 @@ done_init:
          * and grown again, every level's states were page faults anew: seconds of system time) */
         int frozen = o->max_depth > 0 && r->depth >= o->max_depth;
         level_end = base + st.ncur;
+        int checked = 0;                       /* chunk c0's stops checked after the last one's phase B */
         for (int64_t c0 = 0; c0 < st.ncur; c0 += MC_CHUNK) {
-            double now = mc_now();
-            if ((deadline && now > deadline) || mc_interrupted) {
-                expanding = base + c0 - 1;
-                r->verdict = V_INCOMPLETE; r->stopped_by = mc_interrupted ? 5 : 3; goto done;
-            }
-            if (o->memory_limit > 0 && store_bytes() > o->memory_limit) {
-                expanding = base + c0 - 1;
-                r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done;
-            }
-            if (o->progress_every > 0 && now >= next_report) {
-                progress_line(r->generated, st.n, st.n - (base + c0), r->depth, now - started);
-                next_report = now + o->progress_every;
-            }
             int64_t cn = st.ncur - c0 < MC_CHUNK ? st.ncur - c0 : MC_CHUNK;
-            expand_chunk(st.cur + c0 * MC_WORDS, cn);
+            if (!checked) {
+                int why = chunk_stop(o, deadline, base + c0, r, &next_report, started);
+                if (why) { expanding = base + c0 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why; goto done; }
+            }
+            checked = 0;
+            if (!g_ahead) chunk_start(st.cur + c0 * MC_WORDS, cn);   /* not begun beside the last phase B */
+            chunk_join();
+            Parent *parents = g_parents_of[g_buf];
+            Arena *arenas = g_arenas_of[g_buf];
+            /* the visited set's slots phase B will write, fetched ahead: the chunk's new
+             * states are a few thousand lines, its inserts were each a cache miss */
+            int64_t news = 0, unlabelled = 0;
+            for (int64_t j = 0; j < cn; j++) {
+                const Parent *po = &parents[j];
+                const Succ *rec = (const Succ *)arenas[po->arena].rec.p + po->off;
+                for (int64_t k = 0; k < po->upto; k++) {
+                    if (mc_record && rec[k].lab < 0) unlabelled++;
+                    if (rec[k].num != SUCC_NEW && rec[k].num != SUCC_DUP) continue;
+                    news++;
+                    if (rec[k].num == SUCC_NEW && st.visited.slots) {
+                        uint64_t at = rec[k].fp & st.visited.mask;
+                        __builtin_prefetch(&st.visited.slots[at], 1);
+                        if (st.visited.nums) __builtin_prefetch(&st.visited.nums[at], 1);
+                    }
+                }
+            }
+            /* with several threads, phase A of the next chunk runs beside this phase B: it
+             * reads the visited set and the labels while this thread adds to them, so they
+             * are first given room for this chunk's (never moved while it runs) */
+            int64_t c1 = c0 + MC_CHUNK;
+            if (g_threads > 1 && c1 < st.ncur && table_reserve(&st.visited, news)
+                && (!mc_record || label_reserve(unlabelled)))
+                chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
             for (int64_t j = 0; j < cn; j++) {
                 int64_t i = base + c0 + j;
-                Parent *po = &g_parents[j];
-                Arena *a = &g_arenas[po->arena];
+                Parent *po = &parents[j];
+                Arena *a = &arenas[po->arena];
                 expanding = i;
                 for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
                     g_cover_parent[__builtin_ctzll(nw)] = i;
-                g_cover_open &= ~po->covers;
-                r->generated += po->nsucc;
+                __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
+                r->generated += po->count;
                 r->constrained += po->constrained;
                 if (po->error && po->step_to < 0) {      /* its successors could not be computed */
                     r->verdict = V_ERROR; r->index = i;
                     snprintf(r->message, sizeof r->message, "%s", po->message);
                     goto done;
                 }
-                if (!po->error && po->nsucc == 0 && o->check_deadlock) {
+                if (!po->error && po->count == 0 && o->check_deadlock) {
                     r->verdict = V_DEADLOCK; r->index = i; goto done;
                 }
                 const Succ *rec = (const Succ *)a->rec.p + po->off;
@@ -900,6 +1011,13 @@ done_init:
                     }
                 }
             }
+            /* the next chunk's stops, after this one is admitted, as with one thread (a
+             * next chunk begun already is abandoned: phase A wrote nothing shared) */
+            if (c1 < st.ncur) {
+                int why = chunk_stop(o, deadline, base + c1, r, &next_report, started);
+                if (why) { expanding = base + c1 - 1; r->verdict = V_INCOMPLETE; r->stopped_by = why; goto done; }
+                checked = 1;
+            }
         }
         base += st.ncur;
         if (st.nnext) r->depth++;
@@ -909,6 +1027,7 @@ done:
     if (r->verdict != V_OK && st.n > level_end) r->depth++;
     r->distinct = st.n;
     r->queue_left = r->verdict == V_OK ? 0 : (st.n - expanding - 1 > 0 ? st.n - expanding - 1 : 0);
+    if (g_ahead) { g_abandon = 1; chunk_join(); }   /* the next chunk's phase A, no longer wanted */
     pool_stop();
     sigaction(SIGINT, &before_int, NULL);
     r->visited_bytes = (int64_t)((st.visited.mask + 1) * sizeof(uint64_t) + st.cap * 2 * sizeof(uint32_t));

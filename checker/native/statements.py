@@ -53,10 +53,11 @@ class CStatements:
                 break
             elif isinstance(s, A.If) and nondeterministic(s):
                 rest = stmts[i + 1:]
+                # one way is taken: each works on the same state and locals, no copy
                 w(f"if ({self.expr(s.cond, env)}) {{")
-                self.block(w, s.then + rest, 0, self.copy_working(w, env), emit, picks, scope)
+                self.block(w, s.then + rest, 0, dict(env), emit, picks, scope)
                 w("} else {")
-                self.block(w, s.orelse + rest, 0, self.copy_working(w, env), emit, picks, scope)
+                self.block(w, s.orelse + rest, 0, dict(env), emit, picks, scope)
                 w("}")
                 break
             else:

@@ -312,6 +312,47 @@ def test_bounds_agree(tmp_path):
         assert n == p, opts
 
 
+# levels of several chunks (2048 states each): threads take batches, phase A of the next
+# chunk runs beside phase B of this one; with the graph (labels interned while read), a
+# cover, a violation in a late chunk, a stop in the middle of a level
+WIDE = """
+spec W
+var a: 0..5000
+var b: 0..3
+init { a = 0; b = 0 }
+action Set(v: 0..5000) when b == 0 { a = v; b = 1 }
+action Step when b > 0 and b < 3 { b = b + 1 }
+action Back when b == 3 { b = 0; a = 0 }
+fairness weak Step
+temporal property Ends = b == 1 leads_to b == 3
+cover Far = a == 4000 and b == 2
+invariant Small = a <= 5000
+invariant Late = not (a == 4321 and b == 3)
+"""
+
+
+@pytest.mark.parametrize("invariants, opts", [
+    (["Small"], {}), (None, {}), (["Small"], {"max_states": 7000}), (["Small"], {"max_depth": 3})])
+def test_levels_of_several_chunks_agree_whatever_the_threads(tmp_path, invariants, opts):
+    path = tmp_path / "w.gdsl"
+    path.write_text(WIDE)
+    n, p, native, _python = both(model_of(path, invariants=invariants), **opts)
+    assert n == p
+    assert native.distinct > 5000 and native.generated > 3 * 2048
+
+
+def test_a_memory_stop_comes_at_the_same_state_whatever_the_threads(tmp_path):
+    path = tmp_path / "w.gdsl"
+    path.write_text(WIDE)
+    search_ = NativeSearch(model_of(path, invariants=["Small"]))
+    stops = []
+    for limit in range(1_000_000, 1_200_001, 20_000):      # around the store's size here
+        one, three = search_.run(memory_limit=limit), search_.run(memory_limit=limit, workers=3)
+        assert outcome(three) == outcome(one), limit
+        stops.append(one.stopped_by)
+    assert "memory" in stops
+
+
 def test_error_message_names_the_action(tmp_path):
     path = tmp_path / "e.gdsl"
     path.write_text(CONSTRUCTS["overflow"])

@@ -82,6 +82,7 @@ def successors_or_failure(fn):
 @given(INT_EXPR, SET_EXPR)
 @example("((a / 2) + (a % (b - 5)))", "({p for p in 0..7 if p < (a * b)} minus {x, b})")   # floor division, modulo
 @example("min(abs(a - x), max(b, (if (a in s) then (x - b) else 3)))", "(s union {x})")
+@example("abs((if ((a / a) in {}) then a else size({})))", "{}")    # membership in {} still divides by zero
 def test_random_expressions_agree(tmp_path_factory, r, s):
     path = tmp_path_factory.mktemp("random") / "r.gdsl"
     path.write_text(SPEC.format(r=r, s=s))
