@@ -75,9 +75,10 @@ class Step:
         steps = [p for p in props if p.kind != "invariant"]
         pre = self.u.at_many([p.formula for p in invs], 0)
         post = self.u.at_many([p.formula for p in invs], 1) + self.u.at_many([p.formula for p in steps], 0)
+        self.pre, self.asserted = {}, set()
         for p, f in zip(invs, pre):
             self.lits[p.name] = z3.Bool(f"assume|{p.name}")
-            self.u.solver.add(z3.Implies(self.lits[p.name], f))
+            self.pre[p.name] = f
         for p, f in zip(invs + steps, post):     # an action property: the step itself
             self.post[p.name] = f
         for p in steps:
@@ -87,6 +88,10 @@ class Step:
         """A z3 model of a step from a state satisfying `assumed` to one where some of
         `goals` is false, or None."""
         self.count += 1
+        for p in assumed:          # a candidate's meaning enters the solver when first assumed:
+            if p.name in self.pre and p.name not in self.asserted:    # thousands idle slow z3
+                self.asserted.add(p.name)
+                self.u.solver.add(z3.Implies(self.lits[p.name], self.pre[p.name]))
         a = z3.Bool(f"round|{self.count}")
         self.u.solver.add(z3.Implies(a, z3.Or([neg(self.post[p.name]) for p in goals])))
         r = self.u.solver.check(*[self.lits[p.name] for p in assumed], a)
