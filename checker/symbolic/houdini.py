@@ -108,7 +108,8 @@ class Step:
         return out
 
 
-def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None) -> Fixpoint:
+def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
+         depth: int = 2) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -118,11 +119,14 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     so each query is over a few hundred candidates, not thousands. With an empty pool
     this is Houdini.
 
-    Only a step breaking one of `props` calls for candidates: a candidate a step breaks
-    is dropped at once (Houdini), so the set grows only for what the spec needs.
+    Who may call for candidates: the spec's properties (depth 0), and the candidates
+    they called for up to `depth` (a lemma often needs a helper, as MonotonicCommits
+    needs "every OffsetCommit in flight carries the log end", which needs "every
+    position is at the log end"); a step that breaks only deeper ones drops them at
+    once, so the set grows only for what the spec needs.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
-    protect = {p.name for p in props}
+    level = {p.name: 0 for p in props}
     alive, pool = list(props), list(pool)
     out = Fixpoint()
     while alive:
@@ -130,25 +134,25 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
             raise Undecided(f"the timeout stopped Houdini after {out.rounds} rounds, with "
                             f"{len(alive)} in the set and {len(pool)} candidates not tried")
         # first a step that breaks one of the spec's properties: that one is excluded by
-        # candidates if any can; then a step that breaks a candidate: it is dropped
-        mine = [p for p in alive if p.name in protect and p.kind == "invariant"]
+        # candidates if any can; then a step that breaks any member of the set
+        mine = [p for p in alive if level[p.name] == 0]
         m = step.breaking(alive, mine) if mine else None
         out.rounds += 1
         if m is None:
             m = step.breaking(alive, alive)
             if m is None:
                 break
-            add = []
-        else:
-            add = blocking(m, pool) if pool else []
+        bad = step.false(m, alive)
+        low = min((level[p.name] for p in bad), default=depth)
+        add = blocking(m, pool) if pool and low < depth else []
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]
             alive += add
+            level.update((p.name, low + 1) for p in add)
             if progress:
                 progress(out.rounds, len(alive), -len(add))
             continue
-        bad = step.false(m, alive)
         if refute is not None:
             names = {p.name for p in bad}
             bad += [p for p in refute(m, alive) if p.name not in names]

@@ -61,7 +61,8 @@ def lemma_source(lemmas) -> str:
     return "\n".join(f"lemma {n} =\n  {t}" for n, t in lemmas) + "\n"
 
 
-def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None) -> Report:
+def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
+          forward: bool = False) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
     model checks."""
@@ -133,10 +134,9 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     pool = [p for p in alive if p.name not in spec_props]
     deadline = start + timeout if timeout else None
     import os
-    if os.environ.get("INFER_PLAIN"):
-        mine, pool = mine + pool, []
+    depth = int(os.environ.get("INFER_DEPTH", "2"))
     try:
-        fix = grow(step, mine, pool, blocking, refute=refute, deadline=deadline,
+        fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
                    progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
                                                  else f"round {r}: {-d} added, {n} in the set")))
     except Undecided as e:

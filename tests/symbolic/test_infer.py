@@ -44,6 +44,38 @@ def test_atoms_relate_a_message_to_the_server():
     assert "clientGen[{c}] <= gen" in texts
 
 
+def test_the_specs_own_predicates_and_offsets_are_atoms():
+    # the group spec's defs are what its invariants are made of: a Boolean def of one
+    # consumer (or member) is an atom, its other parameters filled with terms of their
+    # declared type; a set-valued def of one consumer is a term; pmaps of integers get
+    # "every value at an end of its range" and a pointwise order
+    atoms = atoms_of(load_spec(str(ROOT / "spec" / "group.gdsl"), {"CONSUMERS": "2"}))
+    consumer = [a.text for a in atoms.consumer]
+    member = [a.text for a in atoms.member]
+    pair = [a.text for a in atoms.pair]
+    assert "syncAnswer({c})" in consumer
+    assert "memberOf({c}, memberId[{c}])" in consumer
+    assert "leads({c}, epoch, generation)" in consumer
+    assert "allJoined()" in consumer and "LeaderIsMember()" in consumer
+    assert "live({m})" in member and "syncAnswer({m}.consumer)" in member
+    assert "size(claimed({c1}) intersect claimed({c2})) == 0" in pair
+    assert "(forall q in keys(position[{c}]): position[{c}][q] == 1)" in consumer
+    assert ("(forall q in keys(position[{c}]): has(committed, q) => position[{c}][q] >= committed[q])"
+            in consumer)
+    # a def that is not total (heartbeatError reads get(coordinator[c])) is no term
+    assert not any("heartbeatError" in t for t in consumer)
+
+
+def test_random_walks_sample_a_configuration_too_large_to_explore():
+    checked = load_spec(str(GRANTS))
+    atoms = atoms_of(checked)
+    obs = observe(checked.spec.source, str(GRANTS), atoms, [{"CLIENTS": "3", "walks": "20x10"}])
+    assert 20 * 4 < obs.states <= 20 * 11              # a walk ends early only at a deadlock
+    assert obs.configs[0][0]["walks"] == "20x10"       # the report says how it was sampled
+    full = observe(checked.spec.source, str(GRANTS), atoms, [{"CLIENTS": "3"}], Observations())
+    assert obs.consumer <= full.consumer               # a walk sees reachable rows only
+
+
 def test_candidates_are_those_true_on_every_reachable_row():
     checked = load_spec(str(GRANTS))
     atoms = atoms_of(checked)
@@ -107,6 +139,8 @@ def test_infer_options_are_checked(capsys):
     assert "--infer finds lemmas for --prove" in capsys.readouterr().err
     assert main([str(GRANTS), "--prove", "--infer", "--infer-from", "NOPE=2"]) == 2
     assert "--infer-from NOPE=2" in capsys.readouterr().err
+    assert main([str(GRANTS), "--prove", "--infer", "--infer-from", "walks=20"]) == 2
+    assert "walks takes RUNSxSTEPS" in capsys.readouterr().err
     assert main([str(GRANTS), "--prove", "--infer-write"]) == 2
     assert "go with --infer" in capsys.readouterr().err
 
