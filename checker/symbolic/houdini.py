@@ -144,7 +144,7 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
                 break
         bad = step.false(m, alive)
         low = min((level[p.name] for p in bad), default=depth)
-        add = blocking(m, pool) if pool and low < depth else []
+        add = blocking(m, pool, [p for p in bad if level[p.name] == low]) if pool and low < depth else []
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]

@@ -20,12 +20,13 @@ CONSUMERS=2 (61,506 states); the phase times are in the report (bench/infer.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 import time
 
 from checker.lang import modules, typecheck
 from checker.lang.errors import SpecError
 
-from .candidates import atoms_of, candidates
+from .candidates import atoms_of, candidates, reads
 from .houdini import Step, Undecided, grow, initially
 from .observe import Observations, Observer, observe, refuted
 from .system import System
@@ -121,13 +122,20 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         mine = [p for p in alive if p.name in by_name]
         return [mine[i] for i in refuted([by_name[p.name] for p in mine], obs, atoms)]
 
-    def blocking(m, pool):
-        """Candidates of the pool false in the counterexample's first state."""
+    names = {v.name for v in checked.vars}
+
+    def blocking(m, pool, broken=()):
+        """Candidates of the pool false in the counterexample's first state: first
+        those about the variables the broken properties read (MonotonicCommits reads
+        `committed`: the candidates about offsets), then the simplest (fewest atoms,
+        then shortest: a general lemma excludes more)."""
         obs = Observations()
         target.rows([step.u.concrete(m, 0)], obs)
         found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
-        # the simplest first (fewest atoms, then shortest): a general lemma excludes more
-        found.sort(key=lambda p: (len(by_name[p.name].ante), len(by_name[p.name].text)))
+        about = set().union(*[reads(p.info.expr, names) for p in broken]) if broken else set()
+        words = {p.name: set(re.findall(r"\w+", by_name[p.name].text)) for p in found}
+        found.sort(key=lambda p: (-len(about & words[p.name]), len(by_name[p.name].ante),
+                                  len(by_name[p.name].text)))
         return found[:BLOCKERS]
 
     mine = [p for p in alive if p.name in spec_props]
