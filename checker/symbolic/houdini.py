@@ -109,7 +109,7 @@ class Step:
 
 
 def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
-         depth: int = 2) -> Fixpoint:
+         depth: int = 1) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state

@@ -37,6 +37,7 @@ BEGIN = "// ---- BEGIN inferred lemmas"
 END = "// ---- END inferred lemmas"
 FORWARD = 2000         # states explored from each counterexample's first state
 BLOCKERS = 40          # candidates added for one counterexample, at most
+DEPTH = 1              # how far helpers may call for helpers (houdini.grow; 2 did not converge in 25 min)
 
 
 @dataclass
@@ -63,10 +64,13 @@ def lemma_source(lemmas) -> str:
 
 
 def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
-          forward: bool = False) -> Report:
+          forward: bool = False, depth: int = DEPTH, blockers: int = BLOCKERS) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
-    model checks."""
+    model checks. `depth`, `blockers`: houdini.grow's (how far candidates called for
+    may call for helpers, how many one counterexample pulls in); `forward`: also drop
+    what the explicit engine refutes from a counterexample's first state (faster,
+    but that state may be unreachable, so true lemmas can go)."""
     rep = Report()
     start = time.perf_counter()
     say = progress or (lambda *_: None)
@@ -136,13 +140,11 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         words = {p.name: set(re.findall(r"\w+", by_name[p.name].text)) for p in found}
         found.sort(key=lambda p: (-len(about & words[p.name]), len(by_name[p.name].ante),
                                   len(by_name[p.name].text)))
-        return found[:BLOCKERS]
+        return found[:blockers]
 
     mine = [p for p in alive if p.name in spec_props]
     pool = [p for p in alive if p.name not in spec_props]
     deadline = start + timeout if timeout else None
-    import os
-    depth = int(os.environ.get("INFER_DEPTH", "2"))
     try:
         fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
                    progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
