@@ -5,6 +5,8 @@
            CONSUMERS=2): states explored, candidate count, how many are false initially,
            how many Houdini dropped and in how many rounds, how many are kept and used,
            the time of each phase, what is proved
+  monotonic - `--infer` for MonotonicCommits alone (CONSUMERS=2): only the candidates
+           about committed, position and offsets, plain Houdini over them
   prove  - plain `--prove` (the spec's lemmas, the inferred block included) of issue
            27's four targets (--targets) for CONSUMERS=2, 3, 4 at the default bounds
            otherwise: one z3 problem each, its time (median of --repeat runs), which
@@ -30,12 +32,14 @@ from checker.symbolic.infer import infer  # noqa: E402
 SPEC = str(ROOT / "spec" / "group.gdsl")
 
 
-def run_infer(samples):
-    model = compile_model(load_spec(SPEC, {}))
+def run_infer(samples, targets=None, consumers=None, about=(), plain=False):
+    model = compile_model(load_spec(SPEC, {"CONSUMERS": str(consumers)} if consumers else {}),
+                          invariants=targets or None)
     consts = {n: model.constant_text(n) for n in model.checked.consts}
     confs = [{**consts, "CONSUMERS": str(n)} for n in samples]
     t = time.perf_counter()
-    rep = infer(model, consts, confs, progress=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+    rep = infer(model, consts, confs, progress=lambda s: print(f"  {s}", file=sys.stderr, flush=True),
+                about=tuple(about), plain=plain)
     total = time.perf_counter() - t
     for c, n, s in rep.configs:
         print(f"sample CONSUMERS={c['CONSUMERS']}: {n:,} states in {s:.1f}s")
@@ -74,7 +78,7 @@ def run_prove(consumers, repeat, timeout, targets):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["infer", "prove"], nargs="?", default="infer")
+    p.add_argument("what", choices=["infer", "prove", "monotonic"], nargs="?", default="infer")
     p.add_argument("--samples", default="2", help="infer: the CONSUMERS values to sample (default 2)")
     p.add_argument("--consumers", default="2,3,4", help="prove: the CONSUMERS values (default 2,3,4)")
     p.add_argument("--targets", default=",".join(TARGETS),
@@ -84,6 +88,8 @@ def main():
     a = p.parse_args()
     if a.what == "infer":
         run_infer([int(x) for x in a.samples.split(",")])
+    elif a.what == "monotonic":     # how MonotonicCommits' lemmas were found (CONSUMERS=2)
+        run_infer([2], ["MonotonicCommits"], 2, ("committed", "position", "offsets"), plain=True)
     else:
         run_prove([int(x) for x in a.consumers.split(",")], a.repeat, a.timeout,
                   [t for t in a.targets.split(",") if t])

@@ -64,13 +64,18 @@ def lemma_source(lemmas) -> str:
 
 
 def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
-          forward: bool = False, depth: int = DEPTH, blockers: int = BLOCKERS) -> Report:
+          forward: bool = False, depth: int = DEPTH, blockers: int = BLOCKERS,
+          about: tuple = (), plain: bool = False) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
     model checks. `depth`, `blockers`: houdini.grow's (how far candidates called for
     may call for helpers, how many one counterexample pulls in); `forward`: also drop
     what the explicit engine refutes from a counterexample's first state (faster,
-    but that state may be unreachable, so true lemmas can go)."""
+    but that state may be unreachable, so true lemmas can go). `about`: keep only the
+    candidates whose text names one of these words (MonotonicCommits: committed,
+    position, offsets); `plain`: every candidate in the set from the start (Houdini
+    proper, no counterexample-driven growth): with `about` a few hundred, this is how
+    MonotonicCommits' lemmas were found."""
     rep = Report()
     start = time.perf_counter()
     say = progress or (lambda *_: None)
@@ -86,6 +91,8 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     t = time.perf_counter()
     cands = candidates(atoms, obs)
+    if about:
+        cands = [c for c in cands if set(re.findall(r"\w+", c.text)) & set(about)]
     rep.candidates = len(cands)
     texts = {f"{CANDIDATE}{i}": c.text for i, c in enumerate(cands)}
     lemmas = "\n".join(f"lemma {n} = {x}" for n, x in texts.items()) + "\n"
@@ -144,6 +151,8 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     mine = [p for p in alive if p.name in spec_props]
     pool = [p for p in alive if p.name not in spec_props]
+    if plain:
+        mine, pool = mine + pool, []
     deadline = start + timeout if timeout else None
     try:
         fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
