@@ -5,9 +5,12 @@
            CONSUMERS=2): states explored, candidate count, how many are false initially,
            how many Houdini dropped and in how many rounds, how many are kept and used,
            the time of each phase, what is proved
-  prove  - plain `--prove` (the spec's lemmas, the inferred block included) for
-           CONSUMERS=2, 3, 4 at the default bounds otherwise: one z3 problem each, its
-           time (median of --repeat runs), what is proved
+  monotonic - `--infer` for MonotonicCommits alone (CONSUMERS=2): only the candidates
+           about committed, position and offsets, plain Houdini over them
+  prove  - plain `--prove` (the spec's lemmas, the inferred block included) of issue
+           27's four targets (--targets) for CONSUMERS=2, 3, 4 at the default bounds
+           otherwise: one z3 problem each, its time (median of --repeat runs), which
+           targets are proved
 Figures are printed, never asserted (tests/symbolic/test_infer.py asserts the verdicts).
 """
 from __future__ import annotations
@@ -29,12 +32,14 @@ from checker.symbolic.infer import infer  # noqa: E402
 SPEC = str(ROOT / "spec" / "group.gdsl")
 
 
-def run_infer(samples):
-    model = compile_model(load_spec(SPEC, {}))
+def run_infer(samples, targets=None, consumers=None, about=(), plain=False):
+    model = compile_model(load_spec(SPEC, {"CONSUMERS": str(consumers)} if consumers else {}),
+                          invariants=targets or None)
     consts = {n: model.constant_text(n) for n in model.checked.consts}
     confs = [{**consts, "CONSUMERS": str(n)} for n in samples]
     t = time.perf_counter()
-    rep = infer(model, consts, confs, progress=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+    rep = infer(model, consts, confs, progress=lambda s: print(f"  {s}", file=sys.stderr, flush=True),
+                about=tuple(about), plain=plain)
     total = time.perf_counter() - t
     for c, n, s in rep.configs:
         print(f"sample CONSUMERS={c['CONSUMERS']}: {n:,} states in {s:.1f}s")
@@ -47,11 +52,16 @@ def run_infer(samples):
     print(f"not proved: {', '.join(c.prop for c in rep.not_proved) or 'none'}")
 
 
-def run_prove(consumers, repeat, timeout):
-    print("| CONSUMERS | encode (s) | prove (s, median) | proved | not inductive |")
-    print("|---|---|---|---|---|")
+# issue 27's four: what the protocol promises (one z3 problem per CONSUMERS value)
+TARGETS = ["DisjointAssignment", "OneLeaderPerCoordinatorGeneration", "MonotonicCommits", "CommitFencing"]
+
+
+def run_prove(consumers, repeat, timeout, targets):
+    print(f"targets: {', '.join(targets) or 'every property'} (and every lemma of the spec)")
+    print("| CONSUMERS | encode (s) | prove (s, median) | proved | targets proved | not inductive |")
+    print("|---|---|---|---|---|---|")
     for n in consumers:
-        model = compile_model(load_spec(SPEC, {"CONSUMERS": str(n)}))
+        model = compile_model(load_spec(SPEC, {"CONSUMERS": str(n)}), invariants=targets or None)
         times, encs, proof = [], [], None
         for _ in range(repeat):
             t = time.perf_counter()
@@ -60,22 +70,29 @@ def run_prove(consumers, repeat, timeout):
             t = time.perf_counter()
             proof = prove(sys_, model, timeout=timeout)
             times.append(time.perf_counter() - t)
+        hit = [t for t in targets if t in proof.proved]
         print(f"| {n} | {statistics.median(encs):.1f} | {statistics.median(times):.1f} | "
-              f"{len(proof.proved)} | {', '.join(c.prop for c in proof.ctis) or 'none'} |", flush=True)
+              f"{len(proof.proved)} | {len(hit)}/{len(targets)}: {', '.join(hit) or 'none'} | "
+              f"{', '.join(c.prop for c in proof.ctis) or 'none'} |", flush=True)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["infer", "prove"], nargs="?", default="infer")
+    p.add_argument("what", choices=["infer", "prove", "monotonic"], nargs="?", default="infer")
     p.add_argument("--samples", default="2", help="infer: the CONSUMERS values to sample (default 2)")
     p.add_argument("--consumers", default="2,3,4", help="prove: the CONSUMERS values (default 2,3,4)")
+    p.add_argument("--targets", default=",".join(TARGETS),
+                   help="prove: the properties asked (default issue 27's four; '' for every one)")
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--timeout", type=float, default=None)
     a = p.parse_args()
     if a.what == "infer":
         run_infer([int(x) for x in a.samples.split(",")])
+    elif a.what == "monotonic":     # how MonotonicCommits' lemmas were found (CONSUMERS=2)
+        run_infer([2], ["MonotonicCommits"], 2, ("committed", "position", "offsets"), plain=True)
     else:
-        run_prove([int(x) for x in a.consumers.split(",")], a.repeat, a.timeout)
+        run_prove([int(x) for x in a.consumers.split(",")], a.repeat, a.timeout,
+                  [t for t in a.targets.split(",") if t])
 
 
 if __name__ == "__main__":

@@ -225,7 +225,8 @@ _OPTIONS = (
     ("symbolic", lambda g: g.add_argument("--infer-from", dest="infer_from", action="append",
                    metavar="NAME=V[,NAME=V]", default=[],
                    help="with --infer: a configuration whose reachable states the candidates must hold "
-                        "in (repeatable; default: the scalarset's size set to 2)")),
+                        "in (repeatable; default: the scalarset's size set to 2); max_states=N explores "
+                        "only a breadth-first prefix of it, walks=RUNSxSTEPS random walks instead")),
     ("symbolic", lambda g: g.add_argument("--infer-write", action="store_true",
                    help="with --infer: rewrite the spec's block of inferred lemmas with the ones found")),
     ("symbolic", lambda g: g.add_argument("--prove-assignors", metavar="F,G",

@@ -185,6 +185,11 @@ def _param(model, act, name, v):
     return repr(v)
 
 
+# how a sample is explored, besides its constants: a breadth-first prefix, or random walks
+SAMPLE_BOUNDS = {"max_states": lambda v: v.isdigit() and int(v) > 0,
+                 "walks": lambda v: all(x.isdigit() and int(x) > 0 for x in v.split("x")) and v.count("x") == 1}
+
+
 def infer_samples(model, args) -> list:
     """The configurations --infer explores: --infer-from's, else the model's own with
     the size of its scalarset set to 2 (the group spec: CONSUMERS=2)."""
@@ -197,9 +202,13 @@ def infer_samples(model, args) -> list:
             conf = dict(base)
             for item in text.split(","):
                 name, eq, value = item.partition("=")
-                if not eq or name.strip() not in base:
+                if not eq or name.strip() not in set(base) | set(SAMPLE_BOUNDS):
                     raise UsageError(f"--infer-from {text}: expected NAME=V[,NAME=V] with NAME one of "
-                                     f"the spec's constants ({', '.join(sorted(base)) or 'none'})")
+                                     f"the spec's constants ({', '.join(sorted(base)) or 'none'}) or "
+                                     f"{' or '.join(SAMPLE_BOUNDS)}")
+                if name.strip() in SAMPLE_BOUNDS and not SAMPLE_BOUNDS[name.strip()](value.strip()):
+                    raise UsageError(f"--infer-from {text}: {name.strip()} takes "
+                                     f"{'N' if name.strip() == 'max_states' else 'RUNSxSTEPS'} (positive integers)")
                 conf[name.strip()] = value.strip()
             out.append(conf)
         return out

@@ -104,6 +104,12 @@ def _unary(term: Term) -> list:
         return [_guarded(term, f"{x} == {t.lo}")]
     if isinstance(t, SetT):
         return [_guarded(term, f"size({x}) == 0")]
+    if isinstance(t, MapT) and not t.total:
+        out = [_guarded(term, f"size(keys({x})) == 0")]
+        v = t.value
+        if isinstance(v, IntT) and v.finite:     # every value at an end of its range
+            out += [_guarded(term, f"(forall q in keys({x}): {x}[q] == {b})") for b in (v.lo, v.hi)]
+        return out
     return []
 
 
@@ -140,6 +146,10 @@ def _relations(a: Term, b: Term) -> list:
         return [_both(a, b, f"{a.text} == {b.text}")]
     if isinstance(ta, SetT) and isinstance(tb, SetT) and ta.elem == tb.elem:
         return [_both(a, b, f"{a.text} == {b.text}"), _both(a, b, f"{a.text} subseteq {b.text}")]
+    if (isinstance(ta, MapT) and isinstance(tb, MapT) and ta == tb and not ta.total
+            and isinstance(ta.value, IntT)):        # pointwise order where both have the key
+        return [_both(a, b, f"(forall q in keys({x}): has({y}, q) => {x}[q] >= {y}[q])")
+                for x, y in ((a.text, b.text), (b.text, a.text))]
     return []
 
 
@@ -198,6 +208,10 @@ def atoms_of(checked) -> Atoms:
             _fields(f"{v.name}[{{c}}]", t.value, v.decl.type.value, records, None, True, 1, local)
         elif not (isinstance(t, MapT) and isinstance(t.key, ScalarsetT)):
             _fields(v.name, t, v.decl.type, records, None, False, 1, glob)
+    for info in checked.defs.values():      # the spec's sets of one consumer: claimed(c)
+        if (len(info.params) == 1 and info.params[0][1] == agent and info.reads
+                and isinstance(info.result, SetT) and not info.name.startswith(PREFIX)):
+            local.append(Term(f"{info.name}({{c}})", info.result, None, True, _kind(info.decl.result)))
     out = Atoms(agent=agent.name)
     seen = set()
 
@@ -209,6 +223,8 @@ def atoms_of(checked) -> Atoms:
     for term in glob:
         for a in _unary(term):
             add(out.consumer, a)
+    for a in _def_atoms(checked, agent, local + glob, "{c}"):
+        add(out.consumer, a)
     for term in local:
         for a in _unary(term):
             add(out.consumer, a)
@@ -222,6 +238,43 @@ def atoms_of(checked) -> Atoms:
                     add(out.consumer, r, guard=False)
     _member_atoms(checked, agent, local, glob, out, add, within)
     _pair_atoms(local, out, add)
+    return out
+
+
+FILLERS = 3              # values tried for each parameter of a spec predicate
+
+
+def _def_atoms(checked, subject, terms, var) -> list:
+    """The spec's own Boolean `def`s as atoms (`syncAnswer(c)`, `memberOf(c,
+    memberId[c])`, `live(m)`, `allJoined()`): one parameter of type `subject` gets
+    `var`, each other parameter a term of its declared type (the consumer's or a
+    global one, at most FILLERS each); defs with no parameter, once (consumer scope).
+    A predicate the protocol's author named is what an invariant is usually made of."""
+    out = []
+    for info in checked.defs.values():
+        if not isinstance(info.result, BoolT) or info.name.startswith(PREFIX) or not info.reads:
+            continue
+        kinds = [_kind(p.type) if p.type is not None else None for p in info.decl.params]
+        if not info.params:
+            if var == "{c}":
+                out.append(f"{info.name}()")
+            continue
+        if sum(t == subject for _, t in info.params) != 1:
+            continue
+        choices = []
+        for (n, t), k in zip(info.params, kinds):
+            if t == subject:
+                choices.append([(var, None)])
+                continue
+            fit = [x for x in terms if x.type == t and (k is None or x.kind == k)][:FILLERS]
+            choices.append([(x.text, x.guard) for x in fit])
+        combos = [[]]
+        for ch in choices:
+            combos = [c + [x] for c in combos for x in ch]
+        for combo in combos:
+            guards = [g for _, g in combo if g is not None]
+            body = f"{info.name}({', '.join(t for t, _ in combo)})"
+            out.append(f"({' and '.join(guards + [body])})" if guards else body)
     return out
 
 
@@ -244,6 +297,8 @@ def _member_atoms(checked, agent, local, glob, out, add, within):
     for term in mine:
         for a in _unary(term):
             add(out.member, a)
+    for a in _def_atoms(checked, key, local + glob, "{m}"):
+        add(out.member, a)
     # global containers of member keys: is m in them?
     for v in checked.vars:
         t = v.type

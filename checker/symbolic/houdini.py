@@ -75,9 +75,10 @@ class Step:
         steps = [p for p in props if p.kind != "invariant"]
         pre = self.u.at_many([p.formula for p in invs], 0)
         post = self.u.at_many([p.formula for p in invs], 1) + self.u.at_many([p.formula for p in steps], 0)
+        self.pre, self.asserted = {}, set()
         for p, f in zip(invs, pre):
             self.lits[p.name] = z3.Bool(f"assume|{p.name}")
-            self.u.solver.add(z3.Implies(self.lits[p.name], f))
+            self.pre[p.name] = f
         for p, f in zip(invs + steps, post):     # an action property: the step itself
             self.post[p.name] = f
         for p in steps:
@@ -87,6 +88,10 @@ class Step:
         """A z3 model of a step from a state satisfying `assumed` to one where some of
         `goals` is false, or None."""
         self.count += 1
+        for p in assumed:          # a candidate's meaning enters the solver when first assumed:
+            if p.name in self.pre and p.name not in self.asserted:    # thousands idle slow z3
+                self.asserted.add(p.name)
+                self.u.solver.add(z3.Implies(self.lits[p.name], self.pre[p.name]))
         a = z3.Bool(f"round|{self.count}")
         self.u.solver.add(z3.Implies(a, z3.Or([neg(self.post[p.name]) for p in goals])))
         r = self.u.solver.check(*[self.lits[p.name] for p in assumed], a)
@@ -103,7 +108,8 @@ class Step:
         return out
 
 
-def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None) -> Fixpoint:
+def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
+         depth: int = 1) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -113,11 +119,14 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     so each query is over a few hundred candidates, not thousands. With an empty pool
     this is Houdini.
 
-    Only a step breaking one of `props` calls for candidates: a candidate a step breaks
-    is dropped at once (Houdini), so the set grows only for what the spec needs.
+    Who may call for candidates: the spec's properties (depth 0), and the candidates
+    they called for up to `depth` (a lemma often needs a helper, as MonotonicCommits
+    needs "every OffsetCommit in flight carries the log end", which needs "every
+    position is at the log end"); a step that breaks only deeper ones drops them at
+    once, so the set grows only for what the spec needs.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
-    protect = {p.name for p in props}
+    level = {p.name: 0 for p in props}
     alive, pool = list(props), list(pool)
     out = Fixpoint()
     while alive:
@@ -125,25 +134,25 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
             raise Undecided(f"the timeout stopped Houdini after {out.rounds} rounds, with "
                             f"{len(alive)} in the set and {len(pool)} candidates not tried")
         # first a step that breaks one of the spec's properties: that one is excluded by
-        # candidates if any can; then a step that breaks a candidate: it is dropped
-        mine = [p for p in alive if p.name in protect and p.kind == "invariant"]
+        # candidates if any can; then a step that breaks any member of the set
+        mine = [p for p in alive if level[p.name] == 0]
         m = step.breaking(alive, mine) if mine else None
         out.rounds += 1
         if m is None:
             m = step.breaking(alive, alive)
             if m is None:
                 break
-            add = []
-        else:
-            add = blocking(m, pool) if pool else []
+        bad = step.false(m, alive)
+        low = min((level[p.name] for p in bad), default=depth)
+        add = blocking(m, pool, [p for p in bad if level[p.name] == low]) if pool and low < depth else []
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]
             alive += add
+            level.update((p.name, low + 1) for p in add)
             if progress:
                 progress(out.rounds, len(alive), -len(add))
             continue
-        bad = step.false(m, alive)
         if refute is not None:
             names = {p.name for p in bad}
             bad += [p for p in refute(m, alive) if p.name not in names]

@@ -20,12 +20,13 @@ CONSUMERS=2 (61,506 states); the phase times are in the report (bench/infer.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 import time
 
 from checker.lang import modules, typecheck
 from checker.lang.errors import SpecError
 
-from .candidates import atoms_of, candidates
+from .candidates import atoms_of, candidates, reads
 from .houdini import Step, Undecided, grow, initially
 from .observe import Observations, Observer, observe, refuted
 from .system import System
@@ -36,6 +37,7 @@ BEGIN = "// ---- BEGIN inferred lemmas"
 END = "// ---- END inferred lemmas"
 FORWARD = 2000         # states explored from each counterexample's first state
 BLOCKERS = 40          # candidates added for one counterexample, at most
+DEPTH = 1              # how far helpers may call for helpers (houdini.grow; 2 did not converge in 25 min)
 
 
 @dataclass
@@ -61,10 +63,19 @@ def lemma_source(lemmas) -> str:
     return "\n".join(f"lemma {n} =\n  {t}" for n, t in lemmas) + "\n"
 
 
-def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None) -> Report:
+def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
+          forward: bool = False, depth: int = DEPTH, blockers: int = BLOCKERS,
+          about: tuple = (), plain: bool = False) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
-    model checks."""
+    model checks. `depth`, `blockers`: houdini.grow's (how far candidates called for
+    may call for helpers, how many one counterexample pulls in); `forward`: also drop
+    what the explicit engine refutes from a counterexample's first state (faster,
+    but that state may be unreachable, so true lemmas can go). `about`: keep only the
+    candidates whose text names one of these words (MonotonicCommits: committed,
+    position, offsets); `plain`: every candidate in the set from the start (Houdini
+    proper, no counterexample-driven growth): with `about` a few hundred, this is how
+    MonotonicCommits' lemmas were found."""
     rep = Report()
     start = time.perf_counter()
     say = progress or (lambda *_: None)
@@ -80,6 +91,8 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     t = time.perf_counter()
     cands = candidates(atoms, obs)
+    if about:
+        cands = [c for c in cands if set(re.findall(r"\w+", c.text)) & set(about)]
     rep.candidates = len(cands)
     texts = {f"{CANDIDATE}{i}": c.text for i, c in enumerate(cands)}
     lemmas = "\n".join(f"lemma {n} = {x}" for n, x in texts.items()) + "\n"
@@ -120,20 +133,29 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         mine = [p for p in alive if p.name in by_name]
         return [mine[i] for i in refuted([by_name[p.name] for p in mine], obs, atoms)]
 
-    def blocking(m, pool):
-        """Candidates of the pool false in the counterexample's first state."""
+    names = {v.name for v in checked.vars}
+
+    def blocking(m, pool, broken=()):
+        """Candidates of the pool false in the counterexample's first state: first
+        those about the variables the broken properties read (MonotonicCommits reads
+        `committed`: the candidates about offsets), then the simplest (fewest atoms,
+        then shortest: a general lemma excludes more)."""
         obs = Observations()
         target.rows([step.u.concrete(m, 0)], obs)
         found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
-        # the simplest first (fewest atoms, then shortest): a general lemma excludes more
-        found.sort(key=lambda p: (len(by_name[p.name].ante), len(by_name[p.name].text)))
-        return found[:BLOCKERS]
+        about = set().union(*[reads(p.info.expr, names) for p in broken]) if broken else set()
+        words = {p.name: set(re.findall(r"\w+", by_name[p.name].text)) for p in found}
+        found.sort(key=lambda p: (-len(about & words[p.name]), len(by_name[p.name].ante),
+                                  len(by_name[p.name].text)))
+        return found[:blockers]
 
     mine = [p for p in alive if p.name in spec_props]
     pool = [p for p in alive if p.name not in spec_props]
+    if plain:
+        mine, pool = mine + pool, []
     deadline = start + timeout if timeout else None
     try:
-        fix = grow(step, mine, pool, blocking, refute=refute, deadline=deadline,
+        fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
                    progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
                                                  else f"round {r}: {-d} added, {n} in the set")))
     except Undecided as e:

@@ -17,6 +17,7 @@ evaluated in about 10 s (the rows collapse to a few thousand distinct ones).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+import random
 import time
 
 import numpy as np
@@ -66,6 +67,27 @@ class Observer:
         self.rows(graph.states, obs)
         return len(graph.states)
 
+    def walk(self, obs: Observations, runs: int, steps: int, seed: int = 0) -> int:
+        """`runs` random walks of up to `steps` steps from the initial states (a walk
+        ends at a state outside the constraints, which it keeps: such a state is
+        reachable, just not expanded); their states' rows go into `obs`. Deep states of
+        a configuration too large to explore, cheaply. Returns how many states."""
+        model, rng = self.model, random.Random(seed)
+        inits, seen = model.init_states(), []
+        for _ in range(runs):
+            s = inits[rng.randrange(len(inits))]
+            seen.append(s)
+            for _ in range(steps):
+                if model.check_constraints is not None and model.check_constraints(s) >= 0:
+                    break
+                succ = model.labelled_successors(s)
+                if not succ:
+                    break
+                s = succ[rng.randrange(len(succ))][2]
+                seen.append(s)
+        self.rows(seen, obs)
+        return len(seen)
+
     def rows(self, states, obs):
         _rows(self.model, self.checked, states, self.atoms, obs)
 
@@ -73,16 +95,23 @@ class Observer:
 def observe(source: str, path: str, atoms, configs: list, obs: Observations | None = None,
             max_states: int | None = None) -> Observations:
     """Explore each configuration (a dict of constants, with "max_states" to stop the
-    breadth-first search there) of the spec `source` with the atoms' functions added,
+    breadth-first search there, or "walks": "RUNSxSTEPS" for random walks instead) of the spec `source` with the atoms' functions added,
     and collect the atoms' rows."""
     obs = obs or Observations()
     for consts in configs:
         start = time.perf_counter()
         consts = dict(consts)
         limit = consts.pop("max_states", max_states)
-        n = Observer(source, path, atoms, consts).explore(obs, max_states=limit)
+        walks = consts.pop("walks", None)
+        observer = Observer(source, path, atoms, consts)
+        if walks:                                  # "RUNSxSTEPS": random walks, no search
+            runs, _, steps = str(walks).partition("x")
+            n = observer.walk(obs, int(runs), int(steps or 200))
+        else:
+            n = observer.explore(obs, max_states=int(limit) if limit else None)
         obs.states += n
-        obs.configs.append((consts, n, time.perf_counter() - start))
+        bound = {"walks": walks} if walks else {"max_states": limit} if limit else {}
+        obs.configs.append(({**consts, **bound}, n, time.perf_counter() - start))
     return obs
 def _caller(model, checked, name, count):
     """The compiled functions of scope `name` as one f(state, *args) -> mask."""
