@@ -34,6 +34,7 @@ def bug_models_output(tmp_path_factory):
     return proc.stdout
 
 
+@pytest.mark.slow            # one CLI run over the twelve bug models: ~26 s
 def test_no_line_of_any_bug_models_default_output_is_wider_than_160(bug_models_output):
     assert bug_models_output.count("The behavior up to this point is:") + \
         bug_models_output.count("ending in a cycle") == 12, "every bug model printed its trace"
@@ -41,6 +42,7 @@ def test_no_line_of_any_bug_models_default_output_is_wider_than_160(bug_models_o
     assert not wide, f"{len(wide)} lines over {WIDTH}: {wide[0][:200]}"
 
 
+@pytest.mark.slow            # one CLI run over the twelve bug models: ~26 s
 def test_faults_and_timers_are_named_in_step_titles(bug_models_output):
     # KAFKA-12983's trace: the join timer removes a live consumer, spending TIMEOUTS
     assert "CompleteJoin(m=MemberId(consumer: Consumer2, inc: 0))  [timer, fault: timeouts 1 of TIMEOUTS = 1]" \
@@ -48,6 +50,7 @@ def test_faults_and_timers_are_named_in_step_titles(bug_models_output):
     assert "  » Consumer1 → Coordinator: JoinGroup (member id none)" in bug_models_output
 
 
+@pytest.mark.slow            # one CLI run over the twelve bug models: ~26 s
 def test_group_spec_states_are_grouped_by_coordinator_and_consumer(bug_models_output):
     lines = bug_models_output.splitlines()
     first = lines.index("State 2: SendJoinGroup(c=Consumer1)")
