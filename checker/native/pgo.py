@@ -58,7 +58,7 @@ def profile_flags(compile, workdir: Path, out: Path) -> list:
 
 
 def _train(library: str, max_states: int) -> None:
-    from checker.native.engine import _Options, _Result
+    from checker.native.abi import _Options, _Result
     lib = ctypes.CDLL(library)
     lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
     opts = _Options(max_states, 0, 0.0, 1, 1, 1, 0.0, 0)   # deadlock checked, graph recorded, 1 thread
