@@ -24,6 +24,8 @@ from pathlib import Path
 import subprocess
 import sys
 
+from .abi import _Options, _Result
+
 TRAIN_STATES = 200_000
 MIN_SOURCE_CHARS = 150_000       # the group spec: ~305,000; TwoPhase and the examples: far below
 ENV = "GDSL_NATIVE_PGO"          # "1": always, "0": never, unset: for sources of MIN_SOURCE_CHARS and more
@@ -58,7 +60,6 @@ def profile_flags(compile, workdir: Path, out: Path) -> list:
 
 
 def _train(library: str, max_states: int) -> None:
-    from checker.native.abi import _Options, _Result
     lib = ctypes.CDLL(library)
     lib.mc_run.argtypes = [ctypes.POINTER(_Options), ctypes.POINTER(_Result)]
     opts = _Options(max_states, 0, 0.0, 1, 1, 1, 0.0, 0)   # deadlock checked, graph recorded, 1 thread
