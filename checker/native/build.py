@@ -65,8 +65,10 @@ def _compiler_identity(cc: str) -> str:
 def library_path(source: str, cc: str) -> Path:
     identity = _compiler_identity(cc)
     h = hashlib.sha256()
-    for part in (source, identity, " ".join(FLAGS), "pgo" if pgo.wanted(source, identity) else ""):
+    for part in (source, identity, " ".join(FLAGS)):
         h.update(part.encode())
+    if pgo.wanted(source, identity):              # trained: how is part of what was built
+        h.update(Path(pgo.__file__).read_bytes())
     for name in RUNTIME_FILES:
         h.update((RUNTIME_DIR / name).read_bytes())
     return cache_dir() / f"{h.hexdigest()[:32]}.so"
