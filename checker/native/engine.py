@@ -22,6 +22,7 @@ from checker.engine.covers import fail_unreached
 from checker.engine.fingerprints import collision_probability
 from checker.engine.outcome import Result, Step
 
+from .abi import _Options, _Result
 from .build import load
 from .codegen import generate
 from .encoding import python_value
@@ -30,21 +31,6 @@ from .graph import NativeStateGraph
 MC_MAX_LABELS = 32
 VERDICTS = ("ok", "violation", "deadlock", "incomplete", "error")
 STOPPED_BY = (None, "max-states", "max-depth", "timeout", "memory", "interrupted")
-
-
-class _Options(ctypes.Structure):
-    _fields_ = [("max_states", ctypes.c_int64), ("max_depth", ctypes.c_int64),
-                ("timeout", ctypes.c_double), ("check_deadlock", ctypes.c_int), ("record", ctypes.c_int),
-                ("threads", ctypes.c_int), ("progress_every", ctypes.c_double), ("memory_limit", ctypes.c_int64)]
-
-
-class _Result(ctypes.Structure):
-    _fields_ = [("distinct", ctypes.c_int64), ("generated", ctypes.c_int64), ("depth", ctypes.c_int64),
-                ("queue_left", ctypes.c_int64), ("constrained", ctypes.c_int64),
-                ("verdict", ctypes.c_int), ("kind", ctypes.c_int), ("prop", ctypes.c_int),
-                ("index", ctypes.c_int64), ("step_to", ctypes.c_int64), ("init_pos", ctypes.c_int64),
-                ("stopped_by", ctypes.c_int), ("visited_bytes", ctypes.c_int64),
-                ("message", ctypes.c_char * 512)]
 
 
 class NativeSearch:
