@@ -280,6 +280,39 @@ action Inc when x < 3 { x = x + 1 }
 action Back when x > 0 { x = x - 1 }
 cover Looked = x / (2 - x) >= 0
 """,
+    # invariants the native search checks only after steps that may change what they
+    # read (codegen's invariant_sites): broken through a function's reads, through a
+    # proc's assignment, and an evaluation failure, each by one action only
+    "footprint_def": """
+spec F
+var x: 0..5
+var y: 0..5
+init { x = 0; y = 0 }
+def ySmall(): bool = y < 3
+action IncX when x < 5 { x = x + 1 }
+action IncY when y < 5 { y = y + 1 }
+invariant XFine = x <= 5
+invariant YFine = ySmall()
+""",
+    "footprint_proc": """
+spec P
+var x: 0..5
+var z: 0..5
+init { x = 0; z = 0 }
+proc bump() { z = z + 1 }
+action IncX when x < 5 { x = x + 1 }
+action IncZ when z < 5 { bump() }
+invariant ZFine = z < 3
+""",
+    "footprint_failure": """
+spec W
+var x: 0..5
+var w: 0..3
+init { x = 0; w = 0 }
+action IncX when x < 5 { x = x + 1 }
+action IncW when w < 3 { w = w + 1 }
+invariant Defined = x + 10 / (3 - w) >= 0
+""",
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
 spec E
