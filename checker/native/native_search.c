@@ -1209,12 +1209,15 @@ void mc_graph(McGraph *g) {
 
 void mc_free(void) { store_free(); graph_free(); }
 
-/* Frees the graph array at p (one mc_graph gave), once the liveness check has its copy:
- * the C and Python copies of the graph are never all in memory at once. */
-void mc_graph_drop(const void *p) {
+/* Hands the graph array at p (one mc_graph gave) to the caller, who frees it with
+ * mc_graph_release: the next run no longer frees it, so the liveness check reads the
+ * search's own arrays, uncopied, as long as it holds them. */
+void mc_graph_take(const void *p) {
     for (unsigned i = 0; i < G_NVECS; i++)
-        if (p && g_vecs[i]->p == p) { free(g_vecs[i]->p); memset(g_vecs[i], 0, sizeof(Vec)); }
+        if (p && g_vecs[i]->p == p) memset(g_vecs[i], 0, sizeof(Vec));
 }
+
+void mc_graph_release(void *p) { free(p); }
 
 /* For tests and tools: the initial states (start < 0) or the successors of the packed
  * state `start`, packed into `out` (cap states at most); the number found, -1 if
