@@ -155,11 +155,12 @@ def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
                 return lasso
         return None
     from concurrent.futures import ThreadPoolExecutor
-    fairness.prepare()                          # its tables, made once before the threads share them
-    if not fairness.enabled_arrays()[1].any():
-        graph.cyclic()                          # the same (fair_lasso)
     pool = ThreadPoolExecutor(min(threads, len(jobs)))
     try:
+        # the whole graph's cyclic states (fair_lasso reads them) found beside the
+        # fairness tables, which are made once before the threads share them
+        pool.submit(graph.cyclic)
+        fairness.prepare()
         answers = [pool.submit(find_violation, graph, job[0], job[3], fairness, job[4]) for job in jobs]
         for job, answer in zip(jobs, answers):
             lasso = found(job, answer.result())

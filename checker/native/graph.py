@@ -95,6 +95,7 @@ class NativeStateGraph(StateGraph):
         super().__init__(model, keep_states=False)
         self.native = native
         self._replaying = threading.Lock()
+        self._deciding = threading.Lock()
 
     def fill(self, lib, generated, max_labels) -> "NativeStateGraph":
         g = McGraph()
@@ -157,6 +158,10 @@ class NativeStateGraph(StateGraph):
         return count
 
     def cyclic(self):
+        with self._deciding:                    # threads judging properties wait for the first
+            return self._find_cyclic()
+
+    def _find_cyclic(self):
         if self._cyclic is None:                # one decomposition in C; single states not listed
             n = len(self)
             members, ends = np.empty(max(1, n), np.int32), np.empty(max(1, n), np.int64)
