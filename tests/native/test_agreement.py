@@ -374,6 +374,32 @@ def test_levels_of_several_chunks_agree_whatever_the_threads(tmp_path, invariant
     assert native.distinct > 5000 and native.generated > 3 * 2048
 
 
+GRID = """
+spec G
+var a: 0..99
+var b: 0..99
+var c: 0..19
+init { a = 0; b = 0; c = 0 }
+action A { a = (a + 1) % 100 }
+action B { b = (b + 1) % 100 }
+action C { c = (c + 1) % 20 }
+fairness weak A
+temporal property Round = always eventually a == 0
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_the_visited_set_grows_alike_whatever_the_threads(tmp_path, workers):
+    """200,000 states on a torus, each reached again and again: the visited set grows
+    from 65,536 slots to 524,288 (with the graph's state numbers), by the pool when
+    there are several threads, and a state it lost would be counted twice. Counted by
+    hand: every (a, b, c), three steps from each, the farthest 99 + 99 + 19 steps away."""
+    path = tmp_path / "g.gdsl"
+    path.write_text(GRID)
+    r = NativeSearch(model_of(path)).run(workers=workers)
+    assert (r.verdict, r.distinct, r.generated, r.depth) == ("ok", 200_000, 1 + 3 * 200_000, 99 + 99 + 19 + 1)
+
+
 def test_a_memory_stop_comes_at_the_same_state_whatever_the_threads(tmp_path):
     path = tmp_path / "w.gdsl"
     path.write_text(WIDE)
