@@ -197,7 +197,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=No
             sources = None                       # any reachable not-P state will do
         else:
             trigger = _mask(graph, conds[0], region)
-            sources = np.flatnonzero(np.frombuffer(bytes(trigger), np.uint8)).astype(np.int32)
+            sources = np.flatnonzero(np.frombuffer(trigger, np.uint8)).astype(np.int32)
     return fair_lasso(graph, fairness, prop, region, sources, accept)
 
 
@@ -250,11 +250,11 @@ def _mask(graph, cond, among, negate=False) -> bytearray:
     """1 for the states v with among[v] where condition number `cond` holds (or fails,
     with negate), read from the marks the search left in the graph."""
     bits = graph.conditions.column(graph.state_marks, cond)
-    among = np.frombuffer(bytes(among), np.uint8) != 0
+    among = np.frombuffer(among, np.uint8) != 0
     failed = among & ((bits & FAILED) != 0)
     if failed.any():
         raise _failed(graph, int(np.argmax(failed)), cond)
-    return bytearray((among & (((bits & HOLDS) != 0) != negate)).astype(np.uint8).tobytes())
+    return bytearray((among & (((bits & HOLDS) != 0) != negate)).view(np.uint8))
 
 
 def _failed(graph, v, i, key=None, act=None) -> SpecFailure:
@@ -480,7 +480,7 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     # judged together from arrays, but where a `when` failed (judged in order, to fail there)
     enabled, unsure = fairness.enabled_arrays()
     singles = array("i")
-    judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
+    judged = bytearray(np.logical_not(unsure).view(np.uint8))
     comps: list = []
     if unsure.any() or not getattr(graph, "concurrent", False):
         # in Tarjan's order (to fail where state by state fails), or on a graph whose
@@ -491,7 +491,7 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
         # of the whole graph's cyclic components (found once, in C) are decomposed again;
         # the others are single states (the fair parts found do not depend on the order
         # components come in)
-        within = np.frombuffer(bytes(inside), np.uint8) != 0
+        within = np.frombuffer(inside, np.uint8) != 0
         cyclic = graph.cyclic()
         graph.components(starts, targets, bytearray((within & cyclic).view(np.uint8)), comps.append,
                          (judged, singles))
@@ -502,7 +502,7 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
         single = np.frombuffer(singles, np.int32)
         fair = ~enabled[single]
         if accept is not None:
-            fair &= np.frombuffer(bytes(accept), np.uint8)[single] != 0
+            fair &= np.frombuffer(accept, np.uint8)[single] != 0
         for v in single[fair].tolist():
             fair_nodes[v] = [v]
     if not fair_nodes:
@@ -537,7 +537,7 @@ def _judge_components(graph, fairness, comps, accept):
     starved = (always & ~strong & ~taken).any(axis=1)
     untaken = (anywhere & strong & ~taken).any(axis=1)
     if accept is not None:
-        acc = np.frombuffer(bytes(accept), np.uint8)
+        acc = np.frombuffer(accept, np.uint8)
         vs = np.fromiter((v for c in multi for v in c), np.int64, int(sizes.sum()))
         starved |= np.logical_or.reduceat(acc[vs] != 0, offsets) == 0
     verdict = iter(zip(starved.tolist(), untaken.tolist()))

@@ -584,7 +584,10 @@ typedef struct {
     int8_t out, inv;  /* outside the constraints; a new state's invariants (sinv) */
 } Succ;
 
-typedef struct { Vec rec, w, lab, marks; int64_t news, unlabelled; } Arena;   /* news, unlabelled: phase B's room */
+/* A thread's successors of the chunk. Each thread's on cache lines of its own: their
+ * counts change at every state, and two threads' arenas on one line made it move
+ * between the cores at every state (news, unlabelled: phase B's room). */
+typedef struct { Vec rec, w, lab, marks; int64_t news, unlabelled; } __attribute__((aligned(64))) Arena;
 
 /* Two of each: with several threads, phase A of the next chunk (into one) runs beside
  * phase B of this one (from the other). */
