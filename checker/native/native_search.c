@@ -100,6 +100,7 @@ MC_TLS(McSearchTls, mc_search)
 #define slid (mc_search_at()->slid)         /* interned label id, or -1: not interned yet */
 #define sinv (mc_search_at()->sinv)          /* a new state's invariants: -1 hold, k broken, -2 failed */
 #define sonly (mc_search_at()->sonly)        /* the invariants to check on it (mc_site_inv; NULL: all) */
+#define t_cover_open (mc_search_at()->t_cover_open)   /* covers not reached yet, as this thread's part of a chunk knows them */
 #define nsucc (mc_search_at()->nsucc)
 #define capsucc (mc_search_at()->capsucc)
 
@@ -493,6 +494,18 @@ static void check_successor(const S *t, int64_t k, int site) {
         }
     }
     sout[k] = (unsigned char)out;
+    /* the covers still open, on the steps kept (inside the constraints), after the
+     * step's other checks, while its unpacked state is in hand (unpacking each
+     * successor again for them was a fifth of the group spec's successors, every one
+     * up to depth 34): a cover that fails stops the expansion there, as an earlier
+     * failure or violation would have */
+    if (MC_N_COVER && !out && t_cover_open) {
+        mc_where = "a cover";
+        uint64_t hit = mc_cover(mc_parent, t, t_cover_open);
+        if (mc_failed) goto failed;
+        po->covers |= hit;
+        t_cover_open &= ~hit;
+    }
     if (!out) {               /* its slot is fetched now, looked up after the state's last successor */
 #ifdef MC_SYMMETRY
         memcpy(MC_KEPT(k), sw + k * MC_WORDS, MC_WORDS * sizeof(uint64_t));
@@ -606,7 +619,6 @@ static int64_t g_chunk_n;
 static volatile int g_quit;
 static uint64_t g_cover_open;                 /* covers not reached yet (phase B updates it) */
 static int64_t g_cover_parent[64], g_cover_init[64];
-#define t_cover_open (mc_search_at()->t_cover_open)        /* the same, as one thread's part of a chunk knows it */
 
 static int arena_grow(Vec *v, int64_t extra, size_t size) {
     if (v->n + extra <= v->cap) return 1;
@@ -631,28 +643,11 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     mc_successors(&s);                 /* each successor checked as emitted: check_successor */
     po->count = nsucc;
     if (mc_failed) {                   /* its successors could not be computed: that comes first */
-        po->error = 1; po->event = 0; po->step_to = -1;
+        po->error = 1; po->event = 0; po->step_to = -1; po->covers = 0;
         snprintf(po->message, sizeof po->message, "%s", mc_err);
         return;
     }
     int64_t upto = po->event || po->error ? po->step_to : nsucc;
-    /* the covers still open, on the steps kept (inside the constraints), after the
-     * state's other checks: a cover that fails stops the expansion there */
-    for (int64_t k = 0; k < upto && MC_N_COVER && t_cover_open; k++) {
-        if (MC_N_CON && sout[k]) continue;
-        S t;
-        mc_unpack(sw + k * MC_WORDS, &t);
-        mc_where = "a cover";
-        uint64_t hit = mc_cover(&s, &t, t_cover_open);
-        if (mc_failed) {
-            upto = k; po->error = 1; po->event = 0; po->step_to = k;
-            snprintf(po->message, sizeof po->message, "%s", mc_err);
-            mc_failed = 0;
-            break;
-        }
-        po->covers |= hit;
-        t_cover_open &= ~hit;
-    }
     po->upto = upto;
     /* which successors the visited set lacks (read-only: phase B is not running), and
      * their invariants, checked here in parallel rather than in phase B */
