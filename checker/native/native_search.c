@@ -975,9 +975,11 @@ done_init:
                 Parent *po = &parents[j];
                 Arena *a = &arenas[po->arena];
                 expanding = i;
-                for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
-                    g_cover_parent[__builtin_ctzll(nw)] = i;
-                __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
+                if (po->covers & g_cover_open) {     /* (stored only then: the other threads read its line) */
+                    for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
+                        g_cover_parent[__builtin_ctzll(nw)] = i;
+                    __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
+                }
                 r->generated += po->count;
                 r->constrained += po->constrained;
                 if (po->error && po->step_to < 0) {      /* its successors could not be computed */
