@@ -161,7 +161,12 @@ def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
         # fairness tables, which are made once before the threads share them
         pool.submit(graph.cyclic)
         fairness.prepare()
-        answers = [pool.submit(find_violation, graph, job[0], job[3], fairness, job[4]) for job in jobs]
+        # submitted those that begin with a reachability pass first (they have work
+        # before they need the cyclic states); their answers are taken in order
+        first = sorted(range(len(jobs)), key=lambda k: (_job_form(jobs[k]) in ("always_eventually", "stable"), k))
+        submitted = {k: pool.submit(find_violation, graph, jobs[k][0], jobs[k][3], fairness, jobs[k][4])
+                     for k in first}
+        answers = [submitted[k] for k in range(len(jobs))]
         for job, answer in zip(jobs, answers):
             lasso = found(job, answer.result())
             if lasso is not None:
@@ -169,6 +174,11 @@ def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
         return None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _job_form(job) -> str:
+    """The form of one job of check (a property, or its conjunct of that form)."""
+    return job[4] or job[0].temporal.form
 
 
 def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=None) -> Lasso | None:
