@@ -3,12 +3,13 @@
  *
  * Included at the end of a generated file, which defines before it: MC_WORDS, the
  * unpacked state `S`, mc_unpack/mc_pack, mc_init/mc_successors (calling mc_emit), and
- * mc_inv/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED, and
- * mc_cover with MC_N_COVER (at most 64) and MC_COVER_STATE (the bits of the state covers).
+ * mc_inv/mc_inv_of/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED,
+ * mc_site_inv/mc_site_keep (which invariants a step may break, and what they read),
+ * and mc_cover with MC_N_COVER (at most 64) and MC_COVER_STATE (the bits of the state covers).
  *
  * Covers (checker/engine/covers.py): while a cover is open, each step to a state inside
- * the constraints is shown to mc_cover after the state's other checks (each thread with
- * its own open bits), as explore.py does; phase B, in state order, records per cover the
+ * the constraints is shown to mc_cover after the step's other checks, as it is emitted
+ * (each thread with its own open bits), as explore.py does; phase B, in state order, records per cover the
  * first state whose step reached it (g_cover_parent; an initial state that reaches a
  * state cover: g_cover_init), so the witness is the one the Python search finds,
  * whatever the number of threads.
