@@ -489,7 +489,7 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     # a single state is a fair part when no fair group is enabled there (fair_parts);
     # judged together from arrays, but where a `when` failed (judged in order, to fail there)
     enabled, unsure = fairness.enabled_arrays()
-    singles = array("i")
+    singles, acyclic = array("i"), np.empty(0, np.int64)     # single states: Tarjan's, then the acyclic
     judged = bytearray(np.logical_not(unsure).view(np.uint8))
     comps: list = []
     if unsure.any() or not getattr(graph, "concurrent", False):
@@ -505,11 +505,10 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
         cyclic = graph.cyclic()
         graph.components(starts, targets, bytearray((within & cyclic).view(np.uint8)), comps.append,
                          (judged, singles))
-        singles.frombytes(np.flatnonzero(within & ~cyclic).astype(np.int32).tobytes())
+        acyclic = np.flatnonzero(within & ~cyclic)
     for comp in _judge_components(graph, fairness, comps, accept):
         on_component(comp)
-    if singles:
-        single = np.frombuffer(singles, np.int32)
+    for single in (np.frombuffer(singles, np.int32), acyclic):
         fair = ~enabled[single]
         if accept is not None:
             fair &= np.frombuffer(accept, np.uint8)[single] != 0
