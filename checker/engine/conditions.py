@@ -78,7 +78,7 @@ class Conditions:
     def column(self, marks, i) -> np.ndarray:
         """HOLDS, FAILED or 0 for condition i of every state, from a graph's state marks."""
         byte, shift = divmod(2 * i, 8)
-        return (np.frombuffer(bytes(marks), np.uint8).reshape(-1, self.width)[:, byte] >> shift) & 3
+        return (np.frombuffer(marks, np.uint8).reshape(-1, self.width)[:, byte] >> shift) & 3
 
     def failure(self, s, i, key=None, act=None) -> Exception:
         """The exception condition i (a state condition, or with `act` the i-th `when`

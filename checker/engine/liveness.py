@@ -155,12 +155,18 @@ def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
                 return lasso
         return None
     from concurrent.futures import ThreadPoolExecutor
-    fairness.prepare()                          # its tables, made once before the threads share them
-    if not fairness.enabled_arrays()[1].any():
-        graph.cyclic()                          # the same (fair_lasso)
     pool = ThreadPoolExecutor(min(threads, len(jobs)))
     try:
-        answers = [pool.submit(find_violation, graph, job[0], job[3], fairness, job[4]) for job in jobs]
+        # the whole graph's cyclic states (fair_lasso reads them) found beside the
+        # fairness tables, which are made once before the threads share them
+        pool.submit(graph.cyclic)
+        fairness.prepare()
+        # submitted those that begin with a reachability pass first (they have work
+        # before they need the cyclic states); their answers are taken in order
+        first = sorted(range(len(jobs)), key=lambda k: (_job_form(jobs[k]) in ("always_eventually", "stable"), k))
+        submitted = {k: pool.submit(find_violation, graph, jobs[k][0], jobs[k][3], fairness, jobs[k][4])
+                     for k in first}
+        answers = [submitted[k] for k in range(len(jobs))]
         for job, answer in zip(jobs, answers):
             lasso = found(job, answer.result())
             if lasso is not None:
@@ -168,6 +174,11 @@ def check(model, graph: StateGraph, props, threads=1) -> Lasso | None:
         return None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _job_form(job) -> str:
+    """The form of one job of check (a property, or its conjunct of that form)."""
+    return job[4] or job[0].temporal.form
 
 
 def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=None) -> Lasso | None:
@@ -196,7 +207,7 @@ def find_violation(graph: StateGraph, prop, conds, fairness: "Fairness", form=No
             sources = None                       # any reachable not-P state will do
         else:
             trigger = _mask(graph, conds[0], region)
-            sources = np.flatnonzero(np.frombuffer(bytes(trigger), np.uint8)).astype(np.int32)
+            sources = np.flatnonzero(np.frombuffer(trigger, np.uint8)).astype(np.int32)
     return fair_lasso(graph, fairness, prop, region, sources, accept)
 
 
@@ -249,11 +260,11 @@ def _mask(graph, cond, among, negate=False) -> bytearray:
     """1 for the states v with among[v] where condition number `cond` holds (or fails,
     with negate), read from the marks the search left in the graph."""
     bits = graph.conditions.column(graph.state_marks, cond)
-    among = np.frombuffer(bytes(among), np.uint8) != 0
+    among = np.frombuffer(among, np.uint8) != 0
     failed = among & ((bits & FAILED) != 0)
     if failed.any():
         raise _failed(graph, int(np.argmax(failed)), cond)
-    return bytearray((among & (((bits & HOLDS) != 0) != negate)).astype(np.uint8).tobytes())
+    return bytearray((among & (((bits & HOLDS) != 0) != negate)).view(np.uint8))
 
 
 def _failed(graph, v, i, key=None, act=None) -> SpecFailure:
@@ -478,8 +489,8 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
     # a single state is a fair part when no fair group is enabled there (fair_parts);
     # judged together from arrays, but where a `when` failed (judged in order, to fail there)
     enabled, unsure = fairness.enabled_arrays()
-    singles = array("i")
-    judged = bytearray(np.logical_not(unsure).astype(np.uint8).tobytes())
+    singles, acyclic = array("i"), np.empty(0, np.int64)     # single states: Tarjan's, then the acyclic
+    judged = bytearray(np.logical_not(unsure).view(np.uint8))
     comps: list = []
     if unsure.any() or not getattr(graph, "concurrent", False):
         # in Tarjan's order (to fail where state by state fails), or on a graph whose
@@ -490,18 +501,17 @@ def fair_lasso(graph, fairness, prop, region, sources, accept=None) -> Lasso | N
         # of the whole graph's cyclic components (found once, in C) are decomposed again;
         # the others are single states (the fair parts found do not depend on the order
         # components come in)
-        within = np.frombuffer(bytes(inside), np.uint8) != 0
+        within = np.frombuffer(inside, np.uint8) != 0
         cyclic = graph.cyclic()
         graph.components(starts, targets, bytearray((within & cyclic).view(np.uint8)), comps.append,
                          (judged, singles))
-        singles.frombytes(np.flatnonzero(within & ~cyclic).astype(np.int32).tobytes())
+        acyclic = np.flatnonzero(within & ~cyclic)
     for comp in _judge_components(graph, fairness, comps, accept):
         on_component(comp)
-    if singles:
-        single = np.frombuffer(singles, np.int32)
+    for single in (np.frombuffer(singles, np.int32), acyclic):
         fair = ~enabled[single]
         if accept is not None:
-            fair &= np.frombuffer(bytes(accept), np.uint8)[single] != 0
+            fair &= np.frombuffer(accept, np.uint8)[single] != 0
         for v in single[fair].tolist():
             fair_nodes[v] = [v]
     if not fair_nodes:
@@ -536,7 +546,7 @@ def _judge_components(graph, fairness, comps, accept):
     starved = (always & ~strong & ~taken).any(axis=1)
     untaken = (anywhere & strong & ~taken).any(axis=1)
     if accept is not None:
-        acc = np.frombuffer(bytes(accept), np.uint8)
+        acc = np.frombuffer(accept, np.uint8)
         vs = np.fromiter((v for c in multi for v in c), np.int64, int(sizes.sum()))
         starved |= np.logical_or.reduceat(acc[vs] != 0, offsets) == 0
     verdict = iter(zip(starved.tolist(), untaken.tolist()))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from checker.lang import ast as A
 from checker.lang.errors import SpecError
+from checker.lang.footprint import state_reads
 from checker.lang.sequential import assigned_variables
 
 from checker.lang.types import IntT
@@ -88,6 +89,7 @@ class Generator(CExpressions, CStatements):
         if self.symmetry:
             head += canonical_source(self.model)
         source = "\n".join(head + self.prototypes + body.lines + self.site_table() + self.repack_functions()
+                           + self.invariant_sites()
                            + ['#include "native_search.c"', ""])
         return Generated(source, self.layout, self.sites)
 
@@ -148,6 +150,37 @@ class Generator(CExpressions, CStatements):
             out.append("}")
         table = ", ".join(names.get(a, "NULL") if a >= 0 else "NULL" for a, _labels in self.sites) or "NULL"
         return out + [f"static void (*const mc_site_repack[])(const S *, uint64_t *) = {{{table}}};"]
+
+    def invariant_sites(self) -> list:
+        """What a successor's invariants need, by the action that made it: the search
+        checks the invariants on each new state, and its parent satisfies them all (or the
+        search stopped there), so an invariant reading none of the variables the action
+        may assign holds on the successor too. mc_site_inv[site]: a bit a checked
+        invariant (mc_inv_of's `only`); mc_site_keep[site](d, s): copies into d the
+        variables those invariants read (the successor is kept for them until the
+        visited set says whether it is new; the whole 2.7 kB state was copied before).
+        NULL at init sites: every invariant, the whole state. The group spec: a step
+        changes the inputs of 0 to 52 of its 55 invariants."""
+        names = set(self.model.var_names)
+        reads = [state_reads(p.expr, names) for p in self.model.invariants]
+        words = max(1, (len(reads) + 63) // 64)
+        out, masks, keeps = [], {}, {}
+        for act in self.c.actions:
+            assigned = assigned_variables(self.c, act.decl.body)
+            checked = [k for k, r in enumerate(reads) if r & assigned]
+            bits = [sum(1 << (k % 64) for k in checked if k // 64 == w) for w in range(words)]
+            masks[act.index] = f"mc_inv_mask_{act.index}"
+            keeps[act.index] = f"mc_keep_{act.index}"
+            out.append(f"static const uint64_t mc_inv_mask_{act.index}[{words}] = "
+                       f"{{{', '.join(f'0x{b:X}ULL' for b in bits)}}};   /* {act.name}: {len(checked)} invariants */")
+            kept = set().union(*(reads[k] for k in checked)) if checked else set()
+            out.append(f"static void mc_keep_{act.index}(S *d, const S *s) {{")
+            out += [f"    d->{n} = s->{n};" for n in self.model.var_names if n in kept]
+            out += ["    (void)d; (void)s;", "}"]
+        inv = ", ".join(masks[a] if a >= 0 else "NULL" for a, _labels in self.sites) or "NULL"
+        keep = ", ".join(keeps[a] if a >= 0 else "NULL" for a, _labels in self.sites) or "NULL"
+        return out + [f"static const uint64_t *const mc_site_inv[] = {{{inv}}};",
+                      f"static void (*const mc_site_keep[])(S *, const S *) = {{{keep}}};"]
 
     @staticmethod
     def from_raw(t, raw) -> str:
@@ -283,17 +316,24 @@ class Generator(CExpressions, CStatements):
     # ---- properties
 
     def property_function(self, w, fname, props, primed):
-        args = "const S *s, const S *t" if primed else "const S *s"
-        w(f"static int {fname}({args}) {{")
+        """`fname(s[, t])`: the index of the first property that fails, or -1. The
+        invariants' is `mc_inv_of(s, only)`, `only` the bits of those to check (NULL:
+        all; invariant_sites), and mc_inv(s) checks all."""
+        some = fname == "mc_inv"
+        args = "const S *s, const S *t" if primed else "const S *s, const uint64_t *only" if some else "const S *s"
+        w(f"static int {fname + ('_of' if some else '')}({args}) {{")
         if primed:
             w("    (void)t;")
         env = {"$s": "(*s)", "$p": "(*t)"}
         for k, p in enumerate(props):
             kind = {"mc_inv": "invariant", "mc_steps": "action property", "mc_con": "constraint"}[fname]
+            wanted = f"(!only || (only[{k // 64}] >> {k % 64} & 1)) && " if some else ""
             w(f'    mc_where = "{kind} {p.name}";')
-            w(f"    if (!{self.expr(p.expr, env)}) return {k};")
+            w(f"    if ({wanted}!{self.expr(p.expr, env)}) return {k};")
         w("    return -1;")
         w("}")
+        if some:
+            w("static int mc_inv(const S *s) { return mc_inv_of(s, NULL); }")
 
 
     def cover_function(self, w):

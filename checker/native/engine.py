@@ -61,7 +61,8 @@ class NativeSearch:
         self.lib.mc_scc.restype = ctypes.c_int64
         self.lib.mc_scc.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 9
         self.lib.mc_fair_enabled.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 11
-        self.lib.mc_graph_drop.argtypes = [ctypes.c_void_p]
+        self.lib.mc_graph_take.argtypes = [ctypes.c_void_p]
+        self.lib.mc_graph_release.argtypes = [ctypes.c_void_p]
         self.lib.mc_components_groups.restype = ctypes.c_int64
         self.lib.mc_components_groups.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 12 + \
             [ctypes.c_int64] + [ctypes.c_void_p] * 4

@@ -9,10 +9,11 @@ invariant: `fill` copies them into a `NativeStateGraph` whose label keys are the
 Python backend's (action index, ((name, value), ...)), so the check is the very
 one the Python backend runs; states are rebuilt by replaying the C search's trace
 to them on the Python backend (NativeSearch.trace), not from Python fingerprints.
-The cost: one copy of the arrays (12 bytes a step, 17 + marks a state) after the
-search, each C array freed as soon as it is copied (so the C and Python graphs are
-never both whole in memory: the group spec's peak went 3.3 -> 2.0 GB with the
-visited set freed after the search); a state of a lasso costs one replay. The
+The cost: none for the arrays: the graph takes the C arrays over (mc_graph_take) and
+reads them in place, freed when the last view of them goes (copying them cost 0.6 s
+of one thread and, before the copies freed each C array at once, 1.3 GB of peak
+memory on the group spec); the parents are converted (32 -> 64 bits, 8 bytes a
+state); a state of a lasso costs one replay. The
 liveness check's heavy passes run in C on these arrays without Python (ctypes lets
 other threads run): the strongly connected components (`mc_scc`, flat arrays, no
 callbacks), each state's enabled fair groups (`mc_fair_enabled`) and the groups of
@@ -25,6 +26,7 @@ from __future__ import annotations
 from array import array
 import ctypes
 import threading
+import weakref
 
 import numpy as np
 
@@ -44,12 +46,17 @@ class McGraph(ctypes.Structure):
                 ("parent", ctypes.POINTER(ctypes.c_uint32)), ("marks", ctypes.POINTER(ctypes.c_uint8))]
 
 
-def _array(code, ptr, n):
-    """A copy of n C values at ptr as an array.array of typecode `code` (one copy)."""
-    out = array(code)
-    if n:
-        out.frombytes(memoryview((ptr._type_ * n).from_address(ctypes.addressof(ptr.contents))).cast("B"))
-    return out
+def _taken(lib, code, ptr, n):
+    """The n C values at ptr, a graph array the search recorded, as a memoryview of
+    typecode `code`, uncopied: the array is the caller's now (mc_graph_take), freed
+    when the last view of it is gone."""
+    if not n or not ptr:
+        return memoryview(array(code)) if not n else None
+    at = ctypes.cast(ptr, ctypes.c_void_p).value
+    lib.mc_graph_take(at)
+    c_array = (ptr._type_ * n).from_address(at)
+    weakref.finalize(c_array, lib.mc_graph_release, at)
+    return memoryview(c_array).cast("B").cast(code)
 
 
 def _np(ptr, n, dtype):
@@ -88,6 +95,7 @@ class NativeStateGraph(StateGraph):
         super().__init__(model, keep_states=False)
         self.native = native
         self._replaying = threading.Lock()
+        self._deciding = threading.Lock()
 
     def fill(self, lib, generated, max_labels) -> "NativeStateGraph":
         g = McGraph()
@@ -97,23 +105,19 @@ class NativeStateGraph(StateGraph):
             raise RuntimeError("the native backend numbers the temporal conditions differently")  # a bug
         parent = _np(g.parent, n, np.int64)
         parent[parent == 0xFFFFFFFF] = -1
-        self.parent = array("q", parent.tobytes())
-        del parent
+        self.parent = memoryview(parent)
         self.n_init = int(g.n_init)
 
-        def moved(code, ptr, count):            # copied, then the C array freed
-            out = _array(code, ptr, count)
-            lib.mc_graph_drop(ctypes.cast(ptr, ctypes.c_void_p))
-            return out
-        self.starts = moved("q", g.starts, n + 1)
-        self.targets = moved("i", g.targets, g.steps)
-        self.labels = moved("i", g.labels_of, g.steps)
-        self.step_marks = moved("I", g.smarks, g.steps)
-        self.outside_starts = moved("q", g.ostarts, n + 1)
-        self.outside_labels = moved("i", g.olabels, g.outside)
-        self.outside_marks = moved("I", g.omarks, g.outside)
+        arrays = [("starts", "q", g.starts, n + 1), ("targets", "i", g.targets, g.steps),
+                  ("labels", "i", g.labels_of, g.steps), ("step_marks", "I", g.smarks, g.steps),
+                  ("outside_starts", "q", g.ostarts, n + 1), ("outside_labels", "i", g.olabels, g.outside),
+                  ("outside_marks", "I", g.omarks, g.outside), ("state_marks", "B", g.marks, n * width)]
+        for name, code, ptr, count in arrays:
+            view = _taken(lib, code, ptr, count)
+            if view is None:
+                raise MemoryError("the state graph needs more memory than there is")
+            setattr(self, name, view)
         self.expanded = bytearray(b"\x01" * n)
-        self.state_marks = bytearray(moved("B", g.marks, n * width))
         rows = _np(g.labtab, g.labels * (max_labels + 1), np.int64).reshape(g.labels, -1) \
             if g.labels else []
         self.label_keys = []
@@ -154,6 +158,10 @@ class NativeStateGraph(StateGraph):
         return count
 
     def cyclic(self):
+        with self._deciding:                    # threads judging properties wait for the first
+            return self._find_cyclic()
+
+    def _find_cyclic(self):
         if self._cyclic is None:                # one decomposition in C; single states not listed
             n = len(self)
             members, ends = np.empty(max(1, n), np.int32), np.empty(max(1, n), np.int64)

@@ -3,12 +3,13 @@
  *
  * Included at the end of a generated file, which defines before it: MC_WORDS, the
  * unpacked state `S`, mc_unpack/mc_pack, mc_init/mc_successors (calling mc_emit), and
- * mc_inv/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED, and
- * mc_cover with MC_N_COVER (at most 64) and MC_COVER_STATE (the bits of the state covers).
+ * mc_inv/mc_inv_of/mc_steps/mc_con with MC_N_INV/MC_N_STEP/MC_N_CON, MC_INV_DECIDED,
+ * mc_site_inv/mc_site_keep (which invariants a step may break, and what they read),
+ * and mc_cover with MC_N_COVER (at most 64) and MC_COVER_STATE (the bits of the state covers).
  *
  * Covers (checker/engine/covers.py): while a cover is open, each step to a state inside
- * the constraints is shown to mc_cover after the state's other checks (each thread with
- * its own open bits), as explore.py does; phase B, in state order, records per cover the
+ * the constraints is shown to mc_cover after the step's other checks, as it is emitted
+ * (each thread with its own open bits), as explore.py does; phase B, in state order, records per cover the
  * first state whose step reached it (g_cover_parent; an initial state that reaches a
  * state cover: g_cover_init), so the witness is the one the Python search finds,
  * whatever the number of threads.
@@ -76,6 +77,7 @@ typedef struct {
     int32_t *snum;
     int32_t *slid;
     int8_t *sinv;
+    const uint64_t **sonly;
     int64_t nsucc;
     int64_t capsucc;
     uint64_t *part_fp;
@@ -98,6 +100,8 @@ MC_TLS(McSearchTls, mc_search)
 #define snum (mc_search_at()->snum)         /* state number found, SUCC_NEW or SUCC_SEEN */
 #define slid (mc_search_at()->slid)         /* interned label id, or -1: not interned yet */
 #define sinv (mc_search_at()->sinv)          /* a new state's invariants: -1 hold, k broken, -2 failed */
+#define sonly (mc_search_at()->sonly)        /* the invariants to check on it (mc_site_inv; NULL: all) */
+#define t_cover_open (mc_search_at()->t_cover_open)   /* covers not reached yet, as this thread's part of a chunk knows them */
 #define nsucc (mc_search_at()->nsucc)
 #define capsucc (mc_search_at()->capsucc)
 
@@ -161,16 +165,17 @@ static void succ_grow(void) {
     snum = realloc(snum, capsucc * sizeof(int32_t));
     slid = realloc(slid, capsucc * sizeof(int32_t));
     sinv = realloc(sinv, capsucc);
+    sonly = realloc(sonly, capsucc * sizeof *sonly);
 #ifdef MC_SYMMETRY
     scw = realloc(scw, capsucc * MC_WORDS * sizeof(uint64_t));
     if (!scw) { fprintf(stderr, "native search: out of memory\n"); abort(); }
 #endif
-    if (!sw || !ss || !slab || !sout || !sfp || !smark || !snum || !slid || !sinv) {
+    if (!sw || !ss || !slab || !sout || !sfp || !smark || !snum || !slid || !sinv || !sonly) {
         fprintf(stderr, "native search: out of memory\n"); abort();
     }
 }
 
-static void check_successor(const S *t, int64_t k);
+static void check_successor(const S *t, int64_t k, int site);
 static int32_t label_find(const int64_t *lab);
 
 static void mc_emit(const void *tv, int site) {
@@ -196,7 +201,7 @@ static void mc_emit(const void *tv, int site) {
     }
     if (mc_record) smark[nsucc] = mc_stepmark;
     mc_stepmark = 0;
-    if (mc_checking) check_successor(t, nsucc);
+    if (mc_checking) check_successor(t, nsucc, site);
     nsucc++;
 }
 
@@ -237,23 +242,33 @@ static void *huge(void *p, size_t size) {
     return p;
 }
 
+/* A table being grown: the old slots [lo, hi) moved into `into` (its slots claimed by
+ * compare-and-swap, so the threads of the pool can each move a part: the group spec's
+ * last two doublings took 0.2-0.7 s of one thread while the others waited). */
+static void table_move(const Table *from, Table *into, uint64_t lo, uint64_t hi) {
+    for (uint64_t i = lo; i < hi; i++) {
+        uint64_t fp = from->slots[i];
+        if (!fp) continue;
+        for (uint64_t j = fp & into->mask;; j = (j + 1) & into->mask) {
+            uint64_t empty = 0;
+            if (__atomic_compare_exchange_n(&into->slots[j], &empty, fp, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+                if (into->nums) into->nums[j] = from->nums[i];
+                break;
+            }
+        }
+    }
+}
+
+static void pool_move(const Table *from, Table *into);
+
 static int table_grow(Table *t) {
     uint64_t n = t->slots ? 2 * (t->mask + 1) : (1 << 16);
-    uint64_t *slots = huge(calloc(n, sizeof(uint64_t)), n * sizeof(uint64_t));
-    uint32_t *nums = mc_record ? huge(malloc(n * sizeof(uint32_t)), n * sizeof(uint32_t)) : NULL;
-    if (!slots || (mc_record && !nums)) { free(slots); free(nums); return 0; }
-    for (uint64_t i = 0; t->slots && i <= t->mask; i++) {
-        uint64_t fp = t->slots[i];
-        if (!fp) continue;
-        uint64_t j = fp & (n - 1);
-        while (slots[j]) j = (j + 1) & (n - 1);
-        slots[j] = fp;
-        if (nums) nums[j] = t->nums[i];
-    }
+    Table g = {huge(calloc(n, sizeof(uint64_t)), n * sizeof(uint64_t)),
+               mc_record ? huge(malloc(n * sizeof(uint32_t)), n * sizeof(uint32_t)) : NULL, n - 1, t->used};
+    if (!g.slots || (mc_record && !g.nums)) { free(g.slots); free(g.nums); return 0; }
+    if (t->slots) pool_move(t, &g);
     free(t->slots); free(t->nums);
-    t->slots = slots;
-    t->nums = nums;
-    t->mask = n - 1;
+    *t = g;
     return 1;
 }
 
@@ -448,7 +463,7 @@ static int store_add(int64_t parent, int64_t pos, const uint64_t *w) {
 /* The checks of successor k (unpacked: t) of mc_parent, in the order
  * checker/engine/explore.py makes them; the first that stops the expansion is
  * recorded in mc_po (later successors are generated, counted, but not checked). */
-static void check_successor(const S *t, int64_t k) {
+static void check_successor(const S *t, int64_t k, int site) {
     Parent *po = mc_po;
     if (po->event || po->error) return;
     const char *where = mc_where;
@@ -480,6 +495,18 @@ static void check_successor(const S *t, int64_t k) {
         }
     }
     sout[k] = (unsigned char)out;
+    /* the covers still open, on the steps kept (inside the constraints), after the
+     * step's other checks, while its unpacked state is in hand (unpacking each
+     * successor again for them was a fifth of the group spec's successors, every one
+     * up to depth 34): a cover that fails stops the expansion there, as an earlier
+     * failure or violation would have */
+    if (MC_N_COVER && !out && t_cover_open) {
+        mc_where = "a cover";
+        uint64_t hit = mc_cover(mc_parent, t, t_cover_open);
+        if (mc_failed) goto failed;
+        po->covers |= hit;
+        t_cover_open &= ~hit;
+    }
     if (!out) {               /* its slot is fetched now, looked up after the state's last successor */
 #ifdef MC_SYMMETRY
         memcpy(MC_KEPT(k), sw + k * MC_WORDS, MC_WORDS * sizeof(uint64_t));
@@ -489,9 +516,21 @@ static void check_successor(const S *t, int64_t k) {
         sfp[k] = fp;
         if (st.visited.slots) __builtin_prefetch(&st.visited.slots[fp & st.visited.mask]);
         if (st.visited.nums) __builtin_prefetch(&st.visited.nums[fp & st.visited.mask]);   /* a found state's number */
-        /* kept unpacked for its invariants, should the visited set lack it: a copy costs
-         * a tenth of unpacking it again */
-        if (MC_N_INV && !MC_INV_DECIDED) ss[k] = *t;
+        /* kept unpacked for its invariants, should the visited set lack it (a copy costs
+         * a tenth of unpacking it again): only the variables of those the step may break
+         * (codegen's invariant_sites; under symmetry the parent expanded is its orbit's
+         * representative, not the state checked, so every invariant, the whole state) */
+        if (MC_N_INV && !MC_INV_DECIDED) {
+#ifdef MC_SYMMETRY
+            (void)site;
+            sonly[k] = NULL;
+            ss[k] = *t;
+#else
+            sonly[k] = mc_site_inv[site];
+            if (mc_site_keep[site]) mc_site_keep[site](&ss[k], t);
+            else ss[k] = *t;
+#endif
+        }
     }
     goto done;
 failed:
@@ -559,7 +598,10 @@ typedef struct {
     int8_t out, inv;  /* outside the constraints; a new state's invariants (sinv) */
 } Succ;
 
-typedef struct { Vec rec, w, lab, marks; } Arena;
+/* A thread's successors of the chunk. Each thread's on cache lines of its own: their
+ * counts change at every state, and two threads' arenas on one line made it move
+ * between the cores at every state (news, unlabelled: phase B's room). */
+typedef struct { Vec rec, w, lab, marks; int64_t news, unlabelled; } __attribute__((aligned(64))) Arena;
 
 /* Two of each: with several threads, phase A of the next chunk (into one) runs beside
  * phase B of this one (from the other). */
@@ -578,7 +620,6 @@ static int64_t g_chunk_n;
 static volatile int g_quit;
 static uint64_t g_cover_open;                 /* covers not reached yet (phase B updates it) */
 static int64_t g_cover_parent[64], g_cover_init[64];
-#define t_cover_open (mc_search_at()->t_cover_open)        /* the same, as one thread's part of a chunk knows it */
 
 static int arena_grow(Vec *v, int64_t extra, size_t size) {
     if (v->n + extra <= v->cap) return 1;
@@ -603,28 +644,11 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     mc_successors(&s);                 /* each successor checked as emitted: check_successor */
     po->count = nsucc;
     if (mc_failed) {                   /* its successors could not be computed: that comes first */
-        po->error = 1; po->event = 0; po->step_to = -1;
+        po->error = 1; po->event = 0; po->step_to = -1; po->covers = 0;
         snprintf(po->message, sizeof po->message, "%s", mc_err);
         return;
     }
     int64_t upto = po->event || po->error ? po->step_to : nsucc;
-    /* the covers still open, on the steps kept (inside the constraints), after the
-     * state's other checks: a cover that fails stops the expansion there */
-    for (int64_t k = 0; k < upto && MC_N_COVER && t_cover_open; k++) {
-        if (MC_N_CON && sout[k]) continue;
-        S t;
-        mc_unpack(sw + k * MC_WORDS, &t);
-        mc_where = "a cover";
-        uint64_t hit = mc_cover(&s, &t, t_cover_open);
-        if (mc_failed) {
-            upto = k; po->error = 1; po->event = 0; po->step_to = k;
-            snprintf(po->message, sizeof po->message, "%s", mc_err);
-            mc_failed = 0;
-            break;
-        }
-        po->covers |= hit;
-        t_cover_open &= ~hit;
-    }
     po->upto = upto;
     /* which successors the visited set lacks (read-only: phase B is not running), and
      * their invariants, checked here in parallel rather than in phase B */
@@ -635,7 +659,7 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
         if (snum[k] == SUCC_NEW && part_seen(sfp[k])) snum[k] = SUCC_DUP;
         if (snum[k] == SUCC_NEW && MC_N_INV && !MC_INV_DECIDED) {
             mc_where = "an invariant";
-            int bad = mc_inv(&ss[k]);         /* its copy from check_successor */
+            int bad = mc_inv_of(&ss[k], sonly[k]);   /* its copy from check_successor */
             sinv[k] = (int8_t)(mc_failed ? -2 : bad);   /* phase B evaluates a failure again, for its message */
             mc_failed = 0;
         }
@@ -658,9 +682,11 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
         q->inv = sinv[k];
         q->mk = mc_record ? smark[k] : 0;
         q->lab = -1;
+        if (q->num == SUCC_NEW || q->num == SUCC_DUP) a->news++;
         if (mc_record) {
             q->lab = slid[k];
             if (q->lab < 0) {                    /* not interned yet: phase B interns its row */
+                a->unlabelled++;
                 memcpy((int64_t *)a->lab.p + a->lab.n, slab + k * row, row * sizeof(int64_t));
                 q->lab = (int32_t)(-1 - a->lab.n / row);
                 a->lab.n += row;
@@ -684,28 +710,42 @@ static void expand_part(int t) {
     Arena *a = &g_arenas_of[g_buf][t];
     Parent *parents = g_parents_of[g_buf];
     a->rec.n = a->w.n = a->lab.n = a->marks.n = 0;
+    a->news = a->unlabelled = 0;
     mc_labelling = mc_record;
     mc_checking = 1;
     part_used = 0;
     if (++part_gen == 0) { if (part_stamp) memset(part_stamp, 0, PART_SLOTS * sizeof(uint32_t)); part_gen = 1; }
     t_cover_open = __atomic_load_n(&g_cover_open, __ATOMIC_RELAXED);
     for (;;) {
-        int64_t lo = __atomic_fetch_add(&g_next, MC_BATCH, __ATOMIC_RELAXED);
+        /* smaller batches as the chunk runs out, so the threads finish it together */
+        int64_t take = (g_chunk_n - __atomic_load_n(&g_next, __ATOMIC_RELAXED)) / (4 * g_threads);
+        take = take > MC_BATCH ? MC_BATCH : take < 1 ? 1 : take;
+        int64_t lo = __atomic_fetch_add(&g_next, take, __ATOMIC_RELAXED);
         if (lo >= g_chunk_n || g_abandon) break;
-        int64_t hi = lo + MC_BATCH < g_chunk_n ? lo + MC_BATCH : g_chunk_n;
+        int64_t hi = lo + take < g_chunk_n ? lo + take : g_chunk_n;
         for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &parents[j], a, t);
     }
     mc_checking = 0;
 }
 
 static void succ_free(void) {
-    free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark); free(snum); free(slid); free(sinv);
+    free(sw); free(ss); free(slab); free(sout); free(sfp); free(smark); free(snum); free(slid); free(sinv); free(sonly);
 #ifdef MC_SYMMETRY
     free(scw); scw = NULL;
 #endif
     free(part_fp); free(part_stamp); part_fp = NULL; part_stamp = NULL; part_gen = 0;
     sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL; snum = NULL; slid = NULL; sinv = NULL;
+    sonly = NULL;
     nsucc = capsucc = 0;
+}
+
+/* Between chunks the pool may be given a table to grow instead (pool_move). */
+static const Table *g_move_from;
+static Table *g_move_into;
+
+static void move_part(int t) {
+    uint64_t n = g_move_from->mask + 1;
+    table_move(g_move_from, g_move_into, n * t / g_threads, n * (t + 1) / g_threads);
 }
 
 static void *worker(void *arg) {
@@ -713,7 +753,8 @@ static void *worker(void *arg) {
     for (;;) {
         pthread_barrier_wait(&g_start);
         if (g_quit) break;
-        expand_part(t);
+        if (g_move_from) move_part(t);
+        else expand_part(t);
         pthread_barrier_wait(&g_end);
     }
     succ_free();                 /* this thread's successor buffers */
@@ -734,6 +775,20 @@ static void chunk_join(void) {
     expand_part(0);
     if (g_threads > 1) pthread_barrier_wait(&g_end);
     g_ahead = 0;
+}
+
+/* Every slot of `from` moved into `into`, by the whole pool when it is idle (no phase A
+ * running: table_reserve runs between chunks), else by this thread. */
+static void pool_move(const Table *from, Table *into) {
+    if (g_threads == 1 || g_ahead) {
+        table_move(from, into, 0, from->mask + 1);
+        return;
+    }
+    g_move_from = from; g_move_into = into;
+    pthread_barrier_wait(&g_start);
+    move_part(0);
+    pthread_barrier_wait(&g_end);
+    g_move_from = NULL; g_move_into = NULL;
 }
 
 static void pool_start(int threads) {
@@ -894,38 +949,38 @@ done_init:
             chunk_join();
             Parent *parents = g_parents_of[g_buf];
             Arena *arenas = g_arenas_of[g_buf];
+            /* with several threads, phase A of the next chunk runs beside this phase B: it
+             * reads the visited set and the labels while this thread adds to them, so they
+             * are first given room for this chunk's (never moved while it runs; the pool,
+             * idle now, helps grow the set) */
+            int64_t news = 0, unlabelled = 0;
+            for (int t = 0; t < g_threads; t++) news += arenas[t].news, unlabelled += arenas[t].unlabelled;
+            int64_t c1 = c0 + MC_CHUNK;
+            if (g_threads > 1 && table_reserve(&st.visited, news) && (!mc_record || label_reserve(unlabelled))
+                && c1 < st.ncur)
+                chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
             /* the visited set's slots phase B will write, fetched ahead: the chunk's new
              * states are a few thousand lines, its inserts were each a cache miss */
-            int64_t news = 0, unlabelled = 0;
-            for (int64_t j = 0; j < cn; j++) {
+            for (int64_t j = 0; j < cn && st.visited.slots; j++) {
                 const Parent *po = &parents[j];
                 const Succ *rec = (const Succ *)arenas[po->arena].rec.p + po->off;
                 for (int64_t k = 0; k < po->upto; k++) {
-                    if (mc_record && rec[k].lab < 0) unlabelled++;
-                    if (rec[k].num != SUCC_NEW && rec[k].num != SUCC_DUP) continue;
-                    news++;
-                    if (rec[k].num == SUCC_NEW && st.visited.slots) {
-                        uint64_t at = rec[k].fp & st.visited.mask;
-                        __builtin_prefetch(&st.visited.slots[at], 1);
-                        if (st.visited.nums) __builtin_prefetch(&st.visited.nums[at], 1);
-                    }
+                    if (rec[k].num != SUCC_NEW) continue;
+                    uint64_t at = rec[k].fp & st.visited.mask;
+                    __builtin_prefetch(&st.visited.slots[at], 1);
+                    if (st.visited.nums) __builtin_prefetch(&st.visited.nums[at], 1);
                 }
             }
-            /* with several threads, phase A of the next chunk runs beside this phase B: it
-             * reads the visited set and the labels while this thread adds to them, so they
-             * are first given room for this chunk's (never moved while it runs) */
-            int64_t c1 = c0 + MC_CHUNK;
-            if (g_threads > 1 && c1 < st.ncur && table_reserve(&st.visited, news)
-                && (!mc_record || label_reserve(unlabelled)))
-                chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
             for (int64_t j = 0; j < cn; j++) {
                 int64_t i = base + c0 + j;
                 Parent *po = &parents[j];
                 Arena *a = &arenas[po->arena];
                 expanding = i;
-                for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
-                    g_cover_parent[__builtin_ctzll(nw)] = i;
-                __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
+                if (po->covers & g_cover_open) {     /* (stored only then: the other threads read its line) */
+                    for (uint64_t nw = po->covers & g_cover_open; nw; nw &= nw - 1)
+                        g_cover_parent[__builtin_ctzll(nw)] = i;
+                    __atomic_store_n(&g_cover_open, g_cover_open & ~po->covers, __ATOMIC_RELAXED);
+                }
                 r->generated += po->count;
                 r->constrained += po->constrained;
                 if (po->error && po->step_to < 0) {      /* its successors could not be computed */
@@ -1155,12 +1210,15 @@ void mc_graph(McGraph *g) {
 
 void mc_free(void) { store_free(); graph_free(); }
 
-/* Frees the graph array at p (one mc_graph gave), once the liveness check has its copy:
- * the C and Python copies of the graph are never all in memory at once. */
-void mc_graph_drop(const void *p) {
+/* Hands the graph array at p (one mc_graph gave) to the caller, who frees it with
+ * mc_graph_release: the next run no longer frees it, so the liveness check reads the
+ * search's own arrays, uncopied, as long as it holds them. */
+void mc_graph_take(const void *p) {
     for (unsigned i = 0; i < G_NVECS; i++)
-        if (p && g_vecs[i]->p == p) { free(g_vecs[i]->p); memset(g_vecs[i], 0, sizeof(Vec)); }
+        if (p && g_vecs[i]->p == p) memset(g_vecs[i], 0, sizeof(Vec));
 }
+
+void mc_graph_release(void *p) { free(p); }
 
 /* For tests and tools: the initial states (start < 0) or the successors of the packed
  * state `start`, packed into `out` (cap states at most); the number found, -1 if

@@ -22,11 +22,12 @@ candidates, of which Houdini keeps a few hundred.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from checker.lang import ast as A
+from checker.lang.footprint import state_reads as reads
 
 from checker.lang.types import BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SetT
 
@@ -151,27 +152,6 @@ def _relations(a: Term, b: Term) -> list:
         return [_both(a, b, f"(forall q in keys({x}): has({y}, q) => {x}[q] >= {y}[q])")
                 for x, y in ((a.text, b.text), (b.text, a.text))]
     return []
-
-
-def reads(expr, names: set, calls: bool = True) -> set:
-    """The state variables an expression reads (`calls`: and the functions it calls)."""
-    out, todo = set(), [expr]
-    while todo:
-        e = todo.pop()
-        if isinstance(e, A.Name) and e.kind == "var":
-            out.add(e.name)
-        elif calls and isinstance(e, A.Call) and e.kind == "def" and e.ref is not None:
-            out |= set(e.ref.reads)
-        if is_dataclass(e):
-            for f in fields(e):
-                if f.name in ("ref", "pos", "ty"):
-                    continue
-                v = getattr(e, f.name)
-                todo += [x for x in (v if isinstance(v, (list, tuple)) else [v]) if is_dataclass(x)
-                         or isinstance(x, (list, tuple))]
-        elif isinstance(e, (list, tuple)):
-            todo += [x for x in e if is_dataclass(x) or isinstance(x, (list, tuple))]
-    return out & names
 
 
 def cone(checked) -> set:

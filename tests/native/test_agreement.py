@@ -280,6 +280,39 @@ action Inc when x < 3 { x = x + 1 }
 action Back when x > 0 { x = x - 1 }
 cover Looked = x / (2 - x) >= 0
 """,
+    # invariants the native search checks only after steps that may change what they
+    # read (codegen's invariant_sites): broken through a function's reads, through a
+    # proc's assignment, and an evaluation failure, each by one action only
+    "footprint_def": """
+spec F
+var x: 0..5
+var y: 0..5
+init { x = 0; y = 0 }
+def ySmall(): bool = y < 3
+action IncX when x < 5 { x = x + 1 }
+action IncY when y < 5 { y = y + 1 }
+invariant XFine = x <= 5
+invariant YFine = ySmall()
+""",
+    "footprint_proc": """
+spec P
+var x: 0..5
+var z: 0..5
+init { x = 0; z = 0 }
+proc bump() { z = z + 1 }
+action IncX when x < 5 { x = x + 1 }
+action IncZ when z < 5 { bump() }
+invariant ZFine = z < 3
+""",
+    "footprint_failure": """
+spec W
+var x: 0..5
+var w: 0..3
+init { x = 0; w = 0 }
+action IncX when x < 5 { x = x + 1 }
+action IncW when w < 3 { w = w + 1 }
+invariant Defined = x + 10 / (3 - w) >= 0
+""",
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
 spec E
@@ -339,6 +372,32 @@ def test_levels_of_several_chunks_agree_whatever_the_threads(tmp_path, invariant
     n, p, native, _python = both(model_of(path, invariants=invariants), **opts)
     assert n == p
     assert native.distinct > 5000 and native.generated > 3 * 2048
+
+
+GRID = """
+spec G
+var a: 0..99
+var b: 0..99
+var c: 0..19
+init { a = 0; b = 0; c = 0 }
+action A { a = (a + 1) % 100 }
+action B { b = (b + 1) % 100 }
+action C { c = (c + 1) % 20 }
+fairness weak A
+temporal property Round = always eventually a == 0
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_the_visited_set_grows_alike_whatever_the_threads(tmp_path, workers):
+    """200,000 states on a torus, each reached again and again: the visited set grows
+    from 65,536 slots to 524,288 (with the graph's state numbers), by the pool when
+    there are several threads, and a state it lost would be counted twice. Counted by
+    hand: every (a, b, c), three steps from each, the farthest 99 + 99 + 19 steps away."""
+    path = tmp_path / "g.gdsl"
+    path.write_text(GRID)
+    r = NativeSearch(model_of(path)).run(workers=workers)
+    assert (r.verdict, r.distinct, r.generated, r.depth) == ("ok", 200_000, 1 + 3 * 200_000, 99 + 99 + 19 + 1)
 
 
 def test_a_memory_stop_comes_at_the_same_state_whatever_the_threads(tmp_path):
