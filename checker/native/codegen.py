@@ -327,9 +327,12 @@ class Generator(CExpressions, CStatements):
         env = {"$s": "(*s)", "$p": "(*t)"}
         for k, p in enumerate(props):
             kind = {"mc_inv": "invariant", "mc_steps": "action property", "mc_con": "constraint"}[fname]
-            wanted = f"(!only || (only[{k // 64}] >> {k % 64} & 1)) && " if some else ""
-            w(f'    mc_where = "{kind} {p.name}";')
-            w(f"    if ({wanted}!{self.expr(p.expr, env)}) return {k};")
+            check = [f'mc_where = "{kind} {p.name}";', f"if (!{self.expr(p.expr, env)}) return {k};"]
+            if some:                    # an invariant not asked for: not even its name stored
+                w(f"    if (!only || (only[{k // 64}] >> {k % 64} & 1)) {{ {' '.join(check)} }}")
+            else:
+                w(f"    {check[0]}")
+                w(f"    {check[1]}")
         w("    return -1;")
         w("}")
         if some:

@@ -50,8 +50,10 @@ def _taken(lib, code, ptr, n):
     """The n C values at ptr, a graph array the search recorded, as a memoryview of
     typecode `code`, uncopied: the array is the caller's now (mc_graph_take), freed
     when the last view of it is gone."""
-    if not n or not ptr:
-        return memoryview(array(code)) if not n else None
+    if not n:
+        return memoryview(array(code))
+    if not ptr:
+        return None                     # out of memory in the search
     at = ctypes.cast(ptr, ctypes.c_void_p).value
     lib.mc_graph_take(at)
     c_array = (ptr._type_ * n).from_address(at)
