@@ -38,6 +38,8 @@ PREFIX = "infer_"          # names of the functions added to the spec to evaluat
 class Atom:
     text: str                # gdsl, with {c} (consumer scope), {m} (member), {c1}/{c2} (pair)
     guard: bool = True       # may stand left of an implication
+    role: str = ""           # "anchor": pairs with any guard; "link": pairs with a guard (implications);
+    #                          "negated": another atom's negation, a guard only
 
 
 @dataclass
@@ -89,15 +91,24 @@ def _guarded(term: Term, body: str) -> str:
     return body if term.guard is None else f"({term.guard} and {body})"
 
 
+class Negated(str):
+    """An atom that is another's negation: a guard (`not alive[c] => ...`), never a
+    consequent (that is the other atom, negated)."""
+
+
+def _negated(term: Term, body: str) -> Negated:
+    return Negated(_guarded(term, body))
+
+
 def _unary(term: Term) -> list:
     """Atoms about one term alone."""
     t, x = term.type, term.text
     if isinstance(t, BoolT):
-        return [_guarded(term, x)]
+        return [_guarded(term, x), _negated(term, f"not {x}")]
     if isinstance(t, EnumT):
         return [_guarded(term, f"{x} == {v}") for v in t.values]
     if isinstance(t, OptionT):
-        out = [_guarded(term, f"is_some({x})")]
+        out = [_guarded(term, f"is_some({x})"), _negated(term, f"is_none({x})")]
         if isinstance(t.inner, EnumT):
             out += [_guarded(term, f"{x} == some({v})") for v in t.inner.values]
         return out
@@ -108,10 +119,17 @@ def _unary(term: Term) -> list:
     if isinstance(t, MapT) and not t.total:
         out = [_guarded(term, f"size(keys({x})) == 0")]
         v = t.value
+        if isinstance(v, SetT):                  # no element under two keys: an assignment
+            out.append(_guarded(term, f"(forall k1, k2 in keys({x}): k1 == k2 or size({x}[k1] intersect {x}[k2]) == 0)"))
         if isinstance(v, IntT) and v.finite:     # every value at an end of its range
             out += [_guarded(term, f"(forall q in keys({x}): {x}[q] == {b})") for b in (v.lo, v.hi)]
         return out
     return []
+
+
+def _equality(relation: str) -> bool:
+    """A relation saying two integers are equal (not ordered, not sets)."""
+    return " == " in relation and " <= " not in relation and "subseteq" not in relation and "size(" not in relation
 
 
 def _comparable(a: Term, b: Term) -> bool:
@@ -195,10 +213,10 @@ def atoms_of(checked) -> Atoms:
     out = Atoms(agent=agent.name)
     seen = set()
 
-    def add(lst, text, guard=True):
+    def add(lst, text, guard=True, role=""):
         if (id(lst), text) not in seen:
             seen.add((id(lst), text))
-            lst.append(Atom(text, guard))
+            lst.append(Atom(str(text), guard, "negated" if isinstance(text, Negated) else role))
 
     for term in glob:
         for a in _unary(term):
@@ -208,14 +226,19 @@ def atoms_of(checked) -> Atoms:
     for term in local:
         for a in _unary(term):
             add(out.consumer, a)
+    for i, a in enumerate(glob):        # the coordinator's own: persisted.gen <= generation
+        for b in glob[i + 1:]:
+            for r in _relations(a, b):
+                add(out.consumer, r, guard=False)
     for a in local:
         for b in glob:
             for r in _relations(a, b):
-                add(out.consumer, r, guard=False)
+                add(out.consumer, r, guard=False, role="link" if _equality(r) else "")
         for b in local:
             if a.text < b.text:
                 for r in _relations(a, b):
                     add(out.consumer, r, guard=False)
+    _keyed_atoms(checked, agent, local, glob, out, add, within)
     _member_atoms(checked, agent, local, glob, out, add, within)
     _pair_atoms(local, out, add)
     return out
@@ -258,46 +281,134 @@ def _def_atoms(checked, subject, terms, var) -> list:
     return out
 
 
-def _member_atoms(checked, agent, local, glob, out, add, within):
-    """Atoms of a member m: its record's fields against its consumer's variables, and
-    whether the consumer's ids (option of the member key's other field) name m."""
+@dataclass(frozen=True)
+class MemberKey:
+    """The spec's member keys: `map` the pmap keyed by them (members), `key` their record
+    type (MemberId), `owner` its consumer field, `other` its one other field (inc)."""
+    map: object
+    key: object
+    owner: str
+    other: tuple | None
+
+
+def _member_key(checked, agent) -> MemberKey | None:
     keyed = [v for v in checked.vars if isinstance(v.type, MapT) and not v.type.total
              and isinstance(v.type.key, RecordT) and any(ft == agent for _, ft in v.type.key.fields)]
     if not keyed:
-        return
-    mm = keyed[0]
-    key = mm.type.key
-    owner = next(f for f, ft in key.fields if ft == agent)
+        return None
+    key = keyed[0].type.key
     others = [(f, ft) for f, ft in key.fields if ft != agent]
+    return MemberKey(keyed[0], key, next(f for f, ft in key.fields if ft == agent),
+                     others[0] if len(others) == 1 else None)
+
+
+def _records(checked) -> dict:
+    return {d.name: {f: te for f, te, *_ in d.fields} for d in checked.spec.decls if isinstance(d, A.RecordDecl)}
+
+
+def _holders(checked, mk: MemberKey, k: str, guard, own: bool = True) -> tuple:
+    """(atoms, terms) about the member key `k` (gdsl text, defined under `guard`): whether
+    the global containers of member keys hold it (`k in pending`, `has(persisted.members,
+    k)`, `leader == some(k)`, `has(members, k)`), and the values they keep for it
+    (`persisted.members[k]`, and `members[k].assignment` if `own`), each under its `has`."""
+    atoms, terms = [], []
+    records = _records(checked)
+
+    def g(body):
+        return body if guard is None else f"({guard} and {body})"
+
+    def value(text, t, texpr, has):
+        both = has if guard is None else f"{guard} and {has}"
+        _fields(text, t, texpr, records, both, True, 1, terms)
+
+    for v in checked.vars:
+        t = v.type
+        if isinstance(t, SetT) and t.elem == mk.key:
+            atoms.append(g(f"{k} in {v.name}"))
+        elif isinstance(t, OptionT) and t.inner == mk.key:
+            atoms.append(g(f"{v.name} == some({k})"))
+        elif isinstance(t, MapT) and not t.total and t.key == mk.key:
+            atoms.append(g(f"has({v.name}, {k})"))
+            if own or v is not mk.map:
+                value(f"{v.name}[{k}]", t.value, v.decl.type.value, f"has({v.name}, {k})")
+        elif isinstance(t, RecordT):
+            decl = records.get(t.name, {})
+            for f, ft in t.fields:
+                if isinstance(ft, MapT) and not ft.total and ft.key == mk.key:
+                    atoms.append(g(f"has({v.name}.{f}, {k})"))
+                    value(f"{v.name}.{f}[{k}]", ft.value, getattr(decl.get(f), "value", None),
+                          f"has({v.name}.{f}, {k})")
+                elif isinstance(ft, OptionT) and ft.inner == mk.key:
+                    atoms.append(g(f"{v.name}.{f} == some({k})"))
+    return atoms, terms
+
+
+def _keyed_atoms(checked, agent, local, glob, out, add, within):
+    """Consumer atoms about the member key a consumer's id names (`MemberId(consumer: c,
+    inc: get(memberId[c]))`, the same for the ids in its requests and answers): whether
+    the coordinator holds it (a member, pending, stored), what the coordinator keeps for
+    it against the consumer's own terms (`claimed(c) == persisted.members[...]`), and
+    the spec's predicates of a member key (`issued(...)`). What relates a consumer to
+    the coordinator's record of it."""
+    mk = _member_key(checked, agent)
+    if mk is None or mk.other is None:
+        return
+    kind = _kind(_records(checked).get(mk.key.name, {}).get(mk.other[0]))
+    ids = [x for x in local if isinstance(x.type, OptionT) and x.type.inner == mk.other[1] and x.kind == kind]
+    for n, term in enumerate(ids):
+        guard = f"is_some({term.text})" if term.guard is None else f"{term.guard} and is_some({term.text})"
+        k = f"{mk.key.name}({mk.owner}: {{c}}, {mk.other[0]}: get({term.text}))"
+        atoms, terms = _holders(checked, mk, k, guard, own=True)
+        for a in atoms:
+            add(out.consumer, a)
+        for a in _def_atoms(checked, mk.key, [], k):
+            add(out.consumer, f"({guard} and {a})")
+        for x in terms:
+            for a in _unary(x):
+                add(out.consumer, a)
+            if n == 0:          # the consumer's own id (the first): its record against its terms
+                for b in local:
+                    if isinstance(b.type, SetT):
+                        for r in _relations(x, b):
+                            add(out.consumer, r, guard=False)
+
+
+def _member_atoms(checked, agent, local, glob, out, add, within):
+    """Atoms of a member m: its record's fields against its consumer's variables, and
+    whether the consumer's ids (option of the member key's other field) name m."""
+    mk = _member_key(checked, agent)
+    if mk is None:
+        return
+    mm, key, owner = mk.map, mk.key, mk.owner
+    others = [mk.other] if mk.other else []
     out.member_type, out.member_map = key.name, mm.name
     mine = []
-    records = {d.name: {f: te for f, te, *_ in d.fields} for d in checked.spec.decls
-               if isinstance(d, A.RecordDecl)}
+    records = _records(checked)
     _fields(f"{mm.name}[{{m}}]", mm.type.value, mm.decl.type.value, records, None, True, 1, mine)
     for term in mine:
         for a in _unary(term):
             add(out.member, a)
     for a in _def_atoms(checked, key, local + glob, "{m}"):
         add(out.member, a)
-    # global containers of member keys: is m in them?
-    for v in checked.vars:
-        t = v.type
-        if v is mm or v.name not in within:
-            continue
-        if isinstance(t, SetT) and t.elem == key:
-            add(out.member, f"{{m}} in {v.name}")
-        elif isinstance(t, OptionT) and t.inner == key:
-            add(out.member, f"{v.name} == some({{m}})")
-        elif isinstance(t, RecordT):
-            for f, ft in t.fields:
-                if isinstance(ft, MapT) and ft.key == key:
-                    add(out.member, f"has({v.name}.{f}, {{m}})")
-                elif isinstance(ft, OptionT) and ft.inner == key:
-                    add(out.member, f"{v.name}.{f} == some({{m}})")
-    # the consumer's view of m: its ids name m
+    # global containers of member keys: is m in them, what do they keep for it?
+    held, theirs = _holders(checked, mk, "{m}", None, own=False)
+    for a in held:
+        if a != f"has({mm.name}, {{m}})":
+            add(out.member, a)
+    for term in theirs:
+        for a in _unary(term):
+            add(out.member, a)
+    for a in mine:
+        for b in theirs:
+            for r in _relations(a, b):
+                add(out.member, r, guard=False)
+    mine = mine + theirs
+    # the consumer's view of m: its ids name m (ids of the key's declared type, not epochs)
+    kind = _kind(records.get(key.name, {}).get(others[0][0])) if others else None
     for term in local:
-        if isinstance(term.type, OptionT) and len(others) == 1 and term.type.inner == others[0][1]:
-            add(out.member, _guarded(term, f"{term.text} == some({{m}}.{others[0][0]})"))
+        if (isinstance(term.type, OptionT) and len(others) == 1 and term.type.inner == others[0][1]
+                and term.kind == kind):
+            add(out.member, _guarded(term, f"{term.text} == some({{m}}.{others[0][0]})"), role="anchor")
     for a in mine:
         for b in local + glob:
             for r in _relations(a, b):
@@ -305,8 +416,8 @@ def _member_atoms(checked, agent, local, glob, out, add, within):
     out.own = len(out.member)
     # the consumer's atoms, about m's consumer
     for a in out.consumer:
-        add(out.member, a.text, a.guard)
-    out.member = [Atom(a.text.replace("{c}", f"{{m}}.{owner}"), a.guard) for a in out.member]
+        add(out.member, a.text, a.guard, a.role)
+    out.member = [Atom(a.text.replace("{c}", f"{{m}}.{owner}"), a.guard, a.role) for a in out.member]
 
 
 def _pair_atoms(local, out, add):
@@ -365,6 +476,7 @@ class Candidate:
     ante: tuple              # (scope, atom index) pairs that must all hold ...
     cons: tuple              # ... for this one to hold: (scope, atom index, positive)
     text: str                # the lemma's expression, gdsl
+    support: int = 0         # distinct sampled rows where its antecedent holds: the evidence for it
 
 
 SCOPES = {"consumer": ("c", "forall c in {agent}: "), "member": ("m", "forall m in keys({mm}): "),
@@ -376,34 +488,45 @@ def _lit(atom: Atom, positive: bool, subst: dict) -> str:
     return t if positive else f"not {t}" if t.startswith("(") or " " not in t else f"not ({t})"
 
 
-def implications(matrix, guards: list, conclusions: list, relations: set):
-    """(antecedent atom indices, consequent index, positive) of `g1 [and g2] => l` true
-    on every row of `matrix`: l alone if it holds on every row, then every single
-    guard, then pairs of guards for the consequents neither gives alone."""
+def implications(matrix, guards: list, conclusions: list, relations: set, anchors=(), links=(), wide=None):
+    """(antecedent atom indices, consequent index, positive, support) of `g1 [and g2] =>
+    l` true on every row of `matrix`, support the rows where the antecedent holds: l
+    alone if it holds on every row, then every single guard, then pairs of guards for
+    the consequents neither gives alone: any consequent if one guard is an `anchor`
+    (what ties a member to its consumer), a relation otherwise; a `link` (an equality
+    of a consumer's term with the coordinator's) pairs with a guard for a relation.
+    `wide`: the consequents an anchor's pairs may have (default: every column)."""
     if len(matrix) == 0:
         return []
     out = []
     every_pos, every_neg = matrix.all(0), (~matrix).all(0)
     for j in range(matrix.shape[1]):          # alone, any atom of the scope: `forall m: not Empty`
         if every_pos[j] or every_neg[j]:
-            out.append(((), j, bool(every_pos[j])))
+            out.append(((), j, bool(every_pos[j]), len(matrix)))
     single = {}
-    for g in guards:
+    for g in list(guards) + [x for x in links if x not in guards]:
         sel = matrix[matrix[:, g]]
         if len(sel) == 0:
             continue
         pos, neg = sel.all(0) & ~every_pos, (~sel).all(0) & ~every_neg
         single[g] = (pos, neg)
-        out += [((g,), j, bool(pos[j])) for j in conclusions if j != g and (pos[j] or neg[j])]
-    gs = list(single)
-    for i, g1 in enumerate(gs):
-        for g2 in gs[i + 1:]:
-            sel = matrix[matrix[:, g1] & matrix[:, g2]]
-            if len(sel) == 0:
-                continue
-            pos = sel.all(0) & ~(single[g1][0] | single[g2][0] | every_pos)
-            neg = (~sel).all(0) & ~(single[g1][1] | single[g2][1] | every_neg)
-            out += [((g1, g2), j, bool(pos[j])) for j in conclusions
+        if g in guards:
+            out += [((g,), j, bool(pos[j]), len(sel)) for j in conclusions if j != g and (pos[j] or neg[j])]
+    gs = [g for g in single if g in guards]
+    anchors, links = set(anchors), [x for x in links if x in single]
+    pairs = [(g1, g2) for i, g1 in enumerate(gs) for g2 in gs[i + 1:]] + \
+        [(g, x) for g in gs for x in links if x != g]
+    for g1, g2 in pairs:
+        sel = matrix[matrix[:, g1] & matrix[:, g2]]
+        if len(sel) == 0:
+            continue
+        pos = sel.all(0) & ~(single[g1][0] | single[g2][0] | every_pos)
+        neg = (~sel).all(0) & ~(single[g1][1] | single[g2][1] | every_neg)
+        if g1 in anchors or g2 in anchors:     # about the member's own consumer: any atom
+            out += [((g1, g2), int(j), bool(pos[j]), len(sel)) for j in np.nonzero(pos | neg)[0]
+                    if j not in (g1, g2) and (wide is None or j in wide)]
+        else:
+            out += [((g1, g2), j, bool(pos[j]), len(sel)) for j in conclusions
                     if j in relations and j not in (g1, g2) and (pos[j] or neg[j])]
     return out
 
@@ -422,15 +545,19 @@ def candidates(atoms: Atoms, obs) -> list:
             continue
         matrix = obs.matrix(scope, len(lst))
         guards = [i for i, a in enumerate(lst) if a.guard]
-        conclusions = list(range(atoms.own if scope == "member" else len(lst)))
+        conclusions = [i for i in range(atoms.own if scope == "member" else len(lst)) if lst[i].role != "negated"]
         relations = {i for i in conclusions if not lst[i].guard}
         prefix = SCOPES[scope][1].format(agent=atoms.agent, mm=atoms.member_map)
-        for ante, j, pos in implications(matrix, guards, conclusions, relations):
+        anchors = [i for i, a in enumerate(lst) if a.role == "anchor"]
+        links = [i for i, a in enumerate(lst) if a.role == "link"]
+        wide = {i for i, a in enumerate(lst) if a.role != "negated"}
+        for ante, j, pos, n in implications(matrix, guards, conclusions, relations, anchors, links, wide):
             text = _text([_lit(lst[g], True, {var: var}) for g in ante], _lit(lst[j], pos, {var: var}), prefix)
-            out.append(Candidate(scope, tuple((scope, g) for g in ante), (scope, j, pos), text))
+            out.append(Candidate(scope, tuple((scope, g) for g in ante), (scope, j, pos), text, n))
     if atoms.pair:
         out += _pair_candidates(atoms, obs)
-    return out
+    seen = set()          # one text once (`not x` as an atom and `x` negated read alike)
+    return [c for c in out if not (c.text in seen or seen.add(c.text))]
 
 
 def _pair_candidates(atoms: Atoms, obs) -> list:
@@ -469,7 +596,7 @@ def _pair_candidates(atoms: Atoms, obs) -> list:
                         ante.append(allp[e].text.format(c1="c1", c2="c2"))
                     text = _text(ante, allp[j].text.format(c1="c1", c2="c2"), prefix)
                     out.append(Candidate("pair", (("c1", g1), ("c2", g2)) + ((("pair", e),) if e is not None else ()),
-                                         ("pair", j, True), text))
+                                         ("pair", j, True), text, int(sel.sum())))
     return out
 
 

@@ -71,11 +71,15 @@ class Step:
         if timeout:
             self.u.solver.set("timeout", max(1, int(timeout * 1000)))
         self.lits, self.post, self.count = {}, {}, 0
+        self.pre, self.asserted = {}, set()
+        self.add(props)
+
+    def add(self, props):
+        """Make `props` assumable and breakable (a candidate encoded when first needed)."""
         invs = [p for p in props if p.kind == "invariant"]
         steps = [p for p in props if p.kind != "invariant"]
         pre = self.u.at_many([p.formula for p in invs], 0)
         post = self.u.at_many([p.formula for p in invs], 1) + self.u.at_many([p.formula for p in steps], 0)
-        self.pre, self.asserted = {}, set()
         for p, f in zip(invs, pre):
             self.lits[p.name] = z3.Bool(f"assume|{p.name}")
             self.pre[p.name] = f
@@ -109,7 +113,7 @@ class Step:
 
 
 def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
-         depth: int = 1) -> Fixpoint:
+         depth: int = 1, encode=None) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -124,6 +128,9 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     needs "every OffsetCommit in flight carries the log end", which needs "every
     position is at the log end"); a step that breaks only deeper ones drops them at
     once, so the set grows only for what the spec needs.
+    `encode(entries)`: the pool's entries as properties the step knows (what
+    `blocking` picked), those false initially left out; without it the pool holds
+    properties already.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
     level = {p.name: 0 for p in props}
@@ -148,6 +155,9 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]
+            if encode is not None:
+                add = encode(add)
+        if add:
             alive += add
             level.update((p.name, low + 1) for p in add)
             if progress:

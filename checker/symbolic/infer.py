@@ -29,13 +29,12 @@ from checker.lang.errors import SpecError
 from .candidates import atoms_of, candidates, reads
 from .houdini import Step, Undecided, grow, initially
 from .observe import Observations, Observer, observe, refuted
-from .system import System
+from .system import Property, System
 
 LEMMA = "Inferred"     # the printed lemmas' names: Inferred1, Inferred2, ...
 CANDIDATE = "Candidate"
 BEGIN = "// ---- BEGIN inferred lemmas"
 END = "// ---- END inferred lemmas"
-FORWARD = 2000         # states explored from each counterexample's first state
 BLOCKERS = 40          # candidates added for one counterexample, at most
 DEPTH = 1              # how far helpers may call for helpers (houdini.grow; 2 did not converge in 25 min)
 
@@ -64,14 +63,15 @@ def lemma_source(lemmas) -> str:
 
 
 def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
-          forward: bool = False, depth: int = DEPTH, blockers: int = BLOCKERS,
+          forward: bool = True, depth: int = DEPTH, blockers: int = BLOCKERS,
           about: tuple = (), plain: bool = False) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
     model checks. `depth`, `blockers`: houdini.grow's (how far candidates called for
-    may call for helpers, how many one counterexample pulls in); `forward`: also drop
-    what the explicit engine refutes from a counterexample's first state (faster,
-    but that state may be unreachable, so true lemmas can go). `about`: keep only the
+    may call for helpers, how many one counterexample pulls in); `forward`: when a
+    step breaks members and no candidate excludes its first state, also drop every
+    candidate false in any successor of that state (the explicit engine's): each is
+    what a Houdini query would drop, for the same reason, all in one round. `about`: keep only the
     candidates whose text names one of these words (MonotonicCommits: committed,
     position, offsets); `plain`: every candidate in the set from the start (Houdini
     proper, no counterexample-driven growth): with `about` a few hundred, this is how
@@ -95,21 +95,16 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         cands = [c for c in cands if set(re.findall(r"\w+", c.text)) & set(about)]
     rep.candidates = len(cands)
     texts = {f"{CANDIDATE}{i}": c.text for i, c in enumerate(cands)}
-    lemmas = "\n".join(f"lemma {n} = {x}" for n, x in texts.items()) + "\n"
-    try:
-        checked = typecheck.check(modules.with_text(spec.source, spec.path, lemmas), consts)
-    except SpecError as e:
-        raise SpecError(f"--infer made a candidate the type checker refuses: {e.message}", (0, 0),
-                        spec.path, spec.source) from None
+    checked = _typed(spec, consts, {})
     sel = model.selection
     # the spec's own block of inferred lemmas is what this run regenerates: not assumed
     spec_props = [p.name for p in sel.invariants if not p.name.startswith(LEMMA)] + \
         [p.name for p in sel.lemmas if p not in sel.invariants and not p.name.startswith(LEMMA)]
-    infos = [checked.property(n) for n in spec_props] + [checked.property(n) for n in texts]
+    infos = [checked.property(n) for n in spec_props]
     actions = [checked.property(p.name) for p in sel.action_properties]
     sys = System(checked, infos, actions)
     rep.times["candidates"] = time.perf_counter() - t
-    say(f"{len(cands)} candidates encoded in {rep.times['candidates']:.1f}s")
+    say(f"{len(cands)} candidates made in {rep.times['candidates']:.1f}s (each encoded when a counterexample calls for it)")
 
     t = time.perf_counter()
     invs = [p for p in sys.properties if p.kind == "invariant"]
@@ -127,9 +122,10 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     by_name = {f"{CANDIDATE}{i}": c for i, c in enumerate(cands)}
 
     def refute(m, alive):
-        """Candidates false in a state reachable from the counterexample's first one."""
+        """Candidates false in a successor of the counterexample's first state (which
+        satisfies the set): what Houdini would drop, one z3 query each, at once."""
         obs = Observations()
-        target.explore(obs, start=[step.u.concrete(m, 0)], max_states=FORWARD)
+        target.explore(obs, start=[step.u.concrete(m, 0)], max_depth=2)
         mine = [p for p in alive if p.name in by_name]
         return [mine[i] for i in refuted([by_name[p.name] for p in mine], obs, atoms)]
 
@@ -146,16 +142,30 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         about = set().union(*[reads(p.info.expr, names) for p in broken]) if broken else set()
         words = {p.name: set(re.findall(r"\w+", by_name[p.name].text)) for p in found}
         found.sort(key=lambda p: (-len(about & words[p.name]), len(by_name[p.name].ante),
-                                  len(by_name[p.name].text)))
+                                  -by_name[p.name].support, len(by_name[p.name].text)))
         return found[:blockers]
 
-    mine = [p for p in alive if p.name in spec_props]
-    pool = [p for p in alive if p.name not in spec_props]
+    def encode(entries):
+        """The pool's entries as properties of the step, those false initially left out."""
+        typed = _typed(spec, consts, {p.name: texts[p.name] for p in entries})
+        props = [Property(p.name, "invariant", sys.prop(typed.property(p.name), False), typed.property(p.name))
+                 for p in entries]
+        try:
+            ok, false = initially(sys, props, timeout)
+        except Undecided:
+            return []
+        rep.false_initially += len(false)
+        step.add(ok)
+        return ok
+
+    mine = list(alive)
+    pool = [Pooled(n) for n in texts]
     if plain:
-        mine, pool = mine + pool, []
+        mine, pool = mine + encode(pool), []
     deadline = start + timeout if timeout else None
     try:
         fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
+                   encode=encode,
                    progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
                                                  else f"round {r}: {-d} added, {n} in the set")))
     except Undecided as e:
@@ -187,6 +197,22 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     rep.lemmas = [(f"{LEMMA}{k + 1}", texts[n]) for k, n in enumerate(n for n in texts if n in used)]
     rep.times["lemmas"] = time.perf_counter() - t
     return rep
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A candidate not encoded yet: its name in the report's `texts`."""
+    name: str
+
+
+def _typed(spec, consts: dict, lemmas: dict):
+    """The spec type-checked with `lemmas` (name -> gdsl text) appended."""
+    text = "".join(f"lemma {n} = {x}\n" for n, x in lemmas.items())
+    try:
+        return typecheck.check(modules.with_text(spec.source, spec.path, text), consts)
+    except SpecError as e:
+        raise SpecError(f"--infer made a candidate the type checker refuses: {e.message}", (0, 0),
+                        spec.path, spec.source) from None
 
 
 def support(step: Step, kept: list, goals: list) -> set:

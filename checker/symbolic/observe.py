@@ -55,14 +55,17 @@ class Observer:
         self.checked = typecheck.check(modules.with_text(source, path, evaluation_source(atoms)), consts)
         self.model = compile_model(self.checked, selection=Selection((), (), (), ()))
 
-    def explore(self, obs: Observations, start=None, max_states: int | None = None) -> int:
-        """Breadth-first from the initial states (or the states `start`); the rows of
-        every state stored go into `obs`. Returns how many states."""
+    def explore(self, obs: Observations, start=None, max_states: int | None = None,
+                max_depth: int | None = None) -> int:
+        """Breadth-first from the initial states (or the states `start`, level 1); the
+        rows of every state stored go into `obs`. Returns how many states."""
         model = self.model if start is None else replace(self.model, init_states=lambda: list(start))
         graph = StateGraph(model)
         options = {"graph": graph, "check_deadlock": False}
         if max_states:
             options["max_states"] = max_states
+        if max_depth:
+            options["max_depth"] = max_depth
         bfs(model, **options)
         self.rows(graph.states, obs)
         return len(graph.states)

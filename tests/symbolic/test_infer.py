@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from checker.cli.main import main
@@ -14,7 +15,7 @@ from checker.compile.model import compile_model, load_spec
 from checker.compile.modelfile import compile_model_file, load_model_file
 from checker.engine.search import bfs
 from checker.lang import parser, typecheck
-from checker.symbolic.candidates import atoms_of, candidates
+from checker.symbolic.candidates import atoms_of, candidates, implications
 from checker.symbolic.houdini import initially
 from checker.symbolic.induction import prove
 from checker.symbolic.infer import LEMMA, infer
@@ -64,6 +65,47 @@ def test_the_specs_own_predicates_and_offsets_are_atoms():
             in consumer)
     # a def that is not total (heartbeatError reads get(coordinator[c])) is no term
     assert not any("heartbeatError" in t for t in consumer)
+
+
+def test_a_consumers_member_id_reaches_the_coordinators_record():
+    # what relates a consumer to the coordinator's record of it (the lemmas
+    # DisjointAssignment needs): the member key its id names, whether the coordinator
+    # holds it and what it stores for it; the coordinator's own variables against each
+    # other; "no element under two keys" of a pmap of sets; a member's stored value
+    atoms = atoms_of(load_spec(str(ROOT / "spec" / "group.gdsl"), {"CONSUMERS": "2"}))
+    consumer = {a.text: a for a in atoms.consumer}
+    member = {a.text: a for a in atoms.member[:atoms.own]}
+    mine = "MemberId(consumer: {c}, inc: get(memberId[{c}]))"
+    assert f"(is_some(memberId[{{c}}]) and {mine} in pending)" in consumer
+    assert (f"(is_some(memberId[{{c}}]) and has(persisted.members, {mine}) and persisted.members[{mine}] "
+            "== claimed({c}))") in consumer
+    assert "generation <= persisted.gen" in consumer
+    assert ("(forall k1, k2 in keys(persisted.members): k1 == k2 or size(persisted.members[k1] intersect "
+            "persisted.members[k2]) == 0)") in consumer
+    assert "not alive[{c}]" in consumer and "is_none(memberId[{c}])" in consumer
+    assert "(has(persisted.members, {m}) and members[{m}].assignment == persisted.members[{m}])" in member
+    # roles: an id naming the member pairs with any guard; an equality with the
+    # coordinator's term pairs with a guard for a relation; an epoch names no member
+    assert member["memberId[{m}.consumer] == some({m}.inc)"].role == "anchor"
+    assert consumer["clientGen[{c}] == persisted.gen"].role == "link"
+    assert not any(t.startswith("isLeader[{m}.consumer] == some") for t in member)
+
+
+def test_two_guards_pair_by_role():
+    # columns: 0 g, 3 x (guards), 1 a (a guard and anchor), 2 l (a link), 4 r (a relation), 5 y
+    rows = np.array([[1, 1, 1, 1, 1, 1],
+                     [1, 0, 0, 0, 0, 0],
+                     [0, 1, 1, 0, 0, 0],
+                     [1, 1, 0, 1, 0, 1],
+                     [1, 0, 1, 0, 1, 0],
+                     [0, 0, 0, 1, 0, 0]], dtype=bool)
+    found = {(ante, j, pos) for ante, j, pos, _ in
+             implications(rows, [0, 1, 3], [0, 1, 2, 3, 4, 5], {4}, anchors=[1], links=[2])}
+    assert ((0, 1), 5, True) in found            # g and a => y: an anchor pairs for any atom
+    assert ((0, 2), 4, True) in found            # g and l => r: a link pairs for a relation
+    assert not any(ante == (0, 2) and j == 5 for ante, j, _ in found)    # ... not for y
+    both = rows[:, 0] & rows[:, 3]
+    assert rows[both, 5].all() and ((0, 3), 5, True) not in found     # two guards: relations only
 
 
 def test_random_walks_sample_a_configuration_too_large_to_explore():
