@@ -175,18 +175,20 @@ class CExpressions:
     def equal(self, l, r, env, negate=False) -> str:
         lt, rt = self.ty(l, env), self.ty(r, env)
         t = lt if not _is_any(lt) else rt
+        if not (_is_any(lt) or _is_any(rt)) and _type_key(lt) != _type_key(rt):
+            common = _common(lt, rt)         # both sides converted to it: comparing checks no range
+            if is_scalar(common) == is_scalar(lt) == is_scalar(rt):
+                t = common
         if isinstance(t, SetT):
             elem = self.set_elem(env, l, r)
             a, b = self.set_expr(l, env, elem), self.set_expr(r, env, elem)
             test = f"({a} == {b})"
         elif not is_scalar(t):
-            if not (_is_any(lt) or _is_any(rt)) and _type_key(lt) != _type_key(rt) and not is_scalar(rt):
-                t = _common(lt, rt)        # both sides widened: comparing checks no range
             ct = self.ctype(t, l.pos)
             a, b = self.stored(t, l, env), self.stored(t, r, env)
             test = f"({{ {ct} _a = {a}, _b = {b}; memcmp(&_a, &_b, sizeof _a) == 0; }})"
-        else:
-            test = f"({self.expr(l, env)} == {self.expr(r, env)})"
+        else:          # ordinals of one layout (an option's, a tuple's)
+            test = f"({self.stored(t, l, env)} == {self.stored(t, r, env)})"
         return f"(!{test})" if negate else test
 
     def member(self, x, s, env) -> str:
@@ -791,9 +793,9 @@ def _is_any(t) -> bool:
 
 def _common(a, b):
     """A type holding the values of both a and b, alike but for int ranges and
-    sequence capacities: ints of differing ranges unbounded, the larger capacity."""
+    sequence capacities: the range holding both ranges, the larger capacity."""
     if isinstance(a, IntT) and isinstance(b, IntT):
-        return a if (a.lo, a.hi) == (b.lo, b.hi) else IntT()
+        return IntT(min(a.lo, b.lo), max(a.hi, b.hi)) if a.finite and b.finite else IntT()
     if isinstance(a, SeqT) and isinstance(b, SeqT):
         return SeqT(_common(a.elem, b.elem), max(seq_capacity(a), seq_capacity(b)))
     if isinstance(a, OptionT) and isinstance(b, OptionT):
