@@ -7,7 +7,8 @@ a trace). The invariant: a *scalar* type (bool, range, enum, scalarset, option o
 record/tuple of scalars) is an int64 in C: an int is itself, anything else its
 ordinal in `types.domain` order (options: 0 is none, 1 + ordinal; records: mixed
 radix, first field most significant); a `set[T]` of at most 64 values is a uint64
-bitset over T's ordinals; everything else is a struct (`CTypes`): a record or
+bitset over T's ordinals (as a struct member, each is the narrowest C type of
+its range: `CTypes.member`); everything else is a struct (`CTypes`): a record or
 tuple with a non-scalar part (one member per field), an option of one ({some,
 v}), a total map (an array over the key's ordinals), a partial map (a `has`
 bitset and the array), a bounded sequence ({len, array}; packed as its length and
