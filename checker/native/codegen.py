@@ -54,6 +54,7 @@ class Generator(CExpressions, CStatements):
         self.model, self.c = model, model.checked
         self.symmetry = symmetry     # write mc_canon (canonical.py): the search keeps one state per orbit
         self.types = CTypes()
+        self.conversions, self.conversion_defs = {}, []      # CExpressions.conversion
         self.whens = {}              # action index -> the `when` conditions of its fairness, in order
         for f in model.fairness:
             if f.cond is not None:
@@ -73,12 +74,12 @@ class Generator(CExpressions, CStatements):
         self.property_function(body, "mc_con", self.model.constraints, primed=False)
         self.cover_function(body)
         self.marks_function(body)
-        state = ["typedef struct {"]
+        state = ["typedef struct __attribute__((packed)) {"]      # narrow members (CTypes.member)
         for n, t in zip(self.model.var_names, self.model.var_types):
-            state.append(f"    {self.ctype(t)} {n};")
+            state.append(f"    {self.types.member(t)} {n};")
         state.append("} S;")
         head = ['#include "native_runtime.h"', f"#define MC_WORDS {self.layout.words}"]
-        head += self.types.defs + state
+        head += self.types.defs + state + self.conversion_defs
         head += [f"#define MC_N_INV {len(self.model.invariants)}",
                  f"#define MC_N_STEP {len(self.model.action_properties)}",
                  f"#define MC_N_CON {len(self.model.constraints)}",

@@ -20,8 +20,8 @@ from checker.lang import ast as A
 from checker.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, ScalarsetT, SeqT, SetT, TupleT,
                                 component_types)
 
-from .encoding import (Unsupported, c_value, card, from_ord, is_bitset, is_finite_scalar, is_keyed, is_scalar,
-                       seq_capacity, strides, to_ord)
+from .encoding import (Unsupported, _type_key, c_value, card, from_ord, is_bitset, is_finite_scalar, is_keyed,
+                       is_scalar, seq_capacity, strides, to_ord)
 
 
 class CExpressions:
@@ -64,11 +64,20 @@ class CExpressions:
             return self.zero(e.ty, e.pos)
         return "0"
 
+    def read(self, t, c) -> str:
+        """Struct member c of type t as an expression: a scalar widened to int64_t, a
+        bitset to uint64_t (members are narrow: CTypes.member), a struct as it is."""
+        if is_scalar(t):
+            return f"((int64_t){c})"
+        if is_bitset(t):
+            return f"((uint64_t){c})"
+        return c
+
     def x_Name(self, e, env):
         if e.kind == "local":
             return env[e.name][0]
         if e.kind == "var":
-            return f"{env['$s']}.{e.name}"
+            return self.read(e.ty, f"{env['$s']}.{e.name}")
         if e.kind == "const":
             c = self.c.consts[e.name]
             if isinstance(c.type, (IntT, BoolT, EnumT)):
@@ -83,7 +92,7 @@ class CExpressions:
         raise Unsupported(f"the name {e.name!r} here", e.pos)
 
     def x_Primed(self, e, env):
-        return f"{env['$p']}.{e.name}"
+        return self.read(e.ty, f"{env['$p']}.{e.name}")
 
     def x_Field(self, e, env):
         if e.kind == "enum":
@@ -94,9 +103,9 @@ class CExpressions:
         return self.component(self.ty(e.base, env), self.expr(e.base, env), e.index)
 
     def component(self, t, src, slot) -> str:
-        if not is_scalar(t):
-            return f"({src}).f{slot}"
         ft = component_types(t)[slot]
+        if not is_scalar(t):
+            return self.read(ft, f"({src}).f{slot}")
         raw = f"(({src} / {strides(t)[slot]}LL) % {card(ft)}LL)"
         return from_ord(ft, raw)
 
@@ -166,6 +175,10 @@ class CExpressions:
     def equal(self, l, r, env, negate=False) -> str:
         lt, rt = self.ty(l, env), self.ty(r, env)
         t = lt if not _is_any(lt) else rt
+        if not (_is_any(lt) or _is_any(rt)) and _type_key(lt) != _type_key(rt):
+            common = _common(lt, rt)         # both sides converted to it: comparing checks no range
+            if is_scalar(common) == is_scalar(lt) == is_scalar(rt):
+                t = common
         if isinstance(t, SetT):
             elem = self.set_elem(env, l, r)
             a, b = self.set_expr(l, env, elem), self.set_expr(r, env, elem)
@@ -174,8 +187,8 @@ class CExpressions:
             ct = self.ctype(t, l.pos)
             a, b = self.stored(t, l, env), self.stored(t, r, env)
             test = f"({{ {ct} _a = {a}, _b = {b}; memcmp(&_a, &_b, sizeof _a) == 0; }})"
-        else:
-            test = f"({self.expr(l, env)} == {self.expr(r, env)})"
+        else:          # ordinals of one layout (an option's, a tuple's)
+            test = f"({self.stored(t, l, env)} == {self.stored(t, r, env)})"
         return f"(!{test})" if negate else test
 
     def member(self, x, s, env) -> str:
@@ -292,6 +305,9 @@ class CExpressions:
             t0 = self.ty(e.args[0], env)
             if e.func == "get" and isinstance(t0, OptionT):
                 return t0.inner
+            if e.func == "append" and isinstance(t0, SeqT) and isinstance(e.ty, SeqT) \
+                    and seq_capacity(t0) != seq_capacity(e.ty):
+                return e.ty                 # converted to the result's capacity (own_builtin)
             if e.func in ("remove", "put", "tail", "append") and type(t0) is type(e.ty):
                 return t0
             if e.func in ("head", "last") and isinstance(t0, SeqT):
@@ -538,20 +554,78 @@ class CExpressions:
                 and not is_scalar(e.ty):
             # some(x) of a wider type (x a plain int) held as t's packed option
             return f"(1 + {self.ordinal(t.inner, self.expr(e.args[0], env), e.args[0], what)})"
-        v = self.expr(e, env)
-        if isinstance(t, IntT) and t.finite:
-            src = self.ty(e, env)
-            if not (isinstance(src, IntT) and src.finite and t.lo <= src.lo and src.hi <= t.hi):
-                return f"mc_check({v}, {t.lo}LL, {t.hi}LL, \"{what}\")"
-        et = self.ty(e, env)
-        if isinstance(t, SeqT) and isinstance(et, SeqT) and seq_capacity(et) != seq_capacity(t):
-            return self.seq_convert(v, et, t, e.pos)
-        return v
+        return self.convert(self.expr(e, env), self.ty(e, env), t, what, e.pos)
 
-    def seq_convert(self, v, src, dst, pos) -> str:
-        q = self.fresh("_s")
-        return (f"({{ {self.ctype(src, pos)} _f = {v}; {self.ctype(dst, pos)} {q} = {self.zero(dst, pos)}; "
-                f"for (int64_t _i = 0; _i < _f.len; _i++) {{ {self.seq_push(q, dst, '_f.a[_i]')} }} {q}; }})")
+    # ---- a value of one type held where another is (ranges, capacities)
+
+    def convert(self, v, src, dst, what="a value", pos=(0, 0)) -> str:
+        """C value v of type src as a value of type dst, the same type but for its int
+        ranges and sequence capacities (the type checker lets `map[K, 0..9]` be stored
+        in a `map[K, 0..3]`): each int checked to be in dst's range where src's does not
+        guarantee it (a narrow member must never wrap, nor a packed field spill into its
+        neighbour), as the Python backend checks a stored value and a packed map's."""
+        if _is_any(src) or _type_key(src) == _type_key(dst):
+            return v
+        if isinstance(dst, IntT):
+            if not dst.finite or (isinstance(src, IntT) and src.finite and dst.lo <= src.lo and src.hi <= dst.hi):
+                return v
+            return f"mc_check({v}, {dst.lo}LL, {dst.hi}LL, \"{what}\")"
+        if is_scalar(dst) and is_scalar(src) and isinstance(dst, (OptionT, TupleT)) and type(src) is type(dst):
+            o = self.fresh("_o")
+            if isinstance(dst, OptionT):
+                inner = self.convert(from_ord(src.inner, f"({o} - 1)"), src.inner, dst.inner, what, pos)
+                return f"({{ int64_t {o} = {v}; {o} ? 1 + {to_ord(dst.inner, inner)} : 0; }})"
+            parts = [f"{to_ord(d, self.convert(self.component(src, o, i), s_, d, f'a field of {dst}', pos))} * {k}LL"
+                     for i, (s_, d, k) in enumerate(zip(component_types(src), component_types(dst), strides(dst)))]
+            return f"({{ int64_t {o} = {v}; {' + '.join(parts) or '0'}; }})"
+        if is_bitset(dst) and is_bitset(src):
+            return v if _same_layout(src.elem, dst.elem) else self.relayout(v, src.elem, dst.elem, pos)
+        if is_scalar(dst) or is_bitset(dst) or is_scalar(src) or is_bitset(src) or type(src) is not type(dst):
+            return v
+        name = self.conversion(src, dst, pos)
+        return f"{name}({v})"
+
+    def conversion(self, src, dst, pos) -> str:
+        """The name of `static Tdst f(Tsrc x)`: convert() member by member (absent
+        entries, unused slots and the inside of `none` stay zero), written once a pair."""
+        key = (_type_key(src), _type_key(dst))
+        name = self.conversions.get(key)
+        if name is not None:
+            return name
+        ts, td = self.ctype(src, pos), self.ctype(dst, pos)
+        body = []
+
+        def put(s_t, d_t, x, r, what):
+            body.append(f"{r} = {self.convert(self.read(s_t, x), s_t, d_t, what, pos)};")
+
+        if isinstance(dst, (RecordT, TupleT)):
+            for i, (s_t, d_t) in enumerate(zip(component_types(src), component_types(dst))):
+                put(s_t, d_t, f"x.f{i}", f"r.f{i}", f"a field of {dst}")
+        elif isinstance(dst, OptionT):
+            body.append("r.some = x.some; if (x.some) {")
+            put(src.inner, dst.inner, "x.v", "r.v", "an option")
+            body.append("}")
+        elif isinstance(dst, MapT) and is_keyed(dst) and is_keyed(src) and card(src.key) == card(dst.key):
+            n = card(dst.key)
+            has = _mask(n) if src.total else "x.has"
+            if not dst.total:
+                body.append(f"r.has = {has};")
+            body.append(f"for (int k = 0; k < {n}; k++) if ({has} >> k & 1) {{")
+            put(src.value, dst.value, "x.a[k]", "r.a[k]", "a map value")
+            body.append("}")
+        elif isinstance(dst, SeqT):
+            cap = seq_capacity(dst)
+            body.append(f"if (x.len > {cap}) mc_fail(\"a sequence would hold more than {cap} elements\");")
+            body.append(f"r.len = x.len > {cap} ? {cap} : x.len;")
+            body.append("for (int i = 0; i < r.len; i++) {")
+            put(src.elem, dst.elem, "x.a[i]", "r.a[i]", "a sequence element")
+            body.append("}")
+        else:
+            raise Unsupported(f"a value of type {src} held as one of type {dst}", pos)
+        name = self.conversions[key] = f"mc_conv_{len(self.conversions) + 1}"
+        self.conversion_defs.append(f"static {td} {name}({ts} x) {{ {td} r; memset(&r, 0, sizeof r); "
+                                    + " ".join(body) + " return r; }")
+        return name
 
     def seq_literal(self, t, e, env) -> str:
         if len(e.items) > seq_capacity(t):
@@ -580,17 +654,18 @@ class CExpressions:
         base = self.expr(e.base, env)
         if isinstance(bt, SeqT):
             return (f"({{ {self.ctype(bt)} _s = {base}; int64_t _i = {self.expr(e.index, env)}; "
-                    f"if (_i < 0 || _i >= _s.len) {{ mc_fail(\"sequence index out of range\"); _i = 0; }} _s.a[_i]; }})")
+                    f"if (_i < 0 || _i >= _s.len) {{ mc_fail(\"sequence index out of range\"); _i = 0; }} "
+                    f"{self.read(bt.elem, '_s.a[_i]')}; }})")
         if not is_keyed(bt):
             raise Unsupported(f"indexing a value of type {bt}", e.pos)
         key = self.ordinal(bt.key, self.expr(e.index, env), e.index, "a map key")
         if bt.total:
-            return f"({base}).a[{key}]"
+            return self.read(bt.value, f"({base}).a[{key}]")
         if _is_lvalue(e.base):
             return (f"({{ int64_t _k = {key}; if (!(({base}).has >> _k & 1)) mc_fail(\"the key is not in the map\"); "
-                    f"({base}).a[_k]; }})")
+                    f"{self.read(bt.value, f'({base}).a[_k]')}; }})")
         return (f"({{ {self.ctype(bt)} _m = {base}; int64_t _k = {key}; "
-                f"if (!(_m.has >> _k & 1)) mc_fail(\"the key is not in the map\"); _m.a[_k]; }})")
+                f"if (!(_m.has >> _k & 1)) mc_fail(\"the key is not in the map\"); {self.read(bt.value, '_m.a[_k]')}; }})")
 
     # ---- calls
 
@@ -620,7 +695,7 @@ class CExpressions:
             if isinstance(t0, MapT) and is_keyed(t0):
                 return f"((int64_t)__builtin_popcountll(({self.expr(args[0], env)}).has))"
             if isinstance(t0, SeqT):
-                return f"({self.expr(args[0], env)}).len"
+                return f"((int64_t)({self.expr(args[0], env)}).len)"
         if f in ("min", "max") and len(args) == 2:
             return f"mc_{f}({self.expr(args[0], env)}, {self.expr(args[1], env)})"
         if f in ("min", "max", "sum") and isinstance(t0, SetT):
@@ -638,7 +713,7 @@ class CExpressions:
             if is_scalar(t0):
                 return from_ord(t0.inner, f"(mc_get({self.expr(args[0], env)}) - 1)")
             return (f"({{ {self.ctype(t0)} _o = {self.expr(args[0], env)}; "
-                    f"if (!_o.some) mc_fail(\"get(none): the option is empty\"); _o.v; }})")
+                    f"if (!_o.some) mc_fail(\"get(none): the option is empty\"); {self.read(t0.inner, '_o.v')}; }})")
         if f in ("is_some", "is_none"):
             v = self.expr(args[0], env)
             some = f"({v} != 0)" if is_scalar(t0) else f"(({v}).some != 0)"
@@ -669,7 +744,7 @@ class CExpressions:
         if f in ("head", "last") and isinstance(t0, SeqT):
             idx = "0" if f == "head" else "_s.len - 1"
             return (f"({{ {self.ctype(t0)} _s = {self.expr(args[0], env)}; if (_s.len == 0) "
-                    f"mc_fail(\"{f} of an empty sequence\"); _s.a[_s.len ? {idx} : 0]; }})")
+                    f"mc_fail(\"{f} of an empty sequence\"); {self.read(t0.elem, f'_s.a[_s.len ? {idx} : 0]')}; }})")
         if f == "tail" and isinstance(t0, SeqT):
             return (f"({{ {self.ctype(t0)} _s = {self.expr(args[0], env)}; if (_s.len == 0) "
                     f"mc_fail(\"tail of an empty sequence\"); else {{ memmove(&_s.a[0], &_s.a[1], "
@@ -679,7 +754,7 @@ class CExpressions:
             v = (f"({{ {self.ctype(t0)} {q} = {self.expr(args[0], env)}; "
                  f"{self.seq_push(q, t0, self.stored(t0.elem, args[1], env))} {q}; }})")
             st = e.ty if isinstance(e.ty, SeqT) else t0
-            return v if seq_capacity(st) == seq_capacity(t0) else self.seq_convert(v, t0, st, e.pos)
+            return v if seq_capacity(st) == seq_capacity(t0) else self.convert(v, t0, st, "a sequence", e.pos)
         raise Unsupported(f"the builtin {f}() on {', '.join(map(str, ts))}", e.pos)
 
 
@@ -714,6 +789,25 @@ def _is_any(t) -> bool:
     if isinstance(t, MapT):
         return _is_any(t.key) or _is_any(t.value)
     return False
+
+
+def _common(a, b):
+    """A type holding the values of both a and b, alike but for int ranges and
+    sequence capacities: the range holding both ranges, the larger capacity."""
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        return IntT(min(a.lo, b.lo), max(a.hi, b.hi)) if a.finite and b.finite else IntT()
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        return SeqT(_common(a.elem, b.elem), max(seq_capacity(a), seq_capacity(b)))
+    if isinstance(a, OptionT) and isinstance(b, OptionT):
+        return OptionT(_common(a.inner, b.inner))
+    if isinstance(a, SetT) and isinstance(b, SetT) and isinstance(a.elem, IntT) and isinstance(b.elem, IntT) \
+            and a.elem.finite and b.elem.finite:
+        return SetT(IntT(min(a.elem.lo, b.elem.lo), max(a.elem.hi, b.elem.hi)))
+    if isinstance(a, MapT) and isinstance(b, MapT):
+        return MapT(a.key, _common(a.value, b.value), a.total and b.total)
+    if isinstance(a, TupleT) and isinstance(b, TupleT):
+        return TupleT(tuple(_common(x, y) for x, y in zip(a.items, b.items)))
+    return a
 
 
 def _same_layout(a, b) -> bool:

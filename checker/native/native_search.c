@@ -748,13 +748,66 @@ static void move_part(int t) {
     table_move(g_move_from, g_move_into, n * t / g_threads, n * (t + 1) / g_threads);
 }
 
+/* ---- phase B's page faults, taken by an idle thread
+ *
+ * Phase B (the main thread) appends to the graph's arrays and the level's store while
+ * the pool expands the next chunk; the pool finishes first and waited at the barrier
+ * while phase B took the first-touch page faults of arrays just grown (a doubled Vec's
+ * new half; ~1 s of a group spec search with two threads). So when a chunk's phase A
+ * starts beside a phase B, the ranges the next phase Bs will append to are planned
+ * (fault_plan): past the `bound` entries this phase B can append at most, up to
+ * MC_FAULT_AHEAD times as far again, and within the capacity, so this phase B neither
+ * moves the array nor writes a byte of the range; below what was populated already
+ * (g_faulted, per array while it does not move) nothing is planned again. Worker 1,
+ * its part of phase A done, populates them with MADV_POPULATE_WRITE (page tables only:
+ * no byte changes; a kernel without it refuses, and nothing happens), 2 MB at a time,
+ * and stops as soon as phase B joins (g_joined). Counts, numbers and the memory
+ * limit's accounting do not change. Measured (a per-thread getrusage probe, group spec,
+ * 2 threads, load 2-3): 50-70 k of the main thread's ~360 k first-touch faults (THP
+ * was not available: AnonHugePages 0) taken by the worker instead; the wall-clock
+ * gain needs a quiet machine to show (STATUS-nnarrow2.md). */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define MC_FAULT_RANGES 8
+#define MC_FAULT_AHEAD 16             /* chunks' worth populated ahead, when there is room */
+static struct { uintptr_t lo, hi; } g_fault[MC_FAULT_RANGES];
+static struct { const void *base; uintptr_t done; } g_faulted[MC_FAULT_RANGES];   /* populated below `done` */
+static int g_nfault;
+static int g_joined;                  /* phase B is done: populate no more (atomic) */
+
+static void fault_plan(int slot, const void *p, int64_t n, int64_t cap, size_t size, int64_t bound) {
+    int64_t from = n + bound, to = n + (MC_FAULT_AHEAD + 1) * bound < cap ? n + (MC_FAULT_AHEAD + 1) * bound : cap;
+    if (g_faulted[slot].base != p) { g_faulted[slot].base = p; g_faulted[slot].done = 0; }   /* moved or new */
+    g_fault[slot].lo = g_fault[slot].hi = 0;
+    if (!p || from >= to) return;
+    uintptr_t lo = ((uintptr_t)p + from * size + 4095) & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)p + to * size) & ~(uintptr_t)4095;
+    if (lo < g_faulted[slot].done) lo = g_faulted[slot].done;
+    if (hi > lo) { g_fault[slot].lo = lo; g_fault[slot].hi = hi; }
+    g_nfault = slot + 1 > g_nfault ? slot + 1 : g_nfault;
+}
+
+static void fault_run(void) {
+    for (int i = 0; i < g_nfault; i++)
+        for (uintptr_t a = g_fault[i].lo; a < g_fault[i].hi; a += 2u << 20) {
+            if (__atomic_load_n(&g_joined, __ATOMIC_RELAXED)) return;
+            size_t len = g_fault[i].hi - a < (2u << 20) ? g_fault[i].hi - a : (2u << 20);
+            if (madvise((void *)a, len, MADV_POPULATE_WRITE)) return;
+            g_faulted[i].done = a + len;     /* read by phase B's next plan, after the barrier */
+        }
+}
+
 static void *worker(void *arg) {
     int t = (int)(intptr_t)arg;
     for (;;) {
         pthread_barrier_wait(&g_start);
         if (g_quit) break;
         if (g_move_from) move_part(t);
-        else expand_part(t);
+        else {
+            expand_part(t);
+            if (t == 1) fault_run();
+        }
         pthread_barrier_wait(&g_end);
     }
     succ_free();                 /* this thread's successor buffers */
@@ -767,14 +820,17 @@ static void chunk_start(const uint64_t *chunk, int64_t n) {
     g_chunk = chunk; g_chunk_n = n;
     g_buf ^= 1;
     g_next = 0; g_abandon = 0; g_ahead = 1;
+    __atomic_store_n(&g_joined, 0, __ATOMIC_RELAXED);
     if (g_threads > 1) pthread_barrier_wait(&g_start);
 }
 
 static void chunk_join(void) {
     if (!g_ahead) return;
+    __atomic_store_n(&g_joined, 1, __ATOMIC_RELAXED);
     expand_part(0);
     if (g_threads > 1) pthread_barrier_wait(&g_end);
     g_ahead = 0;
+    g_nfault = 0;
 }
 
 /* Every slot of `from` moved into `into`, by the whole pool when it is idle (no phase A
@@ -957,8 +1013,19 @@ done_init:
             for (int t = 0; t < g_threads; t++) news += arenas[t].news, unlabelled += arenas[t].unlabelled;
             int64_t c1 = c0 + MC_CHUNK;
             if (g_threads > 1 && table_reserve(&st.visited, news) && (!mc_record || label_reserve(unlabelled))
-                && c1 < st.ncur)
+                && c1 < st.ncur) {
+                int64_t steps = 0;              /* what this phase B appends at most: a state or step each */
+                for (int64_t j = 0; j < cn; j++) steps += parents[j].upto;
+                fault_plan(0, st.parent, st.n, st.cap, sizeof(uint32_t), steps);
+                fault_plan(1, st.pos, st.n, st.cap, sizeof(uint32_t), steps);
+                fault_plan(2, st.next, st.nnext, st.capnext, MC_WORDS * sizeof(uint64_t), steps);
+                fault_plan(3, g_targets.p, g_targets.n, g_targets.cap, sizeof(uint32_t), steps);
+                fault_plan(4, g_labels.p, g_labels.n, g_labels.cap, sizeof(int32_t), steps);
+                fault_plan(5, g_smarks.p, g_smarks.n, g_smarks.cap, sizeof(uint32_t), steps);
+                fault_plan(6, g_starts.p, g_starts.n, g_starts.cap, sizeof(int64_t), cn);
+                fault_plan(7, g_marks.p, g_marks.n, g_marks.cap, 1, cn * MC_MARK_WIDTH);
                 chunk_start(st.cur + c1 * MC_WORDS, st.ncur - c1 < MC_CHUNK ? st.ncur - c1 : MC_CHUNK);
+            }
             /* the visited set's slots phase B will write, fetched ahead: the chunk's new
              * states are a few thousand lines, its inserts were each a cache miss */
             for (int64_t j = 0; j < cn && st.visited.slots; j++) {

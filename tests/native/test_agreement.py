@@ -313,6 +313,51 @@ action IncX when x < 5 { x = x + 1 }
 action IncW when w < 3 { w = w + 1 }
 invariant Defined = x + 10 / (3 - w) >= 0
 """,
+    # members narrowed to their ranges (int8..int64): values at each width's edges, stored
+    # through records, options, sequences, partial maps and maps of other ranges
+    # (converted, checked), compared across ranges; the invariants read them back in C
+    "narrow": """
+spec N
+record Big { lo: -129..128, mid: -32769..32768, hi: -2147483649..2147483648, tags: set[0..2] }
+var big: Big
+var w: map[0..1, 0..70000]
+var o: option[1..300]
+var q: seq[-200..200, 3]
+var pm: pmap[0..2, -40000..40000]
+var e: -128..127
+var step: 0..3
+init { big = Big(-129, 32768, -2147483649, {}); w = {k: 0 for k in 0..1}; o = none; q = []; pm = {:}; e = -128; step = 0 }
+action A when step == 0 {
+  let wide: map[0..1, int] = {k: 70000 - k for k in 0..1}
+  w = wide
+  o = some(300)
+  q = [-200, 200]
+  pm[1] = -40000
+  big = Big(128, -32769, 2147483648, {2})
+  e = 127
+  step = 1
+}
+action B when step == 1 {
+  let r: Big = big
+  big = Big(r.lo - 1, r.mid + 1, r.hi - 1, r.tags union {0})
+  let longer: seq[-300..300, 5] = q
+  q = longer
+  let other: option[0..1000] = o
+  o = other
+  e = e - 255
+  step = 2
+}
+action C when step == 2 {
+  let m: map[0..1, 0..99999] = w
+  require m == w and not (m != w)
+  step = 3
+}
+invariant AtOne = step != 1 or (w[0] == 70000 and w[1] == 69999 and o == some(300) and q == [-200, 200]
+  and pm[1] == -40000 and size(pm) == 1 and big.lo == 128 and big.mid == -32769 and big.hi == 2147483648 and big.tags == {2} and e == 127)
+invariant AtTwo = step != 2 or (big.lo == 127 and big.mid == -32768 and big.hi == 2147483647 and big.tags == {0, 2} and q[1] == 200
+  and get(o) == 300 and e == -128)
+invariant NotDone = step < 3
+""",
     # a value out of its range: an evaluation error, reported with the same counts
     "overflow": """
 spec E
@@ -410,6 +455,24 @@ def test_a_memory_stop_comes_at_the_same_state_whatever_the_threads(tmp_path):
         assert outcome(three) == outcome(one), limit
         stops.append(one.stopped_by)
     assert "memory" in stops
+
+
+def test_a_map_of_a_wider_range_is_checked_where_it_is_stored(tmp_path):
+    """A narrow member never wraps, nor a packed field spills into the next: the value
+    from a map of a wider range is checked when stored, as the Python backend checks a
+    packed map (unpacked, it stores the 7 its type does not hold; the native layout cannot)."""
+    path = tmp_path / "m.gdsl"
+    path.write_text("""
+spec M
+var m: map[0..1, 0..3]
+var x: 0..3
+init { m = {k: 0 for k in 0..1}; x = 0 }
+action A when x < 3 { let n: map[0..1, 0..9] = {k: 2 * x + 3 for k in 0..1}; m = n; x = x + 1 }
+""")
+    n, p, native, _python = both(model_of(path, pack=True))
+    assert n == p
+    assert (native.verdict, native.distinct) == ("error", 2)
+    assert native.message == "a map value would become 5, outside its type 0..3 (in action A (line 6))"
 
 
 def test_error_message_names_the_action(tmp_path):
