@@ -28,7 +28,7 @@ from checker.lang.errors import SpecError
 
 from .candidates import atoms_of, candidates, reads
 from .houdini import Step, Undecided, grow, initially
-from .observe import Observations, Observer, observe, refuted
+from .observe import Observations, Observer, observe, refuted, refuting
 from .system import Property, System
 
 LEMMA = "Inferred"     # the printed lemmas' names: Inferred1, Inferred2, ...
@@ -130,18 +130,22 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         return [mine[i] for i in refuted([by_name[p.name] for p in mine], obs, atoms)]
 
     names = {v.name for v in checked.vars}
+    history = []          # the first state of every counterexample that called for candidates
 
     def blocking(m, pool, broken=()):
         """Candidates of the pool false in the counterexample's first state: first
         those about the variables the broken properties read (MonotonicCommits reads
-        `committed`: the candidates about offsets), then the simplest (fewest atoms,
-        then shortest: a general lemma excludes more)."""
+        `committed`: the candidates about offsets), then those false in the most
+        counterexamples met so far, then the simplest (fewest atoms, most supported by
+        the samples, shortest: a general lemma excludes more)."""
         obs = Observations()
         target.rows([step.u.concrete(m, 0)], obs)
+        history.append(obs)
         found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
         about = set().union(*[reads(p.info.expr, names) for p in broken]) if broken else set()
         words = {p.name: set(re.findall(r"\w+", by_name[p.name].text)) for p in found}
-        found.sort(key=lambda p: (-len(about & words[p.name]), len(by_name[p.name].ante),
+        excluded = dict(zip((p.name for p in found), refuting([by_name[p.name] for p in found], history, atoms)))
+        found.sort(key=lambda p: (-len(about & words[p.name]), -excluded[p.name], len(by_name[p.name].ante),
                                   -by_name[p.name].support, len(by_name[p.name].text)))
         return found[:blockers]
 

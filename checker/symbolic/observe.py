@@ -176,3 +176,31 @@ def refuted(cands: list, obs: Observations, atoms) -> list:
         if bad.any():
             out.append(i)
     return out
+
+
+def refuting(cands: list, history: list, atoms) -> np.ndarray:
+    """For each candidate, in how many of the `history` observations (one state each:
+    the counterexamples met so far) it is false: a lemma that excludes many of them is
+    likelier a real one than one that excludes only the last (endive's ranking)."""
+    widths = {"consumer": len(atoms.consumer), "member": len(atoms.member),
+              "pair": len(atoms.pair_eq) + len(atoms.pair)}
+    mats, ids = {}, {}
+    for scope in ("consumer", "member"):
+        rows = [(i, r) for i, o in enumerate(history) for r in sorted(getattr(o, scope))]
+        mats[scope] = bits([r for _, r in rows], widths[scope])
+        ids[scope] = np.array([i for i, _ in rows], dtype=np.int64)
+    rows = [(i, r) for i, o in enumerate(history) for r in sorted(o.pair)]
+    for k, scope in enumerate(("c1", "c2", "pair")):
+        mats[scope] = bits([r[k] for _, r in rows], widths["pair" if scope == "pair" else "consumer"])
+    ids["pair"] = np.array([i for i, _ in rows], dtype=np.int64)
+    out = np.zeros(len(cands), dtype=np.int64)
+    for n, c in enumerate(cands):
+        scope, j, pos = c.cons
+        col = mats[scope][:, j]
+        if len(col) == 0:
+            continue
+        bad = ~col if pos else col.copy()
+        for s, g in c.ante:
+            bad &= mats[s][:, g]
+        out[n] = len(np.unique(ids[scope][bad]))
+    return out
