@@ -157,25 +157,7 @@ def _rows(model, checked, states, atoms, obs):
 
 def refuted(cands: list, obs: Observations, atoms) -> list:
     """The indices of the candidates (candidates.Candidate) false on some row of `obs`."""
-    widths = {"consumer": len(atoms.consumer), "member": len(atoms.member),
-              "pair": len(atoms.pair_eq) + len(atoms.pair)}
-    mats = {s: obs.matrix(s, widths[s]) for s in ("consumer", "member")}
-    rows = sorted(obs.pair)
-    mats["c1"] = bits([r[0] for r in rows], widths["consumer"])
-    mats["c2"] = bits([r[1] for r in rows], widths["consumer"])
-    mats["pair"] = bits([r[2] for r in rows], widths["pair"])
-    out = []
-    for i, c in enumerate(cands):
-        scope, j, pos = c.cons
-        col = mats[scope][:, j]
-        if len(col) == 0:
-            continue
-        bad = ~col if pos else col.copy()
-        for s, g in c.ante:
-            bad &= mats[s][:, g]
-        if bad.any():
-            out.append(i)
-    return out
+    return [int(i) for i in np.nonzero(refuting(cands, [obs], atoms))[0]]
 
 
 def refuting(cands: list, history: list, atoms) -> np.ndarray:
@@ -202,5 +184,5 @@ def refuting(cands: list, history: list, atoms) -> np.ndarray:
         bad = ~col if pos else col.copy()
         for s, g in c.ante:
             bad &= mats[s][:, g]
-        out[n] = len(np.unique(ids[scope][bad]))
+        out[n] = bad.any() if len(history) == 1 else len(np.unique(ids[scope][bad]))
     return out
