@@ -43,7 +43,7 @@ def run_infer(samples, targets=None, consumers=None, about=(), plain=False):
     total = time.perf_counter() - t
     for c, n, s in rep.configs:
         print(f"sample CONSUMERS={c['CONSUMERS']}: {n:,} states in {s:.1f}s")
-    print(f"candidates: {rep.candidates:,}")
+    print(f"candidates: {rep.candidates:,} (encoded for z3, called for by a counterexample: {rep.encoded:,})")
     print(f"false initially: {rep.false_initially:,}")
     print(f"dropped by Houdini: {rep.dropped:,} in {rep.rounds} rounds")
     print(f"inductive together: {rep.kept:,}; used by the proof: {len(rep.lemmas)}")

@@ -45,6 +45,7 @@ class Report:
     not_proved: list = field(default_factory=list)    # Cti of each spec property not proved
     lemmas: list = field(default_factory=list)        # (name, gdsl text): what the proof uses
     candidates: int = 0
+    encoded: int = 0                                  # of them, translated to z3 (called for)
     false_initially: int = 0
     dropped: int = 0                                  # by Houdini
     kept: int = 0
@@ -151,6 +152,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     def encode(entries):
         """The pool's entries as properties of the step, those false initially left out."""
+        rep.encoded += len(entries)
         typed = _typed(spec, consts, {p.name: texts[p.name] for p in entries})
         props = [Property(p.name, "invariant", sys.prop(typed.property(p.name), False), typed.property(p.name))
                  for p in entries]

@@ -171,6 +171,8 @@ def test_infer_reports_phases_and_counts():
     model = compile_model(load_spec(str(GRANTS)))
     rep = infer(model, _consts(model), [{**_consts(model), "CLIENTS": "2"}])
     assert rep.candidates >= rep.kept - len(model.selection.invariants) - len(model.selection.lemmas)
+    # candidates are encoded for z3 only when a counterexample calls for them
+    assert 0 < rep.encoded < rep.candidates and rep.encoded + rep.unused == rep.candidates
     assert set(rep.times) == {"explore", "candidates", "initial", "houdini", "properties", "lemmas"}
     assert rep.proved == ["NotAhead", "GenGrows"] and not rep.not_proved
     assert all(n.startswith(LEMMA) for n, _ in rep.lemmas)
