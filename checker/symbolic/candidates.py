@@ -128,9 +128,9 @@ def _unary(term: Term) -> list:
     return []
 
 
-def _equality(relation: str) -> bool:
-    """A relation saying two integers are equal (not ordered, not sets)."""
-    return " == " in relation and " <= " not in relation and "subseteq" not in relation and "size(" not in relation
+class Equality(str):
+    """A relation saying two integers (or options of them) are equal: a `link` when it
+    ties a consumer's term to the coordinator's."""
 
 
 def _comparable(a: Term, b: Term) -> bool:
@@ -158,12 +158,12 @@ def _relations(a: Term, b: Term) -> list:
     """Atoms relating two terms of matching types: equal, ordered, some(b), subset."""
     ta, tb = a.type, b.type
     if isinstance(ta, IntT) and isinstance(tb, IntT) and _comparable(a, b):
-        return [_both(a, b, f"{a.text} == {b.text}"), _both(a, b, f"{a.text} <= {b.text}"),
+        return [Equality(_both(a, b, f"{a.text} == {b.text}")), _both(a, b, f"{a.text} <= {b.text}"),
                 _both(a, b, f"{b.text} <= {a.text}")]
     if isinstance(ta, OptionT) and isinstance(tb, IntT) and _comparable(a, b):
-        return [_both(a, b, f"{a.text} == some({b.text})")]
+        return [Equality(_both(a, b, f"{a.text} == some({b.text})"))]
     if isinstance(ta, OptionT) and isinstance(tb, OptionT) and _comparable(a, b):
-        return [_both(a, b, f"{a.text} == {b.text}")]
+        return [Equality(_both(a, b, f"{a.text} == {b.text}"))]
     if isinstance(ta, SetT) and isinstance(tb, SetT) and ta.elem == tb.elem:
         return [_both(a, b, f"{a.text} == {b.text}"), _both(a, b, f"{a.text} subseteq {b.text}")]
     if (isinstance(ta, MapT) and isinstance(tb, MapT) and ta == tb and not ta.total
@@ -197,8 +197,7 @@ def atoms_of(checked) -> Atoms:
         return Atoms()
     agent = agents.pop()
     local, glob = [], []
-    records = {d.name: {f: te for f, te, *_ in d.fields} for d in checked.spec.decls
-               if isinstance(d, A.RecordDecl)}
+    records = _records(checked)
     for v in checked.vars:
         t = v.type
         if v.name not in within:
@@ -234,13 +233,13 @@ def atoms_of(checked) -> Atoms:
     for a in local:
         for b in glob:
             for r in _relations(a, b):
-                add(out.consumer, r, guard=False, role="link" if _equality(r) else "")
+                add(out.consumer, r, guard=False, role="link" if isinstance(r, Equality) else "")
         for b in local:
             if a.text < b.text:
                 for r in _relations(a, b):
                     add(out.consumer, r, guard=False)
-    _keyed_atoms(checked, agent, local, glob, out, add, within)
-    _member_atoms(checked, agent, local, glob, out, add, within)
+    _keyed_atoms(checked, agent, local, out, add)
+    _member_atoms(checked, agent, local, glob, out, add)
     _pair_atoms(local, out, add)
     return out
 
@@ -290,6 +289,7 @@ class MemberKey:
     key: object
     owner: str
     other: tuple | None
+    kind: str | None = None  # the other field's declared type (Incarnation): the ids naming a key
 
 
 def _member_key(checked, agent) -> MemberKey | None:
@@ -299,8 +299,9 @@ def _member_key(checked, agent) -> MemberKey | None:
         return None
     key = keyed[0].type.key
     others = [(f, ft) for f, ft in key.fields if ft != agent]
-    return MemberKey(keyed[0], key, next(f for f, ft in key.fields if ft == agent),
-                     others[0] if len(others) == 1 else None)
+    other = others[0] if len(others) == 1 else None
+    kind = _kind(_records(checked).get(key.name, {}).get(other[0])) if other else None
+    return MemberKey(keyed[0], key, next(f for f, ft in key.fields if ft == agent), other, kind)
 
 
 def _records(checked) -> dict:
@@ -344,7 +345,7 @@ def _holders(checked, mk: MemberKey, k: str, guard, own: bool = True) -> tuple:
     return atoms, terms
 
 
-def _keyed_atoms(checked, agent, local, glob, out, add, within):
+def _keyed_atoms(checked, agent, local, out, add):
     """Consumer atoms about the member key a consumer's id names (`MemberId(consumer: c,
     inc: get(memberId[c]))`, the same for the ids in its requests and answers): whether
     the coordinator holds it (a member, pending, stored), what the coordinator keeps for
@@ -354,8 +355,7 @@ def _keyed_atoms(checked, agent, local, glob, out, add, within):
     mk = _member_key(checked, agent)
     if mk is None or mk.other is None:
         return
-    kind = _kind(_records(checked).get(mk.key.name, {}).get(mk.other[0]))
-    ids = [x for x in local if isinstance(x.type, OptionT) and x.type.inner == mk.other[1] and x.kind == kind]
+    ids = [x for x in local if isinstance(x.type, OptionT) and x.type.inner == mk.other[1] and x.kind == mk.kind]
     for n, term in enumerate(ids):
         guard = f"is_some({term.text})" if term.guard is None else f"{term.guard} and is_some({term.text})"
         k = f"{mk.key.name}({mk.owner}: {{c}}, {mk.other[0]}: get({term.text}))"
@@ -374,7 +374,7 @@ def _keyed_atoms(checked, agent, local, glob, out, add, within):
                             add(out.consumer, r, guard=False)
 
 
-def _member_atoms(checked, agent, local, glob, out, add, within):
+def _member_atoms(checked, agent, local, glob, out, add):
     """Atoms of a member m: its record's fields against its consumer's variables, and
     whether the consumer's ids (option of the member key's other field) name m."""
     mk = _member_key(checked, agent)
@@ -405,10 +405,9 @@ def _member_atoms(checked, agent, local, glob, out, add, within):
                 add(out.member, r, guard=False)
     mine = mine + theirs
     # the consumer's view of m: its ids name m (ids of the key's declared type, not epochs)
-    kind = _kind(records.get(key.name, {}).get(others[0][0])) if others else None
     for term in local:
         if (isinstance(term.type, OptionT) and len(others) == 1 and term.type.inner == others[0][1]
-                and term.kind == kind):
+                and term.kind == mk.kind):
             add(out.member, _guarded(term, f"{term.text} == some({{m}}.{others[0][0]})"), role="anchor")
     for a in mine:
         for b in local + glob:
