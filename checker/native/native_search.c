@@ -80,10 +80,8 @@ typedef struct {
     const uint64_t **sonly;
     int64_t nsucc;
     int64_t capsucc;
-    uint64_t *part_fp;
-    uint32_t *part_stamp;
-    uint32_t part_gen;
-    uint32_t part_used;
+    struct Part *part;
+    int32_t *sclaim;
     int mc_checking;
     const S *mc_parent;
     const uint64_t *mc_parent_w;
@@ -104,6 +102,7 @@ MC_TLS(McSearchTls, mc_search)
 #define t_cover_open (mc_search_at()->t_cover_open)   /* covers not reached yet, as this thread's part of a chunk knows them */
 #define nsucc (mc_search_at()->nsucc)
 #define capsucc (mc_search_at()->capsucc)
+#define sclaim (mc_search_at()->sclaim)     /* a new successor's slot in this thread's part, or -1 */
 
 /* Symmetry reduction (MC_SYMMETRY, canonical.py's mc_canon): the search keeps each
  * successor's orbit representative (scw), fingerprinted and stored, while sw keeps the
@@ -116,36 +115,65 @@ static __thread uint64_t *scw;
 #define MC_KEPT(k) (sw + (k) * MC_WORDS)
 #endif
 
-/* snum: not in the visited set; in it (no numbers kept); not in it, but an earlier
- * successor in this thread's part of the chunk is the same state (phase B admits that
- * one first, so this one's invariants and words are not needed) */
+/* snum: not in the visited set; in it (no numbers kept); not in it, but another
+ * successor in this thread's part of the chunk is the same state (phase B admits the
+ * state at its first occurrence in number order, so this one's invariants are not
+ * checked and its words not kept: if it comes first, phase B takes them from the
+ * other's place, which this thread's part table keeps) */
 enum { SUCC_NEW = -1, SUCC_SEEN = -2, SUCC_DUP = -3 };
 
-/* The fingerprints found SUCC_NEW in this thread's part of the chunk: a small table
- * whose slots are current when their stamp is the part's (no clearing between parts). */
-#define PART_SLOTS (1 << 14)
-#define part_fp (mc_search_at()->part_fp)
-#define part_stamp (mc_search_at()->part_stamp)
-#define part_gen (mc_search_at()->part_gen)
-#define part_used (mc_search_at()->part_used)
+#define MC_MAX_THREADS 64
+static int g_buf;                             /* the pair of buffers phase A writes */
 
-/* 1 if fp was already among this part's new fingerprints; else records it. */
-static int part_seen(uint64_t fp) {
-    if (!part_fp) {
-        part_fp = malloc(PART_SLOTS * sizeof(uint64_t));
-        part_stamp = calloc(PART_SLOTS, sizeof(uint32_t));
-        if (!part_fp || !part_stamp) { fprintf(stderr, "native search: out of memory\n"); abort(); }
-    }
-    uint64_t j = fp & (PART_SLOTS - 1);
-    while (part_stamp[j] == part_gen) {
-        if (part_fp[j] == fp) return 1;
-        j = (j + 1) & (PART_SLOTS - 1);
-    }
-    if (4 * (part_used + 1) > 3 * PART_SLOTS) return 0;   /* full: no more deduplication this part */
-    part_stamp[j] = part_gen; part_fp[j] = fp; part_used++;
-    return 0;
+/* The fingerprints found SUCC_NEW in a thread's part of a chunk, with where the first
+ * occurrence keeps its record and words (its arena's rec and w index): a small table
+ * whose slots are current when their stamp is the part's (no clearing between parts),
+ * one per thread and pair of buffers (phase B of a chunk reads it while phase A of the
+ * next fills the other). Private to its thread in phase A (a table shared by the
+ * threads cost more in cache misses than the invariants it saved), so the threads'
+ * parts are contiguous runs of the chunk (expand_part) and few states are in two. */
+#define PART_SLOTS (1 << 14)
+typedef struct Part { uint64_t *fp; uint32_t *stamp, *rec, *w; uint32_t gen, used; } Part;
+static Part g_part[2][MC_MAX_THREADS];
+#define part (mc_search_at()->part)
+
+/* The slot of fp in part p, or -1. */
+static int64_t part_find(const Part *p, uint64_t fp) {
+    if (!p->stamp) return -1;
+    for (uint64_t j = fp & (PART_SLOTS - 1); p->stamp[j] == p->gen; j = (j + 1) & (PART_SLOTS - 1))
+        if (p->fp[j] == fp) return (int64_t)j;
+    return -1;
 }
 
+/* SUCC_DUP if fp is among this part's new fingerprints; else records it and returns
+ * its slot (>= 0), or SUCC_NEW when the table is full (no more deduplication). */
+static int64_t part_claim(uint64_t fp) {
+    Part *p = part;
+    if (!p->fp) {
+        p->fp = malloc(PART_SLOTS * sizeof(uint64_t));
+        p->stamp = calloc(PART_SLOTS, sizeof(uint32_t));
+        p->rec = malloc(PART_SLOTS * sizeof(uint32_t));
+        p->w = malloc(PART_SLOTS * sizeof(uint32_t));
+        if (!p->fp || !p->stamp || !p->rec || !p->w) { fprintf(stderr, "native search: out of memory\n"); abort(); }
+    }
+    uint64_t j = fp & (PART_SLOTS - 1);
+    while (p->stamp[j] == p->gen) {
+        if (p->fp[j] == fp) return SUCC_DUP;
+        j = (j + 1) & (PART_SLOTS - 1);
+    }
+    if (4 * (p->used + 1) > 3 * PART_SLOTS) return SUCC_NEW;
+    p->stamp[j] = p->gen; p->fp[j] = fp; p->used++;
+    return (int64_t)j;
+}
+
+static void part_free(void) {
+    for (int b = 0; b < 2; b++)
+        for (int t = 0; t < MC_MAX_THREADS; t++) {
+            Part *p = &g_part[b][t];
+            free(p->fp); free(p->stamp); free(p->rec); free(p->w);
+            memset(p, 0, sizeof *p);
+        }
+}
 
 enum { V_OK, V_VIOLATION, V_DEADLOCK, V_INCOMPLETE, V_ERROR };
 
@@ -163,6 +191,7 @@ static void succ_grow(void) {
     sfp = realloc(sfp, capsucc * sizeof(uint64_t));
     smark = realloc(smark, capsucc * sizeof(uint32_t));
     snum = realloc(snum, capsucc * sizeof(int32_t));
+    sclaim = realloc(sclaim, capsucc * sizeof(int32_t));
     slid = realloc(slid, capsucc * sizeof(int32_t));
     sinv = realloc(sinv, capsucc);
     sonly = realloc(sonly, capsucc * sizeof *sonly);
@@ -170,7 +199,7 @@ static void succ_grow(void) {
     scw = realloc(scw, capsucc * MC_WORDS * sizeof(uint64_t));
     if (!scw) { fprintf(stderr, "native search: out of memory\n"); abort(); }
 #endif
-    if (!sw || !ss || !slab || !sout || !sfp || !smark || !snum || !slid || !sinv || !sonly) {
+    if (!sw || !ss || !slab || !sout || !sfp || !smark || !snum || !sclaim || !slid || !sinv || !sonly) {
         fprintf(stderr, "native search: out of memory\n"); abort();
     }
 }
@@ -587,7 +616,6 @@ static void stop_error(McResult *r, int64_t index, int64_t step_to) {
 #include <pthread.h>
 
 #define MC_CHUNK 2048
-#define MC_MAX_THREADS 64
 
 /* A successor as phase B reads it (k < the parent's upto). */
 typedef struct {
@@ -607,8 +635,6 @@ typedef struct { Vec rec, w, lab, marks; int64_t news, unlabelled; } __attribute
  * phase B of this one (from the other). */
 static Parent g_parents_of[2][MC_CHUNK];
 static Arena g_arenas_of[2][MC_MAX_THREADS];
-static int g_buf;                             /* the pair phase A writes */
-static int64_t g_next;                        /* the next state of the chunk to take (atomic) */
 static volatile int g_abandon;                /* phase B stopped the search: take no more */
 static int g_ahead;                           /* phase A of a chunk runs: chunk_join waits for it */
 #define MC_BATCH 16                           /* states a thread takes at a time */
@@ -656,7 +682,12 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
         sinv[k] = -1;
         if (sout[k]) continue;
         snum[k] = table_find(&st.visited, sfp[k]);
-        if (snum[k] == SUCC_NEW && part_seen(sfp[k])) snum[k] = SUCC_DUP;
+        sclaim[k] = -1;
+        if (snum[k] == SUCC_NEW) {
+            int64_t c = part_claim(sfp[k]);
+            if (c == SUCC_DUP) snum[k] = SUCC_DUP;
+            else if (c >= 0) sclaim[k] = (int32_t)c;
+        }
         if (snum[k] == SUCC_NEW && MC_N_INV && !MC_INV_DECIDED) {
             mc_where = "an invariant";
             int bad = mc_inv_of(&ss[k], sonly[k]);   /* its copy from check_successor */
@@ -692,7 +723,13 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
                 a->lab.n += row;
             }
         }
-        if (q->num == SUCC_NEW) memcpy(w + (nw++) * MC_WORDS, MC_KEPT(k), MC_WORDS * sizeof(uint64_t));
+        if (q->num == SUCC_NEW) {
+            if (sclaim[k] >= 0) {                /* where phase B finds it from a SUCC_DUP before it */
+                part->rec[sclaim[k]] = (uint32_t)(a->rec.n + k);
+                part->w[sclaim[k]] = (uint32_t)(a->w.n / MC_WORDS + nw);
+            }
+            memcpy(w + (nw++) * MC_WORDS, MC_KEPT(k), MC_WORDS * sizeof(uint64_t));
+        }
     }
     a->rec.n += upto;
     a->w.n += nw * MC_WORDS;
@@ -704,8 +741,16 @@ static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     }
 }
 
-/* This thread's part of the chunk: batches of states taken in increasing order (so an
- * earlier successor in its part is an earlier one in the chunk), until none is left. */
+/* Which states of the chunk are left: [lo, hi), packed in one word (lo in the low
+ * half) so that takers at both ends agree. */
+static uint64_t g_left;
+
+/* This thread's part of the chunk: batches of states, taken from the front by the
+ * pool's threads and from the back by this one (thread 0, which joins after phase B),
+ * so with two threads each part is one contiguous run and the states both reach are
+ * few (batches of 16 taken in turn by both put 4.2 million of the group spec's states
+ * in both parts: each checked twice). Batches shrink as the chunk runs out, so the
+ * threads finish it together. */
 static void expand_part(int t) {
     Arena *a = &g_arenas_of[g_buf][t];
     Parent *parents = g_parents_of[g_buf];
@@ -713,18 +758,28 @@ static void expand_part(int t) {
     a->news = a->unlabelled = 0;
     mc_labelling = mc_record;
     mc_checking = 1;
-    part_used = 0;
-    if (++part_gen == 0) { if (part_stamp) memset(part_stamp, 0, PART_SLOTS * sizeof(uint32_t)); part_gen = 1; }
+    part = &g_part[g_buf][t];
+    part->used = 0;
+    if (++part->gen == 0) { if (part->stamp) memset(part->stamp, 0, PART_SLOTS * sizeof(uint32_t)); part->gen = 1; }
     t_cover_open = __atomic_load_n(&g_cover_open, __ATOMIC_RELAXED);
+    const int back = t == 0 && g_threads > 1;
     for (;;) {
-        /* smaller batches as the chunk runs out, so the threads finish it together */
-        int64_t take = (g_chunk_n - __atomic_load_n(&g_next, __ATOMIC_RELAXED)) / (4 * g_threads);
-        take = take > MC_BATCH ? MC_BATCH : take < 1 ? 1 : take;
-        int64_t lo = __atomic_fetch_add(&g_next, take, __ATOMIC_RELAXED);
-        if (lo >= g_chunk_n || g_abandon) break;
-        int64_t hi = lo + take < g_chunk_n ? lo + take : g_chunk_n;
+        uint64_t left = __atomic_load_n(&g_left, __ATOMIC_RELAXED), to;
+        int64_t lo, hi;
+        do {
+            lo = (int64_t)(left & 0xffffffffu); hi = (int64_t)(left >> 32);
+            if (lo >= hi || g_abandon) goto out;
+            int64_t take = (hi - lo) / (4 * g_threads);
+            take = take > MC_BATCH ? MC_BATCH : take < 1 ? 1 : take;
+            if (back) { lo = hi - take; to = (uint64_t)lo << 32 | (left & 0xffffffffu); }
+            else { hi = lo + take; to = (left & ~0xffffffffULL) | (uint64_t)hi; }
+        } while (!__atomic_compare_exchange_n(&g_left, &left, to, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+        /* a cover a later batch reached may be reached earlier in this one: the first in
+         * number order is its witness */
+        if (back) t_cover_open = __atomic_load_n(&g_cover_open, __ATOMIC_RELAXED);
         for (int64_t j = lo; j < hi; j++) expand_one(g_chunk + j * MC_WORDS, &parents[j], a, t);
     }
+out:
     mc_checking = 0;
 }
 
@@ -733,7 +788,7 @@ static void succ_free(void) {
 #ifdef MC_SYMMETRY
     free(scw); scw = NULL;
 #endif
-    free(part_fp); free(part_stamp); part_fp = NULL; part_stamp = NULL; part_gen = 0;
+    free(sclaim); sclaim = NULL;
     sw = NULL; ss = NULL; slab = NULL; sout = NULL; sfp = NULL; smark = NULL; snum = NULL; slid = NULL; sinv = NULL;
     sonly = NULL;
     nsucc = capsucc = 0;
@@ -819,7 +874,7 @@ static void *worker(void *arg) {
 static void chunk_start(const uint64_t *chunk, int64_t n) {
     g_chunk = chunk; g_chunk_n = n;
     g_buf ^= 1;
-    g_next = 0; g_abandon = 0; g_ahead = 1;
+    g_left = (uint64_t)n << 32; g_abandon = 0; g_ahead = 1;
     __atomic_store_n(&g_joined, 0, __ATOMIC_RELAXED);
     if (g_threads > 1) pthread_barrier_wait(&g_start);
 }
@@ -864,6 +919,7 @@ static void pool_stop(void) {
         pthread_barrier_destroy(&g_start);
         pthread_barrier_destroy(&g_end);
     }
+    part_free();
     g_threads = 1;
 }
 
@@ -1003,8 +1059,9 @@ done_init:
             checked = 0;
             if (!g_ahead) chunk_start(st.cur + c0 * MC_WORDS, cn);   /* not begun beside the last phase B */
             chunk_join();
-            Parent *parents = g_parents_of[g_buf];
-            Arena *arenas = g_arenas_of[g_buf];
+            const int pb = g_buf;               /* this chunk's pair (chunk_start flips g_buf) */
+            Parent *parents = g_parents_of[pb];
+            Arena *arenas = g_arenas_of[pb];
             /* with several threads, phase A of the next chunk runs beside this phase B: it
              * reads the visited set and the labels while this thread adds to them, so they
              * are first given room for this chunk's (never moved while it runs; the pool,
@@ -1079,13 +1136,20 @@ done_init:
                     uint32_t num = (uint32_t)q->num;
                     int added = 0;
                     const uint64_t *sw_k = w;
+                    int inv = q->inv;
                     if (q->num == SUCC_NEW || q->num == SUCC_DUP) {   /* not in the set when phase A looked */
                         if (q->num == SUCC_NEW) w += MC_WORDS;
                         added = table_add(&st.visited, q->fp, (uint32_t)st.n, &num);
                         if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
-                        if (added && q->num == SUCC_DUP) {   /* its first occurrence was admitted before it */
-                            fprintf(stderr, "native search: a duplicate successor was new (a backend bug)\n");
-                            abort();
+                        if (added && q->num == SUCC_DUP) {   /* the first in its part comes later: its words */
+                            const Part *pp = &g_part[pb][po->arena];
+                            int64_t c = part_find(pp, q->fp);
+                            if (c < 0) {
+                                fprintf(stderr, "native search: a duplicate successor has no first (a backend bug)\n");
+                                abort();
+                            }
+                            sw_k = (const uint64_t *)a->w.p + (int64_t)pp->w[c] * MC_WORDS;
+                            inv = ((const Succ *)a->rec.p)[pp->rec[c]].inv;
                         }
                     }
                     if (mc_record) {
@@ -1098,8 +1162,8 @@ done_init:
                     if (frozen) { r->verdict = V_INCOMPLETE; r->stopped_by = 2; goto done; }
                     if (st.n + 1 > max_states) { r->verdict = V_INCOMPLETE; r->stopped_by = 1; goto done; }
                     if (!store_add(i, k, sw_k)) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
-                    if (MC_N_INV && !MC_INV_DECIDED && q->inv != -1) {
-                        int bad = q->inv;
+                    if (MC_N_INV && !MC_INV_DECIDED && inv != -1) {
+                        int bad = inv;
                         if (bad == -2) {                  /* it failed in phase A: again, for the message */
                             S t;
                             mc_unpack(sw_k, &t);
