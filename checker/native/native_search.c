@@ -132,7 +132,7 @@ static int g_buf;                             /* the pair of buffers phase A wri
  * next fills the other). Private to its thread in phase A (a table shared by the
  * threads cost more in cache misses than the invariants it saved), so the threads'
  * parts are contiguous runs of the chunk (expand_part) and few states are in two. */
-#define PART_SLOTS (1 << 14)
+#define PART_SLOTS (1 << 13)      /* a chunk's new successors are ~2,500 on the group spec */
 typedef struct Part { uint64_t *fp; uint32_t *stamp, *rec, *w; uint32_t gen, used; } Part;
 static Part g_part[2][MC_MAX_THREADS];
 #define part (mc_search_at()->part)
@@ -816,7 +816,7 @@ static void expand_part(int t) {
     a->news = a->unlabelled = 0;
     mc_labelling = mc_record;
     mc_checking = 1;
-    part = &g_part[g_buf][t];
+    part = &g_part[g_threads > 1 ? g_buf : 0][t];   /* one thread: phase B is done with the last */
     part->used = 0;
     if (++part->gen == 0) { if (part->stamp) memset(part->stamp, 0, PART_SLOTS * sizeof(uint32_t)); part->gen = 1; }
     t_cover_open = __atomic_load_n(&g_cover_open, __ATOMIC_RELAXED);
@@ -1198,7 +1198,7 @@ done_init:
                         added = table_add(&st.visited, q->fp, (uint32_t)st.n, &num);
                         if (added < 0) { r->verdict = V_INCOMPLETE; r->stopped_by = 4; goto done; }
                         if (added && q->num == SUCC_DUP) {   /* the first in its part comes later: its words */
-                            const Part *pp = &g_part[pb][po->arena];
+                            const Part *pp = &g_part[g_threads > 1 ? pb : 0][po->arena];
                             int64_t c = part_find(pp, q->fp);
                             if (c < 0) {
                                 fprintf(stderr, "native search: a duplicate successor has no first (a backend bug)\n");
