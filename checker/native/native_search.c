@@ -1130,7 +1130,8 @@ done_init:
             if (g_threads > 1 && table_reserve(&st.visited, news) && (!mc_record || label_reserve(unlabelled))
                 && c1 < st.ncur) {
                 int64_t steps = 0;              /* what this phase B appends at most: a state or step each */
-                for (int64_t j = 0; j < cn; j++) steps += parents[j].upto;
+                for (int t = 0; t < g_threads; t++) steps += arenas[t].rec.n;   /* (the parents' upto: */
+                /* summing those read a line of each parent the worker wrote, ~0.1 ms a chunk while it waited) */
                 fault_plan(0, st.parent, st.n, st.cap, sizeof(uint32_t), steps);
                 fault_plan(1, st.pos, st.n, st.cap, sizeof(uint32_t), steps);
                 fault_plan(2, st.next, st.nnext, st.capnext, MC_WORDS * sizeof(uint64_t), steps);
