@@ -614,6 +614,7 @@ static void stop_error(McResult *r, int64_t index, int64_t step_to) {
 /* ---- phase A: expanding a chunk of states, on every thread */
 
 #include <pthread.h>
+#include <stddef.h>
 
 #define MC_CHUNK 2048
 
@@ -720,7 +721,7 @@ static int arena_grow(Vec *v, int64_t extra, size_t size) {
 /* Expand one state into arena a: what phase B needs to admit its successors. */
 static void expand_one(const uint64_t *pw, Parent *po, Arena *a, int arena) {
     S s;
-    memset(po, 0, sizeof *po);
+    memset(po, 0, offsetof(Parent, message));   /* (its message, 256 bytes, is written with an error) */
     po->arena = arena; po->step_to = -1;
     po->off = a->rec.n; po->moff = a->marks.n; po->woff = a->w.n;
     mc_unpack(pw, &s);
