@@ -113,7 +113,7 @@ class Step:
 
 
 def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
-         depth: int = 1, encode=None) -> Fixpoint:
+         depth: int = 1, encode=None, generating: bool = False, cap: int | None = None) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -131,6 +131,10 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     `encode(entries)`: the pool's entries as properties the step knows (what
     `blocking` picked), those false initially left out; without it the pool holds
     properties already.
+    `generating`: `blocking` makes candidates of its own (generalised clauses), so it
+    is asked even once the pool is empty; `cap`: no candidate is added while the set
+    holds that many (what a step breaks is dropped instead), so a deep `depth` cannot
+    grow the set without bound.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
     level = {p.name: 0 for p in props}
@@ -151,7 +155,9 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
                 break
         bad = step.false(m, alive)
         low = min((level[p.name] for p in bad), default=depth)
-        add = blocking(m, pool, [p for p in bad if level[p.name] == low]) if pool and low < depth else []
+        room = cap is None or len(alive) < cap
+        add = blocking(m, pool, [p for p in bad if level[p.name] == low]) \
+            if (pool or generating) and low < depth and room else []
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]

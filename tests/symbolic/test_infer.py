@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
 
@@ -15,7 +16,8 @@ from checker.compile.model import compile_model, load_spec
 from checker.compile.modelfile import compile_model_file, load_model_file
 from checker.engine.search import bfs
 from checker.lang import parser, typecheck
-from checker.symbolic.candidates import atoms_of, candidates, implications
+from checker.symbolic.candidates import atoms_of, candidates, from_cube, implications
+from checker.symbolic.generalise import cubes
 from checker.symbolic.houdini import initially
 from checker.symbolic.induction import prove
 from checker.symbolic.infer import LEMMA, infer
@@ -294,3 +296,45 @@ def test_infer_write_puts_one_block_in_the_spec_and_regenerates_it(tmp_path, cap
     assert "lemma Inferred1 =" in text
     assert main([str(spec), "--prove"]) == 0
     capsys.readouterr()
+
+
+# ------------------------------------------------------------------ generalising a CTI's first state
+
+TOKENS = ROOT / "tests" / "symbolic" / "specs" / "tokens.gdsl"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 8), st.integers(0, 40), st.integers(0, 2 ** 32 - 1))
+def test_every_cube_excludes_every_sample_and_not_the_row(width, n, seed):
+    rng = np.random.default_rng(seed)
+    samples = rng.random((n, width)) < 0.5
+    row = rng.random(width) < 0.5
+    found = cubes(row, samples, max_literals=width)
+    if any((s == row).all() for s in samples):
+        assert found == []                       # a sampled row: nothing excludes it
+    else:
+        assert found                             # the whole row is a cube: some smaller one is found
+    for cube in found:
+        assert all(row[j] == v for j, v in cube)                              # the row satisfies it
+        assert not any(all(s[j] == v for j, v in cube) for s in samples)      # no sample does
+        assert len(cube) <= width
+
+
+def test_a_cti_is_blocked_by_a_generalised_clause_no_template_writes():
+    model = compile_model(load_spec(str(TOKENS)))
+    consts = _consts(model)
+    plain = infer(model, consts, [consts])
+    assert plain.not_proved and plain.generalised == 0     # templates: nothing excludes the CTI
+    rep = infer(model, consts, [consts], generalise=5)
+    assert rep.proved == ["NeverBad"] and rep.generalised > 0
+    assert ("Inferred1", "forall c in Client: (a[c] and b[c] => z[c])") in rep.lemmas
+    # the clause holds on the samples it was made from, and in the explicit engine
+    atoms = atoms_of(model.checked)
+    obs = observe(model.checked.spec.source, str(TOKENS), atoms, [consts])
+    clause = from_cube(atoms, "consumer", tuple(sorted(
+        (next(i for i, a in enumerate(atoms.consumer) if a.text == t), v)
+        for t, v in (("a[{c}]", True), ("b[{c}]", True), ("z[{c}]", False)))))
+    assert clause.text == "forall c in Client: (a[c] and b[c] => z[c])"
+    assert not refuted([clause], obs, atoms)
+    source = TOKENS.read_text() + "".join(f"\nlemma {n} = {t}\n" for n, t in rep.lemmas)
+    assert _holds(source, str(TOKENS), [n for n, _ in rep.lemmas], {"CLIENTS": "3"}) == "ok"
