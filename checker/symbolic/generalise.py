@@ -12,7 +12,8 @@ cube of its literals (atom j true, atom k false, ...) is satisfied by no sampled
 while it is by s: its negation, a clause universally quantified over the consumers
 (members), holds on every sample and excludes s. A cube is grown greedily (set cover:
 each literal added is the one that rules out most of the sampled rows not yet ruled
-out; literals about the broken property's words first among equals), up to
+out, counted at half for an atom not about the variables the counterexample's step
+and broken property touch), up to
 MAX_LITERALS; several cubes per row start from different first literals.
 
 The invariant: every clause returned holds on every row of the sample matrix it was
@@ -35,17 +36,17 @@ def cubes(row: np.ndarray, samples: np.ndarray, allowed: np.ndarray | None = Non
           prefer: np.ndarray | None = None, max_literals: int = MAX_LITERALS, starts: int = STARTS) -> list:
     """Cubes of `row`'s literals (tuples of (atom index, value in row), sorted) that no
     row of `samples` satisfies: each excludes every sample and not `row`. `allowed`:
-    the atoms a literal may be about (default all); `prefer`: atoms chosen first when
-    they rule out as many samples as another. Empty if no cube of at most
+    the atoms a literal may be about (default all); `prefer`: the atoms whose literals
+    count in full (the others' count half). Empty if no cube of at most
     `max_literals` literals does it (or row is itself a sample)."""
     width = len(row)
     allowed = np.ones(width, dtype=bool) if allowed is None else allowed
-    bonus = np.zeros(width) if prefer is None else prefer.astype(float) * 0.5
+    weight = np.ones(width) if prefer is None else np.where(prefer, 1.0, 0.5)
     differ = samples != row[None, :]            # differ[i, j]: sample i disagrees with row on atom j
     if len(samples) and not differ.any(1).all():
         return []                               # row is a sampled (reachable-looking) row
     out = set()
-    score = differ.sum(0) + bonus
+    score = differ.sum(0) * weight
     score[~allowed] = -1
     firsts = [int(j) for j in np.argsort(-score, kind="stable")[:starts] if score[j] > 0]
     if len(samples) == 0:
@@ -54,11 +55,12 @@ def cubes(row: np.ndarray, samples: np.ndarray, allowed: np.ndarray | None = Non
         chosen = [first]
         alive = ~differ[:, first]               # samples the cube does not yet rule out
         while alive.any() and len(chosen) < max_literals:
-            gain = differ[alive].sum(0) + bonus
-            gain[~allowed] = -1
+            count = differ[alive].sum(0)
+            gain = count * weight
+            gain[~allowed | (count == 0)] = -1
             gain[chosen] = -1
             j = int(np.argmax(gain))
-            if gain[j] < 1:
+            if gain[j] <= 0:
                 break
             chosen.append(j)
             alive &= ~differ[:, j]

@@ -42,7 +42,7 @@ BEGIN = "// ---- BEGIN inferred lemmas"
 END = "// ---- END inferred lemmas"
 BLOCKERS = 40          # candidates added for one counterexample, at most
 DEPTH = 1              # how far helpers may call for helpers (houdini.grow; 2 did not converge in 25 min)
-GENERALISE = 0         # clauses generalised from one counterexample's first state, at most (0: off)
+GENERALISE = 5         # clauses generalised from one counterexample's first state, at most (0: off)
 
 
 @dataclass
@@ -177,6 +177,14 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         seen = set()
         return [p for p in out if not (p.name in seen or seen.add(p.name))]
 
+    guards = {a.name: reads(a.decl.guard, names) if a.decl.guard is not None else set() for a in checked.actions}
+
+    def touched(m) -> set:
+        """The variables the counterexample's step reads in its guard or changes."""
+        s0, s1 = step.u.concrete(m, 0), step.u.concrete(m, 1)
+        changed = {n for n, x, y in zip(sys.var_names, s0, s1) if x != y}
+        return changed | guards.get(step.u.instance(m, 0).name, set())
+
     def blocking(m, pool, broken=()):
         """Candidates of the pool false in the counterexample's first state: first
         those about the variables the broken properties read (MonotonicCommits reads
@@ -188,7 +196,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         history.append(obs)
         found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
         about = set().union(*[reads(p.info.expr, names) for p in broken]) if broken else set()
-        made = generalised(obs, about, {p.name for p in pool}) if generalise else []
+        made = generalised(obs, about | touched(m), {p.name for p in pool}) if generalise else []
         if made:
             taken = {p.name for p in made} | given
             made = [p for p in made if p.name not in given]

@@ -174,7 +174,9 @@ def test_infer_reports_phases_and_counts():
     rep = infer(model, _consts(model), [{**_consts(model), "CLIENTS": "2"}])
     assert rep.candidates >= rep.kept - len(model.selection.invariants) - len(model.selection.lemmas)
     # candidates are encoded for z3 only when a counterexample calls for them
-    assert 0 < rep.encoded < rep.candidates and rep.encoded + rep.unused == rep.candidates
+    # (and the clauses generalised from counterexamples, when they are given to Houdini)
+    assert 0 < rep.encoded < rep.candidates
+    assert rep.candidates <= rep.encoded + rep.unused <= rep.candidates + rep.generalised
     assert set(rep.times) == {"explore", "candidates", "initial", "houdini", "properties", "lemmas"}
     assert rep.proved == ["NotAhead", "GenGrows"] and not rep.not_proved
     assert all(n.startswith(LEMMA) for n, _ in rep.lemmas)
@@ -185,6 +187,12 @@ def test_infer_options_are_checked(capsys):
     assert "--infer finds lemmas for --prove" in capsys.readouterr().err
     assert main([str(GRANTS), "--prove", "--infer", "--infer-from", "NOPE=2"]) == 2
     assert "--infer-from NOPE=2" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as bad:
+        main([str(GRANTS), "--prove", "--infer", "--infer-generalise", "-1"])
+    assert bad.value.code == 2
+    assert "--infer-generalise takes a whole number of 0 or more, not -1" in capsys.readouterr().err
+    assert main([str(GRANTS), "--prove", "--infer-generalise", "3"]) == 2
+    assert "go with --infer" in capsys.readouterr().err
     assert main([str(GRANTS), "--prove", "--infer", "--infer-from", "walks=20"]) == 2
     assert "walks takes RUNSxSTEPS" in capsys.readouterr().err
     assert main([str(GRANTS), "--prove", "--infer-write"]) == 2
@@ -320,10 +328,13 @@ def test_every_cube_excludes_every_sample_and_not_the_row(width, n, seed):
         assert len(cube) <= width
 
 
-def test_a_cti_is_blocked_by_a_generalised_clause_no_template_writes():
+def test_a_cti_is_blocked_by_a_generalised_clause_no_template_writes(capsys):
+    assert main([str(TOKENS), "--prove", "--infer", "--infer-generalise", "0"]) == 3
+    assert main([str(TOKENS), "--prove", "--infer"]) == 0        # generalising is on by default
+    assert "forall c in Client: (a[c] and b[c] => z[c])" in capsys.readouterr().out
     model = compile_model(load_spec(str(TOKENS)))
     consts = _consts(model)
-    plain = infer(model, consts, [consts])
+    plain = infer(model, consts, [consts], generalise=0)
     assert plain.not_proved and plain.generalised == 0     # templates: nothing excludes the CTI
     rep = infer(model, consts, [consts], generalise=5)
     assert rep.proved == ["NeverBad"] and rep.generalised > 0
