@@ -71,6 +71,15 @@ def cubes(row: np.ndarray, samples: np.ndarray, allowed: np.ndarray | None = Non
     return sorted(out, key=lambda c: (len(c), c))
 
 
+def evidence(cube: tuple, samples: np.ndarray) -> int:
+    """How well the samples support the clause: for each literal, the sampled rows that
+    satisfy all the others (rows the clause is true on only because that literal is
+    false there); the fewest over the literals. A clause whose every part is borne out
+    by many reachable rows is likelier a lemma than an accident of the sample."""
+    agree = np.stack([samples[:, j] == v for j, v in cube], axis=1) if cube else np.ones((len(samples), 0), bool)
+    return min((int(np.delete(agree, i, axis=1).all(1).sum()) for i in range(len(cube))), default=0)
+
+
 def _minimal(chosen: list, differ: np.ndarray) -> list:
     """Drop each literal whose cube without it still rules out every sample (the
     greedy order can leave one the later ones made redundant)."""

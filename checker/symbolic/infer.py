@@ -31,7 +31,7 @@ from checker.lang import modules, typecheck
 from checker.lang.errors import SpecError
 
 from .candidates import atoms_of, candidates, from_cube, reads
-from .generalise import cubes
+from .generalise import cubes, evidence
 from .houdini import Step, Undecided, grow, initially
 from .observe import Observations, Observer, observe, refuted, refuting
 from .system import Property, System
@@ -161,10 +161,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
             prefer = np.array([bool(w & about) for w in words_of[scope]])
             for row in cti.matrix(scope, width):
                 for cube in cubes(row, samples[scope], prefer=prefer):
-                    ante = [j for j, _ in cube[:-1]]
-                    held = samples[scope][:, ante] == np.array([v for _, v in cube[:-1]]) if ante else None
-                    support = int(held.all(1).sum()) if ante else len(samples[scope])
-                    c = from_cube(atoms, scope, cube, support)
+                    c = from_cube(atoms, scope, cube, evidence(cube, samples[scope]))
                     name = known.get(c.text)
                     if name is not None and name not in pool_names and name not in generated:
                         continue              # a template candidate already tried
@@ -207,7 +204,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
                                   -by_name[p.name].support, len(by_name[p.name].text)))
         if made:
             hits = dict(zip((p.name for p in made), refuting([by_name[p.name] for p in made], history, atoms)))
-            made.sort(key=lambda p: (-hits[p.name], len(by_name[p.name].text)))
+            made.sort(key=lambda p: (-hits[p.name], -by_name[p.name].support, len(by_name[p.name].text)))
             made = made[:generalise]
             given.update(p.name for p in made)
             return made + found[:max(0, blockers - len(made))]
