@@ -132,9 +132,9 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     `blocking` picked), those false initially left out; without it the pool holds
     properties already.
     `generating`: `blocking` makes candidates of its own (generalised clauses), so it
-    is asked even once the pool is empty; `cap`: no candidate is added while the set
-    holds that many (what a step breaks is dropped instead), so a deep `depth` cannot
-    grow the set without bound.
+    is asked even once the pool is empty; `cap`: while the set holds that many, only a
+    step breaking one of the spec's properties adds candidates (what else a step
+    breaks is dropped), so a deep `depth` cannot grow the set without bound.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
     level = {p.name: 0 for p in props}
@@ -155,7 +155,7 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
                 break
         bad = step.false(m, alive)
         low = min((level[p.name] for p in bad), default=depth)
-        room = cap is None or len(alive) < cap
+        room = cap is None or len(alive) < cap or low == 0     # the spec's properties always call
         add = blocking(m, pool, [p for p in bad if level[p.name] == low]) \
             if (pool or generating) and low < depth and room else []
         if add:
