@@ -160,7 +160,9 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
                 continue
             prefer = np.array([bool(w & about) for w in words_of[scope]])
             for row in cti.matrix(scope, width):
-                for cube in cubes(row, samples[scope], prefer=prefer):
+                # literals about the step's and the property's variables alone, if they can
+                found = cubes(row, samples[scope], allowed=prefer) if prefer.any() else []
+                for cube in found or cubes(row, samples[scope], prefer=prefer):
                     c = from_cube(atoms, scope, cube, evidence(cube, samples[scope]))
                     name = known.get(c.text)
                     if name is not None and name not in pool_names and name not in generated:
