@@ -45,7 +45,9 @@ def cubes(row: np.ndarray, samples: np.ndarray, allowed: np.ndarray | None = Non
     differ = samples != row[None, :]            # differ[i, j]: sample i disagrees with row on atom j
     if len(samples) and not differ.any(1).all():
         return []                               # row is a sampled (reachable-looking) row
-    out = set()
+    out = set(_small(row, differ, allowed))
+    if out:                                     # the smallest cubes, all of them: IC3's aim
+        return sorted(out, key=lambda c: (len(c), c))
     score = differ.sum(0) * weight
     score[~allowed] = -1
     firsts = [int(j) for j in np.argsort(-score, kind="stable")[:starts] if score[j] > 0]
@@ -69,6 +71,34 @@ def cubes(row: np.ndarray, samples: np.ndarray, allowed: np.ndarray | None = Non
         chosen = _minimal(chosen, differ)
         out.add(tuple(sorted((j, bool(row[j])) for j in chosen)))
     return sorted(out, key=lambda c: (len(c), c))
+
+
+def _small(row: np.ndarray, differ: np.ndarray, allowed: np.ndarray, limit: int = 64) -> list:
+    """Every cube of one or two of `row`'s literals that rules out every sample (at most
+    `limit`): a pair (i, j) does iff each sample disagrees with the row on i or on j,
+    checked on the samples packed 8 to a byte, only for pairs whose counts can add up."""
+    n, width = differ.shape
+    if n == 0:
+        return []
+    pad = (-n) % 8
+    packed = np.packbits(np.vstack([differ, np.ones((pad, width), bool)]), axis=0)    # bytes x atoms
+    full = (packed == 255).all(0) & allowed
+    if full.any():
+        return [((int(j), bool(row[j])),) for j in np.nonzero(full)[0][:limit]]
+    count = differ.sum(0)
+    count[~allowed] = 0
+    order = [int(i) for i in np.argsort(-count, kind="stable") if 2 * count[i] >= n]
+    out = []
+    for i in order:
+        js = np.nonzero((count >= n - count[i]) & (np.arange(width) > i) | (count >= n - count[i]) & (2 * count < n))[0]
+        js = js[js != i]
+        if len(js) == 0:
+            continue
+        ok = ((packed[:, [i]] | packed[:, js]) == 255).all(0)
+        out += [tuple(sorted(((i, bool(row[i])), (int(j), bool(row[j]))))) for j in js[ok]]
+        if len(out) >= limit:
+            break
+    return list(dict.fromkeys(out))[:limit]
 
 
 def evidence(cube: tuple, samples: np.ndarray) -> int:
