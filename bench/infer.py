@@ -92,7 +92,7 @@ def run_disjoint(a):
         path.write_text(without_lemmas(Path(SPEC).read_text(), removed))
         samples = [2, {"FAULTS": "2", "max_states": a.prefix}, {"CONSUMERS": "3", "max_states": a.prefix * 2 // 3}]
         rep = run_infer(samples, ["DisjointAssignment"], 2, spec=str(path), depth=a.depth, blockers=a.blockers,
-                        generalise=a.generalise, cap=a.cap, timeout=a.timeout)
+                        generalise=a.generalise, cap=a.cap, settle=a.settle, timeout=a.timeout)
     print(f"DisjointAssignment without {len(removed)} hand-written lemmas ({', '.join(removed)}): "
           f"{'proved' if 'DisjointAssignment' in rep.proved else 'NOT proved'}")
     if rep.lemmas:
@@ -136,6 +136,8 @@ def main():
     p.add_argument("--generalise", type=int, default=5, help="disjoint: generalised clauses per counterexample")
     p.add_argument("--cap", type=int, default=400, help="disjoint: the set's size bound")
     p.add_argument("--prefix", type=int, default=300000, help="disjoint: states of the FAULTS=2 prefix")
+    p.add_argument("--settle", type=int, default=None, help="disjoint: the round after which only the "
+                   "spec's properties call for candidates")
     p.add_argument("--remove", default="", help="disjoint: the hand-written lemmas to remove (default the 15)")
     p.add_argument("--timeout", type=float, default=None)
     a = p.parse_args()

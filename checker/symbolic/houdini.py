@@ -113,7 +113,8 @@ class Step:
 
 
 def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
-         depth: int = 1, encode=None, generating: bool = False, cap: int | None = None) -> Fixpoint:
+         depth: int = 1, encode=None, generating: bool = False, cap: int | None = None,
+         settle: int | None = None) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -134,7 +135,10 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     `generating`: `blocking` makes candidates of its own (generalised clauses), so it
     is asked even once the pool is empty; `cap`: while the set holds that many, only a
     step breaking one of the spec's properties adds candidates (what else a step
-    breaks is dropped), so a deep `depth` cannot grow the set without bound.
+    breaks is dropped), so a deep `depth` cannot grow the set without bound; `settle`:
+    after that many rounds only the spec's properties call for candidates (depth 1), so
+    the set stops churning and Houdini ends: it either keeps the properties or shows
+    which need what the set lacks.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
     level = {p.name: 0 for p in props}
@@ -154,6 +158,8 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
             if m is None:
                 break
         bad = step.false(m, alive)
+        if settle is not None and out.rounds > settle:
+            depth = 1
         low = min((level[p.name] for p in bad), default=depth)
         room = cap is None or len(alive) < cap or low == 0     # the spec's properties always call
         add = blocking(m, pool, [p for p in bad if level[p.name] == low]) \

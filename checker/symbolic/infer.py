@@ -73,7 +73,7 @@ def lemma_source(lemmas) -> str:
 def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
           forward: bool = True, depth: int = DEPTH, blockers: int = BLOCKERS,
           about: tuple = (), plain: bool = False, generalise: int = GENERALISE,
-          cap: int | None = None) -> Report:
+          cap: int | None = None, settle: int | None = None) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
     model checks. `depth`, `blockers`: houdini.grow's (how far candidates called for
@@ -87,7 +87,8 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     MonotonicCommits' lemmas were found. `generalise`: for each counterexample that calls
     for candidates, up to this many clauses made by generalising its first state's rows
     (generalise.py: the shapes templates cannot make) join the blockers; `cap`:
-    houdini.grow's bound on the set's size."""
+    houdini.grow's bound on the set's size; `settle`: grow's round after which only the
+    spec's properties call for candidates."""
     rep = Report()
     start = time.perf_counter()
     say = progress or (lambda *_: None)
@@ -233,7 +234,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     deadline = start + timeout if timeout else None
     try:
         fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
-                   encode=encode, generating=bool(generalise), cap=cap,
+                   encode=encode, generating=bool(generalise), cap=cap, settle=settle,
                    progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
                                                  else f"round {r}: {-d} added, {n} in the set")))
     except Undecided as e:
