@@ -6,7 +6,9 @@ the messages in flight) take a specialist CTI after CTI to write.
 
 The pipeline, one phase a module: atoms and templates from the variable types
 (candidates.py); candidates kept if they hold in every reachable state of small
-configurations explored by the explicit engine (observe.py); candidates false in an
+configurations explored by the explicit engine (observe.py); for each counterexample
+to induction that calls for candidates, clauses generalised from its first state
+against the samples (generalise.py: shapes no template writes); candidates false in an
 initial state dropped, then Houdini to a fixpoint (houdini.py); the action properties
 asked on every step from the fixpoint; the lemmas that did it cut down to those the
 proof uses (unsat cores, closed under what those need), printable as `lemma`
