@@ -39,14 +39,15 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _positive(option, kind=int, what="a whole number of 1 or more"):
-    """An option value that must be a positive number; a bad one names the option."""
+def _positive(option, kind=int, what="a whole number of 1 or more", zero=False):
+    """An option value that must be a positive number (or 0, with `zero`); a bad one
+    names the option."""
     def parse(text):
         try:
             x = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{option} takes {what}, not {text!r}") from None
-        if not x > 0:
+        if not (x > 0 or zero and x == 0):
             raise argparse.ArgumentTypeError(f"{option} takes {what}, not {text}")
         return x
     return parse
@@ -227,6 +228,11 @@ _OPTIONS = (
                    help="with --infer: a configuration whose reachable states the candidates must hold "
                         "in (repeatable; default: the scalarset's size set to 2); max_states=N explores "
                         "only a breadth-first prefix of it, walks=RUNSxSTEPS random walks instead")),
+    ("symbolic", lambda g: g.add_argument("--infer-generalise", dest="infer_generalise", metavar="N",
+                   type=_positive("--infer-generalise", what="a whole number of 0 or more", zero=True),
+                   default=None,
+                   help="with --infer: up to N clauses per counterexample to induction, made by generalising "
+                        "its first state against the samples (IC3-style; default 5, 0 for templates only)")),
     ("symbolic", lambda g: g.add_argument("--infer-write", action="store_true",
                    help="with --infer: rewrite the spec's block of inferred lemmas with the ones found")),
     ("symbolic", lambda g: g.add_argument("--prove-assignors", metavar="F,G",
@@ -457,8 +463,8 @@ def _mode_symbolic(mf, checked, model, opts, args):
     from checker.cli.symbolic import run_symbolic
     if args.bmc_lemmas and not args.bmc:
         raise UsageError("--bmc-lemmas strengthens --bmc K: give --bmc too")
-    if (args.infer_from or args.infer_write) and not args.infer:
-        raise UsageError("--infer-from and --infer-write go with --infer: give --prove --infer")
+    if (args.infer_from or args.infer_write or args.infer_generalise is not None) and not args.infer:
+        raise UsageError("--infer-from, --infer-generalise and --infer-write go with --infer: give --prove --infer")
     if args.infer and not args.prove:
         raise UsageError("--infer finds lemmas for --prove: give --prove too")
     if args.infer and args.k_induction != 1:

@@ -227,7 +227,8 @@ def run_infer(mf, model, args, out=print):
     consts = {n: model.constant_text(n) for n in model.checked.consts}
     samples = infer_samples(model, args)
     progress = None if (args.json or args.quiet) else _progress_line
-    rep = infer(model, consts, samples, timeout=args.timeout, progress=progress)
+    extra = {} if args.infer_generalise is None else {"generalise": args.infer_generalise}
+    rep = infer(model, consts, samples, timeout=args.timeout, progress=progress, **extra)
     elapsed = time.perf_counter() - start
     if rep.reason or rep.not_proved:
         result = Result("incomplete", 0, 0, 0, 0, elapsed)
@@ -246,7 +247,7 @@ def run_infer(mf, model, args, out=print):
     run.json = {
         "engine": "prove-infer", "verdict": result.verdict, "spec": model.name, "path": model.path,
         "proved": rep.proved, "not_proved": [c.prop for c in rep.not_proved], "reason": rep.reason,
-        "candidates": rep.candidates, "encoded": rep.encoded, "false_initially": rep.false_initially,
+        "candidates": rep.candidates, "generalised": rep.generalised, "encoded": rep.encoded, "false_initially": rep.false_initially,
         "unused": rep.unused, "dropped_by_houdini": rep.dropped, "kept": rep.kept, "rounds": rep.rounds,
         "lemmas": lemma_source(rep.lemmas) if rep.lemmas else "", "lemma_count": len(rep.lemmas),
         "samples": [{"constants": c, "states": n, "seconds": round(t, 3)} for c, n, t in rep.configs],
@@ -268,7 +269,8 @@ def infer_lines(model, rep, samples) -> list:
     for conf, n, t in rep.configs:
         diff = ", ".join(f"{k}={v}" for k, v in conf.items() if base.get(k) != v) or "the model's own"
         lines.append(f"Explored {diff}: {n:,} states in {t:.1f}s.")
-    lines.append(f"Candidates: {rep.candidates:,}; encoded for z3 (called for): {rep.encoded:,}; false initially: "
+    lines.append(f"Candidates: {rep.candidates:,} from templates, {rep.generalised:,} generalised from counterexamples; "
+                 f"encoded for z3 (called for): {rep.encoded:,}; false initially: "
                  f"{rep.false_initially:,}; called for by no counterexample: {rep.unused:,}; dropped by Houdini: {rep.dropped:,} in {rep.rounds} "
                  f"rounds; inductive together: {rep.kept:,}; used by the proof: {len(rep.lemmas)}.")
     lines.append("Times: " + ", ".join(f"{k} {v:.1f}s" for k, v in rep.times.items()) + ".")

@@ -477,6 +477,7 @@ class Candidate:
     cons: tuple              # ... for this one to hold: (scope, atom index, positive)
     text: str                # the lemma's expression, gdsl
     support: int = 0         # distinct sampled rows where its antecedent holds: the evidence for it
+    ante_false: tuple = ()   # (scope, atom index) pairs that must all be false too (a generalised clause)
 
 
 SCOPES = {"consumer": ("c", "forall c in {agent}: "), "member": ("m", "forall m in keys({mm}): "),
@@ -558,6 +559,20 @@ def candidates(atoms: Atoms, obs) -> list:
         out += _pair_candidates(atoms, obs)
     seen = set()          # one text once (`not x` as an atom and `x` negated read alike)
     return [c for c in out if not (c.text in seen or seen.add(c.text))]
+
+
+def from_cube(atoms: Atoms, scope: str, cube: tuple, support: int = 0) -> Candidate:
+    """The clause excluding `cube` ((atom index, value) literals of a consumer or member
+    scope, generalise.cubes), as a candidate: `forall c: (l1 and l2 => l3)`, the
+    consequent a literal whose atom is false in the cube if any (read positively)."""
+    lst = atoms.consumer if scope == "consumer" else atoms.member
+    var = SCOPES[scope][0]
+    order = sorted(cube, key=lambda lv: (not lv[1], lst[lv[0]].role != "negated"))
+    *ante, (j, v) = order
+    text = _text([_lit(lst[g], val, {var: var}) for g, val in ante], _lit(lst[j], not v, {var: var}),
+                 SCOPES[scope][1].format(agent=atoms.agent, mm=atoms.member_map))
+    return Candidate(scope, tuple((scope, g) for g, val in ante if val), (scope, j, not v), text, support,
+                     tuple((scope, g) for g, val in ante if not val))
 
 
 def _pair_candidates(atoms: Atoms, obs) -> list:

@@ -113,7 +113,8 @@ class Step:
 
 
 def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline=None,
-         depth: int = 1, encode=None) -> Fixpoint:
+         depth: int = 1, encode=None, generating: bool = False, cap: int | None = None,
+         settle: int | None = None) -> Fixpoint:
     """Houdini driven by counterexamples, from `props` (the spec's properties) and a
     `pool` of candidates: while some step from a state satisfying the set breaks one of
     it, add the candidates of the pool false in that step's first state
@@ -131,6 +132,13 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
     `encode(entries)`: the pool's entries as properties the step knows (what
     `blocking` picked), those false initially left out; without it the pool holds
     properties already.
+    `generating`: `blocking` makes candidates of its own (generalised clauses), so it
+    is asked even once the pool is empty; `cap`: while the set holds that many, only a
+    step breaking one of the spec's properties adds candidates (what else a step
+    breaks is dropped), so a deep `depth` cannot grow the set without bound; `settle`:
+    after that many rounds only the spec's properties call for candidates (depth 1), so
+    the set stops churning and Houdini ends: it either keeps the properties or shows
+    which need what the set lacks.
     Sound whatever is added or dropped: it stops only when no step breaks the set."""
     start = time.perf_counter()
     level = {p.name: 0 for p in props}
@@ -150,8 +158,12 @@ def grow(step: Step, props, pool, blocking, progress=None, refute=None, deadline
             if m is None:
                 break
         bad = step.false(m, alive)
+        if settle is not None and out.rounds > settle:
+            depth = 1
         low = min((level[p.name] for p in bad), default=depth)
-        add = blocking(m, pool, [p for p in bad if level[p.name] == low]) if pool and low < depth else []
+        room = cap is None or len(alive) < cap or low == 0     # the spec's properties always call
+        add = blocking(m, pool, [p for p in bad if level[p.name] == low]) \
+            if (pool or generating) and low < depth and room else []
         if add:
             names = {p.name for p in add}
             pool = [p for p in pool if p.name not in names]

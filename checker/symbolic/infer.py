@@ -6,7 +6,9 @@ the messages in flight) take a specialist CTI after CTI to write.
 
 The pipeline, one phase a module: atoms and templates from the variable types
 (candidates.py); candidates kept if they hold in every reachable state of small
-configurations explored by the explicit engine (observe.py); candidates false in an
+configurations explored by the explicit engine (observe.py); for each counterexample
+to induction that calls for candidates, clauses generalised from its first state
+against the samples (generalise.py: shapes no template writes); candidates false in an
 initial state dropped, then Houdini to a fixpoint (houdini.py); the action properties
 asked on every step from the fixpoint; the lemmas that did it cut down to those the
 proof uses (unsat cores, closed under what those need), printable as `lemma`
@@ -25,10 +27,13 @@ from dataclasses import dataclass, field
 import re
 import time
 
+import numpy as np
+
 from checker.lang import modules, typecheck
 from checker.lang.errors import SpecError
 
-from .candidates import atoms_of, candidates, reads
+from .candidates import atoms_of, candidates, from_cube, reads
+from .generalise import cubes, evidence
 from .houdini import Step, Undecided, grow, initially
 from .observe import Observations, Observer, observe, refuted, refuting
 from .system import Property, System
@@ -39,6 +44,7 @@ BEGIN = "// ---- BEGIN inferred lemmas"
 END = "// ---- END inferred lemmas"
 BLOCKERS = 40          # candidates added for one counterexample, at most
 DEPTH = 1              # how far helpers may call for helpers (houdini.grow; 2 did not converge in 25 min)
+GENERALISE = 5         # clauses generalised from one counterexample's first state, at most (0: off)
 
 
 @dataclass
@@ -56,6 +62,7 @@ class Report:
     configs: list = field(default_factory=list)
     samples: list = field(default_factory=list)       # each sample as what differs from the model's
     unused: int = 0                                   # candidates no counterexample called for
+    generalised: int = 0                              # clauses made by generalising counterexamples
     times: dict = field(default_factory=dict)         # phase -> seconds
     reason: str = ""                                  # why nothing is decided (the timeout, z3 unknown)
 
@@ -67,7 +74,8 @@ def lemma_source(lemmas) -> str:
 
 def infer(model, consts: dict, samples: list, timeout: float | None = None, progress=None,
           forward: bool = True, depth: int = DEPTH, blockers: int = BLOCKERS,
-          about: tuple = (), plain: bool = False) -> Report:
+          about: tuple = (), plain: bool = False, generalise: int = GENERALISE,
+          cap: int | None = None, settle: int | None = None) -> Report:
     """Infer lemmas for `model` (compiled with `consts`) from the reachable states of
     the `samples` configurations (dicts of constants), and prove with them what the
     model checks. `depth`, `blockers`: houdini.grow's (how far candidates called for
@@ -78,7 +86,11 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     candidates whose text names one of these words (MonotonicCommits: committed,
     position, offsets); `plain`: every candidate in the set from the start (Houdini
     proper, no counterexample-driven growth): with `about` a few hundred, this is how
-    MonotonicCommits' lemmas were found."""
+    MonotonicCommits' lemmas were found. `generalise`: for each counterexample that calls
+    for candidates, up to this many clauses made by generalising its first state's rows
+    (generalise.py: the shapes templates cannot make) join the blockers; `cap`:
+    houdini.grow's bound on the set's size; `settle`: grow's round after which only the
+    spec's properties call for candidates."""
     rep = Report()
     start = time.perf_counter()
     say = progress or (lambda *_: None)
@@ -135,6 +147,46 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     names = {v.name for v in checked.vars}
     history = []          # the first state of every counterexample that called for candidates
 
+    samples = {scope: obs.matrix(scope, len(getattr(atoms, scope))) for scope in ("consumer", "member")}
+    known = {c.text: n for n, c in by_name.items()}
+    words_of = {scope: [set(re.findall(r"\w+", a.text)) for a in getattr(atoms, scope)]
+                for scope in ("consumer", "member")}
+
+    def generalised(cti: Observations, about: set, pool_names: set) -> list:
+        """Clauses excluding the counterexample's rows (each scope element of its first
+        state) that hold on every sampled row, most literals about the broken
+        properties' variables first; registered as pool entries."""
+        out = []
+        for scope in ("consumer", "member"):
+            width = len(getattr(atoms, scope))
+            if not width:
+                continue
+            prefer = np.array([bool(w & about) for w in words_of[scope]])
+            for row in cti.matrix(scope, width):
+                # literals about the step's and the property's variables alone, if they can
+                found = cubes(row, samples[scope], allowed=prefer) if prefer.any() else []
+                for cube in found or cubes(row, samples[scope], prefer=prefer):
+                    c = from_cube(atoms, scope, cube, evidence(cube, samples[scope]))
+                    name = known.get(c.text)
+                    if name is not None and name not in pool_names and name not in generated:
+                        continue              # a template candidate already tried
+                    if name is None:
+                        name = f"{CANDIDATE}{len(texts)}"
+                        texts[name], by_name[name], known[c.text] = c.text, c, name
+                        generated.add(name)
+                        rep.generalised += 1
+                    out.append(Pooled(name))
+        seen = set()
+        return [p for p in out if not (p.name in seen or seen.add(p.name))]
+
+    guards = {a.name: reads(a.decl.guard, names) if a.decl.guard is not None else set() for a in checked.actions}
+
+    def touched(m) -> set:
+        """The variables the counterexample's step reads in its guard or changes."""
+        s0, s1 = step.u.concrete(m, 0), step.u.concrete(m, 1)
+        changed = {n for n, x, y in zip(sys.var_names, s0, s1) if x != y}
+        return changed | guards.get(step.u.instance(m, 0).name, set())
+
     def blocking(m, pool, broken=()):
         """Candidates of the pool false in the counterexample's first state: first
         those about the variables the broken properties read (MonotonicCommits reads
@@ -146,11 +198,25 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
         history.append(obs)
         found = [pool[i] for i in refuted([by_name[p.name] for p in pool], obs, atoms)]
         about = set().union(*[reads(p.info.expr, names) for p in broken]) if broken else set()
+        made = generalised(obs, about | touched(m), {p.name for p in pool}) if generalise else []
+        if made:
+            taken = {p.name for p in made} | given
+            made = [p for p in made if p.name not in given]
+            found = [p for p in found if p.name not in taken]
         words = {p.name: set(re.findall(r"\w+", by_name[p.name].text)) for p in found}
         excluded = dict(zip((p.name for p in found), refuting([by_name[p.name] for p in found], history, atoms)))
         found.sort(key=lambda p: (-len(about & words[p.name]), -excluded[p.name], len(by_name[p.name].ante),
                                   -by_name[p.name].support, len(by_name[p.name].text)))
+        if made:
+            hits = dict(zip((p.name for p in made), refuting([by_name[p.name] for p in made], history, atoms)))
+            made.sort(key=lambda p: (-hits[p.name], -by_name[p.name].support, len(by_name[p.name].text)))
+            made = made[:generalise]
+            given.update(p.name for p in made)
+            return made + found[:max(0, blockers - len(made))]
         return found[:blockers]
+
+    given = set()         # generalised clauses already given to grow (added or dropped)
+    generated = set()     # names of the clauses generalisation made
 
     def encode(entries):
         """The pool's entries as properties of the step, those false initially left out."""
@@ -170,7 +236,7 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
     deadline = start + timeout if timeout else None
     try:
         fix = grow(step, mine, pool, blocking, refute=refute if forward else None, deadline=deadline, depth=depth,
-                   encode=encode,
+                   encode=encode, generating=bool(generalise), cap=cap, settle=settle,
                    progress=(lambda r, n, d: say(f"round {r}: {d} dropped, {n} in the set" if d >= 0
                                                  else f"round {r}: {-d} added, {n} in the set")))
     except Undecided as e:

@@ -184,5 +184,7 @@ def refuting(cands: list, history: list, atoms) -> np.ndarray:
         bad = ~col if pos else col.copy()
         for s, g in c.ante:
             bad &= mats[s][:, g]
+        for s, g in c.ante_false:
+            bad &= ~mats[s][:, g]
         out[n] = bad.any() if len(history) == 1 else len(np.unique(ids[scope][bad]))
     return out
