@@ -90,7 +90,7 @@ def _small(row: np.ndarray, differ: np.ndarray, allowed: np.ndarray, limit: int 
     order = [int(i) for i in np.argsort(-count, kind="stable") if 2 * count[i] >= n]
     out = []
     for i in order:
-        js = np.nonzero((count >= n - count[i]) & (np.arange(width) > i) | (count >= n - count[i]) & (2 * count < n))[0]
+        js = np.nonzero((count >= n - count[i]) & ((np.arange(width) > i) | (2 * count < n)))[0]
         js = js[js != i]
         if len(js) == 0:
             continue

@@ -146,8 +146,10 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
 
     names = {v.name for v in checked.vars}
     history = []          # the first state of every counterexample that called for candidates
+    given = set()         # generalised clauses already given to grow (added or dropped)
+    generated = set()     # names of the clauses generalisation made
 
-    samples = {scope: obs.matrix(scope, len(getattr(atoms, scope))) for scope in ("consumer", "member")}
+    sampled = {scope: obs.matrix(scope, len(getattr(atoms, scope))) for scope in ("consumer", "member")}
     known = {c.text: n for n, c in by_name.items()}
     words_of = {scope: [set(re.findall(r"\w+", a.text)) for a in getattr(atoms, scope)]
                 for scope in ("consumer", "member")}
@@ -164,9 +166,9 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
             prefer = np.array([bool(w & about) for w in words_of[scope]])
             for row in cti.matrix(scope, width):
                 # literals about the step's and the property's variables alone, if they can
-                found = cubes(row, samples[scope], allowed=prefer) if prefer.any() else []
-                for cube in found or cubes(row, samples[scope], prefer=prefer):
-                    c = from_cube(atoms, scope, cube, evidence(cube, samples[scope]))
+                found = cubes(row, sampled[scope], allowed=prefer) if prefer.any() else []
+                for cube in found or cubes(row, sampled[scope], prefer=prefer):
+                    c = from_cube(atoms, scope, cube, evidence(cube, sampled[scope]))
                     name = known.get(c.text)
                     if name is not None and name not in pool_names and name not in generated:
                         continue              # a template candidate already tried
@@ -214,9 +216,6 @@ def infer(model, consts: dict, samples: list, timeout: float | None = None, prog
             given.update(p.name for p in made)
             return made + found[:max(0, blockers - len(made))]
         return found[:blockers]
-
-    given = set()         # generalised clauses already given to grow (added or dropped)
-    generated = set()     # names of the clauses generalisation made
 
     def encode(entries):
         """The pool's entries as properties of the step, those false initially left out."""
